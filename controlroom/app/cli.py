@@ -1,0 +1,60 @@
+"""``controlroom`` command line: the contract installers, tests and benchmarks drive the app by.
+
+Each sub-command lives in its own ``cmd_*`` module exposing ``register(subparsers)``; heavy
+libraries are imported inside the command functions so ``controlroom --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from controlroom import __version__
+
+# Modules that add sub-commands; order is the order in ``--help``.
+COMMAND_MODULES = (
+    "controlroom.app.cmd_run",
+    "controlroom.app.cmd_doctor",
+    "controlroom.app.cmd_city",
+    "controlroom.app.cmd_snapshot",
+    "controlroom.app.cmd_bench",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="controlroom",
+        description="City operations centre: 3D city map, live feed, wall layouts, video and dispatch.",
+    )
+    parser.add_argument("--version", action="version", version=f"controlroom {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,335 @@
+"""The site file (``site.toml``): one city's model, boundaries, registries, endpoints and branding.
+
+An installer writes one per site and ships it with the build, so validation must report every
+problem at once, each naming the file, the key, what was found and what was expected. Relative
+paths resolve against the site file's folder. This module is Qt-free and does no I/O beyond
+reading the TOML; checking that the referenced files exist and parse is ``doctor``'s job.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from controlroom.core.issues import Issue, SiteError
+
+SCHEMA_VERSION = 1
+
+AdminLevel = Literal["city", "district", "street", "grid"]
+ADMIN_LEVELS: tuple[AdminLevel, ...] = ("city", "district", "street", "grid")
+
+CityFormat = Literal["cityjson", "geojson", "gpkg", "shapefile", "geoparquet"]
+VectorFormat = Literal["geojson", "gpkg", "shapefile", "geoparquet", "csv"]
+
+_EXTENSION_FORMATS: dict[str, str] = {
+    ".json": "geojson",
+    ".geojson": "geojson",
+    ".gpkg": "gpkg",
+    ".shp": "shapefile",
+    ".parquet": "geoparquet",
+    ".geoparquet": "geoparquet",
+    ".csv": "csv",
+}
+
+_CRS_RE = re.compile(r"^(EPSG:\d{4,6}|gcj02|bd09|wgs84)$", re.IGNORECASE)
+_ENDPOINT_RE = re.compile(r"^(tcp://[^:/\s]+:\d{1,5}|ipc://\S+|inproc://\S+)$")
+_COLOUR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def normalise_crs(value: str) -> str:
+    """Canonical spelling: ``EPSG:4326`` (upper), ``gcj02`` / ``bd09`` (lower); ``wgs84`` → EPSG:4326."""
+    v = value.strip()
+    low = v.lower()
+    if low in ("gcj02", "gcj-02"):
+        return "gcj02"
+    if low in ("bd09", "bd-09"):
+        return "bd09"
+    if low in ("wgs84", "wgs-84"):
+        return "EPSG:4326"
+    return v.upper()
+
+
+def _crs_field(value: Any) -> str:
+    if not isinstance(value, str) or not _CRS_RE.match(normalise_crs(value).replace("GCJ02", "gcj02")):
+        raise ValueError("a CRS: 'EPSG:<code>' (e.g. 'EPSG:4326', 'EPSG:32649'), 'gcj02' or 'bd09'")
+    return normalise_crs(value)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteInfo(_Model):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+    title: str
+    language: Literal["en", "zh_CN"] = "en"
+    crs: str = Field(description="the site's metric CRS (projected, metres)")
+    origin: tuple[float, float] | None = Field(
+        default=None, description="lon, lat (WGS 84) of the local frame's origin; default: model centre"
+    )
+    storey_height_m: Annotated[float, Field(gt=0, le=20)] = 3.2
+    default_height_m: Annotated[float, Field(gt=0, le=1000)] = 10.0
+    timezone: str = "Asia/Shanghai"
+
+    _crs = field_validator("crs", mode="before")(classmethod(lambda cls, v: _crs_field(v)))
+
+    @field_validator("crs")
+    @classmethod
+    def _metric(cls, v: str) -> str:
+        if v in ("EPSG:4326", "gcj02", "bd09", "EPSG:4490"):
+            raise ValueError("a projected metric CRS such as 'EPSG:32649' (UTM 49N), not a lon/lat frame")
+        return v
+
+
+class CityModelSource(_Model):
+    path: Path
+    format: CityFormat | None = None
+    crs: str | None = Field(default=None, description="required unless the file declares one (CityJSON)")
+    height_attribute: str | None = None
+    floors_attribute: str | None = None
+    id_attribute: str | None = None
+    name_attribute: str | None = None
+    lod: str | None = Field(default=None, description="CityJSON LoD to use; default the highest available")
+    licence: str | None = None
+    internal_only: bool = False
+
+    _crs = field_validator("crs", mode="before")(classmethod(lambda cls, v: v if v is None else _crs_field(v)))
+
+    @property
+    def resolved_format(self) -> str:
+        if self.format:
+            return self.format
+        name = self.path.name.lower()
+        if name.endswith(".city.json") or name.endswith(".cityjson"):
+            return "cityjson"
+        return _EXTENSION_FORMATS.get(self.path.suffix.lower(), "geojson")
+
+
+class VectorSource(_Model):
+    """A GIS layer: roads, water, points of interest, camera and unit registries."""
+
+    path: Path
+    crs: str
+    format: VectorFormat | None = None
+    name_attribute: str | None = "name"
+    licence: str | None = None
+    internal_only: bool = False
+
+    _crs = field_validator("crs", mode="before")(classmethod(lambda cls, v: _crs_field(v)))
+
+    @property
+    def resolved_format(self) -> str:
+        return self.format or _EXTENSION_FORMATS.get(self.path.suffix.lower(), "geojson")
+
+
+class BoundarySource(VectorSource):
+    level: AdminLevel
+    code_attribute: str | None = "code"
+    parent_code_attribute: str | None = None
+
+
+class FeedConfig(_Model):
+    endpoint: str = "tcp://127.0.0.1:7710"
+    snapshot_endpoint: str = "tcp://127.0.0.1:7711"
+    server_public_key: Path | None = None
+    client_secret_key: Path | None = None
+    insecure: bool = False
+
+    @field_validator("endpoint", "snapshot_endpoint")
+    @classmethod
+    def _endpoint(cls, v: str) -> str:
+        if not _ENDPOINT_RE.match(v):
+            raise ValueError("a ZeroMQ endpoint such as 'tcp://127.0.0.1:7710' or 'ipc:///run/feed'")
+        return v
+
+
+class DispatchConfig(_Model):
+    endpoint: str = "tcp://127.0.0.1:7720"
+    publish_endpoint: str = "tcp://127.0.0.1:7721"
+    server_public_key: Path | None = None
+    client_secret_key: Path | None = None
+    insecure: bool = False
+
+    @field_validator("endpoint", "publish_endpoint")
+    @classmethod
+    def _endpoint(cls, v: str) -> str:
+        if not _ENDPOINT_RE.match(v):
+            raise ValueError("a ZeroMQ endpoint such as 'tcp://127.0.0.1:7720'")
+        return v
+
+
+class LayoutsConfig(_Model):
+    names: list[str] = Field(default_factory=lambda: ["single"])
+    default: str = "single"
+
+    @model_validator(mode="after")
+    def _default_listed(self) -> LayoutsConfig:
+        if self.default not in self.names:
+            raise ValueError(f"layouts.default '{self.default}' must be one of layouts.names {self.names}")
+        return self
+
+
+class Branding(_Model):
+    title: str | None = None
+    logo: Path | None = None
+    icon: Path | None = None
+    accent_colour: str = "#2ea8ff"
+
+    @field_validator("accent_colour")
+    @classmethod
+    def _colour(cls, v: str) -> str:
+        if not _COLOUR_RE.match(v):
+            raise ValueError("a colour like '#2ea8ff'")
+        return v
+
+
+class View(_Model):
+    """A named camera (bookmark): look at a lon/lat from a distance, azimuth and elevation."""
+
+    name: str
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    distance_m: Annotated[float, Field(gt=0)] = 3000.0
+    azimuth_deg: float = 0.0
+    elevation_deg: Annotated[float, Field(ge=5, le=90)] = 45.0
+    color_by: str | None = None
+
+
+class Site(_Model):
+    """A validated site file. Paths are absolute (resolved against the site file's folder)."""
+
+    schema_version: Literal[1] = Field(alias="schema")
+    site: SiteInfo
+    city_model: list[CityModelSource] = Field(min_length=1)
+    boundaries: list[BoundarySource] = Field(default_factory=list)
+    roads: list[VectorSource] = Field(default_factory=list)
+    water: list[VectorSource] = Field(default_factory=list)
+    poi: list[VectorSource] = Field(default_factory=list)
+    cameras: VectorSource | None = None
+    units: VectorSource | None = None
+    feed: FeedConfig = Field(default_factory=FeedConfig)
+    dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
+    layouts: LayoutsConfig = Field(default_factory=LayoutsConfig)
+    branding: Branding = Field(default_factory=Branding)
+    views: list[View] = Field(default_factory=list)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    path: Path = Field(default=Path("site.toml"), exclude=True)
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def title(self) -> str:
+        return self.branding.title or self.site.title
+
+    def data_sources(self) -> list[tuple[str, CityModelSource | VectorSource]]:
+        """Every file the site reads, with its key, for existence and licence checks."""
+        out: list[tuple[str, CityModelSource | VectorSource]] = []
+        out += [(f"city_model[{i}]", s) for i, s in enumerate(self.city_model)]
+        out += [(f"boundaries[{i}]", s) for i, s in enumerate(self.boundaries)]
+        out += [(f"roads[{i}]", s) for i, s in enumerate(self.roads)]
+        out += [(f"water[{i}]", s) for i, s in enumerate(self.water)]
+        out += [(f"poi[{i}]", s) for i, s in enumerate(self.poi)]
+        if self.cameras:
+            out.append(("cameras", self.cameras))
+        if self.units:
+            out.append(("units", self.units))
+        return out
+
+    def boundaries_at(self, level: AdminLevel) -> list[BoundarySource]:
+        return [b for b in self.boundaries if b.level == level]
+
+    def view(self, name: str) -> View:
+        for v in self.views:
+            if v.name == name:
+                return v
+        known = ", ".join(v.name for v in self.views) or "none defined"
+        raise KeyError(f"no view named '{name}' in {self.path} (views: {known})")
+
+
+_PATH_KEYS = {"path", "logo", "icon", "server_public_key", "client_secret_key"}
+
+
+def _resolve_paths(node: Any, base: Path) -> Any:
+    """Make every path-valued key absolute against the site folder (before validation)."""
+    if isinstance(node, dict):
+        return {
+            k: (str((base / v).resolve()) if k in _PATH_KEYS and isinstance(v, str) else _resolve_paths(v, base))
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_resolve_paths(v, base) for v in node]
+    return node
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _expected(err: Any) -> str:
+    msg = str(err["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix) :]
+    if err["type"] == "extra_forbidden":
+        return "no such key (check the spelling; see docs/site.md)"
+    if err["type"] == "missing":
+        return "this key is required"
+    return msg
+
+
+def issues_from_validation(path: Path, exc: ValidationError) -> list[Issue]:
+    issues = []
+    for err in exc.errors():
+        found = "(missing)" if err["type"] == "missing" else repr(err.get("input"))
+        if len(found) > 80:
+            found = found[:77] + "..."
+        issues.append(Issue(file=str(path), key=_key(err["loc"]), found=found, expected=_expected(err)))
+    return issues
+
+
+def parse_site(text: str, path: Path) -> Site:
+    """Validate site TOML text; raise ``SiteError`` listing every problem."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SiteError([Issue(str(path), "(syntax)", str(exc), "valid TOML")]) from None
+    version = raw.get("schema")
+    if version != SCHEMA_VERSION:
+        raise SiteError(
+            [Issue(str(path), "schema", repr(version), f"schema = {SCHEMA_VERSION} (this app reads version 1)")]
+        )
+    raw = _resolve_paths(raw, path.parent)
+    raw["path"] = str(path)
+    try:
+        return Site.model_validate(raw)
+    except ValidationError as exc:
+        raise SiteError(issues_from_validation(path, exc)) from None
+
+
+def load_site(path: str | Path) -> Site:
+    """Read and validate a site file (or a folder holding ``site.toml``)."""
+    p = Path(path).expanduser()
+    if p.is_dir():
+        p = p / "site.toml"
+    p = p.resolve()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SiteError([Issue(str(p), "(file)", "no such file", "a site.toml file or a folder holding one")]) from None
+    except UnicodeDecodeError as exc:
+        raise SiteError([Issue(str(p), "(file)", f"not UTF-8 ({exc.reason})", "UTF-8 TOML text")]) from None
+    return parse_site(text, p)

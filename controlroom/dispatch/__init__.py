@@ -1,0 +1,1 @@
+"""dispatch layer (see DESIGN.md §2)."""

@@ -1,0 +1,1 @@
+"""feed layer (see DESIGN.md §2)."""

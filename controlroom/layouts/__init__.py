@@ -1,0 +1,1 @@
+"""layouts layer (see DESIGN.md §2)."""

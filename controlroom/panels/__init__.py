@@ -1,0 +1,1 @@
+"""panels layer (see DESIGN.md §2)."""

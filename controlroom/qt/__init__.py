@@ -1,0 +1,1 @@
+"""qt layer (see DESIGN.md §2)."""
