@@ -22,6 +22,8 @@ from controlroom.core.site import normalise_crs
 if TYPE_CHECKING:
     from pyproj import Transformer
 
+    from controlroom.core.city import CityModel
+
 FloatArray = npt.NDArray[np.float64]
 
 WGS84 = "EPSG:4326"
@@ -166,6 +168,11 @@ class LocalFrame:
     def at_wgs84(cls, crs: str, lon: float, lat: float) -> LocalFrame:
         x, y = from_wgs84(lon, lat, crs)
         return cls(normalise_crs(crs), float(x), float(y))
+
+    @classmethod
+    def of_model(cls, model: CityModel) -> LocalFrame:
+        """The frame a loaded city model's coordinates are in."""
+        return cls(model.crs, *model.origin)
 
     @property
     def origin(self) -> tuple[float, float, float]:

@@ -1,0 +1,35 @@
+"""``controlroom bench``: the benchmarks performance targets are checked by."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _print(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        json.dump(result, sys.stdout, ensure_ascii=False)
+        print()
+    else:
+        for key, value in result.items():
+            print(f"{key:<28} {value}")
+
+
+def _bench_city(args: argparse.Namespace) -> int:
+    from controlroom.app.bench_city import bench_city
+
+    _print(bench_city(n=args.buildings, data=Path(args.data) if args.data else None), args.json)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    bench = sub.add_parser("bench", help="benchmarks (print figures and ratios)")
+    bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCH", required=True)
+    city = bench_sub.add_parser("city", help="mesh build, CityJSON load, frame time, pick latency")
+    city.add_argument("--buildings", type=int, default=100_000, help="synthetic footprints (default 100000)")
+    city.add_argument("--data", help="folder with cityjson/DenHaag_01.city.json (default ../shared/data)")
+    city.add_argument("--json", action="store_true")
+    city.set_defaults(handler=_bench_city)

@@ -1,0 +1,73 @@
+"""``controlroom snapshot``: render a site's city off-screen to a PNG (no window, no X needed)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from controlroom.core.issues import InputError, SiteError
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size {text!r}: expected WIDTHxHEIGHT, e.g. 1600x900") from None
+    if not (64 <= w <= 8192 and 64 <= h <= 8192):
+        raise argparse.ArgumentTypeError(f"size {text!r}: each side must be 64..8192 pixels")
+    return w, h
+
+
+def _snapshot(args: argparse.Namespace) -> int:
+    from controlroom.core.site import load_site
+    from controlroom.geo.city_loader import load_city
+    from controlroom.geo.crs import LocalFrame
+    from controlroom.render.snapshot import render_snapshot
+
+    try:
+        site = load_site(args.site)
+        view = site.view(args.view) if args.view else None
+        model = load_city(site)
+    except SiteError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except (InputError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.color_by and args.color_by not in _colourable(model):
+        print(
+            f"error: --color-by {args.color_by!r}: not an attribute of the buildings "
+            f"(choose from: {', '.join(sorted(_colourable(model)))})",
+            file=sys.stderr,
+        )
+        return 1
+    out = render_snapshot(
+        model,
+        Path(args.out),
+        size=args.size,
+        view=view,
+        frame=LocalFrame.of_model(model),
+        color_by=args.color_by,
+        title=site.title,
+    )
+    print(out)
+    return 0
+
+
+def _colourable(model: object) -> set[str]:
+    layers = getattr(model, "layers", {})
+    layer = layers.get("buildings")
+    if layer is None:
+        return set()
+    return {"height", "type", "lod", *layer.objects.attribute_names()}
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("snapshot", help="render the site's 3D city to a PNG off-screen")
+    p.add_argument("--site", required=True, help="site.toml (or its folder)")
+    p.add_argument("--out", required=True, help="PNG file to write")
+    p.add_argument("--size", type=_size, default=(1600, 900), help="WIDTHxHEIGHT (default 1600x900)")
+    p.add_argument("--view", help="a named view from the site file")
+    p.add_argument("--color-by", help="colour buildings by this attribute (e.g. height, use)")
+    p.set_defaults(handler=_snapshot)
