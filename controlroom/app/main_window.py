@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self._issues_label = QLabel()
         self.statusBar().addWidget(self._issues_label)
         self.map_panel.sig_object_picked.connect(self._on_map_object_picked)
+        self.map_panel.sig_selection_cleared.connect(lambda: self.info_panel.show_object(None))
         self._build_menu()
 
     def _build_menu(self) -> None:

@@ -133,11 +133,23 @@ class BoundarySource(VectorSource):
 
 
 class FeedConfig(_Model):
+    """Where the live feed is and how it is secured (CURVE keys from ``controlroom keys new``).
+
+    Clients (the app) use ``client_secret_key`` + ``server_public_key``; the publisher (feed
+    server, simulator) uses ``server_secret_key`` + ``authorized_keys`` (a folder of client
+    ``*.key`` files). Without keys, only loopback/ipc endpoints are allowed unless ``insecure``.
+    """
+
     endpoint: str = "tcp://127.0.0.1:7710"
     snapshot_endpoint: str = "tcp://127.0.0.1:7711"
     server_public_key: Path | None = None
     client_secret_key: Path | None = None
+    server_secret_key: Path | None = None
+    authorized_keys: Path | None = None
     insecure: bool = False
+    max_frame_bytes: Annotated[int, Field(gt=0, le=256 * 1024 * 1024)] = 4 * 1024 * 1024
+    extent_margin_m: Annotated[float, Field(ge=0)] = 2000.0
+    entity_timeouts_s: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
 
     @field_validator("endpoint", "snapshot_endpoint")
     @classmethod
@@ -188,7 +200,11 @@ class Branding(_Model):
 
 
 class View(_Model):
-    """A named camera (bookmark): look at a lon/lat from a distance, azimuth and elevation."""
+    """A named camera (bookmark): look at a lon/lat from a distance, azimuth and elevation.
+
+    ``azimuth_deg`` is the compass heading the camera faces (0 = looking north, 90 = east);
+    ``elevation_deg`` is how far it looks down from the horizon (90 = straight down).
+    """
 
     name: str
     lon: float = Field(ge=-180, le=180)

@@ -1,0 +1,384 @@
+"""The 3D city map panel: the city on a pyvistaqt view, a slim toolbar, click-to-select.
+
+Everything drawn comes from ``render.scene.CityScene``; this widget only adds Qt: the toolbar
+(colour by, named views, layer toggles), a progress overlay while a city loads, and a click
+handler that picks through the cell locators (not VTK's render-based picker, which would cost a
+full frame per click). Rendering is on demand: each change asks the widget to ``update()``,
+which draws once in the next paint; there is no render timer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+os.environ.setdefault("QT_API", "pyside6")
+
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QMouseEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QProgressBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from pyvistaqt import QtInteractor
+
+from controlroom.core.city import CityModel
+from controlroom.render.line_visual import boundary_level
+from controlroom.render.scene import CityScene, WgsFrame
+from controlroom.render.theme import DEFAULT_THEME, CityTheme, configure_pyvista
+
+if TYPE_CHECKING:
+    from controlroom.core.site import View
+
+CLICK_SLOP_PX = 4  # a press and release further apart than this is a drag (rotate), not a click
+TOOLBAR_POINT_SIZE = 13
+OVERLAY_POINT_SIZE = 20
+
+
+class MapPanel(QWidget):
+    """The city in 3D. ``set_model`` shows a city; ``sig_object_picked`` reports clicks on objects."""
+
+    panel_id: ClassVar[str] = "map3d"
+
+    sig_object_picked = Signal(str, int)  # layer kind, object index
+    sig_selection_cleared = Signal()  # a click on empty ground or sky
+
+    def __init__(self, parent: QWidget | None = None, theme: CityTheme = DEFAULT_THEME) -> None:
+        super().__init__(parent)
+        configure_pyvista()
+        self.theme = theme
+        self.setWindowTitle(self.title())
+        self.scene: CityScene | None = None
+        self._views: list[View] = []
+        self._frame: WgsFrame | None = None
+        self._press_pos: QPoint | None = None
+        self._released = False
+        self.layer_actions: dict[str, QAction] = {}
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self._build_toolbar())
+
+        host = QWidget(self)
+        grid = QGridLayout(host)
+        grid.setContentsMargins(0, 0, 0, 0)
+        # typed Any: pyvista's functools.wraps'd plotter methods do not type-check
+        plotter: Any = QtInteractor(host, auto_update=False, multi_samples=0)
+        self.plotter = plotter
+        self.interactor: QWidget = plotter.interactor
+        plotter.set_background(theme.background_bottom, top=theme.background_top)
+        plotter.enable_terrain_style(mouse_wheel_zooms=True)
+        if plotter.iren is not None:
+            plotter.iren.clear_key_event_callbacks()  # pyvista's 'q' would close the view on a wall
+            plotter.add_key_event("r", self.show_overview)
+        self.interactor.installEventFilter(self)
+        grid.addWidget(self.interactor, 0, 0)
+        self.overlay = self._build_overlay(host)
+        grid.addWidget(self.overlay, 0, 0, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter)
+        layout.addWidget(host, 1)
+        self.overlay.hide()
+        self._set_controls_enabled(False)
+
+    def title(self) -> str:
+        return self.tr("3D City Map")
+
+    # ------------------------------------------------------------------ widgets
+    def _build_toolbar(self) -> QFrame:
+        bar = QFrame(self)
+        bar.setObjectName("map3dToolbar")
+        bar.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        bar.setStyleSheet(
+            f"#map3dToolbar {{ background: {self.theme.background_top}; border-bottom: 1px solid #2e4057; }}"
+            f"#map3dToolbar QLabel {{ color: {self.theme.text_color}; }}"
+        )
+        font = QFont(bar.font())
+        font.setPointSize(TOOLBAR_POINT_SIZE)
+        bar.setFont(font)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(8, 4, 8, 4)
+        row.setSpacing(8)
+
+        self.color_combo = QComboBox(bar)
+        self.color_combo.setToolTip(self.tr("Colour the buildings by an attribute"))
+        self.color_combo.currentIndexChanged.connect(self._on_color_combo_changed)
+        self.view_combo = QComboBox(bar)
+        self.view_combo.setToolTip(self.tr("Fly to a named view of the site"))
+        self.view_combo.activated.connect(self._on_view_combo_activated)
+        for combo in (self.color_combo, self.view_combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMinimumContentsLength(10)
+        self.layers_button = QToolButton(bar)
+        self.layers_button.setText(self.tr("Layers"))
+        self.layers_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.layers_menu = QMenu(self.layers_button)
+        self.layers_button.setMenu(self.layers_menu)
+
+        row.addWidget(QLabel(self.tr("Colour by"), bar))
+        row.addWidget(self.color_combo)
+        row.addSpacing(16)
+        row.addWidget(QLabel(self.tr("View"), bar))
+        row.addWidget(self.view_combo)
+        row.addSpacing(16)
+        row.addWidget(self.layers_button)
+        row.addStretch(1)
+        return bar
+
+    def _build_overlay(self, host: QWidget) -> QFrame:
+        overlay = QFrame(host)
+        overlay.setObjectName("map3dProgress")
+        overlay.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        overlay.setStyleSheet(
+            "#map3dProgress { background: rgba(5, 8, 15, 215); border: 1px solid #2e4057;"
+            " border-radius: 10px; }"
+            f"#map3dProgress QLabel {{ color: {self.theme.text_color}; }}"
+        )
+        box = QVBoxLayout(overlay)
+        box.setContentsMargins(28, 20, 28, 20)
+        self.progress_label = QLabel(overlay)
+        font = QFont(self.progress_label.font())
+        font.setPointSize(OVERLAY_POINT_SIZE)
+        font.setBold(True)
+        self.progress_label.setFont(font)
+        self.progress_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.progress_bar = QProgressBar(overlay)
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.setMinimumWidth(420)
+        self.progress_bar.setFixedHeight(14)
+        box.addWidget(self.progress_label)
+        box.addWidget(self.progress_bar)
+        return overlay
+
+    def _set_controls_enabled(self, enabled: bool) -> None:
+        for widget in (self.color_combo, self.view_combo, self.layers_button):
+            widget.setEnabled(enabled)
+
+    # ------------------------------------------------------------------ public API
+    def show_progress(self, fraction: float, message: str) -> None:
+        """Show the loading overlay; ``fraction`` in 0..1, or < 0 for 'busy, length unknown'."""
+        if fraction < 0:
+            self.progress_bar.setRange(0, 0)
+        else:
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(round(min(fraction, 1.0) * 1000))
+        self.progress_label.setText(message)
+        self.overlay.show()
+        self.overlay.raise_()
+
+    def hide_progress(self) -> None:
+        self.overlay.hide()
+
+    def set_model(self, model: CityModel, views: Sequence[View] = (), frame: WgsFrame | None = None) -> None:
+        """Show a city (replacing any other), list its views, hide the progress overlay."""
+        if self.scene is not None:
+            self.scene.clear()
+        self.scene = CityScene(self.plotter, model, self.theme)
+        self._views = list(views)
+        self._frame = frame
+        self._fill_color_combo()
+        self._fill_view_combo()
+        self._fill_layers_menu()
+        self._set_controls_enabled(True)
+        self.hide_progress()
+        self.request_render()
+
+    def select_object(self, layer_kind: str | None, object_index: int | None = None) -> None:
+        """Highlight an object programmatically (no signal); ``select_object(None)`` clears."""
+        if self.scene is None:
+            return
+        self.scene.highlight(layer_kind, object_index)
+        self.request_render()
+
+    def set_color_by(self, name: str | None) -> None:
+        """Colour buildings by a column (None = by surface); keeps the combo in step."""
+        index = self.color_combo.findData(name) if name else 0
+        if index < 0:
+            raise KeyError(f"cannot colour by '{name}': not an attribute of this city's buildings")
+        if index == self.color_combo.currentIndex():
+            self._on_color_combo_changed(index)
+        else:
+            self.color_combo.setCurrentIndex(index)
+
+    def fly_to(self, view_name: str | None) -> None:
+        """Fly to a named site view, or the overview for None."""
+        if view_name is None:
+            self.show_overview()
+            return
+        for view in self._views:
+            if view.name == view_name:
+                self._fly_to(view)
+                return
+        known = ", ".join(v.name for v in self._views) or "none"
+        raise KeyError(f"no view named '{view_name}' (views: {known})")
+
+    def show_overview(self) -> None:
+        if self.scene is not None:
+            self.scene.reset_camera()
+            self.view_combo.setCurrentIndex(0)
+            self.request_render()
+
+    def set_layer_visible(self, key: str, visible: bool) -> None:
+        if self.scene is None:
+            return
+        self.scene.set_layer_visible(key, visible)
+        action = self.layer_actions.get(key)
+        if action is not None and action.isChecked() != visible:
+            action.setChecked(visible)
+        self.request_render()
+
+    def request_render(self) -> None:
+        """Draw once at the next paint (never a render loop)."""
+        self.interactor.update()
+
+    def display_point(self, x: float, y: float) -> tuple[float, float]:
+        """Widget (logical, top-left origin) → VTK display (device pixels, bottom-left origin)."""
+        dpr = self.interactor.devicePixelRatioF()
+        return round(x * dpr), round((self.interactor.height() - y - 1) * dpr)
+
+    def widget_point(self, display_x: float, display_y: float) -> QPoint:
+        """VTK display pixel → widget point: the inverse of :meth:`display_point`."""
+        dpr = self.interactor.devicePixelRatioF()
+        return QPoint(round(display_x / dpr), round(self.interactor.height() - 1 - display_y / dpr))
+
+    # ------------------------------------------------------------------ toolbar fill
+    def _column_label(self, name: str) -> str:
+        labels = {"height": self.tr("Height"), "type": self.tr("Type"), "lod": self.tr("LoD")}
+        return labels.get(name, name)
+
+    def _fill_color_combo(self) -> None:
+        assert self.scene is not None
+        self.color_combo.blockSignals(True)
+        self.color_combo.clear()
+        self.color_combo.addItem(self.tr("Surface"), None)
+        for name in self.scene.color_by_options():
+            self.color_combo.addItem(self._column_label(name), name)
+        self.color_combo.setCurrentIndex(0)
+        self.color_combo.blockSignals(False)
+
+    def _fill_view_combo(self) -> None:
+        self.view_combo.clear()
+        self.view_combo.addItem(self.tr("Overview"), None)
+        for view in self._views:
+            self.view_combo.addItem(view.name, view.name)
+        if self._frame is None and self._views:
+            self.view_combo.setToolTip(self.tr("Named views need the site's local frame"))
+
+    def _layer_label(self, key: str) -> str:
+        level = boundary_level(key)
+        if level is not None:
+            levels = {
+                "city": self.tr("City boundary"),
+                "district": self.tr("District boundaries"),
+                "street": self.tr("Street boundaries"),
+                "grid": self.tr("Grid cells"),
+            }
+            return levels.get(level, self.tr("Boundaries: {0}").format(level))
+        names = {
+            "buildings": self.tr("Buildings"),
+            "roads": self.tr("Roads"),
+            "water": self.tr("Water"),
+            "terrain": self.tr("Terrain"),
+            "vegetation": self.tr("Vegetation"),
+            "landuse": self.tr("Land use"),
+            "bridges": self.tr("Bridges"),
+            "poi": self.tr("Points of interest"),
+        }
+        return names.get(key, key)
+
+    def _fill_layers_menu(self) -> None:
+        assert self.scene is not None
+        self.layers_menu.clear()
+        self.layer_actions.clear()
+        for key in self.scene.layer_keys():
+            action = QAction(self._layer_label(key), self.layers_menu)
+            action.setCheckable(True)
+            action.setChecked(self.scene.is_layer_visible(key))
+            action.toggled.connect(lambda checked, k=key: self.set_layer_visible(k, checked))
+            self.layers_menu.addAction(action)
+            self.layer_actions[key] = action
+
+    # ------------------------------------------------------------------ handlers
+    def _on_color_combo_changed(self, index: int) -> None:
+        if self.scene is None or index < 0:
+            return
+        self.scene.set_color_by(self.color_combo.itemData(index))
+        self.request_render()
+
+    def _on_view_combo_activated(self, index: int) -> None:
+        name = self.view_combo.itemData(index)
+        if name is None:
+            self.show_overview()
+        else:
+            self.fly_to(name)
+
+    def _fly_to(self, view: View) -> None:
+        if self.scene is None or self._frame is None:
+            return
+        self.scene.fly_to_view(view, self._frame)
+        if view.color_by is not None:
+            index = self.color_combo.findData(view.color_by)
+            self.color_combo.blockSignals(True)
+            self.color_combo.setCurrentIndex(max(index, 0))
+            self.color_combo.blockSignals(False)
+        self.request_render()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Tell a click (press and release in place) from a drag; never swallow VTK's events."""
+        if watched is self.interactor and isinstance(event, QMouseEvent):
+            if event.type() == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
+                self._press_pos = event.position().toPoint()
+            elif (
+                event.type() == QEvent.Type.MouseButtonRelease
+                and event.button() == Qt.MouseButton.LeftButton
+                and self._press_pos is not None
+            ):
+                pos = event.position().toPoint()
+                moved = (pos - self._press_pos).manhattanLength()
+                self._press_pos = None
+                if moved <= CLICK_SLOP_PX:
+                    self._on_view_clicked(pos)
+        return super().eventFilter(watched, event)
+
+    def _on_view_clicked(self, pos: QPoint) -> None:
+        if self.scene is None:
+            return
+        x, y = self.display_point(pos.x(), pos.y())
+        result = self.scene.pick(x, y)
+        if result is None:
+            self.scene.highlight(None)
+            self.request_render()
+            self.sig_selection_cleared.emit()
+            return
+        self.scene.highlight(result.layer_kind, result.object_index)
+        self.request_render()
+        self.sig_object_picked.emit(result.layer_kind, result.object_index)
+
+    # ------------------------------------------------------------------ teardown
+    def _release_plotter(self) -> None:
+        """Free the VTK render window and GL resources once; safe to call repeatedly."""
+        if getattr(self, "_released", True):
+            return
+        self._released = True
+        self.interactor.removeEventFilter(self)
+        if self.scene is not None:
+            self.scene.clear()
+            self.scene = None
+        self.plotter.close()
+
+    def close(self) -> bool:
+        self._release_plotter()
+        return super().close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._release_plotter()
+        super().closeEvent(event)

@@ -1,0 +1,227 @@
+"""A whole city on any pyvista plotter: ground, layers, lights, camera bookmarks, pick and highlight.
+
+The scene is the one adapter between a ``CityModel`` and a plotter, used alike by the Qt map
+panel (``QtInteractor``) and the off-screen snapshot command (``pv.Plotter(off_screen=True)``).
+It only reads the model. It never renders by itself: callers decide when a frame is drawn
+(a Qt ``update()`` or a screenshot), so several changes cost one render.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from controlroom.core.city import CityModel
+from controlroom.render.city_visual import CityVisual
+from controlroom.render.line_visual import LineVisual, PointVisual, boundary_level
+from controlroom.render.picking import Picker, PickResult
+from controlroom.render.theme import DEFAULT_THEME, CityTheme, PlotterLike, apply_lighting, hex_rgb
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from controlroom.core.site import View
+
+# the layer that "colour by" and the attribute list refer to
+BUILDINGS = "buildings"
+OVERVIEW_AZIMUTH_DEG = 20.0  # looking north-north-east, lit from the south-east
+OVERVIEW_ELEVATION_DEG = 38.0
+
+
+class WgsFrame(Protocol):
+    """What fly_to_view needs from controlroom.geo.crs.LocalFrame (render does not import geo)."""
+
+    def from_wgs84(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[Any, Any]: ...
+
+
+def camera_pose(
+    focal: tuple[float, float, float], distance: float, azimuth_deg: float, elevation_deg: float
+) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+    """Camera position and view-up for looking at ``focal``.
+
+    ``azimuth_deg`` is the compass heading the camera faces (0 = looking north, 90 = east);
+    ``elevation_deg`` is the angle above the horizon it looks down from (90 = straight down).
+    """
+    az, el = math.radians(azimuth_deg), math.radians(elevation_deg)
+    forward = (math.sin(az) * math.cos(el), math.cos(az) * math.cos(el), -math.sin(el))
+    position = (
+        focal[0] - forward[0] * distance,
+        focal[1] - forward[1] * distance,
+        focal[2] - forward[2] * distance,
+    )
+    view_up = (math.sin(az) * math.sin(el), math.cos(az) * math.sin(el), math.cos(el))
+    return position, view_up
+
+
+class CityScene:
+    """Adds a ``CityModel`` to a plotter and drives its camera, colouring, selection and picking."""
+
+    def __init__(self, plotter: PlotterLike, model: CityModel, theme: CityTheme = DEFAULT_THEME) -> None:
+        self.plotter = plotter
+        self.model = model
+        self.theme = theme
+        self.city_visuals: dict[str, CityVisual] = {
+            kind: CityVisual(layer, theme) for kind, layer in model.layers.items() if layer.n_triangles
+        }
+        self.line_visuals: dict[str, LineVisual] = {
+            kind: LineVisual(layer, theme) for kind, layer in model.lines.items() if layer.n_lines
+        }
+        self.point_visuals: dict[str, PointVisual] = {
+            kind: PointVisual(layer, theme) for kind, layer in model.points.items() if layer.n_points
+        }
+        self.picker = Picker({kind: v.mesh for kind, v in self.city_visuals.items()})
+        self._selection: tuple[str, int] | None = None
+        self.ground_actor = self._add_ground()
+        for visual in self._all_visuals():
+            visual.add_to(plotter)
+        plotter.set_background(hex_rgb(theme.background_bottom), top=hex_rgb(theme.background_top))
+        apply_lighting(plotter, theme)
+        self.reset_camera()
+
+    def _all_visuals(self) -> list[CityVisual | LineVisual | PointVisual]:
+        return [*self.city_visuals.values(), *self.line_visuals.values(), *self.point_visuals.values()]
+
+    # ------------------------------------------------------------------ ground
+    def _extent(self) -> tuple[float, float, float, float, float, float]:
+        """Bounds over meshes, lines and points; a unit box around the origin for an empty model."""
+        chunks = [layer.points for layer in self.model.layers.values() if len(layer.points)]
+        chunks += [layer.points for layer in self.model.lines.values() if len(layer.points)]
+        chunks += [layer.points for layer in self.model.points.values() if len(layer.points)]
+        if not chunks:
+            return (-50.0, 50.0, -50.0, 50.0, 0.0, 10.0)
+        lo = np.min([c.min(axis=0) for c in chunks], axis=0)
+        hi = np.max([c.max(axis=0) for c in chunks], axis=0)
+        return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]), float(lo[2]), float(hi[2]))
+
+    def _add_ground(self) -> Any:
+        import pyvista as pv
+
+        xmin, xmax, ymin, ymax, zmin, _ = self._extent()
+        size = max(xmax - xmin, ymax - ymin, 100.0)
+        margin = size * self.theme.ground_margin_fraction
+        plane = pv.Plane(
+            center=((xmin + xmax) / 2, (ymin + ymax) / 2, min(zmin, 0.0) - 0.05),
+            direction=(0, 0, 1),
+            i_size=xmax - xmin + 2 * margin,
+            j_size=ymax - ymin + 2 * margin,
+            i_resolution=1,
+            j_resolution=1,
+        )
+        actor = self.plotter.add_mesh(
+            plane,
+            color=hex_rgb(self.theme.ground),
+            ambient=0.35,
+            diffuse=0.6,
+            specular=0.0,
+            pickable=False,
+            reset_camera=False,
+            name="ground",
+            render=False,
+        )
+        return actor
+
+    # ------------------------------------------------------------------ layers
+    def layer_keys(self) -> list[str]:
+        """Every toggleable layer: city layers, line layers ('roads', 'boundary:district' ...), points."""
+        return [*self.city_visuals, *self.line_visuals, *self.point_visuals]
+
+    def boundary_levels(self) -> list[str]:
+        return [lvl for k in self.line_visuals if (lvl := boundary_level(k)) is not None]
+
+    def is_layer_visible(self, key: str) -> bool:
+        visual = self._visual(key)
+        return visual.visible
+
+    def set_layer_visible(self, key: str, visible: bool) -> None:
+        self._visual(key).set_visible(visible)
+        if key in self.city_visuals:
+            self.picker.set_enabled(key, visible)
+
+    def _visual(self, key: str) -> CityVisual | LineVisual | PointVisual:
+        for group in (self.city_visuals, self.line_visuals, self.point_visuals):
+            if key in group:
+                return group[key]
+        raise KeyError(f"no layer '{key}' in this city (layers: {', '.join(self.layer_keys()) or 'none'})")
+
+    # ------------------------------------------------------------------ colour
+    def color_by_options(self) -> list[str]:
+        visual = self.city_visuals.get(BUILDINGS)
+        return visual.color_by_options() if visual else []
+
+    @property
+    def color_by(self) -> str | None:
+        visual = self.city_visuals.get(BUILDINGS)
+        return visual.color_by if visual else None
+
+    def set_color_by(self, name: str | None) -> None:
+        """Colour the buildings by a column (None = by surface); other layers keep their colour."""
+        visual = self.city_visuals.get(BUILDINGS)
+        if visual is None:
+            if name not in (None, "", "surface"):
+                raise KeyError(f"cannot colour by '{name}': this city has no buildings layer")
+            return
+        visual.set_color_by(name)
+
+    # ------------------------------------------------------------------ selection
+    @property
+    def selection(self) -> tuple[str, int] | None:
+        return self._selection
+
+    def highlight(self, layer_kind: str | None, object_index: int | None = None) -> None:
+        """Highlight one object (clearing any other); ``highlight(None)`` clears the selection."""
+        for kind, visual in self.city_visuals.items():
+            visual.highlight(object_index if kind == layer_kind else None)
+        ok = layer_kind in self.city_visuals and object_index is not None
+        self._selection = (layer_kind, object_index) if ok else None  # type: ignore[assignment]
+
+    def pick(self, x_px: float, y_px: float) -> PickResult | None:
+        """The object under a display pixel (VTK convention: origin bottom-left, device pixels)."""
+        return self.picker.pick(self.plotter, x_px, y_px)
+
+    def record(self, layer_kind: str, object_index: int) -> dict[str, Any]:
+        """The info-panel record of an object (``CityObjects.record``) plus its layer."""
+        layer = self.model.layers[layer_kind]
+        record = layer.objects.record(object_index)
+        record["layer"] = layer_kind
+        return record
+
+    # ------------------------------------------------------------------ camera
+    def _set_camera(self, focal: tuple[float, float, float], distance: float, az: float, el: float) -> None:
+        position, view_up = camera_pose(focal, distance, az, el)
+        camera = self.plotter.camera
+        camera.focal_point = focal
+        camera.position = position
+        camera.up = view_up
+        self.plotter.renderer.ResetCameraClippingRange()
+
+    def reset_camera(self) -> None:
+        """An oblique overview framing the whole city (not top-down): the wall's default view."""
+        xmin, xmax, ymin, ymax, zmin, zmax = self._extent()
+        centre = ((xmin + xmax) / 2, (ymin + ymax) / 2, zmin + (zmax - zmin) * 0.15)
+        radius = 0.5 * math.sqrt((xmax - xmin) ** 2 + (ymax - ymin) ** 2 + (zmax - zmin) ** 2)
+        radius = max(radius, 30.0)
+        half_angle = math.radians(self.plotter.camera.view_angle / 2)
+        distance = radius / math.sin(half_angle) * 0.72
+        self._set_camera(centre, distance, OVERVIEW_AZIMUTH_DEG, OVERVIEW_ELEVATION_DEG)
+
+    def fly_to_view(self, view: View, frame: WgsFrame) -> None:
+        """Point the camera at a site bookmark; colour by the view's ``color_by`` when it sets one."""
+        x, y = frame.from_wgs84(view.lon, view.lat)
+        focal = (float(np.asarray(x).reshape(-1)[0]), float(np.asarray(y).reshape(-1)[0]), 0.0)
+        self._set_camera(focal, view.distance_m, view.azimuth_deg, view.elevation_deg)
+        if view.color_by is not None:
+            self.set_color_by(view.color_by)
+
+    # ------------------------------------------------------------------ teardown
+    def clear(self) -> None:
+        """Remove every actor this scene added, so the plotter can take another model."""
+        for visual in self._all_visuals():
+            visual.remove_from(self.plotter)
+        self.plotter.remove_actor(self.ground_actor, reset_camera=False, render=False)
+        self.city_visuals.clear()
+        self.line_visuals.clear()
+        self.point_visuals.clear()
+        self.picker = Picker({})
+        self._selection = None
