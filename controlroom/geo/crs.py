@@ -89,12 +89,27 @@ def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, F
     return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
 
 
-def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-    x = np.asarray(lon, np.float64) - 0.0065
-    y = np.asarray(lat, np.float64) - 0.006
+def _bd09_to_gcj02_approx(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray]:
+    x = x - 0.0065
+    y = y - 0.006
     z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _BD_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _BD_PI)
     return z * np.cos(theta), z * np.sin(theta)
+
+
+def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """The published closed form is good to ~0.2 m; a few fixed-point steps make it exact."""
+    blon = np.asarray(lon, np.float64)
+    blat = np.asarray(lat, np.float64)
+    glon, glat = _bd09_to_gcj02_approx(blon, blat)
+    for _ in range(10):
+        clon, clat = gcj02_to_bd09(glon, glat)
+        elon, elat = clon - blon, clat - blat
+        glon = glon - elon
+        glat = glat - elat
+        if np.all(np.abs(elon) < 1e-10) and np.all(np.abs(elat) < 1e-10):
+            break
+    return glon, glat
 
 
 @lru_cache(maxsize=64)
