@@ -7,7 +7,6 @@ only the ratios travel between runs.
 from __future__ import annotations
 
 import os
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -56,7 +55,7 @@ def _time(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
 
 
 def bench_footprints(n: int = 100_000, naive_subset: int = 1_000) -> dict[str, Any]:
-    from controlroom.geo.extrude import extrude_footprints, naive_extrude_merge
+    from controlroom.geo.extrude import extrude_footprints
 
     polys, heights = synthetic_footprints(n)
     ours_s, layer = _time(lambda: extrude_footprints(polys, heights), repeat=2)
@@ -96,52 +95,35 @@ def bench_cityjson(path: Path) -> dict[str, Any]:
     }
 
 
-def bench_render(layer: Any, size: tuple[int, int] = (1280, 800), frames: int = 10, picks: int = 50) -> dict[str, Any]:
-    import pyvista as pv
-
+def bench_render(layer: Any, size: tuple[int, int] = (1280, 800)) -> dict[str, Any]:
     from controlroom.core.city import CityModel
-    from controlroom.render.picking import Picker
-    from controlroom.render.scene import CityScene
-    from controlroom.render.theme import configure_pyvista, default_theme
+    from controlroom.render.snapshot import measure_render
+    from controlroom.render.theme import configure_pyvista
 
     configure_pyvista()
     model = CityModel(crs="EPSG:32649", origin=(0.0, 0.0, 0.0), layers={"buildings": layer})
-    plotter = pv.Plotter(off_screen=True, window_size=list(size))
-    try:
-        scene = CityScene(plotter, model, default_theme())
-        scene.reset_camera()
-        plotter.show(auto_close=False)
-        window = plotter.render_window
-        window.Render()
-        times = []
-        for _ in range(frames):
-            plotter.camera.Azimuth(3)
-            t0 = time.perf_counter()
-            window.Render()
-            times.append(time.perf_counter() - t0)
-        picker = Picker(model.layers)
-        rng = np.random.default_rng(3)
-        t0 = time.perf_counter()
-        picker.pick(plotter.renderer, size[0] // 2, size[1] // 2)  # includes the one-off locator build
-        build_s = time.perf_counter() - t0
-        pick_times = []
-        hits = 0
-        for _ in range(picks):
-            x, y = int(rng.integers(0, size[0])), int(rng.integers(0, size[1]))
-            t0 = time.perf_counter()
-            hit = picker.pick(plotter.renderer, x, y)
-            pick_times.append(time.perf_counter() - t0)
-            hits += hit is not None
-    finally:
-        plotter.close()
+    m = measure_render(model, size=size, frames=10, picks=100)
     return {
-        "frame_ms_100k": round(1000 * statistics.median(times), 1),
+        "frame_ms_100k": round(m["frame_ms"], 1),
         "frame_size": f"{size[0]}x{size[1]}",
-        "pick_ms_100k": round(1000 * statistics.median(pick_times), 2),
-        "pick_ms_100k_max": round(1000 * max(pick_times), 2),
-        "pick_hits": f"{hits}/{picks}",
-        "picker_build_s": round(build_s, 3),
+        "pick_ms_100k": round(m["pick"]["median_ms"], 3),
+        "pick_ms_100k_max": round(m["pick"]["max_ms"], 3),
+        "picker_build_s": round(m["locator_build_s"], 3),
     }
+
+
+def naive_extrude_merge(polygons: np.ndarray, heights: np.ndarray) -> Any:
+    """The baseline: one PolyData per footprint, pyvista extrude, then merge (what we must beat)."""
+    import pyvista as pv
+    import shapely
+
+    meshes = []
+    for poly, h in zip(polygons, heights, strict=True):
+        xy = shapely.get_coordinates(poly.exterior)[:-1]
+        face = np.concatenate([[len(xy)], np.arange(len(xy))])
+        base = pv.PolyData(np.column_stack([xy, np.zeros(len(xy))]), face)
+        meshes.append(base.extrude((0, 0, float(h)), capping=True))
+    return pv.merge(meshes).triangulate()
 
 
 def default_shared_data() -> Path:

@@ -25,7 +25,7 @@ def _bench_city(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bench = sub.add_parser("bench", help="benchmarks (print figures and ratios)")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCH", required=True)
     city = bench_sub.add_parser("city", help="mesh build, CityJSON load, frame time, pick latency")

@@ -54,7 +54,7 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     city = sub.add_parser("city", help="inspect city-model files")
     city_sub = city.add_subparsers(dest="city_command", metavar="SUBCOMMAND", required=True)
     info = city_sub.add_parser("info", help="format, CRS, object counts, triangles and extent of a file")

@@ -28,7 +28,12 @@ def _doctor(args: argparse.Namespace) -> int:
     warnings = [i for i in issues if i.severity == "warning"]
     if args.json:
         json.dump(
-            {"ok": not errors, "errors": len(errors), "warnings": len(warnings), "issues": [i.to_dict() for i in issues]},
+            {
+                "ok": not errors,
+                "errors": len(errors),
+                "warnings": len(warnings),
+                "issues": [i.to_dict() for i in issues],
+            },
             sys.stdout,
             ensure_ascii=False,
             indent=2,
@@ -46,7 +51,7 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("doctor", help="check a site: schema, files, CRS, extents, layouts")
     p.add_argument("--site", required=True, help="site.toml (or its folder)")
     p.add_argument("--json", action="store_true", help="machine-readable report")

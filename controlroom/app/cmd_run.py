@@ -91,7 +91,7 @@ def _demo(args: argparse.Namespace) -> int:
     return open_site(sample_site_path(), args)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = sub.add_parser("demo", help="open the bundled sample site")
     _add_window_options(demo)
     demo.set_defaults(handler=_demo)

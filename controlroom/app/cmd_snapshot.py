@@ -63,7 +63,7 @@ def _colourable(model: object) -> set[str]:
     return {"height", "type", "lod", *layer.objects.attribute_names()}
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("snapshot", help="render the site's 3D city to a PNG off-screen")
     p.add_argument("--site", required=True, help="site.toml (or its folder)")
     p.add_argument("--out", required=True, help="PNG file to write")

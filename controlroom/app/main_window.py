@@ -93,9 +93,13 @@ class MainWindow(QMainWindow):
         self.map_panel.set_model(model, list(self.site.views), LocalFrame.of_model(model))
         buildings = model.layers.get("buildings")
         n = len(buildings.objects) if buildings else 0
-        self._status.setText(self.tr("{0} buildings · {1} triangles").format(f"{n:,}", f"{model.n_triangles:,}"))
+        self._status.setText(
+            self.tr("{0} buildings · {1} triangles").format(f"{n:,}", f"{model.n_triangles:,}")
+        )
         if model.issues:
-            self._issues_label.setText(self.tr("{0} input problems repaired or skipped").format(len(model.issues)))
+            self._issues_label.setText(
+                self.tr("{0} input problems repaired or skipped").format(len(model.issues))
+            )
         self.sig_city_loaded.emit(model)
 
     @Slot(str)
@@ -117,7 +121,7 @@ class MainWindow(QMainWindow):
         text = "\n".join(str(i) for i in issues[:200]) or self.tr("No problems were found in the input.")
         QMessageBox.information(self, self.tr("Input problems"), text)
 
-    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if self._task is not None and self._task.is_running():
             self._task.wait()
         self.map_panel.close()

@@ -25,7 +25,9 @@ def check_layouts(site: Site) -> list[Issue]:
         except SiteError:
             where = " or ".join(str(d) for d in layout_dirs(site))
             issues.append(
-                Issue(str(site.path), f"layouts.names[{i}]", repr(name), f"a layout file {name}.toml in {where}")
+                Issue(
+                    str(site.path), f"layouts.names[{i}]", repr(name), f"a layout file {name}.toml in {where}"
+                )
             )
             continue
         issues += check_layout(path)

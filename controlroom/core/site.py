@@ -97,7 +97,9 @@ class CityModelSource(_Model):
     licence: str | None = None
     internal_only: bool = False
 
-    _crs = field_validator("crs", mode="before")(classmethod(lambda cls, v: v if v is None else _crs_field(v)))
+    _crs = field_validator("crs", mode="before")(
+        classmethod(lambda cls, v: v if v is None else _crs_field(v))
+    )
 
     @property
     def resolved_format(self) -> str:
@@ -277,7 +279,11 @@ def _resolve_paths(node: Any, base: Path) -> Any:
     """Make every path-valued key absolute against the site folder (before validation)."""
     if isinstance(node, dict):
         return {
-            k: (str((base / v).resolve()) if k in _PATH_KEYS and isinstance(v, str) else _resolve_paths(v, base))
+            k: (
+                str((base / v).resolve())
+                if k in _PATH_KEYS and isinstance(v, str)
+                else _resolve_paths(v, base)
+            )
             for k, v in node.items()
         }
     if isinstance(node, list):
@@ -326,7 +332,14 @@ def parse_site(text: str, path: Path) -> Site:
     version = raw.get("schema")
     if version != SCHEMA_VERSION:
         raise SiteError(
-            [Issue(str(path), "schema", repr(version), f"schema = {SCHEMA_VERSION} (this app reads version 1)")]
+            [
+                Issue(
+                    str(path),
+                    "schema",
+                    repr(version),
+                    f"schema = {SCHEMA_VERSION} (this app reads version 1)",
+                )
+            ]
         )
     raw = _resolve_paths(raw, path.parent)
     raw["path"] = str(path)
@@ -345,7 +358,9 @@ def load_site(path: str | Path) -> Site:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SiteError([Issue(str(p), "(file)", "no such file", "a site.toml file or a folder holding one")]) from None
+        raise SiteError(
+            [Issue(str(p), "(file)", "no such file", "a site.toml file or a folder holding one")]
+        ) from None
     except UnicodeDecodeError as exc:
         raise SiteError([Issue(str(p), "(file)", f"not UTF-8 ({exc.reason})", "UTF-8 TOML text")]) from None
     return parse_site(text, p)

@@ -203,7 +203,14 @@ class LocalFrame:
 
     def to_wgs84(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
         """Local metres → WGS 84 lon/lat."""
-        return to_wgs84(np.asarray(x, np.float64) + self.origin_x, np.asarray(y, np.float64) + self.origin_y, self.crs)
+        return to_wgs84(
+            np.asarray(x, np.float64) + self.origin_x, np.asarray(y, np.float64) + self.origin_y, self.crs
+        )
 
     def to_crs(self, x: npt.ArrayLike, y: npt.ArrayLike, crs: str) -> tuple[FloatArray, FloatArray]:
-        return convert(np.asarray(x, np.float64) + self.origin_x, np.asarray(y, np.float64) + self.origin_y, self.crs, crs)
+        return convert(
+            np.asarray(x, np.float64) + self.origin_x,
+            np.asarray(y, np.float64) + self.origin_y,
+            self.crs,
+            crs,
+        )

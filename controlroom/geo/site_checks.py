@@ -38,7 +38,8 @@ def _csv_bounds(path: Path) -> tuple[BBox, int]:
                 ys.append(float(row[names[lat_key]]))
             except (TypeError, ValueError):
                 raise InputError(
-                    f"{path}: line {n}: {lon_key}/{lat_key} = {row[names[lon_key]]!r}/{row[names[lat_key]]!r}; "
+                    f"{path}: line {n}: {lon_key}/{lat_key} = "
+                    f"{row[names[lon_key]]!r}/{row[names[lat_key]]!r}; "
                     "expected numbers"
                 ) from None
     if not xs:
@@ -80,7 +81,10 @@ def source_bounds_wgs84(source: CityModelSource | VectorSource) -> tuple[BBox, i
 
 def _overlaps(a: BBox, b: BBox, margin_deg: float = 0.0) -> bool:
     return not (
-        a[2] < b[0] - margin_deg or b[2] < a[0] - margin_deg or a[3] < b[1] - margin_deg or b[3] < a[1] - margin_deg
+        a[2] < b[0] - margin_deg
+        or b[2] < a[0] - margin_deg
+        or a[3] < b[1] - margin_deg
+        or b[3] < a[1] - margin_deg
     )
 
 
@@ -92,17 +96,27 @@ def check_site_files(site: Site) -> list[Issue]:
     for key, source in site.data_sources():
         if not source.path.exists():
             issues.append(
-                Issue(site_file, f"{key}.path", str(source.path), "an existing file", fix="check the path (relative to site.toml)")
+                Issue(
+                    site_file,
+                    f"{key}.path",
+                    str(source.path),
+                    "an existing file",
+                    fix="check the path (relative to site.toml)",
+                )
             )
             continue
         try:
             bbox, count = source_bounds_wgs84(source)
         except InputError as exc:
-            issues.append(Issue(site_file, f"{key}.path", str(exc), "a readable file in the declared format and CRS"))
+            issues.append(
+                Issue(site_file, f"{key}.path", str(exc), "a readable file in the declared format and CRS")
+            )
             continue
         bounds[key] = bbox
         if count == 0:
-            issues.append(Issue(site_file, f"{key}.path", "0 features", "at least one feature", severity="warning"))
+            issues.append(
+                Issue(site_file, f"{key}.path", "0 features", "at least one feature", severity="warning")
+            )
     model_boxes = [b for k, b in bounds.items() if k.startswith("city_model")]
     if model_boxes:
         extent: BBox = (
@@ -126,6 +140,12 @@ def check_site_files(site: Site) -> list[Issue]:
         lon, lat = site.site.origin
         if not _overlaps((lon, lat, lon, lat), extent, margin_deg=0.05):
             issues.append(
-                Issue(site_file, "site.origin", f"{lon}, {lat}", "a lon/lat inside or near the city model", severity="warning")
+                Issue(
+                    site_file,
+                    "site.origin",
+                    f"{lon}, {lat}",
+                    "a lon/lat inside or near the city model",
+                    severity="warning",
+                )
             )
     return issues

@@ -1,0 +1,259 @@
+"""Load a whole site (buildings, boundaries, roads, water, POIs) into one ``CityModel``.
+
+Runs in a worker thread: no Qt here, progress goes out through a plain callback. Every source is
+built into a ``LayerBundle`` through the disk cache (``mesh_cache``), so a second start of the
+same site only reads arrays back. The local frame is fixed before anything is built: the site's
+origin, or the centre of the first city model source, in the site's metric CRS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from controlroom.core.city import CityLayer, CityModel, LoadIssue
+from controlroom.core.issues import InputError
+from controlroom.core.site import BoundarySource, CityModelSource, Site, VectorSource
+from controlroom.core.vector import LineLayer, PointLayer
+from controlroom.geo import mesh_cache
+from controlroom.geo.crs import LocalFrame, is_geographic
+from controlroom.geo.footprints import FootprintSet, read_footprints, utm_crs_for
+from controlroom.geo.mesh_cache import LayerBundle
+from controlroom.geo.vector_layers import (
+    concat_lines,
+    concat_points,
+    load_boundaries,
+    load_points,
+    load_roads,
+    load_water,
+)
+
+ProgressFn = Callable[[float, str], None]
+
+_DEFAULT_STOREY_M = 3.2
+_DEFAULT_HEIGHT_M = 10.0
+
+
+@dataclass
+class _CitySource:
+    """One city model file, parsed at most once even when both its extent and mesh are needed."""
+
+    source: CityModelSource
+    storey_height_m: float
+    default_height_m: float
+    _parsed: Any = field(default=None, repr=False)
+
+    @property
+    def is_cityjson(self) -> bool:
+        return self.source.resolved_format == "cityjson"
+
+    def parsed(self) -> Any:
+        if self._parsed is None:
+            if self.is_cityjson:
+                from controlroom.geo.cityjson import read_cityjson
+
+                self._parsed = read_cityjson(self.source.path, crs=self.source.crs, lod=self.source.lod)
+            else:
+                self._parsed = read_footprints(
+                    self.source, storey_height_m=self.storey_height_m, default_height_m=self.default_height_m
+                )
+        return self._parsed
+
+    def params(self) -> dict[str, Any]:
+        p = self.source.model_dump(mode="json")
+        if not self.is_cityjson:
+            p |= {"storey_height_m": self.storey_height_m, "default_height_m": self.default_height_m}
+        return p
+
+    def extent(self, use_cache: bool) -> dict[str, Any]:
+        """{"bbox": WGS 84 bbox, "metric_crs": the file's own metric CRS or None}, cached."""
+        key = mesh_cache.cache_key("extent", self.source.path, self.params())
+        if use_cache and (hit := mesh_cache.cached_json(key)) is not None:
+            return dict(hit)
+        parsed = self.parsed()
+        native = parsed.horizontal_crs if self.is_cityjson else parsed.crs
+        value = {"bbox": list(parsed.bbox_wgs84()), "metric_crs": None if is_geographic(native) else native}
+        if use_cache:
+            mesh_cache.store_json(key, value)
+        return value
+
+    def build(self, frame: LocalFrame) -> LayerBundle:
+        parsed = self.parsed()
+        if self.is_cityjson:
+            layers, issues = parsed.to_layers(frame)
+            return LayerBundle(layers=dict(layers), issues=list(issues))
+        assert isinstance(parsed, FootprintSet)
+        layer, issues = parsed.to_layer(frame)
+        return LayerBundle(layers={"buildings": layer}, issues=issues)
+
+
+def _frame_params(frame: LocalFrame) -> dict[str, Any]:
+    return {"crs": frame.crs, "origin": list(frame.origin)}
+
+
+def _through_cache(
+    kind: str,
+    path: Path,
+    params: dict[str, Any],
+    frame: LocalFrame,
+    build: Callable[[], LayerBundle],
+    use_cache: bool,
+) -> LayerBundle:
+    if not use_cache:
+        return build()
+    key = mesh_cache.cache_key(kind, path, params | {"frame": _frame_params(frame)})
+    hit = mesh_cache.load_bundle(key)
+    if hit is not None:
+        return hit
+    bundle = build()
+    mesh_cache.store_bundle(key, bundle)
+    return bundle
+
+
+@dataclass
+class _Assembler:
+    """Collects bundles and merges same-kind layers once at the end."""
+
+    layers: dict[str, list[CityLayer]] = field(default_factory=dict)
+    lines: dict[str, list[LineLayer]] = field(default_factory=dict)
+    points: dict[str, list[PointLayer]] = field(default_factory=dict)
+    issues: list[LoadIssue] = field(default_factory=list)
+
+    def add(self, bundle: LayerBundle) -> None:
+        for layer in bundle.layers.values():
+            self.layers.setdefault(layer.kind, []).append(layer)
+        for line in bundle.lines.values():
+            self.lines.setdefault(line.kind, []).append(line)
+        for pts in bundle.points.values():
+            self.points.setdefault(pts.kind, []).append(pts)
+        self.issues += bundle.issues
+
+    def into(self, model: CityModel) -> CityModel:
+        model.layers = {k: CityLayer.concatenate(k, v) for k, v in self.layers.items()}
+        model.lines = {k: concat_lines(k, v) for k, v in self.lines.items()}
+        model.points = {k: concat_points(k, v) for k, v in self.points.items()}
+        model.issues = self.issues
+        return model
+
+
+def _report(progress: ProgressFn | None, fraction: float, message: str) -> None:
+    if progress is not None:
+        progress(min(max(fraction, 0.0), 1.0), message)
+
+
+def site_frame(
+    site: Site, city_sources: list[_CitySource] | None = None, *, use_cache: bool = True
+) -> LocalFrame:
+    """The site's local frame: its declared origin, else the centre of the first city model."""
+    if site.site.origin is not None:
+        lon, lat = site.site.origin
+        return LocalFrame.at_wgs84(site.site.crs, lon, lat)
+    first = (city_sources or [_city_source(site, site.city_model[0])])[0]
+    x0, y0, x1, y1 = first.extent(use_cache)["bbox"]
+    return LocalFrame.at_wgs84(site.site.crs, (x0 + x1) / 2, (y0 + y1) / 2)
+
+
+def _city_source(site: Site, src: CityModelSource) -> _CitySource:
+    return _CitySource(src, site.site.storey_height_m, site.site.default_height_m)
+
+
+def load_city(site: Site, *, progress: ProgressFn | None = None, use_cache: bool = True) -> CityModel:
+    """Every layer the site names, in one local frame, with the issues met on the way."""
+    city = [_city_source(site, s) for s in site.city_model]
+    _report(progress, 0.0, f"Locating {site.city_model[0].path.name}")
+    frame = site_frame(site, city, use_cache=use_cache)
+    model = CityModel(crs=frame.crs, origin=frame.origin)
+    vector_jobs: list[tuple[str, VectorSource, Callable[[], LayerBundle]]] = []
+    for b in site.boundaries:
+        vector_jobs.append((f"boundary:{b.level}", b, partial(_boundaries_bundle, b, frame)))
+    for r in site.roads:
+        vector_jobs.append(("roads", r, partial(_roads_bundle, r, frame)))
+    for w in site.water:
+        vector_jobs.append(("water", w, partial(_water_bundle, w, frame)))
+    for p in site.poi:
+        vector_jobs.append(("poi", p, partial(_poi_bundle, p, frame)))
+
+    total = len(city) * 4 + len(vector_jobs)  # a city model weighs about four flat layers
+    done = 0
+    out = _Assembler()
+    for cs in city:
+        _report(progress, done / total, f"Building {cs.source.path.name}")
+        out.add(
+            _through_cache(
+                "city_model", cs.source.path, cs.params(), frame, partial(cs.build, frame), use_cache
+            )
+        )
+        cs._parsed = None  # free the parsed source as soon as its mesh exists
+        done += 4
+        model.sources.append(str(cs.source.path))
+    for kind, src, build in vector_jobs:
+        _report(progress, done / total, f"Reading {kind} from {src.path.name}")
+        out.add(_through_cache(kind, src.path, src.model_dump(mode="json"), frame, build, use_cache))
+        done += 1
+        model.sources.append(str(src.path))
+    out.into(model)
+    _report(progress, 1.0, f"Loaded {model.n_triangles:,} triangles")
+    return model
+
+
+def _boundaries_bundle(source: BoundarySource, frame: LocalFrame) -> LayerBundle:
+    layer, issues = load_boundaries(source, frame)
+    return LayerBundle(lines={layer.kind: layer}, issues=issues)
+
+
+def _roads_bundle(source: VectorSource, frame: LocalFrame) -> LayerBundle:
+    layer, issues = load_roads(source, frame)
+    return LayerBundle(lines={layer.kind: layer}, issues=issues)
+
+
+def _water_bundle(source: VectorSource, frame: LocalFrame) -> LayerBundle:
+    area, lines, issues = load_water(source, frame)
+    return LayerBundle(layers={"water": area}, lines={"water_lines": lines}, issues=issues)
+
+
+def _poi_bundle(source: VectorSource, frame: LocalFrame) -> LayerBundle:
+    layer, issues = load_points(source, frame, kind="poi")
+    return LayerBundle(points={layer.kind: layer}, issues=issues)
+
+
+def load_city_file(
+    path: str | Path,
+    crs: str | None = None,
+    *,
+    origin_wgs84: tuple[float, float] | None = None,
+    use_cache: bool = True,
+    progress: ProgressFn | None = None,
+) -> CityModel:
+    """One city model file without a site (snapshots, benchmarks, ``city info``).
+
+    The frame is the file's own metric CRS, or the UTM zone of its centre for lon/lat files;
+    the origin is ``origin_wgs84`` or the centre of the file.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file; expected a CityJSON or footprint file")
+    try:
+        source = CityModelSource(path=p, crs=crs)
+    except ValidationError:
+        raise InputError(
+            f"{p}: crs '{crs}' is not a CRS; expected 'EPSG:<code>', 'gcj02' or 'bd09'"
+        ) from None
+    cs = _CitySource(source, _DEFAULT_STOREY_M, _DEFAULT_HEIGHT_M)
+    _report(progress, 0.0, f"Locating {p.name}")
+    extent = cs.extent(use_cache)
+    x0, y0, x1, y1 = extent["bbox"]
+    lon, lat = origin_wgs84 if origin_wgs84 is not None else ((x0 + x1) / 2, (y0 + y1) / 2)
+    frame = LocalFrame.at_wgs84(extent["metric_crs"] or utm_crs_for(lon, lat), lon, lat)
+    _report(progress, 0.2, f"Building {p.name}")
+    bundle = _through_cache("city_model", p, cs.params(), frame, partial(cs.build, frame), use_cache)
+    model = CityModel(crs=frame.crs, origin=frame.origin, sources=[str(p)])
+    out = _Assembler()
+    out.add(bundle)
+    out.into(model)
+    _report(progress, 1.0, f"Loaded {model.n_triangles:,} triangles")
+    return model
