@@ -116,6 +116,9 @@ class MainWindow(QMainWindow):
         record["layer"] = layer_kind
         self.info_panel.show_object(record)
 
+    def status_text(self) -> str:
+        return self._status.text()
+
     def show_load_issues(self) -> None:
         issues = self.model.issues if self.model else []
         text = "\n".join(str(i) for i in issues[:200]) or self.tr("No problems were found in the input.")
