@@ -24,3 +24,29 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"real test data not found at {SHARED_DATA} (set CONTROLROOM_SHARED_DATA)")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _no_leaks(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """GUI tests must close what they open: visible windows and extra threads fail the test."""
+    import threading
+
+    before = {t.ident for t in threading.enumerate()}
+    yield
+    if "qtbot" not in request.fixturenames and "qapp" not in request.fixturenames:
+        return
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    for _ in range(3):
+        app.processEvents()
+    visible = [w for w in QApplication.topLevelWidgets() if w.isVisible() and not w.isHidden()]
+    leaked_threads = [
+        t.name for t in threading.enumerate() if t.ident not in before and t.is_alive() and not t.daemon
+    ]
+    for w in visible:
+        w.close()
+    assert not visible, f"test left windows open: {[type(w).__name__ for w in visible]}"
+    assert not leaked_threads, f"test left threads running: {leaked_threads}"
