@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "controlroom.app.cmd_city",
     "controlroom.app.cmd_snapshot",
     "controlroom.app.cmd_layout",
+    "controlroom.app.cmd_wall",
     "controlroom.app.cmd_bench",
 )
 

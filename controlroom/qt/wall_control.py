@@ -1,0 +1,204 @@
+"""Push-to-wall, Qt side: the wall applies commands from the control channel to its panels, and
+a desk sends them without freezing its screen.
+
+The one hop into the GUI thread: after queueing a command, the ``ControlServer`` thread asks Qt
+to call ``_drain`` on this object with a queued ``QMetaObject.invokeMethod``; Qt runs it in the
+GUI thread, where it takes every waiting command and applies it. (A queued invoke, not a Python
+``Signal.emit``: PySide6 6.12.0's ``emit`` drops a reference to ``True`` on every call and the
+process aborts after a few hundred of them; see the report on issue 5.) Panels are reached by duck
+typing (``apply_camera``, ``focus_location``, ``open_camera``) so this module never imports a
+panel; a panel without the method gets a refusal that says which panel the region shows.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Sequence
+
+import msgspec
+from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, Signal, Slot
+
+from controlroom.feed.control import (
+    Command,
+    ControlClient,
+    ControlError,
+    ControlServer,
+    PushCamera,
+    PushIncident,
+    PushView,
+    Reply,
+    SwitchPreset,
+    describe,
+)
+from controlroom.feed.keys import FeedSecurityError
+from controlroom.qt.wall import WallManager
+
+log = logging.getLogger(__name__)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("WallControl", text)
+
+
+class WallControl(QObject):
+    """Serves a ``WallManager`` on a ``ControlServer``: ``start()`` once shown, ``stop()`` before close."""
+
+    sig_command_handled = Signal(object, object)  # (Command, Reply): for the wall's log / status line
+
+    def __init__(self, manager: WallManager, server: ControlServer, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.manager = manager
+        self.server = server
+        server.set_targets(manager.spec.regions, manager.spec.presets)
+
+    def start(self) -> None:
+        self.server.start(notify=self._queue_drain)
+
+    def _queue_drain(self) -> None:  # the server thread
+        QMetaObject.invokeMethod(self, "_drain", Qt.ConnectionType.QueuedConnection)
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    @Slot()
+    def _drain(self) -> None:
+        while (pending := self.server.take()) is not None:
+            try:
+                reason = self.apply(pending.command)
+            except Exception as exc:  # a failing panel must not take the wall down, and the desk must hear
+                log.exception("applying %s failed", describe(pending.command))
+                reason = _tr("the wall failed to apply it: {0}").format(exc)
+            reply = pending.applied() if reason is None else pending.refuse(reason)
+            log.info("%s from %s: %s", describe(pending.command), pending.command.sender, reply)
+            self.sig_command_handled.emit(pending.command, reply)
+
+    def apply(self, command: Command) -> str | None:
+        """Apply one command to the wall (GUI thread); the reason it cannot, or ``None`` when done."""
+        if isinstance(command, SwitchPreset):
+            try:
+                self.manager.set_preset(command.name)
+            except KeyError as exc:
+                return str(exc.args[0])
+            return None
+        region = command.region
+        try:
+            widget = self.manager.panel_widget(region)
+        except KeyError:
+            return _tr("region '{0}' is not on any screen of this wall right now").format(region)
+        panel = self.manager.spec.panels_for(self.manager.preset).get(region, "?")
+        if isinstance(command, PushView):
+            apply_camera = getattr(widget, "apply_camera", None)
+            same_frame = not command.site or not self.server.site or command.site == self.server.site
+            if callable(apply_camera) and same_frame:
+                apply_camera(command.position, command.focal_point, command.up)
+                return None
+            focus = getattr(widget, "focus_location", None)
+            if callable(focus) and command.lon is not None and command.lat is not None:
+                focus(command.lon, command.lat, command.sender)
+                return None
+            if callable(apply_camera):
+                text = _tr(
+                    "the view is in site '{0}' but this wall shows site '{1}', and it came without lon/lat"
+                )
+                return text.format(command.site, self.server.site)
+            return _tr("region '{0}' shows panel '{1}', which cannot show a 3D view").format(region, panel)
+        if isinstance(command, PushIncident):
+            focus = getattr(widget, "focus_location", None)
+            if not callable(focus):
+                text = _tr("region '{0}' shows panel '{1}', which cannot focus on a location")
+                return text.format(region, panel)
+            focus(command.lon, command.lat, command.label or command.incident_id)
+            return None
+        assert isinstance(command, PushCamera)
+        open_camera = getattr(widget, "open_camera", None)
+        if not callable(open_camera):
+            return _tr("region '{0}' shows panel '{1}', which cannot show a camera").format(region, panel)
+        open_camera(command.camera_id)
+        return None
+
+
+class WallPusher(QObject):
+    """The desk's side: ``push(command)`` sends from a short-lived thread and reports by signal.
+
+    ``sig_reply_received(command, reply)`` when the wall answered (applied or refused);
+    ``sig_push_failed(command, message)`` when it did not (timeout, bad endpoint, bad key file).
+    The sending thread hands its result over the same way the wall's server does: into a queue,
+    then a queued ``invokeMethod`` of ``_deliver`` in the GUI thread. Call ``wait()`` before
+    deleting it.
+    """
+
+    sig_reply_received = Signal(object, object)
+    sig_push_failed = Signal(object, str)
+
+    def __init__(self, client: ControlClient, timeout_s: float = 5.0, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.client = client
+        self.timeout_s = timeout_s
+        self._threads: list[threading.Thread] = []
+        self._done: queue.SimpleQueue[tuple[Command, Reply | None, str]] = queue.SimpleQueue()
+
+    def push(self, command: Command) -> None:
+        thread = threading.Thread(target=self._send, args=(command,), name="wall-push", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()]
+        self._threads.append(thread)
+        thread.start()
+
+    def wait(self, timeout_s: float = 30.0) -> bool:
+        """Wait for every push in flight; ``False`` if one is still running after ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in self._threads)
+
+    def _send(self, command: Command) -> None:  # the sending thread
+        try:
+            reply: Reply | None = self.client.send(command, self.timeout_s)
+            message = ""
+        except (ControlError, FeedSecurityError) as exc:
+            reply, message = None, str(exc)
+        self._done.put((command, reply, message))
+        try:
+            QMetaObject.invokeMethod(self, "_deliver", Qt.ConnectionType.QueuedConnection)
+        except RuntimeError:  # the desk closed while the wall was answering: nobody left to tell
+            log.info("push of %s finished after the desk closed: %s", describe(command), reply or message)
+
+    @Slot()
+    def _deliver(self) -> None:
+        while True:
+            try:
+                command, reply, message = self._done.get_nowait()
+            except queue.Empty:
+                return
+            if reply is not None:
+                self.sig_reply_received.emit(command, reply)
+            else:
+                self.sig_push_failed.emit(command, message or _tr("no answer"))
+
+
+def view_command(widget: object, region: str, *, site: str = "", sender: str | None = None) -> PushView:
+    """The desk's current 3D view as a ``PushView``: the panel must have ``camera_view()``
+    returning (position, focal_point, up) and may have ``focal_lonlat()`` returning (lon, lat)."""
+    camera_view = getattr(widget, "camera_view", None)
+    if not callable(camera_view):
+        raise ControlError(_tr("this panel has no 3D view to push"))
+    position, focal_point, up = camera_view()
+    lonlat = getattr(widget, "focal_lonlat", None)
+    lon, lat = lonlat() if callable(lonlat) else (None, None)
+    view = PushView(
+        region=region,
+        position=_vec3(position),
+        focal_point=_vec3(focal_point),
+        up=_vec3(up),
+        site=site,
+        lon=None if lon is None else float(lon),
+        lat=None if lat is None else float(lat),
+    )
+    return msgspec.structs.replace(view, sender=sender) if sender else view
+
+
+def _vec3(values: Sequence[float]) -> tuple[float, float, float]:
+    x, y, z = (float(v) for v in values)
+    return (x, y, z)
