@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "controlroom.app.cmd_snapshot",
     "controlroom.app.cmd_layout",
     "controlroom.app.cmd_wall",
+    "controlroom.app.cmd_feed",
+    "controlroom.app.cmd_keys",
     "controlroom.app.cmd_bench",
 )
 

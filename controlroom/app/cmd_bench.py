@@ -25,6 +25,13 @@ def _bench_city(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_feed(args: argparse.Namespace) -> int:
+    from controlroom.app.bench_feed import bench_feed
+
+    _print(bench_feed(), args.json)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bench = sub.add_parser("bench", help="benchmarks (print figures and ratios)")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCH", required=True)
@@ -33,3 +40,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     city.add_argument("--data", help="folder with cityjson/DenHaag_01.city.json (default ../shared/data)")
     city.add_argument("--json", action="store_true")
     city.set_defaults(handler=_bench_city)
+    feed = bench_sub.add_parser("feed", help="feed pipeline vs raw pyzmq ceiling, publish→applied latency")
+    feed.add_argument("--json", action="store_true")
+    feed.set_defaults(handler=_bench_feed)

@@ -272,7 +272,15 @@ class Site(_Model):
         raise KeyError(f"no view named '{name}' in {self.path} (views: {known})")
 
 
-_PATH_KEYS = {"path", "logo", "icon", "server_public_key", "client_secret_key"}
+_PATH_KEYS = {
+    "path",
+    "logo",
+    "icon",
+    "server_public_key",
+    "client_secret_key",
+    "server_secret_key",
+    "authorized_keys",
+}
 
 
 def _resolve_paths(node: Any, base: Path) -> Any:

@@ -25,7 +25,9 @@ def test_city_info_on_denhaag(shared_data: Path, capsys: pytest.CaptureFixture[s
     assert 4.2 < minlon < maxlon < 4.5 and 52.0 < minlat < maxlat < 52.2
 
 
-def test_city_info_on_gcj02_footprints_is_converted(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_city_info_on_gcj02_footprints_is_converted(
+    shared_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = str(shared_data / "guangzhou" / "huacheng-osm-buildings.geojson")
     wgs = _json(capsys, ["city", "info", path, "--json"])
     gcj = _json(capsys, ["city", "info", path, "--crs", "gcj02", "--json"])
@@ -34,7 +36,9 @@ def test_city_info_on_gcj02_footprints_is_converted(shared_data: Path, capsys: p
     assert 0.003 < wgs["bbox_wgs84"][0] - gcj["bbox_wgs84"][0] < 0.008
 
 
-def test_city_info_on_a_broken_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_city_info_on_a_broken_file_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.city.json"
     bad.write_text('{"type": "CityJSON", "version": "2.0", "vertices": [[0, 0', encoding="utf-8")
     assert main(["city", "info", str(bad), "--json"]) == 1
@@ -42,7 +46,9 @@ def test_city_info_on_a_broken_file_is_a_clear_error(tmp_path: Path, capsys: pyt
     assert "bad.city.json" in err and err.startswith("error:")
 
 
-def test_snapshot_writes_a_city_png(tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_snapshot_writes_a_city_png(
+    tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     site = tmp_path / "site.toml"
     site.write_text(
         f'''schema = 1
@@ -61,13 +67,18 @@ distance_m = 900
         encoding="utf-8",
     )
     out = tmp_path / "denhaag.png"
-    assert main(["snapshot", "--site", str(site), "--out", str(out), "--size", "640x400", "--view", "centre"]) == 0
+    assert (
+        main(["snapshot", "--site", str(site), "--out", str(out), "--size", "640x400", "--view", "centre"])
+        == 0
+    )
     from PySide6.QtGui import QImage
 
     img = QImage(str(out))
     assert (img.width(), img.height()) == (640, 400)
     ptr = img.convertToFormat(QImage.Format.Format_RGB888)
-    arr = np.frombuffer(ptr.constBits(), np.uint8, ptr.sizeInBytes()).reshape(400, ptr.bytesPerLine())[:, :1920]
+    arr = np.frombuffer(ptr.constBits(), np.uint8, ptr.sizeInBytes()).reshape(400, ptr.bytesPerLine())[
+        :, :1920
+    ]
     pixels = arr.reshape(400, 640, 3).astype(int)
     # the background is a vertical gradient: compare each pixel with its row's left-edge pixel
     differs = np.abs(pixels - pixels[:, :1, :]).sum(axis=2) > 40

@@ -39,7 +39,9 @@ def window(qtbot, sample_site: Path):  # type: ignore[no-untyped-def]
 def _image(widget) -> np.ndarray:  # type: ignore[no-untyped-def]
     img = widget.grab().toImage().convertToFormat(widget.grab().toImage().Format.Format_RGB888)
     arr = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes())
-    return arr.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3].reshape(img.height(), img.width(), 3)
+    return arr.reshape(img.height(), img.bytesPerLine())[:, : img.width() * 3].reshape(
+        img.height(), img.width(), 3
+    )
 
 
 def test_window_shows_the_loaded_city(window, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -20,4 +20,6 @@ def test_emitting_signals_does_not_leak_references(qapp) -> None:  # type: ignor
     for i in range(300):
         ticker.sig_ticked.emit(i)
     assert len(received) == 300
-    assert sys.getrefcount(True) >= before - 5, "this PySide6 leaks a reference per Signal.emit(): pin another"
+    assert sys.getrefcount(True) >= before - 5, (
+        "this PySide6 leaks a reference per Signal.emit(): pin another"
+    )

@@ -1,0 +1,261 @@
+"""Latest state of every moving thing as numpy columns, with staleness and short trails.
+
+The render adapter copies these columns into VTK arrays in place each tick, so the store keeps
+one row per entity in contiguous arrays (no per-entity objects) and bumps ``version`` on every
+change. Positions are in the site's local frame (metres east/north of the origin); the pump
+converts before applying. An entity not heard from for its kind's timeout fades out over the next
+timeout and is then removed (``expire``), so a dead tracker never lingers on the wall.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from controlroom.core.protocol import ENTITY_KINDS
+
+F64 = npt.NDArray[np.float64]
+F32 = npt.NDArray[np.float32]
+U8 = npt.NDArray[np.uint8]
+I64 = npt.NDArray[np.int64]
+
+#: Seconds without news before an entity of a kind starts to fade (GPS units report every 1–30 s).
+DEFAULT_TIMEOUTS_S: dict[str, float] = {
+    "bus": 30.0,
+    "muck_truck": 60.0,
+    "police": 30.0,
+    "city_management": 60.0,
+    "taxi": 30.0,
+    "ambulance": 20.0,
+    "fire_engine": 20.0,
+    "sanitation": 60.0,
+    "other": 60.0,
+}
+
+
+class EntityStore:
+    """One row per entity id: position, heading, speed, kind and status codes, last-seen time."""
+
+    def __init__(
+        self,
+        timeouts_s: Mapping[str, float] | None = None,
+        trail_points: int = 20,
+        capacity: int = 1024,
+    ) -> None:
+        merged = {**DEFAULT_TIMEOUTS_S, **(timeouts_s or {})}
+        unknown = sorted(set(merged) - set(ENTITY_KINDS))
+        if unknown:
+            raise ValueError(
+                f"entity timeouts for unknown kinds {unknown}; expected kinds from {ENTITY_KINDS}"
+            )
+        if trail_points < 1:
+            raise ValueError(f"trail_points must be ≥ 1, got {trail_points}")
+        #: Per kind code: seconds before fading starts (fading lasts as long again).
+        self.timeout_by_kind: F64 = np.array([merged[k] for k in ENTITY_KINDS], np.float64)
+        self.trail_points = trail_points
+        self.version = 0
+        self._n = 0
+        self._ids: list[str] = []
+        self._row: dict[str, int] = {}
+        self._alloc(max(16, capacity))
+
+    def _alloc(self, cap: int) -> None:
+        n = self._n
+
+        def grow(old: npt.NDArray | None, shape: tuple[int, ...], dtype: type) -> npt.NDArray:
+            new: npt.NDArray = np.zeros(shape, dtype)
+            if old is not None and n:
+                new[:n] = old[:n]
+            return new
+
+        g = getattr
+        self._x: F64 = grow(g(self, "_x", None), (cap,), np.float64)
+        self._y: F64 = grow(g(self, "_y", None), (cap,), np.float64)
+        self._heading: F32 = grow(g(self, "_heading", None), (cap,), np.float32)
+        self._speed: F32 = grow(g(self, "_speed", None), (cap,), np.float32)
+        self._kind: U8 = grow(g(self, "_kind", None), (cap,), np.uint8)
+        self._status: U8 = grow(g(self, "_status", None), (cap,), np.uint8)
+        self._seen: F64 = grow(g(self, "_seen", None), (cap,), np.float64)
+        self._trail: F32 = grow(g(self, "_trail", None), (cap, self.trail_points, 2), np.float32)
+        self._trail_head: I64 = grow(g(self, "_trail_head", None), (cap,), np.int64)
+        self._trail_count: I64 = grow(g(self, "_trail_count", None), (cap,), np.int64)
+        self._cap = cap
+
+    # ---------------------------------------------------------------- reading
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __contains__(self, entity_id: object) -> bool:
+        return entity_id in self._row
+
+    @property
+    def ids(self) -> list[str]:
+        """Row → id (a copy is cheap to avoid; do not mutate)."""
+        return self._ids
+
+    def row(self, entity_id: str) -> int:
+        return self._row[entity_id]
+
+    @property
+    def x(self) -> F64:
+        return self._x[: self._n]
+
+    @property
+    def y(self) -> F64:
+        return self._y[: self._n]
+
+    @property
+    def xy(self) -> F64:
+        return np.column_stack((self.x, self.y))
+
+    @property
+    def heading(self) -> F32:
+        return self._heading[: self._n]
+
+    @property
+    def speed(self) -> F32:
+        return self._speed[: self._n]
+
+    @property
+    def kind(self) -> U8:
+        """Codes: index into ``protocol.ENTITY_KINDS``."""
+        return self._kind[: self._n]
+
+    @property
+    def status(self) -> U8:
+        """Codes: index into ``protocol.ENTITY_STATUSES``."""
+        return self._status[: self._n]
+
+    @property
+    def last_seen(self) -> F64:
+        return self._seen[: self._n]
+
+    def age(self, now: float) -> F64:
+        return now - self.last_seen
+
+    def opacity(self, now: float) -> F32:
+        """1 while fresh, falling linearly to 0 over a second timeout, for the renderer's alpha."""
+        timeout = self.timeout_by_kind[self.kind]
+        over = (self.age(now) - timeout) / timeout
+        return np.clip(1.0 - over, 0.0, 1.0).astype(np.float32)
+
+    def stale(self, now: float) -> npt.NDArray[np.bool_]:
+        return self.age(now) > self.timeout_by_kind[self.kind]
+
+    def trail(self, entity_id: str) -> F32:
+        """The entity's last positions, oldest first, shape (k, 2)."""
+        r = self._row[entity_id]
+        count = int(self._trail_count[r])
+        head = int(self._trail_head[r])
+        order = (np.arange(head - count, head) % self.trail_points).astype(np.int64)
+        return self._trail[r, order].copy()
+
+    def trails(self) -> tuple[F32, I64]:
+        """All trails as (n, trail_points, 2) oldest-first arrays plus each row's valid point count."""
+        n = self._n
+        idx = (self._trail_head[:n, None] + np.arange(self.trail_points)[None, :]) % self.trail_points
+        ordered = np.take_along_axis(self._trail[:n], idx[:, :, None], axis=1)
+        return ordered, self._trail_count[:n].copy()
+
+    # ---------------------------------------------------------------- writing
+
+    def upsert(
+        self,
+        ids: Sequence[str],
+        kind: U8,
+        x: F64,
+        y: F64,
+        heading: npt.ArrayLike,
+        speed: npt.ArrayLike,
+        status: U8,
+        seen: float | F64,
+    ) -> I64:
+        """Write one batch (unique ids); new ids get new rows. Returns the rows written."""
+        m = len(ids)
+        if m == 0:
+            return np.zeros(0, np.int64)
+        rows = np.empty(m, np.int64)
+        row_of = self._row
+        new: list[int] = []
+        for i, entity_id in enumerate(ids):
+            r = row_of.get(entity_id)
+            if r is None:
+                new.append(i)
+                rows[i] = -1
+            else:
+                rows[i] = r
+        if new:
+            need = self._n + len(new)
+            if need > self._cap:
+                self._alloc(max(need, self._cap * 2))
+            start = self._n
+            for j, i in enumerate(new):
+                row_of[ids[i]] = start + j
+                self._ids.append(ids[i])
+            rows[new] = np.arange(start, start + len(new))
+            self._trail_count[start:need] = 0
+            self._trail_head[start:need] = 0
+            self._n = need
+        self._x[rows] = x
+        self._y[rows] = y
+        self._heading[rows] = heading
+        self._speed[rows] = speed
+        self._kind[rows] = kind
+        self._status[rows] = status
+        self._seen[rows] = seen
+        self._push_trail(rows, x, y)
+        self.version += 1
+        return rows
+
+    def add_trail_points(self, ids: Sequence[str], x: F64, y: F64) -> None:
+        """Earlier positions superseded in the feed buffer, so trails keep their shape under load."""
+        rows = [self._row.get(i, -1) for i in ids]
+        keep = np.array([r >= 0 for r in rows], bool)
+        if keep.any():
+            self._push_trail(np.array(rows, np.int64)[keep], np.asarray(x)[keep], np.asarray(y)[keep])
+
+    def _push_trail(self, rows: I64, x: npt.ArrayLike, y: npt.ArrayLike) -> None:
+        head = self._trail_head[rows]
+        self._trail[rows, head, 0] = x
+        self._trail[rows, head, 1] = y
+        self._trail_head[rows] = (head + 1) % self.trail_points
+        self._trail_count[rows] = np.minimum(self._trail_count[rows] + 1, self.trail_points)
+
+    def expire(self, now: float) -> list[str]:
+        """Drop entities past twice their timeout (fully faded); returns the removed ids."""
+        n = self._n
+        if n == 0:
+            return []
+        dead = self.age(now) > 2.0 * self.timeout_by_kind[self.kind]
+        if not dead.any():
+            return []
+        keep = np.flatnonzero(~dead)
+        removed = [self._ids[i] for i in np.flatnonzero(dead)]
+        k = len(keep)
+        for arr in (
+            self._x,
+            self._y,
+            self._heading,
+            self._speed,
+            self._kind,
+            self._status,
+            self._seen,
+            self._trail,
+            self._trail_head,
+            self._trail_count,
+        ):
+            arr[:k] = arr[keep]
+        self._ids = [self._ids[i] for i in keep]
+        self._row = {entity_id: r for r, entity_id in enumerate(self._ids)}
+        self._n = k
+        self.version += 1
+        return removed
+
+    def clear(self) -> None:
+        self._n = 0
+        self._ids = []
+        self._row = {}
+        self.version += 1

@@ -1,0 +1,143 @@
+"""Feed health counters: what arrived, what was applied, what was rejected and why, per source.
+
+Written by the feed thread once per drained batch (never per message, so the lock is cheap) and
+read by the status widget and ``controlroom feed stats``. Message-level rejects (undecodable,
+wrong schema, unknown kind, oversize, duplicate …) count messages; record-level rejects (NaN,
+out of extent, invalid record) count records, so
+``received == applied + skipped + message rejects`` (skipped: already in a late joiner's snapshot).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+#: Reasons that reject a whole message (counted in messages).
+MESSAGE_REASONS = (
+    "undecodable",
+    "malformed",
+    "schema_version",
+    "unknown_kind",
+    "topic_mismatch",
+    "oversize",
+    "duplicate",
+)
+#: Reasons that reject one record inside an otherwise good message (counted in records).
+RECORD_REASONS = ("non_finite", "out_of_extent", "unknown_crs", "invalid_record", "buffer_full")
+REASONS = MESSAGE_REASONS + RECORD_REASONS
+
+
+@dataclass
+class SourceStats:
+    """One publisher as seen from here."""
+
+    last_seq: int = 0
+    last_heard: float = 0.0
+    received: int = 0
+    gaps: int = 0
+    duplicates: int = 0
+    restarts: int = 0
+
+
+@dataclass
+class BatchCounts:
+    """What one drained batch did; merged into ``FeedStats`` in one locked step."""
+
+    received: int = 0
+    bytes: int = 0
+    applied: int = 0
+    #: Updates already contained in the snapshot a late joiner started from (neither applied nor bad).
+    skipped: int = 0
+    records: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+
+
+class FeedStats:
+    """Thread-safe totals plus a sliding-window message rate."""
+
+    def __init__(self, rate_window_s: float = 5.0) -> None:
+        self._lock = threading.Lock()
+        self.received = 0
+        self.bytes = 0
+        self.applied = 0
+        self.skipped = 0
+        self.records = 0
+        self.records_applied = 0
+        self.coalesced = 0
+        self.rejected: Counter[str] = Counter()
+        self.sources: dict[str, SourceStats] = {}
+        self._window = rate_window_s
+        self._samples: deque[tuple[float, int]] = deque()
+
+    def merge(self, batch: BatchCounts, now: float) -> None:
+        with self._lock:
+            self.received += batch.received
+            self.bytes += batch.bytes
+            self.applied += batch.applied
+            self.skipped += batch.skipped
+            self.records += batch.records
+            self.rejected.update(batch.rejected)
+            self._samples.append((now, self.received))
+            while len(self._samples) > 2 and self._samples[0][0] < now - self._window:
+                self._samples.popleft()
+
+    def note_applied(self, records: int, coalesced: int) -> None:
+        """Called by the pump: records written into the models, and those superseded before it."""
+        with self._lock:
+            self.records_applied += records
+            self.coalesced += coalesced
+
+    def source(self, name: str) -> SourceStats:
+        """The per-source entry (created on first sight); only the feed thread mutates it."""
+        s = self.sources.get(name)
+        if s is None:
+            with self._lock:  # readers iterate ``sources`` under the lock
+                s = self.sources[name] = SourceStats()
+        return s
+
+    @property
+    def gaps(self) -> int:
+        return sum(s.gaps for s in list(self.sources.values()))
+
+    @property
+    def duplicates(self) -> int:
+        return sum(s.duplicates for s in list(self.sources.values()))
+
+    def rate(self, now: float) -> float:
+        """Messages per second over the last few seconds (0 once the feed has been silent that long)."""
+        with self._lock:
+            if len(self._samples) < 2 or now - self._samples[-1][0] > self._window:
+                return 0.0
+            (t0, n0), (t1, n1) = self._samples[0], self._samples[-1]
+            return (n1 - n0) / (t1 - t0) if t1 > t0 else 0.0
+
+    def snapshot(self, now: float) -> dict[str, object]:
+        """A JSON-ready copy for displays and ``feed stats --json``."""
+        rate = self.rate(now)
+        with self._lock:
+            sources = {
+                name: {
+                    "last_seq": s.last_seq,
+                    "last_heard_s_ago": round(max(0.0, now - s.last_heard), 3),
+                    "received": s.received,
+                    "gaps": s.gaps,
+                    "duplicates": s.duplicates,
+                    "restarts": s.restarts,
+                }
+                for name, s in self.sources.items()
+            }
+            return {
+                "received": self.received,
+                "applied": self.applied,
+                "rejected": dict(sorted(self.rejected.items())),
+                "skipped": self.skipped,
+                "records": self.records,
+                "records_applied": self.records_applied,
+                "coalesced": self.coalesced,
+                "gaps": sum(s["gaps"] for s in sources.values()),
+                "duplicates": sum(s["duplicates"] for s in sources.values()),
+                "bytes": self.bytes,
+                "msgs_per_s": round(rate, 1),
+                "sources": sources,
+            }

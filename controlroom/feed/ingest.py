@@ -1,0 +1,312 @@
+"""The feed thread's work per drained batch: decode, validate, count, coalesce, hand over.
+
+This is the hot path (hundreds of thousands of messages a second on a 2-core wall PC). A clean
+batch, the normal case, takes the *fast path*: every frame decoded by ``map`` over msgspec's C
+decoder, header checks and sequence continuity tested on whole lists, coordinates validated as
+numpy arrays, records coalesced with one ``dict.update``; there is no Python bytecode per record
+except the attribute gathers. Anything unusual (a bad frame, a sequence gap, a record out of
+extent) sends that batch down the *careful path*, which handles one frame at a time and says
+exactly what was wrong. Both give the same results; only the speed differs.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Sequence
+from itertools import chain
+from operator import attrgetter, itemgetter
+
+import numpy as np
+
+from controlroom.core.feed_stats import BatchCounts, FeedStats
+from controlroom.core.protocol import (
+    SCHEMA_VERSION,
+    TOPIC_LEN,
+    TOPICS,
+    WGS84,
+    Heartbeat,
+    IncidentBatch,
+    Message,
+    MetricBatch,
+    PositionBatch,
+    SensorBatch,
+)
+from controlroom.feed.buffer import CoalescingBuffer, Pending
+from controlroom.feed.codec import RejectError, decode, msgpack_decoder, salvage
+from controlroom.feed.validate import AnyExtent, Extent, RejectLog, check_sequence, finite_reason
+
+#: Larger frames are refused before decoding (a 1000-record position batch is ~60 KB).
+DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024
+
+_payload = itemgetter(slice(TOPIC_LEN, None))
+_topic = itemgetter(slice(0, TOPIC_LEN))
+_kind = attrgetter("KIND")
+_version = attrgetter("v")
+_source = attrgetter("source")
+_seq = attrgetter("seq")
+_ts = attrgetter("ts")
+_crs = attrgetter("crs")
+_records = attrgetter("records")
+_id = attrgetter("id")
+_x = attrgetter("x")
+_y = attrgetter("y")
+_heading = attrgetter("heading")
+_speed = attrgetter("speed")
+_TOPIC_OF = {k: t for k, t in TOPICS.items()}
+
+
+class Ingestor:
+    """Turns raw frames into pending model updates; used only from the feed thread."""
+
+    def __init__(
+        self,
+        buffer: CoalescingBuffer,
+        stats: FeedStats,
+        extent: Extent | None = None,
+        max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+        reject_log: RejectLog | None = None,
+    ) -> None:
+        self.buffer = buffer
+        self.stats = stats
+        self.extent = extent or AnyExtent()
+        self.max_frame_bytes = max_frame_bytes
+        self.reject_log = reject_log or RejectLog()
+        #: After a snapshot: per source, updates up to this sequence are already in the snapshot.
+        self.skip_upto: dict[str, int] = {}
+
+    def ingest(
+        self, frames: Iterable[bytes], now: float | None = None, *, snapshot: bool = False
+    ) -> BatchCounts:
+        """Process frames (live updates, or snapshot frames which skip sequence checks)."""
+        now = time.time() if now is None else now
+        counts = BatchCounts()
+        pending = Pending()
+        batch = frames if isinstance(frames, list) else list(frames)
+        if not (batch and self._fast(batch, pending, counts, now, snapshot)):
+            for frame in batch:
+                self._one(frame, pending, counts, now, snapshot)
+        refused = self.buffer.merge(pending)
+        if refused:
+            counts.rejected["buffer_full"] += refused
+            self.reject_log("buffer_full", f"{refused} records refused: the GUI is not draining the buffer")
+        self.stats.merge(counts, now)
+        return counts
+
+    def _reject(self, counts: BatchCounts, reason: str, detail: str, source: str = "?", n: int = 1) -> None:
+        counts.rejected[reason] += n
+        self.reject_log(reason, detail, source)
+
+    def _one(self, frame: bytes, pending: Pending, counts: BatchCounts, now: float, snapshot: bool) -> None:
+        counts.received += 1
+        size = len(frame)
+        counts.bytes += size
+        if size > self.max_frame_bytes:
+            self._reject(counts, "oversize", f"{size} bytes; the limit is {self.max_frame_bytes}")
+            return
+        msg: Message
+        try:
+            msg = decode(frame)
+        except RejectError as r:
+            if r.reason != "malformed":
+                self._reject(counts, r.reason, r.detail)
+                return
+            rescued = salvage(frame)
+            if rescued is None:
+                self._reject(counts, r.reason, r.detail)
+                return
+            msg, bad = rescued
+            self._reject(
+                counts,
+                "invalid_record",
+                f"{len(bad)} bad record(s), first: {bad[0][1]}",
+                msg.source,
+                len(bad),
+            )
+        source = msg.source
+        src = self.stats.source(source)
+        src.received += 1
+        src.last_heard = now
+        if not snapshot:
+            if self.skip_upto:
+                upto = self.skip_upto.get(source)
+                if upto is not None:
+                    if msg.seq <= upto:
+                        counts.skipped += 1
+                        return
+                    del self.skip_upto[source]
+            if not check_sequence(src, msg.seq):
+                self._reject(counts, "duplicate", f"seq {msg.seq} (last {src.last_seq})", source)
+                return
+        counts.applied += 1
+        self._dispatch(msg, pending, counts)
+
+    def _dispatch(self, msg: Message, pending: Pending, counts: BatchCounts) -> None:
+        if isinstance(msg, PositionBatch):
+            self._positions(msg, pending, counts)
+        elif isinstance(msg, SensorBatch):
+            self._sensors(msg, pending, counts)
+        elif isinstance(msg, IncidentBatch):
+            self._incidents(msg, pending, counts)
+        elif isinstance(msg, MetricBatch):
+            self._metrics(msg, pending, counts)
+        elif isinstance(msg, Heartbeat):
+            pending.heartbeats[msg.source] = msg
+
+    def _box(
+        self, crs: str, counts: BatchCounts, source: str, n: int
+    ) -> tuple[float, float, float, float] | None:
+        box = self.extent.in_crs(crs)
+        if box is None:
+            self._reject(counts, "unknown_crs", f"crs {crs!r} is not a CRS this app can convert", source, n)
+        return box
+
+    def _positions(self, msg: PositionBatch, pending: Pending, counts: BatchCounts) -> None:
+        records = msg.records
+        counts.records += len(records)
+        box = self._box(msg.crs, counts, msg.source, len(records))
+        if box is None:
+            return
+        minx, miny, maxx, maxy = box
+        positions = pending.positions
+        crs = msg.crs
+        crs_of = pending.position_crs
+        before = len(positions)
+        accepted = 0
+        for r in records:
+            x = r.x
+            y = r.y
+            hs = r.heading + r.speed
+            if minx <= x <= maxx and miny <= y <= maxy and hs - hs == 0.0:
+                positions[r.id] = r
+                if crs != WGS84:
+                    crs_of[r.id] = crs
+                elif crs_of:
+                    crs_of.pop(r.id, None)
+                accepted += 1
+            else:
+                reason = finite_reason(x, y) if hs - hs == 0.0 else "non_finite"
+                self._reject(counts, reason, f"entity {r.id!r} at ({x}, {y}) in {crs}", msg.source)
+        if accepted:
+            pending.position_ts.append(msg.ts)
+        pending.coalesced += accepted - (len(positions) - before)
+
+    # ------------------------------------------------------------------ fast path
+
+    def _fast(
+        self, frames: list[bytes], pending: Pending, counts: BatchCounts, now: float, snapshot: bool
+    ) -> bool:
+        """The whole batch at C speed; False (nothing done) when any check fails."""
+        if self.skip_upto or max(map(len, frames)) > self.max_frame_bytes:
+            return False
+        try:
+            msgs: list[Message] = list(map(msgpack_decoder.decode, map(_payload, frames)))
+        except Exception:  # DecodeError / ValidationError: the careful path says which frame and why
+            return False
+        kinds = list(map(_kind, msgs))
+        if list(map(_TOPIC_OF.__getitem__, kinds)) != list(map(_topic, frames)):
+            return False
+        if set(map(_version, msgs)) != {SCHEMA_VERSION}:
+            return False
+        sources = set(map(_source, msgs))
+        if not snapshot:
+            if len(sources) != 1:
+                return False
+            (source,) = sources
+            src = self.stats.source(source)
+            first = src.last_seq + 1 if src.last_seq else msgs[0].seq
+            if list(map(_seq, msgs)) != list(range(first, first + len(msgs))):
+                return False
+        kind_set = set(kinds)
+        if kind_set == {"pos"}:
+            if not self._fast_positions(msgs, pending, counts):  # type: ignore[arg-type]
+                return False
+        elif "pos" in kind_set:
+            return False
+        else:
+            for msg in msgs:  # low-rate kinds: per message, same checks as the careful path
+                self._dispatch(msg, pending, counts)
+        # commit: counters and per-source tracking
+        n = len(frames)
+        counts.received += n
+        counts.bytes += sum(map(len, frames))
+        counts.applied += n
+        for source in sources:
+            src = self.stats.source(source)
+            src.received += n if len(sources) == 1 else sum(1 for m in msgs if m.source == source)
+            src.last_heard = now
+        if not snapshot:
+            src.last_seq = msgs[-1].seq
+        return True
+
+    def _fast_positions(self, msgs: Sequence[PositionBatch], pending: Pending, counts: BatchCounts) -> bool:
+        crs_set = set(map(_crs, msgs))
+        if len(crs_set) != 1:
+            return False
+        (crs,) = crs_set
+        box = self.extent.in_crs(crs)
+        if box is None:
+            return False
+        recs = list(chain.from_iterable(map(_records, msgs)))
+        n = len(recs)
+        x = np.fromiter(map(_x, recs), np.float64, n)
+        y = np.fromiter(map(_y, recs), np.float64, n)
+        hs = np.fromiter(map(_heading, recs), np.float64, n) + np.fromiter(map(_speed, recs), np.float64, n)
+        minx, miny, maxx, maxy = box
+        with np.errstate(invalid="ignore"):
+            ok = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy) & np.isfinite(hs)
+        if not ok.all():
+            return False
+        ids = list(map(_id, recs))
+        positions = pending.positions
+        before = len(positions)
+        positions.update(zip(ids, recs, strict=True))
+        if crs != WGS84:
+            pending.position_crs.update(dict.fromkeys(ids, crs))
+        elif pending.position_crs:
+            for entity_id in ids:
+                pending.position_crs.pop(entity_id, None)
+        pending.position_ts.extend(map(_ts, msgs))
+        pending.coalesced += n - (len(positions) - before)
+        counts.records += n
+        return True
+
+    def _sensors(self, msg: SensorBatch, pending: Pending, counts: BatchCounts) -> None:
+        counts.records += len(msg.records)
+        box = self._box(msg.crs, counts, msg.source, len(msg.records))
+        if box is None:
+            return
+        minx, miny, maxx, maxy = box
+        sensors = pending.sensors
+        for r in msg.records:
+            if minx <= r.x <= maxx and miny <= r.y <= maxy and math.isfinite(r.value):
+                if r.id in sensors:
+                    pending.coalesced += 1
+                sensors[r.id] = (r, msg.crs)
+            else:
+                reason = finite_reason(r.x, r.y) if math.isfinite(r.value) else "non_finite"
+                self._reject(counts, reason, f"sensor {r.id!r} at ({r.x}, {r.y}) value {r.value}", msg.source)
+
+    def _incidents(self, msg: IncidentBatch, pending: Pending, counts: BatchCounts) -> None:
+        counts.records += len(msg.records)
+        box = self._box(msg.crs, counts, msg.source, len(msg.records))
+        if box is None:
+            return
+        minx, miny, maxx, maxy = box
+        incidents = pending.incidents
+        for r in msg.records:
+            if minx <= r.x <= maxx and miny <= r.y <= maxy and math.isfinite(r.raised_at):
+                if r.id in incidents:
+                    pending.coalesced += 1
+                incidents[r.id] = (r, msg.crs)
+            else:
+                reason = finite_reason(r.x, r.y) if math.isfinite(r.raised_at) else "non_finite"
+                self._reject(counts, reason, f"incident {r.id!r} at ({r.x}, {r.y})", msg.source)
+
+    def _metrics(self, msg: MetricBatch, pending: Pending, counts: BatchCounts) -> None:
+        counts.records += len(msg.records)
+        for r in msg.records:
+            if math.isfinite(r.value) and math.isfinite(r.t):
+                pending.metrics.append(r)
+            else:
+                self._reject(counts, "non_finite", f"metric {r.name!r} = {r.value} at t={r.t}", msg.source)

@@ -1,0 +1,145 @@
+"""The feed thread: owns its SUB socket, drains in batches, hands frames to the ``Ingestor``.
+
+pyzmq sockets are not thread-safe, so this thread creates, uses and closes its own context and
+sockets; the only things it shares are the coalescing buffer and the stats, both locked. It
+polls with a short timeout so ``stop()`` takes effect within ~50 ms, and drains with
+``recv(NOBLOCK)`` until empty or ``batch_max`` (measured: costs nothing over a blocking loop).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+
+import zmq
+
+from controlroom.feed.clone import SnapshotTimeoutError, fetch_snapshot
+from controlroom.feed.ingest import Ingestor
+from controlroom.feed.keys import ClientSecurity, check_plaintext
+
+log = logging.getLogger(__name__)
+
+
+class FeedSubscriber:
+    """Start with ``start()``, stop with ``stop()``; never touches Qt or the models."""
+
+    def __init__(
+        self,
+        endpoints: str | Sequence[str],
+        ingestor: Ingestor,
+        *,
+        snapshot_endpoint: str | None = None,
+        security: ClientSecurity | None = None,
+        insecure: bool = False,
+        topics: Sequence[bytes] = (b"",),
+        batch_max: int = 5000,
+        poll_ms: int = 50,
+        snapshot_timeout_s: float = 3.0,
+        rcvhwm: int = 0,
+    ) -> None:
+        self.endpoints = [endpoints] if isinstance(endpoints, str) else list(endpoints)
+        if security is None:
+            for e in [*self.endpoints, *([snapshot_endpoint] if snapshot_endpoint else [])]:
+                check_plaintext(e, insecure)
+        self.ingestor = ingestor
+        self.snapshot_endpoint = snapshot_endpoint
+        self.security = security
+        self.topics = list(topics)
+        self.batch_max = batch_max
+        self.poll_ms = poll_ms
+        self.snapshot_timeout_s = snapshot_timeout_s
+        self.rcvhwm = rcvhwm
+        #: "connecting", "snapshot", "live", "snapshot failed (live only)", "stopped", or an error.
+        self.state = "connecting"
+        self.snapshot_records = 0
+        self._ready = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="feed-subscriber", daemon=True)
+        self.error: BaseException | None = None
+
+    def start(self, wait_s: float = 5.0) -> FeedSubscriber:
+        """Start the thread; returns once the socket is connected (and the snapshot applied)."""
+        self._thread.start()
+        self._ready.wait(wait_s)
+        if self.error:
+            raise self.error
+        return self
+
+    def stop(self, timeout_s: float = 2.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        ctx = zmq.Context()
+        sub = ctx.socket(zmq.SUB)
+        try:
+            sub.setsockopt(zmq.LINGER, 0)
+            sub.setsockopt(zmq.RCVHWM, self.rcvhwm)
+            if self.security:
+                self.security.apply(sub)
+            for t in self.topics:
+                sub.setsockopt(zmq.SUBSCRIBE, t)
+            for e in self.endpoints:
+                sub.connect(e)
+            if self.snapshot_endpoint:
+                self._late_join(ctx, sub)
+            self.state = "live" if self.state == "connecting" else self.state
+            self._ready.set()
+            self._drain_loop(sub)
+        except BaseException as exc:  # reported to start() or logged; the thread must not die silently
+            self.error = exc
+            self.state = f"error: {exc}"
+            log.exception("feed subscriber stopped on an error")
+        finally:
+            self._ready.set()
+            sub.close(0)
+            ctx.term()
+            if not self.state.startswith("error"):
+                self.state = "stopped"
+
+    def _late_join(self, ctx: zmq.Context, sub: zmq.Socket) -> None:
+        assert self.snapshot_endpoint
+        self.state = "snapshot"
+        secure = self.security.apply if self.security else None
+        ingestor = self.ingestor
+        try:
+            frames, seqs, queued = fetch_snapshot(
+                ctx, self.snapshot_endpoint, sub, self.snapshot_timeout_s, secure
+            )
+        except SnapshotTimeoutError as exc:
+            log.warning("%s; continuing with live updates only", exc)
+            self.state = "snapshot failed (live only)"
+            ingestor.ingest(getattr(exc, "queued", []))
+            return
+        counts = ingestor.ingest(frames, snapshot=True)
+        self.snapshot_records = counts.records
+        for source, seq in seqs.items():
+            ingestor.stats.source(source).last_seq = seq
+        ingestor.skip_upto = dict(seqs)
+        for i in range(0, len(queued), self.batch_max):
+            ingestor.ingest(queued[i : i + self.batch_max])
+        self.state = "live"
+
+    def _drain_loop(self, sub: zmq.Socket) -> None:
+        recv = sub.recv
+        noblock = zmq.NOBLOCK
+        batch_max = self.batch_max
+        ingest = self.ingestor.ingest
+        while not self._stop.is_set():
+            if not sub.poll(self.poll_ms):
+                continue
+            frames: list[bytes] = []
+            append = frames.append
+            try:
+                for _ in range(batch_max):
+                    append(recv(noblock))
+            except zmq.Again:
+                pass
+            ingest(frames, time.time())
