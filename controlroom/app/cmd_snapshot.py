@@ -35,32 +35,21 @@ def _snapshot(args: argparse.Namespace) -> int:
     except (InputError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if args.color_by and args.color_by not in _colourable(model):
-        print(
-            f"error: --color-by {args.color_by!r}: not an attribute of the buildings "
-            f"(choose from: {', '.join(sorted(_colourable(model)))})",
-            file=sys.stderr,
+    try:
+        out = render_snapshot(
+            model,
+            Path(args.out),
+            size=args.size,
+            view=view,
+            frame=LocalFrame.of_model(model),
+            color_by=args.color_by,
+            title=site.title,
         )
+    except KeyError as exc:  # the renderer names the attribute and lists the real ones
+        print(f"error: --color-by: {exc.args[0]}", file=sys.stderr)
         return 1
-    out = render_snapshot(
-        model,
-        Path(args.out),
-        size=args.size,
-        view=view,
-        frame=LocalFrame.of_model(model),
-        color_by=args.color_by,
-        title=site.title,
-    )
     print(out)
     return 0
-
-
-def _colourable(model: object) -> set[str]:
-    layers = getattr(model, "layers", {})
-    layer = layers.get("buildings")
-    if layer is None:
-        return set()
-    return {"height", "type", "lod", *layer.objects.attribute_names()}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -54,7 +54,7 @@ def normalise_crs(value: str) -> str:
 
 
 def _crs_field(value: Any) -> str:
-    if not isinstance(value, str) or not _CRS_RE.match(normalise_crs(value).replace("GCJ02", "gcj02")):
+    if not isinstance(value, str) or not _CRS_RE.match(normalise_crs(value)):
         raise ValueError("a CRS: 'EPSG:<code>' (e.g. 'EPSG:4326', 'EPSG:32649'), 'gcj02' or 'bd09'")
     return normalise_crs(value)
 

@@ -85,3 +85,27 @@ distance_m = 900
     assert differs[60:].mean() > 0.1, "snapshot shows no city"
     assert main(["snapshot", "--site", str(site), "--out", str(out), "--view", "nowhere"]) == 1
     assert "no view named 'nowhere'" in capsys.readouterr().err
+
+
+def test_snapshot_with_a_misspelt_attribute_lists_the_real_ones(
+    tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = tmp_path / "site.toml"
+    site.write_text(
+        f'''schema = 1
+[site]
+name = "gz"
+title = "Zhujiang New Town"
+crs = "EPSG:32649"
+[[city_model]]
+path = "{shared_data / "guangzhou" / "huacheng-osm-buildings.geojson"}"
+crs = "EPSG:4326"
+height_attribute = "height"
+''',
+        encoding="utf-8",
+    )
+    out = tmp_path / "x.png"
+    assert main(["snapshot", "--site", str(site), "--out", str(out), "--color-by", "heigth"]) == 1
+    err = capsys.readouterr().err
+    assert "'heigth'" in err and "height" in err.split("available:")[1]
+    assert not out.exists()
