@@ -38,6 +38,7 @@ from controlroom.render.theme import DEFAULT_THEME, CityTheme, configure_pyvista
 
 if TYPE_CHECKING:
     from controlroom.core.site import View
+    from controlroom.qt.live import LiveCity
 
 CLICK_SLOP_PX = 4  # a press and release further apart than this is a drag (rotate), not a click
 TOOLBAR_POINT_SIZE = 13
@@ -63,6 +64,7 @@ class MapPanel(QWidget):
         self._press_pos: QPoint | None = None
         self._released = False
         self.layer_actions: dict[str, QAction] = {}
+        self.live: LiveCity | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -220,6 +222,32 @@ class MapPanel(QWidget):
                 return
         known = ", ".join(v.name for v in self._views) or "none"
         raise KeyError(f"no view named '{view_name}' (views: {known})")
+
+    def attach_live(self, live: LiveCity) -> None:
+        """Follow an instance's live city: its loading progress, its model, focus requests."""
+        self.live = live
+        live.sig_load_progress.connect(self.show_progress)
+        live.sig_city_loaded.connect(lambda model: self.set_model(model, list(live.site.views), live.frame))
+        live.sig_city_failed.connect(
+            lambda message: self.show_progress(1.0, self.tr("Could not load the city: {0}").format(message))
+        )
+        live.sig_focus.connect(lambda x, y, d, _label: self.focus_on(x, y, d))
+        if live.model is not None:
+            self.set_model(live.model, list(live.site.views), live.frame)
+
+    def focus_on(self, x: float, y: float, distance_m: float = 800.0) -> None:
+        """Fly to a point of the site's local frame (an incident, an alarm, a camera)."""
+        if self.scene is not None:
+            self.scene.focus_on(x, y, distance_m)
+            self.request_render()
+
+    def camera_state(self) -> dict[str, float] | None:
+        return self.scene.camera_state() if self.scene is not None else None
+
+    def apply_camera_state(self, state: dict[str, float]) -> None:
+        if self.scene is not None:
+            self.scene.apply_camera_state(state)
+            self.request_render()
 
     def show_overview(self) -> None:
         if self.scene is not None:

@@ -206,6 +206,39 @@ class CityScene:
         distance = radius / math.sin(half_angle) * 0.72
         self._set_camera(centre, distance, OVERVIEW_AZIMUTH_DEG, OVERVIEW_ELEVATION_DEG)
 
+    def focus_on(self, x: float, y: float, distance_m: float, azimuth_deg: float | None = None) -> None:
+        """Look at a local-frame point from ``distance_m``, keeping the current heading by default."""
+        az = self.camera_state()["azimuth_deg"] if azimuth_deg is None else azimuth_deg
+        self._set_camera((float(x), float(y), 0.0), float(distance_m), float(az), 45.0)
+
+    def camera_state(self) -> dict[str, float]:
+        """Focal point, distance, compass heading and elevation: what push-to-wall sends."""
+        camera = self.plotter.camera
+        fx, fy, fz = camera.focal_point
+        px, py, pz = camera.position
+        dx, dy, dz = fx - px, fy - py, fz - pz
+        distance = math.sqrt(dx * dx + dy * dy + dz * dz)
+        azimuth = math.degrees(math.atan2(dx, dy)) % 360.0
+        elevation = math.degrees(math.asin(max(-1.0, min(1.0, -dz / distance)))) if distance else 90.0
+        return {
+            "x": float(fx),
+            "y": float(fy),
+            "z": float(fz),
+            "distance_m": float(distance),
+            "azimuth_deg": float(azimuth),
+            "elevation_deg": float(elevation),
+        }
+
+    def apply_camera_state(self, state: dict[str, float]) -> None:
+        """The inverse of :meth:`camera_state` (elevation clamped to what the views allow)."""
+        elevation = max(5.0, min(90.0, float(state.get("elevation_deg", 45.0))))
+        self._set_camera(
+            (float(state["x"]), float(state["y"]), float(state.get("z", 0.0))),
+            float(state["distance_m"]),
+            float(state.get("azimuth_deg", 0.0)),
+            elevation,
+        )
+
     def fly_to_view(self, view: View, frame: WgsFrame) -> None:
         """Point the camera at a site bookmark; colour by the view's ``color_by`` when it sets one."""
         x, y = frame.from_wgs84(view.lon, view.lat)

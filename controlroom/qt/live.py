@@ -1,0 +1,217 @@
+"""The live picture one app instance shows: the site, its city model, the feed models, and the
+operator's intents, shared by every panel on every screen.
+
+Panels never import each other (import-linter), so anything one panel asks of another goes
+through this object: the incident list asks the map to fly somewhere (``request_focus``), the
+camera layer asks the video grid to open cameras (``request_cameras``). The feed pump runs here
+on a Qt timer in the GUI thread, at a fixed rate; each tick that changed something emits
+``sig_tick(ChangeSet)`` once, so panels update in place and the views render once per tick.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from controlroom.core.site import Site
+from controlroom.qt.worker import BackgroundTask, Progress
+
+if TYPE_CHECKING:
+    from controlroom.core.city import CityModel
+    from controlroom.core.entities import EntityStore
+    from controlroom.core.feed_stats import FeedStats
+    from controlroom.core.incidents import IncidentBoard
+    from controlroom.core.metrics import MetricSeries
+    from controlroom.core.sensors import SensorStore
+    from controlroom.feed.site_feed import SiteFeed
+    from controlroom.geo.crs import LocalFrame
+
+log = logging.getLogger(__name__)
+
+TICK_HZ = 10.0  # pump rate: smooth motion on the wall, one render per tick at most
+STATUS_HZ = 1.0  # feed status refresh (msgs/s, last heard)
+
+
+def _load_job(site: Site) -> Callable[[Progress], CityModel]:
+    def job(progress: Progress) -> CityModel:
+        from controlroom.geo.city_loader import load_city
+
+        return load_city(site, progress=progress)
+
+    return job
+
+
+class LiveCity(QObject):
+    """Site + city model + live feed models + operator intents for one app instance.
+
+    ``clock`` returns seconds since the epoch (the feed's time base); tests pass their own.
+    ``feed=False`` shows the static city only (no subscriber thread).
+    """
+
+    sig_load_progress = Signal(float, str)
+    sig_city_loaded = Signal(object)  # CityModel
+    sig_city_failed = Signal(str)
+    sig_feed_started = Signal()
+    sig_tick = Signal(object)  # ChangeSet, only for ticks that changed something
+    sig_feed_status = Signal(object)  # FeedStats.snapshot(now) dict, at STATUS_HZ
+    # Operator intents, asked by one panel and carried out by others.
+    sig_focus = Signal(float, float, float, str)  # x, y (local metres), distance_m, label
+    sig_open_cameras = Signal(object, str)  # list of camera ids, a title for the grid
+    sig_incident_selected = Signal(str)
+    sig_entity_selected = Signal(str)
+
+    def __init__(
+        self,
+        site: Site,
+        parent: QObject | None = None,
+        *,
+        feed: bool = True,
+        tick_hz: float = TICK_HZ,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(parent)
+        self.site = site
+        self.clock = clock
+        self.model: CityModel | None = None
+        self.frame: LocalFrame | None = None
+        self.feed: SiteFeed | None = None
+        self.load_error: str | None = None
+        self._want_feed = feed
+        self._task: BackgroundTask | None = None
+        self._tick = QTimer(self)
+        self._tick.setInterval(max(1, int(1000 / tick_hz)))
+        self._tick.timeout.connect(self.pump_now)
+        self._status = QTimer(self)
+        self._status.setInterval(int(1000 / STATUS_HZ))
+        self._status.timeout.connect(self._emit_status)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def loaded(self) -> bool:
+        return self.model is not None
+
+    @property
+    def entities(self) -> EntityStore | None:
+        return self.feed.pump.entities if self.feed else None
+
+    @property
+    def sensors(self) -> SensorStore | None:
+        return self.feed.pump.sensors if self.feed else None
+
+    @property
+    def incidents(self) -> IncidentBoard | None:
+        return self.feed.pump.incidents if self.feed else None
+
+    @property
+    def metrics(self) -> MetricSeries | None:
+        return self.feed.pump.metrics if self.feed else None
+
+    @property
+    def stats(self) -> FeedStats | None:
+        return self.feed.stats if self.feed else None
+
+    # -------------------------------------------------------------- lifecycle
+    def start(self) -> None:
+        """Load the city off the GUI thread; the feed starts once the extent is known."""
+        self._task = BackgroundTask(_load_job(self.site), self)
+        self._task.sig_progress.connect(self.sig_load_progress)
+        self._task.sig_finished.connect(self._on_loaded)
+        self._task.sig_failed.connect(self._on_failed)
+        self._task.start()
+
+    def set_model(self, model: CityModel) -> None:
+        """Use an already loaded city (tests, a second window of the same instance)."""
+        self._on_loaded(model)
+
+    def start_feed(self, *, endpoint: str | None = None, snapshot_endpoint: str | None = None) -> None:
+        """Subscribe to the site's feed (or the given endpoints) and start the pump clock."""
+        from controlroom.feed.site_feed import open_site_feed
+
+        if self.model is None or self.frame is None:
+            raise RuntimeError("start_feed needs the city model (its extent validates positions)")
+        self.stop_feed()
+        self.feed = open_site_feed(
+            self.site,
+            city=self.model,
+            frame=self.frame,
+            endpoint=endpoint,
+            snapshot_endpoint=snapshot_endpoint,
+        ).start()
+        self._tick.start()
+        self._status.start()
+        self.sig_feed_started.emit()
+
+    def stop_feed(self) -> None:
+        self._tick.stop()
+        self._status.stop()
+        if self.feed is not None:
+            self.feed.stop()
+            self.feed = None
+
+    def stop(self) -> None:
+        """Stop the feed thread and wait for a running load (the app calls this at exit)."""
+        self.stop_feed()
+        if self._task is not None and self._task.is_running():
+            self._task.wait()
+
+    # ------------------------------------------------------------------ ticks
+    @Slot()
+    def pump_now(self) -> None:
+        """One pump tick: apply what arrived, tell the panels once (public so tests can step it)."""
+        if self.feed is None:
+            return
+        change = self.feed.pump.apply_pending(self.clock())
+        if change:
+            self.sig_tick.emit(change)
+
+    @Slot()
+    def _emit_status(self) -> None:
+        if self.feed is not None:
+            self.sig_feed_status.emit(self.feed.stats.snapshot(self.clock()))
+
+    # ---------------------------------------------------------------- intents
+    def request_focus(self, x: float, y: float, distance_m: float = 800.0, label: str = "") -> None:
+        """Ask the map(s) to fly to a place given in the site's local frame."""
+        self.sig_focus.emit(float(x), float(y), float(distance_m), label)
+
+    def request_focus_lonlat(
+        self, lon: float, lat: float, distance_m: float = 800.0, label: str = ""
+    ) -> None:
+        if self.frame is None:
+            return
+        x, y = self.frame.from_wgs84([lon], [lat])
+        self.request_focus(float(x[0]), float(y[0]), distance_m, label)
+
+    def request_cameras(self, camera_ids: list[str], title: str = "") -> None:
+        """Ask the video grid to open these cameras (nearest first)."""
+        self.sig_open_cameras.emit(list(camera_ids), title)
+
+    def select_incident(self, incident_id: str) -> None:
+        self.sig_incident_selected.emit(incident_id)
+
+    def select_entity(self, entity_id: str) -> None:
+        self.sig_entity_selected.emit(entity_id)
+
+    # -------------------------------------------------------------- internals
+    @Slot(object)
+    def _on_loaded(self, model: CityModel) -> None:
+        from controlroom.geo.crs import LocalFrame
+
+        self.model = model
+        self.frame = LocalFrame.of_model(model)
+        self.sig_city_loaded.emit(model)
+        if self._want_feed and self.feed is None:
+            try:
+                self.start_feed()
+            except Exception as exc:  # a feed misconfiguration must not hide the city
+                log.error("feed not started: %s", exc)
+                self.load_error = f"feed not started: {exc}"
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self.load_error = message
+        self.sig_city_failed.emit(message)
