@@ -61,8 +61,10 @@ class LiveCity(QObject):
     # Operator intents, asked by one panel and carried out by others.
     sig_focus = Signal(float, float, float, str)  # x, y (local metres), distance_m, label
     sig_open_cameras = Signal(object, str)  # list of camera ids, a title for the grid
+    sig_cameras_around = Signal(float, float, str)  # x, y (local metres), title: open the nearest cameras
     sig_incident_selected = Signal(str)
     sig_entity_selected = Signal(str)
+    sig_create_incident = Signal(object)  # dict: type, severity, x, y, text, camera_ids, source
 
     def __init__(
         self,
@@ -189,6 +191,14 @@ class LiveCity(QObject):
     def request_cameras(self, camera_ids: list[str], title: str = "") -> None:
         """Ask the video grid to open these cameras (nearest first)."""
         self.sig_open_cameras.emit(list(camera_ids), title)
+
+    def request_cameras_around(self, x: float, y: float, title: str = "") -> None:
+        """Ask the video side to open the site's N nearest cameras to a local-frame point."""
+        self.sig_cameras_around.emit(float(x), float(y), title)
+
+    def request_incident(self, fields: dict[str, object]) -> None:
+        """Ask the dispatch side to raise an incident (an alarm turned into an incident)."""
+        self.sig_create_incident.emit(dict(fields))
 
     def select_incident(self, incident_id: str) -> None:
         self.sig_incident_selected.emit(incident_id)
