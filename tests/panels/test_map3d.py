@@ -91,12 +91,12 @@ def test_a_drag_rotates_and_does_not_pick(panel: MapPanel, qtbot) -> None:  # ty
 
 def test_progress_overlay_shows_until_the_model_arrives(panel: MapPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
     panel.show_progress(0.4, "Loading buildings… 40 %")
-    assert panel.overlay.isVisible()
+    assert panel.progress_overlay.isVisible()
     assert panel.progress_label.text() == "Loading buildings… 40 %" and panel.progress_bar.value() == 400
     panel.show_progress(-1, "Reading file")
     assert panel.progress_bar.maximum() == 0  # busy indicator
     panel.set_model(synthetic_city(4, extras=False))
-    assert not panel.overlay.isVisible()
+    assert not panel.progress_overlay.isVisible()
 
 
 def test_toolbar_lists_attributes_views_and_layers(panel: MapPanel, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,140 @@
+"""Is the feed alive? Connected or silent, messages per second, gaps, bad input, last heard per source.
+
+Fed by ``LiveCity.sig_feed_status`` (``FeedStats.snapshot``, once a second), so it costs nothing
+between updates. The headline is one word an operator can read from across the room; the
+numbers below it are for whoever has to phone the feed's owner.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+if TYPE_CHECKING:
+    from controlroom.qt.live import LiveCity
+
+SILENT_AFTER_S = 5.0  # no message from any source for this long: the feed is silent
+STATE_COLOURS = {"connected": "#22c55e", "silent": "#f59e0b", "waiting": "#7d8ba0"}
+HEADLINE_POINT_SIZE = 26
+NUMBER_POINT_SIZE = 16
+
+
+def feed_state(snapshot: dict[str, Any]) -> str:
+    """'connected' (someone spoke recently), 'silent' (sources known, none heard lately), 'waiting'."""
+    sources: dict[str, dict[str, Any]] = snapshot.get("sources") or {}
+    if not sources:
+        return "connected" if snapshot.get("msgs_per_s", 0) else "waiting"
+    recent = min(float(s.get("last_heard_s_ago", 1e9)) for s in sources.values())
+    return "connected" if recent <= SILENT_AFTER_S else "silent"
+
+
+class FeedStatusPanel(QWidget):
+    panel_id: ClassVar[str] = "feed_status"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.title())
+        self.setObjectName("feedStatus")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet(
+            "#feedStatus { background: #05080f; } #feedStatus QLabel { color: #e6edf7; }"
+            " QTableWidget { background: #0d1522; color: #e6edf7; gridline-color: #2e4057; }"
+            " QHeaderView::section { background: #142033; color: #c9d3e2; }"
+        )
+        self.state = "waiting"
+        box = QVBoxLayout(self)
+        self.headline = QLabel(self)
+        font = QFont(self.headline.font())
+        font.setPointSize(HEADLINE_POINT_SIZE)
+        font.setBold(True)
+        self.headline.setFont(font)
+        box.addWidget(self.headline)
+
+        grid = QGridLayout()
+        self.numbers: dict[str, QLabel] = {}
+        captions = {
+            "msgs_per_s": self.tr("Messages/s"),
+            "received": self.tr("Received"),
+            "gaps": self.tr("Gaps"),
+            "duplicates": self.tr("Duplicates"),
+            "bad": self.tr("Bad messages"),
+        }
+        for i, (key, caption) in enumerate(captions.items()):
+            cap = QLabel(caption, self)
+            value = QLabel("—", self)
+            big = QFont(value.font())
+            big.setPointSize(NUMBER_POINT_SIZE)
+            big.setBold(True)
+            value.setFont(big)
+            grid.addWidget(cap, 0, i)
+            grid.addWidget(value, 1, i)
+            self.numbers[key] = value
+        box.addLayout(grid)
+
+        self.reasons_label = QLabel(self)
+        self.reasons_label.setWordWrap(True)
+        box.addWidget(self.reasons_label)
+        self.sources = QTableWidget(0, 4, self)
+        self.sources.setHorizontalHeaderLabels(
+            [self.tr("Source"), self.tr("Last heard"), self.tr("Received"), self.tr("Gaps / dups")]
+        )
+        self.sources.verticalHeader().setVisible(False)
+        self.sources.horizontalHeader().setStretchLastSection(True)
+        self.sources.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        box.addWidget(self.sources, 1)
+        self.show_status({})
+
+    def title(self) -> str:
+        return self.tr("Feed Status")
+
+    def attach_live(self, live: LiveCity) -> None:
+        live.sig_feed_status.connect(self.show_status)
+        if live.stats is not None:
+            self.show_status(live.stats.snapshot(live.clock()))
+
+    def show_status(self, snapshot: dict[str, Any]) -> None:
+        self.state = feed_state(snapshot)
+        words = {
+            "connected": self.tr("● Feed connected"),
+            "silent": self.tr("● Feed silent"),
+            "waiting": self.tr("● Waiting for the feed"),
+        }
+        self.headline.setText(words[self.state])
+        self.headline.setStyleSheet(f"color: {STATE_COLOURS[self.state]};")
+        rejected: dict[str, int] = snapshot.get("rejected") or {}
+        values = {
+            "msgs_per_s": f"{float(snapshot.get('msgs_per_s', 0.0)):,.1f}",
+            "received": f"{int(snapshot.get('received', 0)):,}",
+            "gaps": f"{int(snapshot.get('gaps', 0)):,}",
+            "duplicates": f"{int(snapshot.get('duplicates', 0)):,}",
+            "bad": f"{sum(rejected.values()):,}",
+        }
+        for key, text in values.items():
+            self.numbers[key].setText(text)
+        if rejected:
+            parts = ", ".join(f"{reason.replace('_', ' ')} {count:,}" for reason, count in rejected.items())
+            self.reasons_label.setText(self.tr("Rejected: {0}").format(parts))
+        else:
+            self.reasons_label.setText(self.tr("No bad input"))
+        sources: dict[str, dict[str, Any]] = snapshot.get("sources") or {}
+        self.sources.setRowCount(len(sources))
+        for row, (name, s) in enumerate(sorted(sources.items())):
+            ago = float(s.get("last_heard_s_ago", 0.0))
+            cells = [
+                name,
+                self.tr("{0} s ago").format(f"{ago:.0f}"),
+                f"{int(s.get('received', 0)):,}",
+                f"{int(s.get('gaps', 0))} / {int(s.get('duplicates', 0))}",
+            ]
+            for col, text in enumerate(cells):
+                self.sources.setItem(row, col, QTableWidgetItem(text))

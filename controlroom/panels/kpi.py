@@ -1,0 +1,197 @@
+"""City vital signs: one big-number tile and a rolling last-hour chart per metric.
+
+Read from across a room: the value is the largest thing in the tile, the trend arrow says where
+it is going (against the value five minutes ago), and the whole tile turns amber or red past the
+site's thresholds (``[[metrics]]`` in site.toml) so a glance at the wall finds the problem. The
+chart is pyqtgraph with the warn/alarm levels as dashed lines; it redraws only when its metric
+received a point (about once a second), never on a timer of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, ClassVar
+
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from controlroom.core.site import MetricSpec
+
+if TYPE_CHECKING:
+    from controlroom.core.metrics import MetricSeries
+    from controlroom.qt.live import LiveCity
+
+LEVEL_COLOURS = {"ok": "#e6edf7", "warn": "#f59e0b", "alarm": "#ff3b3b", "none": "#7d8ba0"}
+TILE_BACKGROUND = {"ok": "#0d1522", "warn": "#2a1e08", "alarm": "#3a0d10", "none": "#0d1522"}
+TREND_WINDOW_S = 300.0
+TREND_STEADY_FRACTION = 0.02
+VALUE_POINT_SIZE = 44
+TITLE_POINT_SIZE = 16
+COLUMNS = 2
+
+
+class KpiTile(QFrame):
+    """One metric: title, big value + unit + trend arrow, and its last-hour chart."""
+
+    def __init__(self, spec: MetricSpec, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self.level = "none"
+        self.unit = spec.unit or ""
+        self.setObjectName("kpiTile")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(14, 10, 14, 10)
+        self.title_label = self._label(spec.title or spec.name, TITLE_POINT_SIZE, bold=False)
+        row = QHBoxLayout()
+        self.value_label = self._label("—", VALUE_POINT_SIZE, bold=True)
+        self.unit_label = self._label(self.unit, TITLE_POINT_SIZE, bold=False)
+        self.trend_label = self._label("", VALUE_POINT_SIZE - 12, bold=True)
+        row.addWidget(self.value_label)
+        row.addWidget(self.unit_label, 0, Qt.AlignmentFlag.AlignBottom)
+        row.addStretch(1)
+        row.addWidget(self.trend_label)
+        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()}, background="#05080f")
+        self.plot.setMinimumHeight(110)
+        self.plot.showGrid(x=False, y=True, alpha=0.15)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.curve = self.plot.plot(pen=pg.mkPen("#2ea8ff", width=2))
+        self.threshold_lines: dict[str, pg.InfiniteLine] = {}
+        for level in ("warn", "alarm"):
+            limit = getattr(spec, level)
+            if limit is not None:
+                line = pg.InfiniteLine(
+                    pos=limit,
+                    angle=0,
+                    pen=pg.mkPen(LEVEL_COLOURS[level], width=1.5, style=Qt.PenStyle.DashLine),
+                )
+                self.plot.addItem(line)
+                self.threshold_lines[level] = line
+        box.addWidget(self.title_label)
+        box.addLayout(row)
+        box.addWidget(self.plot, 1)
+        self._apply_level("none")
+
+    def _label(self, text: str, points: int, *, bold: bool) -> QLabel:
+        label = QLabel(text, self)
+        font = QFont(label.font())
+        font.setPointSize(points)
+        font.setBold(bold)
+        label.setFont(font)
+        return label
+
+    def _apply_level(self, level: str) -> None:
+        self.level = level
+        colour = LEVEL_COLOURS[level]
+        border = colour if level in ("warn", "alarm") else "#2e4057"
+        self.setStyleSheet(
+            f"#kpiTile {{ background: {TILE_BACKGROUND[level]}; border: 2px solid {border};"
+            " border-radius: 10px; }"
+            f" #kpiTile QLabel {{ color: {LEVEL_COLOURS['ok']}; }}"
+        )
+        self.value_label.setStyleSheet(f"color: {colour};")
+        self.trend_label.setStyleSheet(f"color: {colour};")
+
+    def value_text(self) -> str:
+        return self.value_label.text()
+
+    def show_series(self, t: np.ndarray, v: np.ndarray, unit: str = "") -> None:
+        """The last hour of samples (time-sorted); the tile shows the newest."""
+        if unit and not self.spec.unit and unit != self.unit:
+            self.unit = unit
+            self.unit_label.setText(unit)
+        self.curve.setData(t, v)
+        if not len(v):
+            return
+        value = float(v[-1])
+        self.value_label.setText(f"{value:,.{self.spec.decimals}f}")
+        self.trend_label.setText(trend_arrow(t, v))
+        self._apply_level(self.spec.level(value))
+
+
+def trend_arrow(t: np.ndarray, v: np.ndarray) -> str:
+    """▲ rising, ▼ falling, ▶ steady: now against the value TREND_WINDOW_S ago (or the oldest)."""
+    if len(v) < 2:
+        return ""
+    then = float(np.interp(t[-1] - TREND_WINDOW_S, t, v))
+    now = float(v[-1])
+    scale = max(abs(then), abs(now), 1e-9)
+    change = (now - then) / scale
+    if change > TREND_STEADY_FRACTION:
+        return "▲"
+    if change < -TREND_STEADY_FRACTION:
+        return "▼"
+    return "▶"
+
+
+class KpiPanel(QWidget):
+    """Tiles for the site's metrics (in site order) and for any other metric the feed sends."""
+
+    panel_id: ClassVar[str] = "kpi"
+
+    def __init__(
+        self,
+        specs: Sequence[MetricSpec] = (),
+        clock: Callable[[], float] = time.time,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.title())
+        self.clock = clock
+        self.specs = {s.name: s for s in specs}
+        self.tiles: dict[str, KpiTile] = {}
+        self.metrics: MetricSeries | None = None
+        self.setObjectName("kpiPanel")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setStyleSheet("#kpiPanel { background: #05080f; }")
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(8, 8, 8, 8)
+        self.grid.setSpacing(10)
+        for spec in specs:
+            self._tile(spec.name)
+
+    def title(self) -> str:
+        return self.tr("City Vital Signs")
+
+    def tile(self, name: str) -> KpiTile:
+        return self.tiles[name]
+
+    def _tile(self, name: str) -> KpiTile:
+        tile = self.tiles.get(name)
+        if tile is None:
+            spec = self.specs.get(name) or MetricSpec(name=name, title=name.replace("_", " ").capitalize())
+            tile = KpiTile(spec, self)
+            n = len(self.tiles)
+            self.grid.addWidget(tile, n // COLUMNS, n % COLUMNS)
+            self.tiles[name] = tile
+        return tile
+
+    def attach_live(self, live: LiveCity) -> None:
+        """Follow the live city's metrics (a new feed brings a new MetricSeries)."""
+        self.clock = live.clock
+
+        def on_tick(change: object) -> None:
+            names: set[str] = getattr(change, "metrics_changed", set())
+            if names and live.metrics is not None:
+                self.show_metrics(live.metrics, names)
+
+        live.sig_tick.connect(on_tick)
+        if live.metrics is not None:
+            self.show_metrics(live.metrics)
+
+    def show_metrics(self, metrics: MetricSeries, names: set[str] | None = None) -> None:
+        """Redraw the tiles of ``names`` (all metrics when None) from the series."""
+        self.metrics = metrics
+        now = self.clock()
+        for name in sorted(names) if names is not None else metrics.names():
+            t, v = metrics.series(name, now)
+            ring = metrics.rings.get(name)
+            self._tile(name).show_series(t, v, ring.unit if ring else "")

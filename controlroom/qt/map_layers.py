@@ -1,0 +1,131 @@
+"""The Qt half of the 3D map's live layers: their clock, the hover label, the feed's layers.
+
+``render.overlays.OverlayStack`` holds the overlays and knows nothing of Qt; this object gives
+them what a widget needs: a slow clock (4 Hz) so fades and pulses move between feed ticks, a
+throttled hover query (the mouse can send hundreds of moves a second; one pick per 60 ms is
+plenty for a label) and the floating label itself. It asks for a render through
+``sig_render_needed`` and never renders by itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QLabel, QWidget
+
+from controlroom.render.overlays.stack import OverlayStack
+
+if TYPE_CHECKING:
+    from controlroom.qt.live import LiveCity
+
+HOVER_POINT_SIZE = 15
+HOVER_THROTTLE_MS = 60
+CLOCK_HZ = 4.0
+DisplayPoint = Callable[[float, float], tuple[float, float]]
+
+
+class MapLayers(QObject):
+    """Overlays of one map view plus their clock and hover label (``label`` floats over ``view``)."""
+
+    sig_render_needed = Signal()
+
+    def __init__(self, view: QWidget, display_point: DisplayPoint, text_colour: str = "#e6edf7") -> None:
+        super().__init__(view)
+        self.stack = OverlayStack()
+        self.view = view
+        self.display_point = display_point
+        self.clock: Callable[[], float] = time.time
+        self.label = QLabel(view.parentWidget() or view)
+        self.label.setObjectName("mapHoverLabel")
+        self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.label.setStyleSheet(
+            "#mapHoverLabel { background: rgba(5, 8, 15, 230); border: 1px solid #2ea8ff;"
+            f" border-radius: 6px; padding: 6px 10px; color: {text_colour}; }}"
+        )
+        font = QFont(self.label.font())
+        font.setPointSize(HOVER_POINT_SIZE)
+        self.label.setFont(font)
+        self.label.hide()
+        self._hover_pos: QPoint | None = None
+        self._hover_timer = QTimer(self)
+        self._hover_timer.setSingleShot(True)
+        self._hover_timer.setInterval(HOVER_THROTTLE_MS)
+        self._hover_timer.timeout.connect(self._on_hover_timer)
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(int(1000 / CLOCK_HZ))
+        self._clock_timer.timeout.connect(self._on_clock)
+
+    # ------------------------------------------------------------------ refresh
+    def refresh(self, now: float | None = None) -> bool:
+        changed = self.stack.refresh(self.clock() if now is None else now)
+        if changed:
+            self.sig_render_needed.emit()
+        return changed
+
+    def start_clock(self) -> None:
+        self._clock_timer.start()
+
+    def stop(self) -> None:
+        self._clock_timer.stop()
+        self._hover_timer.stop()
+        self.label.hide()
+
+    def _on_clock(self) -> None:
+        if self.view.isVisible():
+            self.refresh()
+
+    # ------------------------------------------------------------------ hover
+    def hover_text(self, pos: QPoint) -> str | None:
+        """The label of the item under a view point (logical pixels, top-left origin), or None."""
+        x, y = self.display_point(pos.x(), pos.y())
+        hit = self.stack.pick(x, y)
+        return None if hit is None else self.stack.describe(*hit)
+
+    def hover(self, pos: QPoint | None) -> None:
+        """The mouse moved (None: it left); the label follows at most every 60 ms."""
+        self._hover_pos = pos
+        if pos is None:
+            self.label.hide()
+        elif not self._hover_timer.isActive():
+            self._hover_timer.start()
+
+    def _on_hover_timer(self) -> None:
+        pos = self._hover_pos
+        text = self.hover_text(pos) if pos is not None else None
+        if pos is None or not text:
+            self.label.hide()
+            return
+        self.label.setText(text)
+        self.label.adjustSize()
+        area = self.view.geometry()
+        x = min(area.x() + pos.x() + 18, area.right() - self.label.width() - 4)
+        y = min(area.y() + pos.y() + 18, area.bottom() - self.label.height() - 4)
+        self.label.move(max(area.x(), x), max(area.y(), y))
+        self.label.show()
+        self.label.raise_()
+
+    # ------------------------------------------------------------------ feed layers
+    def add_feed_layers(self, live: LiveCity, titles: dict[str, str]) -> list[str]:
+        """Vehicles, trails, heatmap, incidents and sensors from the live city (once); their keys."""
+        if live.model is None or "entities" in self.stack:
+            return []
+        from controlroom.render.overlays import feed_overlays
+
+        self.clock = live.clock
+        x0, x1, y0, y1 = live.model.bounds()[:4]
+        overlays = feed_overlays(
+            lambda: live.entities,
+            lambda: live.sensors,
+            lambda: live.incidents,
+            live.clock,
+            (float(x0), float(x1), float(y0), float(y1)),
+            titles,
+        )
+        for overlay in overlays:
+            self.stack.add(overlay)
+        self.start_clock()
+        return [o.key for o in overlays]

@@ -1,0 +1,216 @@
+"""Shared machinery of the live map overlays: one merged mesh + actor, screen-space picking.
+
+Every overlay is one ``pv.PolyData`` drawn by one actor whose arrays are replaced in place on
+each refresh (the actor and mapper live as long as the map), coloured by a per-vertex RGBA
+array so opacity (staleness) and status tint cost nothing extra. Moving things can be drawn on a
+top renderer layer that shares the city's camera but not its depth buffer, so a vehicle in a
+street canyon is never hidden behind the towers in front of it. Picking projects the items'
+anchor points through the camera's matrix (numpy, no render) and takes the nearest within a
+few pixels, which is what the eye expects of small glyphs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from vtkmodules.vtkRenderingCore import vtkRenderer
+
+F64 = npt.NDArray[np.float64]
+U8 = npt.NDArray[np.uint8]
+RGBA_ARRAY = "rgba"
+_TOP_LAYER_ATTR = "_controlroom_overlay_layer"
+
+
+def rgb255(value: str) -> tuple[int, int, int]:
+    """'#rrggbb' → (r, g, b) in 0..255."""
+    v = value.lstrip("#")
+    return int(v[0:2], 16), int(v[2:4], 16), int(v[4:6], 16)
+
+
+def palette(colours: list[str]) -> U8:
+    """A (k, 3) uint8 lookup table from hex colours, indexed by a model's code column."""
+    return np.array([rgb255(c) for c in colours], np.uint8)
+
+
+def main_renderer(plotter: Any) -> vtkRenderer:
+    renderer = getattr(plotter, "renderer", None)
+    return renderer if renderer is not None else plotter
+
+
+def top_layer(plotter: Any) -> vtkRenderer:
+    """A renderer above the city (own depth buffer, shared camera), created once per plotter."""
+    layer = getattr(plotter, _TOP_LAYER_ATTR, None)
+    if layer is not None:
+        return layer
+    from vtkmodules.vtkRenderingCore import vtkRenderer
+
+    base = main_renderer(plotter)
+    window = base.GetRenderWindow()
+    layer = vtkRenderer()
+    layer.SetActiveCamera(base.GetActiveCamera())
+    layer.SetViewport(base.GetViewport())
+    layer.InteractiveOff()
+    layer.SetLayer(window.GetNumberOfLayers())
+    window.SetNumberOfLayers(window.GetNumberOfLayers() + 1)
+    window.AddRenderer(layer)
+    setattr(plotter, _TOP_LAYER_ATTR, layer)
+    return layer
+
+
+def release_top_layer(plotter: Any) -> None:
+    """Remove the top layer once nothing is drawn on it any more."""
+    layer = getattr(plotter, _TOP_LAYER_ATTR, None)
+    if layer is None or layer.GetViewProps().GetNumberOfItems():
+        return
+    window = layer.GetRenderWindow()
+    if window is not None:
+        window.RemoveRenderer(layer)
+    setattr(plotter, _TOP_LAYER_ATTR, None)
+
+
+def project_points(plotter: Any, points: F64) -> F64:
+    """World points (n, 3) → VTK display pixels (n, 2), origin bottom-left; NaN behind the camera.
+
+    The vectorised form of ``picking.world_to_display``: one matrix product for all points.
+    """
+    renderer = main_renderer(plotter)
+    pts = np.asarray(points, np.float64).reshape(-1, 3)
+    if not len(pts):
+        return np.zeros((0, 2))
+    camera = renderer.GetActiveCamera()
+    aspect = renderer.GetTiledAspectRatio()
+    vtk_matrix = camera.GetCompositeProjectionTransformMatrix(aspect, -1.0, 1.0)
+    m = np.array([[vtk_matrix.GetElement(i, j) for j in range(4)] for i in range(4)])
+    clip = pts @ m[:3, :3].T + m[:3, 3]
+    w = pts @ m[3, :3] + m[3, 3]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ndc = clip[:, :2] / w[:, None]
+    ndc[w <= 0] = np.nan
+    width, height = renderer.GetRenderWindow().GetActualSize()
+    vx0, vy0, vx1, vy1 = renderer.GetViewport()
+    x = (ndc[:, 0] + 1.0) * 0.5 * (vx1 - vx0) * width + vx0 * width
+    y = (ndc[:, 1] + 1.0) * 0.5 * (vy1 - vy0) * height + vy0 * height
+    return np.column_stack([x, y])
+
+
+def nearest_on_screen(plotter: Any, points: F64, x_px: float, y_px: float, radius_px: float) -> int | None:
+    """Index of the point drawn nearest (x, y), within ``radius_px``, or None."""
+    if not len(points):
+        return None
+    display = project_points(plotter, points)
+    d2 = (display[:, 0] - x_px) ** 2 + (display[:, 1] - y_px) ** 2
+    d2 = np.where(np.isnan(d2), np.inf, d2)
+    best = int(np.argmin(d2))
+    return best if d2[best] <= radius_px * radius_px else None
+
+
+def camera_distance(plotter: Any) -> float:
+    """Camera to focal point, metres: the scale glyphs follow to stay a readable size on screen."""
+    camera = main_renderer(plotter).GetActiveCamera()
+    return float(camera.GetDistance())
+
+
+class MeshOverlay:
+    """One merged PolyData + actor with per-vertex RGBA; subclasses fill it in ``refresh``."""
+
+    key: str = "overlay"
+    on_top: ClassVar[bool] = False  # draw above the city (own depth buffer)
+    default_visible: ClassVar[bool] = True
+    pick_radius_px: ClassVar[float] = 14.0
+
+    def __init__(self, title: str) -> None:
+        import pyvista as pv
+
+        self.title = title
+        self.mesh = pv.PolyData()
+        self.actor = self._make_actor()
+        self.actor.SetVisibility(self.default_visible)
+        self.plotter: Any = None
+        self._renderer: Any = None
+        #: Anchor points (n, 3) and ids of the items drawn, for picking; subclasses keep them current.
+        self.anchors: F64 = np.zeros((0, 3))
+        self.item_ids: list[str] = []
+        self.pickable_mask: npt.NDArray[np.bool_] | None = None
+
+    def _make_actor(self) -> Any:
+        from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
+
+        mapper = vtkPolyDataMapper()
+        mapper.SetInputData(self.mesh)
+        mapper.SetColorModeToDirectScalars()
+        mapper.SetScalarModeToUsePointFieldData()
+        mapper.SelectColorArray(RGBA_ARRAY)
+        mapper.ScalarVisibilityOn()
+        actor = vtkActor()
+        actor.SetMapper(mapper)
+        actor.SetPickable(False)
+        self._style(actor.GetProperty())
+        return actor
+
+    def _style(self, prop: Any) -> None:
+        """Flat, unlit colours by default (glyphs); 3D columns override to keep shading."""
+        prop.LightingOff()
+
+    # ---------------------------------------------------------------- MapOverlay
+    def attach(self, plotter: Any) -> None:
+        if self.plotter is not None:
+            return
+        self.plotter = plotter
+        self._renderer = top_layer(plotter) if self.on_top else main_renderer(plotter)
+        self._renderer.AddActor(self.actor)
+
+    def detach(self, plotter: Any) -> None:
+        if self._renderer is not None:
+            self._renderer.RemoveActor(self.actor)
+        if self.on_top and self.plotter is not None:
+            release_top_layer(self.plotter)
+        self.plotter = None
+        self._renderer = None
+
+    def set_visible(self, visible: bool) -> None:
+        self.actor.SetVisibility(bool(visible))
+
+    def is_visible(self) -> bool:
+        return bool(self.actor.GetVisibility())
+
+    def refresh(self, now: float) -> bool:  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    def pick(self, plotter: Any, x_px: float, y_px: float) -> str | None:
+        if not self.is_visible() or not len(self.item_ids):
+            return None
+        anchors, ids = self.anchors, self.item_ids
+        if self.pickable_mask is not None:
+            keep = np.flatnonzero(self.pickable_mask)
+            anchors = anchors[keep]
+            ids = [ids[i] for i in keep]
+        index = nearest_on_screen(plotter, anchors, x_px, y_px, self.pick_radius_px)
+        return None if index is None else ids[index]
+
+    def describe(self, item_id: str) -> str:
+        return item_id
+
+    # ---------------------------------------------------------------- helpers
+    def _set_geometry(self, points: F64, rgba: U8, *, faces: Any = None, lines: Any = None) -> None:
+        """Swap the mesh's arrays for new ones (same PolyData, same actor)."""
+        import pyvista as pv
+
+        mesh = self.mesh
+        if not len(points):
+            mesh.SetPoints(pv.vtk_points(np.zeros((0, 3)), deep=False))
+            mesh.SetPolys(pv.CellArray())
+            mesh.SetLines(pv.CellArray())
+            mesh.point_data.clear()
+            mesh.Modified()
+            return
+        mesh.points = np.ascontiguousarray(points, np.float32)
+        if faces is not None:
+            mesh.faces = faces
+        if lines is not None:
+            mesh.lines = lines
+        mesh.point_data.set_array(np.ascontiguousarray(rgba, np.uint8), RGBA_ARRAY)  # type: ignore[arg-type]
+        mesh.Modified()

@@ -1,0 +1,46 @@
+"""The feed status panel: waiting → connected with real numbers from a loopback feed → silent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from controlroom.core.protocol import Position
+from controlroom.panels.feed_status import FeedStatusPanel, feed_state
+from tests.panels.live_city import Clock, live_city
+
+pytestmark = pytest.mark.gui
+
+
+def test_status_follows_the_feed(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clock = Clock()
+    panel = FeedStatusPanel()
+    qtbot.addWidget(panel)
+    assert panel.state == "waiting"
+    with live_city(tmp_path, clock) as (live, pub):
+        panel.attach_live(live)
+        lon, lat = live.frame.to_wgs84([100.0], [100.0])
+
+        def received() -> bool:
+            pub.positions([Position("T1", "taxi", float(lon[0]), float(lat[0]))])
+            pub._pub.send(b"pos|not msgpack at all")  # a bad message, counted by reason
+            live.pump_now()
+            stats = live.stats
+            return (
+                stats is not None and stats.received >= 2 and bool(stats.rejected) and "test" in stats.sources
+            )
+
+        qtbot.waitUntil(received, timeout=5_000)
+        snapshot = live.stats.snapshot(live.stats.sources["test"].last_heard)
+        panel.show_status(snapshot)
+        assert panel.state == "connected"
+        assert "connected" in panel.headline.text()
+        assert int(panel.numbers["bad"].text()) >= 1
+        assert "undecodable" in panel.reasons_label.text() or "malformed" in panel.reasons_label.text()
+        assert panel.sources.rowCount() == 1 and panel.sources.item(0, 0).text() == "test"
+        later = live.stats.snapshot(live.stats.sources["test"].last_heard + 30.0)
+        panel.show_status(later)
+        assert panel.state == "silent" and "silent" in panel.headline.text()
+        assert panel.sources.item(0, 1).text() == "30 s ago"
+    assert feed_state({}) == "waiting"
