@@ -1,0 +1,377 @@
+"""One tile of the video grid: a camera's stream, its name, an honest state badge and frame age.
+
+Frames arrive through a ``QVideoSink`` and are painted by the tile itself (not a QVideoWidget,
+whose native child window cannot be overlaid or grabbed), so the camera name and the state sit
+on the picture, ``grab()`` and snapshots show what the operator sees, and a hidden tile simply
+stops its player. State and reconnect timing live in the Qt-free ``TileMachine``; the grid's
+timer calls ``tick`` to age the badge and retry failed streams with back-off.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QPoint, QRect, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QDrag,
+    QDragEnterEvent,
+    QDropEvent,
+    QFont,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+)
+from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
+from PySide6.QtWidgets import QApplication, QFrame, QMenu, QWidget
+
+from controlroom.core.cameras import Camera
+from controlroom.core.video_tile import TileAction, TileMachine, TileState
+
+TILE_MIME = "application/x-controlroom-video-tile"
+STATE_COLOURS = {
+    TileState.IDLE: QColor("#5c6370"),
+    TileState.CONNECTING: QColor("#e5a50a"),
+    TileState.LIVE: QColor("#26a269"),
+    TileState.STALLED: QColor("#e66100"),
+    TileState.ERROR: QColor("#c01c28"),
+}
+
+
+class VideoTile(QFrame):
+    """Plays one camera; decodes only while visible and assigned."""
+
+    sig_double_clicked = Signal(object)  # this tile
+    sig_swap_requested = Signal(int, int)  # dragged tile's slot, this tile's slot
+    sig_snapshot_saved = Signal(str)  # path of the PNG
+
+    def __init__(
+        self,
+        slot: int,
+        parent: QWidget | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        machine: TileMachine | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.slot = slot
+        self.camera: Camera | None = None
+        self.main_stream = False
+        self.machine = machine or TileMachine()
+        self._clock = clock
+        self._frame: QVideoFrame | None = None
+        self._last_image: QImage | None = None
+        self._press: QPoint | None = None
+        self._drop_target = False
+        self.setAcceptDrops(True)
+        self.setMinimumSize(160, 90)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+        self.sink = QVideoSink(self)
+        self.sink.videoFrameChanged.connect(self._on_frame)
+        self.player = QMediaPlayer(self)
+        self.player.setVideoSink(self.sink)
+        self.player.setLoops(QMediaPlayer.Loops.Infinite)
+        self.player.errorOccurred.connect(self._on_player_error)
+        self.player.mediaStatusChanged.connect(self._on_media_status)
+
+    # ----------------------------------------------------------------- public
+    @property
+    def state(self) -> TileState:
+        return self.machine.state
+
+    @property
+    def url(self) -> str:
+        return self.camera.stream_url(self.main_stream) if self.camera else ""
+
+    def set_camera(self, camera: Camera | None) -> None:
+        """Show this camera (None: empty tile); starts decoding at once if the tile is visible."""
+        if camera == self.camera:
+            return
+        self._stop()
+        self.camera = camera
+        self._frame = None
+        self._last_image = None
+        self.machine.last_frame_at = None
+        self.machine.frames = 0
+        self.machine.backoff.reset()
+        self.sync()
+        self.update()
+
+    def set_main_stream(self, main: bool) -> None:
+        """Main stream when enlarged (full resolution), sub-stream in the grid (cheap to decode)."""
+        if main == self.main_stream:
+            return
+        self.main_stream = main
+        if self.machine.state != TileState.IDLE:
+            self._stop()
+        self.sync()
+
+    def sync(self) -> None:
+        """Decode exactly when a camera is assigned and the tile is on screen."""
+        wanted = self.camera is not None and self.isVisible()
+        if wanted and self.machine.state == TileState.IDLE:
+            self._open()
+        elif not wanted and self.machine.state != TileState.IDLE:
+            self._stop()
+
+    def tick(self) -> None:
+        """Age the badge and retry a failed stream when its back-off has passed."""
+        if self.machine.tick(self._clock()) == TileAction.RECONNECT:
+            self.player.stop()
+            self._open(reopen=True)
+        self.update()
+
+    def is_decoding(self) -> bool:
+        return self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
+
+    def current_image(self) -> QImage | None:
+        """The last frame at the stream's resolution (None before the first frame)."""
+        if self._frame is not None and self._frame.isValid():
+            image = self._frame.toImage()
+            if not image.isNull():
+                self._last_image = image
+        return self._last_image
+
+    def snapshot(self, path: Path | None = None) -> Path:
+        """Save the current frame as PNG; default ``~/Pictures/controlroom/<id>_<time>.png``."""
+        image = self.current_image()
+        if self.camera is None or image is None:
+            raise RuntimeError(self.tr("no picture to save yet"))
+        if path is None:
+            from PySide6.QtCore import QStandardPaths
+
+            pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            path = Path(pictures or Path.home()) / "controlroom" / f"{self.camera.id}_{stamp}.png"
+        path = path.with_suffix(".png")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not image.save(str(path)):
+            raise OSError(f"{path}: cannot write the PNG")
+        self.sig_snapshot_saved.emit(str(path))
+        return path
+
+    def shutdown(self) -> None:
+        """Stop decoding for good (panel closing)."""
+        self._stop()
+        self.camera = None
+
+    # ---------------------------------------------------------------- player
+    def _open(self, *, reopen: bool = False) -> None:
+        now = self._clock()
+        if not reopen:
+            self.machine.open(now)
+        url = self.url
+        if not url:
+            self.machine.on_error(now, self.tr("no stream URL for this camera"))
+            return
+        qurl = QUrl.fromUserInput(url) if "://" not in url else QUrl(url)
+        self.player.setSource(QUrl())  # setSource ignores the URL it already has: force a new connection
+        self.player.setSource(qurl)
+        self.player.play()
+
+    def _stop(self) -> None:
+        self.machine.close()
+        self.player.stop()
+        self.player.setSource(QUrl())
+
+    @Slot(QVideoFrame)
+    def _on_frame(self, frame: QVideoFrame) -> None:
+        if not frame.isValid() or self.machine.state == TileState.IDLE:
+            return
+        self._frame = frame
+        self.machine.on_frame(self._clock())
+        if self.isVisible():
+            self.update()
+
+    @Slot(QMediaPlayer.Error, str)
+    def _on_player_error(self, error: QMediaPlayer.Error, message: str) -> None:
+        if error == QMediaPlayer.Error.NoError:
+            return
+        self.machine.on_error(self._clock(), message or error.name)
+        self.update()
+
+    @Slot(QMediaPlayer.MediaStatus)
+    def _on_media_status(self, status: QMediaPlayer.MediaStatus) -> None:
+        if status == QMediaPlayer.MediaStatus.InvalidMedia and self.machine.state != TileState.ERROR:
+            self.machine.on_error(self._clock(), self.tr("not a playable stream"))
+        elif status == QMediaPlayer.MediaStatus.EndOfMedia and self.machine.state != TileState.IDLE:
+            self.machine.on_error(self._clock(), self.tr("stream ended"))
+        self.update()
+
+    # ------------------------------------------------------------------ paint
+    def _state_text(self) -> str:
+        return {
+            TileState.IDLE: self.tr("idle"),
+            TileState.CONNECTING: self.tr("CONNECTING"),
+            TileState.LIVE: self.tr("LIVE"),
+            TileState.STALLED: self.tr("STALLED"),
+            TileState.ERROR: self.tr("ERROR"),
+        }[self.machine.state]
+
+    def _age_text(self) -> str:
+        age = self.machine.frame_age(self._clock())
+        if age is None:
+            return ""
+        return self.tr("{0:.1f} s").format(age) if age < 10 else self.tr("{0:.0f} s ago").format(age)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        r = self.rect()
+        p.fillRect(r, QColor("#0b0d10"))
+        image = self.current_image() if self.camera is not None else None
+        if image is not None:
+            scaled = image.size().scaled(r.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRect(QPoint(0, 0), scaled)
+            target.moveCenter(r.center())
+            p.drawImage(target, image)
+        bar_h = max(22, min(44, r.height() // 9))
+        font = QFont(self.font())
+        font.setPixelSize(int(bar_h * 0.62))
+        font.setBold(True)
+        p.setFont(font)
+        if self.camera is None:
+            p.setPen(QColor("#8b949e"))
+            p.drawText(r, Qt.AlignmentFlag.AlignCenter, self.tr("No camera"))
+        else:
+            self._paint_overlay(p, r, bar_h, font)
+        border = QColor("#2ea8ff") if self._drop_target else QColor("#22272e")
+        p.setPen(border)
+        p.drawRect(r.adjusted(0, 0, -1, -1))
+        p.end()
+
+    def _paint_overlay(self, p: QPainter, r: QRect, bar_h: int, font: QFont) -> None:
+        assert self.camera is not None
+        state = self.machine.state
+        p.fillRect(QRect(0, 0, r.width(), bar_h), QColor(0, 0, 0, 170))
+        badge = self._state_text()
+        fm = p.fontMetrics()
+        bw = fm.horizontalAdvance(badge) + bar_h // 2
+        badge_rect = QRect(r.width() - bw - 4, 3, bw, bar_h - 6)
+        p.fillRect(badge_rect, STATE_COLOURS[state])
+        p.setPen(QColor("white"))
+        p.drawText(badge_rect, Qt.AlignmentFlag.AlignCenter, badge)
+        name_rect = QRect(6, 0, badge_rect.left() - 10, bar_h)
+        name = fm.elidedText(self.camera.name, Qt.TextElideMode.ElideRight, name_rect.width())
+        p.drawText(name_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name)
+        small = QFont(font)
+        small.setBold(False)
+        small.setPixelSize(max(11, int(bar_h * 0.5)))
+        p.setFont(small)
+        foot = QRect(0, r.height() - bar_h, r.width(), bar_h)
+        p.fillRect(foot, QColor(0, 0, 0, 140))
+        stream = self.tr("MAIN") if self.main_stream else self.tr("SUB")
+        p.setPen(QColor("#c9d1d9"))
+        p.drawText(
+            foot.adjusted(6, 0, -6, 0),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            f"{self.camera.id} · {stream}",
+        )
+        p.setPen(STATE_COLOURS[state] if state == TileState.STALLED else QColor("#c9d1d9"))
+        p.drawText(
+            foot.adjusted(6, 0, -6, 0),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+            self._age_text(),
+        )
+        if state in (TileState.ERROR, TileState.CONNECTING, TileState.STALLED) and (
+            state != TileState.STALLED or self._last_image is None
+        ):
+            self._paint_message(p, r, bar_h, small)
+
+    def _paint_message(self, p: QPainter, r: QRect, bar_h: int, font: QFont) -> None:
+        now = self._clock()
+        state = self.machine.state
+        if state == TileState.CONNECTING:
+            text = self.tr("Connecting…")
+        elif state == TileState.STALLED:
+            text = self.tr("No picture")
+        else:
+            text = self.machine.reason
+            retry = self.machine.retry_in(now)
+            if retry is not None:
+                text += "\n" + self.tr("retrying in {0:.0f} s").format(retry)
+        box = r.adjusted(8, bar_h + 4, -8, -bar_h - 4)
+        p.setFont(font)
+        p.setPen(STATE_COLOURS[state].lighter(140))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
+
+    # ---------------------------------------------------------- interaction
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.sig_double_clicked.emit(self)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._press is None or self.camera is None:
+            return
+        if (event.position().toPoint() - self._press).manhattanLength() < QApplication.startDragDistance():
+            return
+        self._press = None
+        mime = QMimeData()
+        mime.setData(TILE_MIME, str(self.slot).encode())
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        image = self.current_image()
+        if image is not None:
+            from PySide6.QtGui import QPixmap
+
+            drag.setPixmap(QPixmap.fromImage(image).scaledToWidth(160))
+        drag.exec(Qt.DropAction.MoveAction)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._press = None
+        super().mouseReleaseEvent(event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(TILE_MIME):
+            self._drop_target = True
+            self.update()
+            event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event: object) -> None:
+        self._drop_target = False
+        self.update()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self._drop_target = False
+        self.update()
+        data = event.mimeData().data(TILE_MIME)
+        try:
+            source = int(bytes(data.data()).decode())
+        except ValueError:
+            return
+        event.acceptProposedAction()
+        if source != self.slot:
+            self.sig_swap_requested.emit(source, self.slot)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        if self.camera is None:
+            return
+        menu = QMenu(self)
+        snap = menu.addAction(self.tr("Save snapshot (PNG)"))
+        snap.setEnabled(self.current_image() is not None)
+        snap.triggered.connect(lambda: self.snapshot())
+        menu.addAction(self.tr("Reconnect")).triggered.connect(self._reconnect_now)
+        menu.addAction(self.tr("Remove camera")).triggered.connect(lambda: self.set_camera(None))
+        menu.exec(event.globalPos())
+
+    def _reconnect_now(self) -> None:
+        self._stop()
+        self.machine.backoff.reset()
+        self.sync()
+
+    def showEvent(self, event: object) -> None:
+        super().showEvent(event)  # type: ignore[arg-type]
+        self.sync()
+
+    def hideEvent(self, event: object) -> None:
+        super().hideEvent(event)  # type: ignore[arg-type]
+        self.sync()

@@ -1,0 +1,78 @@
+"""The camera layer: clusters from afar (counts add up), cameras and cones close in, picking by pixel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+import pyvista as pv
+
+from controlroom.core.cameras import CameraRegistry
+from controlroom.render.overlays.base import project_points
+from controlroom.render.overlays.cameras import CameraOverlay, cluster_cells
+
+
+@pytest.fixture
+def plotter() -> Iterator[Any]:
+    p = pv.Plotter(off_screen=True, window_size=(800, 600))
+    p.add_mesh(pv.Plane(i_size=20000, j_size=20000), color="#1b2330")
+    p.show(auto_close=False)
+    yield p
+    p.close()
+
+
+def _registry(n: int = 35_000) -> CameraRegistry:
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(-6000, 6000, n), rng.uniform(-5000, 5000, n)
+    ids = [f"C{i}" for i in range(n)]
+    return CameraRegistry(
+        ids, ids, x, y, x, y, heading_deg=rng.uniform(0, 360, n), fov_deg=np.full(n, 60.0),
+        ptz=rng.random(n) < 0.1,
+    )  # fmt: skip
+
+
+def _look(p: Any, distance: float, focal: tuple[float, float] = (0.0, 0.0)) -> None:
+    p.camera.focal_point = (*focal, 0.0)
+    p.camera.position = (focal[0], focal[1], distance)
+    p.camera.up = (0.0, 1.0, 0.0)
+
+
+def test_cluster_cells_partition_the_points() -> None:
+    x = np.array([1.0, 2.0, 11.0, 12.0, -5.0])
+    y = np.array([1.0, 2.0, 1.0, 3.0, -5.0])
+    inverse, cx, cy = cluster_cells(x, y, 10.0)
+    assert len(cx) == 3 and np.bincount(inverse).tolist() == [1, 2, 2]
+    assert (cx[inverse[0]], cy[inverse[0]]) == (1.5, 1.5)
+
+
+def test_35k_cameras_cluster_from_afar_and_pick_one_close_in(plotter: Any) -> None:
+    reg = _registry()
+    overlay = CameraOverlay(lambda: reg)
+    overlay.attach(plotter)
+    _look(plotter, 15000.0)
+    assert overlay.refresh(0.0) and overlay.clustered
+    assert overlay.cluster_counts.sum() == 35_000 and len(overlay.item_ids) < 2000
+    assert overlay.refresh(0.0) is False  # same zoom: nothing rebuilt
+    k = int(np.argmax(overlay.cluster_counts))
+    cx, cy = project_points(plotter, overlay.anchors[k : k + 1])[0]
+    centre = overlay.pick(plotter, cx + 3, cy)
+    assert centre == f"cluster:{k}" and len(overlay.cluster_rows(centre)) == overlay.cluster_counts[k]
+    assert overlay.describe(centre).startswith(f"{overlay.cluster_counts[k]} cameras")
+    focus = overlay.cluster_focus(centre)
+    assert focus is not None and focus[2] < 2500
+
+    target = reg.get("C123")
+    _look(plotter, 600.0, (target.x, target.y))
+    assert overlay.refresh(0.0) and not overlay.clustered
+    assert overlay.mesh.n_points == 35_000 * 10
+    px, py = project_points(plotter, np.array([[target.x, target.y, 3.0]]))[0]
+    assert overlay.pick(plotter, px + 2, py - 2) == "C123"
+    plotter.render()
+    img = plotter.screenshot(None)
+    blue = (img[..., 2] > 200) & (img[..., 0] < 120)
+    assert blue.mean() > 0.0005  # camera diamonds are on screen
+    overlay.set_visible(False)
+    assert overlay.pick(plotter, px, py) is None
+    overlay.detach(plotter)
