@@ -1,0 +1,105 @@
+"""``controlroom brief``: the leader's one-click brief as an A4 PDF, headless.
+
+Data: ``--recording FILE`` (a ``feed record`` file; the period ends at its last frame), else the
+site's live feed for ``--listen`` seconds; when nothing arrives the brief says "no live data".
+The map uses ``--view`` (a site view or one of the user's saved views), else the overview.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from controlroom.core.period_stats import PERIODS
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("brief", help="write the leader's brief (A4 PDF: map, vital signs, incidents)")
+    p.add_argument("--site", required=True, help="site.toml (or its folder)")
+    p.add_argument("--out", required=True, type=Path, help="the PDF to write")
+    p.add_argument("--period", choices=PERIODS, default="today", help="today (since local midnight), 24h, 7d")
+    p.add_argument("--lang", choices=("en", "zh_CN"), help="language (default: your choice, else the site's)")
+    p.add_argument("--recording", type=Path, help="read the feed from a recording instead of listening live")
+    p.add_argument("--listen", type=float, default=3.0, help="seconds to listen to the live feed (default 3)")
+    p.add_argument("--endpoint", help="live feed endpoint (default: the site's)")
+    p.add_argument("--view", help="frame the map with this named view (site or saved)")
+    p.add_argument("--author", help="name on the cover (default: the login name)")
+    p.set_defaults(handler=_brief)
+
+
+def _find_view(site: Any, name: str | None) -> Any:
+    if name is None:
+        return None
+    from controlroom.core.saved_views import ViewStore
+
+    view = ViewStore(site).find(name)
+    if view is None:
+        raise KeyError(f"no view named '{name}' (views: {', '.join(ViewStore(site).names()) or 'none'})")
+    return view.as_site_view()
+
+
+def _brief(args: argparse.Namespace) -> int:
+    from controlroom.core.issues import InputError, SiteError
+    from controlroom.core.preferences import choose_language
+    from controlroom.core.site import load_site
+
+    try:
+        site = load_site(args.site)
+        view = _find_view(site, args.view)
+    except (SiteError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.recording is not None and not args.recording.is_file():
+        print(f"error: --recording {args.recording}: no such file", file=sys.stderr)
+        return 1
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # text and images only: no window needed
+
+    from controlroom.feed.brief_data import collect
+    from controlroom.geo.city_loader import load_city
+    from controlroom.geo.crs import LocalFrame
+    from controlroom.qt.application import make_application
+    from controlroom.qt.brief_pdf import BriefWriter
+    from controlroom.render.incident_map import render_incident_map
+
+    started = time.perf_counter()
+    make_application(language=choose_language(args.lang, site.site.language))
+    model = load_city(site)
+    frame = LocalFrame.of_model(model)
+    try:
+        data = collect(
+            site,
+            model,
+            frame,
+            args.period,
+            recording=args.recording,
+            listen_s=args.listen,
+            endpoint=args.endpoint,
+        )
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    from controlroom.core.incidents import IncidentState
+
+    open_states = [
+        IncidentState(r.id, r.type, r.severity, r.x, r.y, (), r.text, r.status, r.raised_at, r.raised_at)
+        for r in data.stats.records
+        if r.is_open
+    ]
+    with tempfile.TemporaryDirectory(prefix="controlroom-brief-") as tmp:
+        map_png = render_incident_map(
+            model, Path(tmp) / "map.png", open_states, data.now, view=view, frame=frame
+        )
+        out = BriefWriter(data, map_png, author=args.author).write(args.out)
+    print(out)
+    print(
+        f"brief: {data.stats.total} incidents, {len(data.metrics)} vital signs, data: {data.source}, "
+        f"{time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
+    return 0

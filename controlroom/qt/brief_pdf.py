@@ -1,0 +1,420 @@
+"""The one-click brief as an A4 PDF: cover, incident map, vital signs, incidents, alarms, response.
+
+Built as HTML in a ``QTextDocument`` printed by ``QPdfWriter``: text stays text (selectable and
+searchable, Chinese included; Qt embeds the subset of Noto Sans CJK SC glyphs used, which its
+SIL Open Font Licence allows), tables paginate by themselves, and charts are small images drawn
+with QPainter. Every label goes through ``tr()``, numbers and times through ``QLocale``, so the
+brief speaks the language the app was started in.
+"""
+
+from __future__ import annotations
+
+import getpass
+import html
+from pathlib import Path
+
+from PySide6.QtCore import QDateTime, QLocale, QMarginsF, QObject, QPointF, Qt, QTimeZone, QUrl
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPainterPath,
+    QPdfWriter,
+    QPen,
+    QTextDocument,
+)
+
+from controlroom.core.period_stats import Durations, IncidentRecord
+from controlroom.feed.brief_data import BriefData, MetricSummary
+from controlroom.qt.strings import (
+    entity_kind_label,
+    incident_status_label,
+    incident_type_label,
+    metric_label,
+    metric_unit_label,
+    severity_label,
+)
+
+# Latin and digits from DejaVu, Chinese from Noto Sans CJK SC: with Noto CJK alone, Qt's PDF
+# ToUnicode map loses the digits (pdftotext and search cannot find "19" or an incident id).
+FONT_FAMILIES = ["DejaVu Sans", "Noto Sans CJK SC"]
+MAX_LISTED = 60  # incidents listed in full; the rest are counted
+ACCENT = "#1769aa"
+SEVERITY_HTML = {4: "#c2185b", 3: "#d32f2f", 2: "#ef6c00", 1: "#b08900"}
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+class BriefWriter(QObject):
+    """Turns ``BriefData`` (+ a map PNG) into a PDF file."""
+
+    def __init__(self, data: BriefData, map_png: Path | None, author: str | None = None) -> None:
+        super().__init__()
+        self.data = data
+        self.map_png = map_png
+        self.author = author or getpass.getuser()
+        self.locale = QLocale()
+        self.zone = QTimeZone(data.timezone.encode())
+
+    # ------------------------------------------------------------------ formatting
+    def period_label(self) -> str:
+        labels = {"today": self.tr("Today"), "24h": self.tr("Last 24 hours"), "7d": self.tr("Last 7 days")}
+        return labels.get(self.data.period, self.data.period)
+
+    def when(self, t: float | None) -> str:
+        if t is None:
+            return "—"
+        dt = QDateTime.fromMSecsSinceEpoch(int(t * 1000), self.zone)
+        return self.locale.toString(dt, QLocale.FormatType.ShortFormat)
+
+    def number(self, value: float, decimals: int = 1) -> str:
+        return self.locale.toString(float(value), "f", decimals)
+
+    def minutes(self, seconds: float | None) -> str:
+        if seconds is None:
+            return "—"
+        return self.tr("{0} min").format(self.number(seconds / 60.0, 1))
+
+    def labels(self) -> dict[str, str]:
+        """Labels used inside HTML f-strings (lupdate cannot see tr() calls within f-strings)."""
+        return {
+            "City operations brief": self.tr("City operations brief"),
+            "Period": self.tr("Period"),
+            "Prepared": self.tr("Prepared"),
+            "Prepared by": self.tr("Prepared by"),
+            "Data": self.tr("Data"),
+            "Open incidents on the map": self.tr("Open incidents on the map"),
+            "Vital signs": self.tr("Vital signs"),
+            "Incidents by type": self.tr("Incidents by type"),
+            "Type": self.tr("Type"),
+            "Count": self.tr("Count"),
+            "Median response": self.tr("Median response"),
+            "Incidents by district": self.tr("Incidents by district"),
+            "District": self.tr("District"),
+            "Response statistics": self.tr("Response statistics"),
+            "Measure": self.tr("Measure"),
+            "Incidents": self.tr("Incidents"),
+            "Median": self.tr("Median"),
+            "90th percentile": self.tr("90th percentile"),
+            "Raised → acknowledged": self.tr("Raised → acknowledged"),
+            "Raised → closed": self.tr("Raised → closed"),
+            "Open incidents by priority": self.tr("Open incidents by priority"),
+            "Open sensor alarms": self.tr("Open sensor alarms"),
+            "Sensor": self.tr("Sensor"),
+            "Kind": self.tr("Kind"),
+            "Value": self.tr("Value"),
+            "Status": self.tr("Status"),
+            "Units in service": self.tr("Units in service"),
+            "Unit": self.tr("Unit"),
+            "In service": self.tr("In service"),
+            "… and {0} more incidents.": self.tr("… and {0} more incidents."),
+            "Incidents and their timelines": self.tr("Incidents and their timelines"),
+            "No incidents in this period.": self.tr("No incidents in this period."),
+        }
+
+    # ------------------------------------------------------------------ sections
+    def cover(self) -> str:
+        t = self.labels()
+        d = self.data
+        source = {
+            "recording": self.tr("Feed recording: {0}").format(d.source_detail),
+            "live": self.tr("Live feed: {0}").format(d.source_detail),
+        }.get(d.source, self.tr("No live data: the feed was not reachable, figures below are empty."))
+        return (
+            f"<h1 style='color:{ACCENT}; font-size:26pt'>{_e(t['City operations brief'])}</h1>"
+            f"<p style='font-size:18pt'><b>{_e(d.site_title)}</b></p>"
+            f"<table cellpadding='4' style='font-size:11pt'>"
+            f"<tr><td><b>{_e(t['Period'])}</b></td><td>{_e(self.period_label())}: "
+            f"{_e(self.when(d.stats.start))} – {_e(self.when(d.stats.end))}</td></tr>"
+            f"<tr><td><b>{_e(t['Prepared'])}</b></td><td>{_e(self.when(d.now))}</td></tr>"
+            f"<tr><td><b>{_e(t['Prepared by'])}</b></td><td>{_e(self.author)}</td></tr>"
+            f"<tr><td><b>{_e(t['Data'])}</b></td><td>{_e(source)}</td></tr></table>" + self.headline()
+        )
+
+    def headline(self) -> str:
+        s = self.data.stats
+        items = [
+            (self.tr("Incidents"), self.locale.toString(s.total)),
+            (self.tr("Still open"), self.locale.toString(s.open_count)),
+            (self.tr("Median response"), self.minutes(s.response.median_s)),
+            (self.tr("Median time to close"), self.minutes(s.closing.median_s)),
+            (self.tr("Units in service"), self.locale.toString(sum(self.data.units_in_service.values()))),
+        ]
+        cells = "".join(
+            f"<td align='center' style='padding:8px'><span style='font-size:20pt; color:{ACCENT}'>"
+            f"<b>{_e(v)}</b></span><br/>{_e(k)}</td>"
+            for k, v in items
+        )
+        return f"<br/><table width='100%' border='1' cellspacing='0'><tr>{cells}</tr></table>"
+
+    def map_section(self) -> str:
+        t = self.labels()
+        if self.map_png is None:
+            return ""
+        return (
+            f"<h2 style='page-break-before: always'>{_e(t['Open incidents on the map'])}</h2>"
+            f"<p><img src='brief-map.png' width='640'/></p>"
+            f"<p style='font-size:9pt'>{_e(self.legend())}</p>"
+        )
+
+    def legend(self) -> str:
+        return self.tr("Pins: open incidents, coloured by severity ({0}).").format(
+            ", ".join(severity_label(s) for s in (4, 3, 2, 1))
+        )
+
+    def vital_signs(self) -> str:
+        t = self.labels()
+        head = self._row(
+            [
+                self.tr("Vital sign"),
+                self.tr("Now"),
+                self.tr("Trend"),
+                self.tr("Low"),
+                self.tr("High"),
+                self.tr("Mean"),
+            ],
+            header=True,
+        )
+        rows = []
+        for i, m in enumerate(self.data.metrics):
+            unit = metric_unit_label(m.unit) if m.unit else ""
+            arrow = "▲" if m.trend > 0.02 else "▼" if m.trend < -0.02 else "▶"
+            rows.append(
+                self._row(
+                    [
+                        metric_label(m.name),
+                        f"{self.number(m.latest)} {unit}".strip(),
+                        f"{arrow} {self.number(100 * m.trend, 0)} %",
+                        self.number(m.low),
+                        self.number(m.high),
+                        self.number(m.mean),
+                    ]
+                )
+                + f"<tr><td colspan='6'><img src='chart-{i}.png' width='540'/></td></tr>"
+            )
+        body = "".join(rows) or self._empty_row(6, self.tr("No vital signs in this period."))
+        return (
+            f"<h2 style='page-break-before: always'>{_e(t['Vital signs'])}</h2>"
+            f"<table width='100%' border='1' cellspacing='0' cellpadding='4'>{head}{body}</table>"
+        )
+
+    def incidents_by(self) -> str:
+        t = self.labels()
+        s = self.data.stats
+        by_type = "".join(
+            self._row(
+                [
+                    incident_type_label(t),
+                    self.locale.toString(n),
+                    self.minutes(s.response_by_type[t].median_s),
+                ]
+            )
+            for t, n in s.by_type.items()
+        ) or self._empty_row(3, self.tr("No incidents in this period."))
+        by_district = "".join(
+            self._row([d or self.tr("Outside the districts"), self.locale.toString(n)])
+            for d, n in s.by_district.items()
+        ) or self._empty_row(2, self.tr("No incidents in this period."))
+        return (
+            f"<h2>{_e(t['Incidents by type'])}</h2>"
+            f"<table width='100%' border='1' cellspacing='0' cellpadding='4'>"
+            f"{self._row([t['Type'], t['Count'], t['Median response']], header=True)}"
+            f"{by_type}</table>"
+            f"<h2>{_e(t['Incidents by district'])}</h2>"
+            f"<table width='100%' border='1' cellspacing='0' cellpadding='4'>"
+            f"{self._row([t['District'], t['Count']], header=True)}{by_district}</table>"
+        )
+
+    def response(self) -> str:
+        t = self.labels()
+        s = self.data.stats
+
+        def line(label: str, d: Durations) -> str:
+            return self._row(
+                [label, self.locale.toString(d.count), self.minutes(d.median_s), self.minutes(d.p90_s)]
+            )
+
+        return (
+            f"<h2>{_e(t['Response statistics'])}</h2>"
+            f"<table width='100%' border='1' cellspacing='0' cellpadding='4'>"
+            f"{self._row([t['Measure'], t['Incidents'], t['Median'], t['90th percentile']], header=True)}"
+            f"{line(t['Raised → acknowledged'], s.response)}"
+            f"{line(t['Raised → closed'], s.closing)}</table>"
+        )
+
+    def open_by_priority(self) -> str:
+        t = self.labels()
+        s = self.data.stats
+        cells = "".join(
+            f"<td align='center' style='color:{SEVERITY_HTML[sev]}'><b>{_e(self.locale.toString(n))}</b><br/>"
+            f"{_e(severity_label(sev))}</td>"
+            for sev, n in s.open_by_severity.items()
+        )
+        alarms = "".join(
+            self._row([sid, kind, self.number(value), status])
+            for sid, kind, value, status in self.data.sensor_alarms
+        ) or self._empty_row(4, self.tr("No sensor alarms."))
+        units = "".join(
+            self._row([entity_kind_label(k), self.locale.toString(n)])
+            for k, n in self.data.units_in_service.items()
+        )
+        return (
+            f"<h2 style='page-break-before: always'>{_e(t['Open incidents by priority'])}</h2>"
+            f"<table width='100%' border='1' cellspacing='0' cellpadding='6'><tr>{cells}</tr></table>"
+            f"<h2>{_e(t['Open sensor alarms'])}</h2>"
+            f"<table width='100%' border='1' cellspacing='0' cellpadding='4'>"
+            f"{self._row([t['Sensor'], t['Kind'], t['Value'], t['Status']], header=True)}"
+            f"{alarms}</table>"
+            f"<h2>{_e(t['Units in service'])}</h2>"
+            f"<table width='60%' border='1' cellspacing='0' cellpadding='4'>"
+            f"{self._row([t['Unit'], t['In service']], header=True)}{units}</table>"
+        )
+
+    def incident_list(self) -> str:
+        t = self.labels()
+        records = sorted(self.data.stats.records, key=lambda r: (not r.is_open, -r.severity, -r.raised_at))
+        rows = "".join(self._incident_row(r) for r in records[:MAX_LISTED])
+        more = len(records) - MAX_LISTED
+        tail = (
+            f"<p>{_e(t['… and {0} more incidents.'].format(self.locale.toString(more)))}</p>"
+            if more > 0
+            else ""
+        )
+        header = self._row(
+            [
+                self.tr("Incident"),
+                self.tr("Type"),
+                self.tr("Priority"),
+                self.tr("District"),
+                self.tr("Status"),
+                self.tr("Raised"),
+                self.tr("Acknowledged"),
+                self.tr("Closed"),
+            ],
+            header=True,
+        )
+        return (
+            f"<h2 style='page-break-before: always'>{_e(t['Incidents and their timelines'])}</h2>"
+            f"<table width='100%' border='1' cellspacing='0' cellpadding='3' style='font-size:8pt'>"
+            f"{header}{rows or self._empty_row(8, t['No incidents in this period.'])}</table>{tail}"
+        )
+
+    def _incident_row(self, r: IncidentRecord) -> str:
+        acked = self.when(r.acked_at) + (
+            f" (+{self.minutes(r.response_s)})" if r.response_s is not None else ""
+        )
+        closed = self.when(r.closed_at) + (
+            f" (+{self.minutes(r.closing_s)})" if r.closing_s is not None else ""
+        )
+        return self._row(
+            [
+                r.id,
+                incident_type_label(r.type),
+                severity_label(r.severity),
+                r.district or "—",
+                incident_status_label(r.status),
+                self.when(r.raised_at),
+                acked,
+                closed,
+            ],
+            nowrap_first=True,
+        )
+
+    @staticmethod
+    def _row(cells: list[str], header: bool = False, nowrap_first: bool = False) -> str:
+        """One table row; ``nowrap_first`` keeps an id in one piece (searchable, copyable)."""
+        tag = "th" if header else "td"
+        style = " style='background:#e8eef5'" if header else ""
+        first = " style='white-space:nowrap'" if nowrap_first else style
+        return (
+            "<tr>"
+            + "".join(f"<{tag}{first if i == 0 else style}>{_e(c)}</{tag}>" for i, c in enumerate(cells))
+            + "</tr>"
+        )
+
+    @staticmethod
+    def _empty_row(span: int, text: str) -> str:
+        return f"<tr><td colspan='{span}'><i>{_e(text)}</i></td></tr>"
+
+    # ------------------------------------------------------------------ output
+    def html(self) -> str:
+        return (
+            self.cover()
+            + self.map_section()
+            + self.vital_signs()
+            + self.open_by_priority()
+            + self.incidents_by()
+            + self.response()
+            + self.incident_list()
+        )
+
+    def write(self, out: Path) -> Path:
+        t = self.labels()
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        writer = QPdfWriter(str(out))
+        writer.setPageLayout(
+            QPageLayout(
+                QPageSize(QPageSize.PageSizeId.A4),
+                QPageLayout.Orientation.Portrait,
+                QMarginsF(15, 15, 15, 15),
+                QPageLayout.Unit.Millimeter,
+            )
+        )
+        writer.setResolution(300)
+        writer.setTitle(f"{t['City operations brief']} — {self.data.site_title}")
+        writer.setCreator("controlroom")
+        doc = QTextDocument()
+        font = QFont()
+        font.setFamilies(FONT_FAMILIES)
+        font.setPointSizeF(10.0)
+        doc.setDefaultFont(font)
+        if self.map_png is not None:
+            doc.addResource(
+                QTextDocument.ResourceType.ImageResource, QUrl("brief-map.png"), QImage(str(self.map_png))
+            )
+        for i, m in enumerate(self.data.metrics):
+            doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart-{i}.png"), chart(m))
+        doc.setHtml(self.html())
+        doc.print_(writer)
+        return out
+
+
+def chart(m: MetricSummary, size: tuple[int, int] = (1200, 180)) -> QImage:
+    """A sparkline of one metric over the period (line + light fill), drawn for print."""
+    w, h = size
+    img = QImage(w, h, QImage.Format.Format_RGB32)
+    img.fill(QColor("white"))
+    if len(m.v) < 2:
+        return img
+    p = QPainter(img)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    t0, t1 = m.t[0], m.t[-1]
+    lo, hi = m.low, m.high
+    span_t, span_v = (t1 - t0) or 1.0, (hi - lo) or 1.0
+    pad = 10
+
+    def pt(t: float, v: float) -> QPointF:
+        return QPointF(pad + (w - 2 * pad) * (t - t0) / span_t, h - pad - (h - 2 * pad) * (v - lo) / span_v)
+
+    step = max(1, len(m.v) // 600)
+    pts = [pt(t, v) for t, v in zip(m.t[::step], m.v[::step], strict=True)]
+    path = QPainterPath(pts[0])
+    for q in pts[1:]:
+        path.lineTo(q)
+    fill = QPainterPath(path)
+    fill.lineTo(QPointF(pts[-1].x(), h - pad))
+    fill.lineTo(QPointF(pts[0].x(), h - pad))
+    fill.closeSubpath()
+    p.fillPath(fill, QColor(23, 105, 170, 40))
+    p.setPen(QPen(QColor(ACCENT), 3, Qt.PenStyle.SolidLine))
+    p.drawPath(path)
+    p.setPen(QPen(QColor("#b0bccb"), 1))
+    p.drawRect(0, 0, w - 1, h - 1)
+    p.end()
+    return img

@@ -1,0 +1,117 @@
+"""Display names for codes that come from data (panel ids, incident types, metrics …), translatable.
+
+lupdate only sees string literals inside ``tr``/``translate``/``QT_TRANSLATE_NOOP`` calls, so the
+names of codes defined in Qt-free layers (``layouts.spec.PANEL_IDS``, ``core.protocol``) are
+marked here once; ``tests/qt/test_translations.py`` fails when a new code has no entry.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
+    """Mark ``text`` for lupdate in ``context``; translated where shown (PySide6's returns object)."""
+    return text
+
+
+# Panel titles: the values of controlroom.layouts.spec.PANEL_IDS, looked up by wall_window/preview.
+PANEL_TITLES: dict[str, str] = {
+    "map3d": QT_TRANSLATE_NOOP("PanelIds", "3D city map"),
+    "object_info": QT_TRANSLATE_NOOP("PanelIds", "Selection details"),
+    "kpi": QT_TRANSLATE_NOOP("PanelIds", "City vital signs"),
+    "video_grid": QT_TRANSLATE_NOOP("PanelIds", "Camera video grid"),
+    "incidents": QT_TRANSLATE_NOOP("PanelIds", "Incidents and dispatch"),
+    "alarms": QT_TRANSLATE_NOOP("PanelIds", "Alarm list"),
+    "feed_status": QT_TRANSLATE_NOOP("PanelIds", "Feed status"),
+    "briefing": QT_TRANSLATE_NOOP("PanelIds", "Leader's summary"),
+    "status": QT_TRANSLATE_NOOP("PanelIds", "Clock, site title, connection"),
+}
+
+INCIDENT_TYPES: dict[str, str] = {
+    "garbage_piled_up": QT_TRANSLATE_NOOP("IncidentType", "Garbage piled up"),
+    "street_vending": QT_TRANSLATE_NOOP("IncidentType", "Street vending"),
+    "illegal_parking": QT_TRANSLATE_NOOP("IncidentType", "Illegal parking"),
+    "road_damage": QT_TRANSLATE_NOOP("IncidentType", "Road damage"),
+    "manhole_cover_missing": QT_TRANSLATE_NOOP("IncidentType", "Manhole cover missing"),
+    "illegal_construction": QT_TRANSLATE_NOOP("IncidentType", "Illegal construction"),
+    "waterlogging": QT_TRANSLATE_NOOP("IncidentType", "Waterlogging"),
+    "fallen_tree": QT_TRANSLATE_NOOP("IncidentType", "Fallen tree"),
+}
+
+INCIDENT_STATUSES: dict[str, str] = {
+    "new": QT_TRANSLATE_NOOP("IncidentStatus", "New"),
+    "acknowledged": QT_TRANSLATE_NOOP("IncidentStatus", "Acknowledged"),
+    "dispatched": QT_TRANSLATE_NOOP("IncidentStatus", "Dispatched"),
+    "on_scene": QT_TRANSLATE_NOOP("IncidentStatus", "On scene"),
+    "resolved": QT_TRANSLATE_NOOP("IncidentStatus", "Resolved"),
+    "closed": QT_TRANSLATE_NOOP("IncidentStatus", "Closed"),
+}
+
+ENTITY_KINDS: dict[str, str] = {
+    "bus": QT_TRANSLATE_NOOP("EntityKind", "Bus"),
+    "muck_truck": QT_TRANSLATE_NOOP("EntityKind", "Muck truck"),
+    "police": QT_TRANSLATE_NOOP("EntityKind", "Police"),
+    "city_management": QT_TRANSLATE_NOOP("EntityKind", "City management"),
+    "taxi": QT_TRANSLATE_NOOP("EntityKind", "Taxi"),
+    "ambulance": QT_TRANSLATE_NOOP("EntityKind", "Ambulance"),
+    "fire_engine": QT_TRANSLATE_NOOP("EntityKind", "Fire engine"),
+    "sanitation": QT_TRANSLATE_NOOP("EntityKind", "Sanitation"),
+    "other": QT_TRANSLATE_NOOP("EntityKind", "Other"),
+}
+
+# The simulator's and the sample sites' vital signs; other metric names show as sent.
+METRICS: dict[str, str] = {
+    "congestion_index": QT_TRANSLATE_NOOP("Metric", "Congestion index"),
+    "aqi": QT_TRANSLATE_NOOP("Metric", "Air quality index"),
+    "power_load_mw": QT_TRANSLATE_NOOP("Metric", "Power load"),
+    "hotline_calls_per_hour": QT_TRANSLATE_NOOP("Metric", "Hotline calls"),
+}
+
+METRIC_UNITS: dict[str, str] = {
+    "MW": QT_TRANSLATE_NOOP("MetricUnit", "MW"),
+    "AQI": QT_TRANSLATE_NOOP("MetricUnit", "AQI"),
+    "calls/h": QT_TRANSLATE_NOOP("MetricUnit", "calls/h"),
+}
+
+SEVERITIES: dict[int, str] = {
+    1: QT_TRANSLATE_NOOP("Severity", "Low"),
+    2: QT_TRANSLATE_NOOP("Severity", "Medium"),
+    3: QT_TRANSLATE_NOOP("Severity", "High"),
+    4: QT_TRANSLATE_NOOP("Severity", "Critical"),
+}
+
+
+def _label(context: str, table: dict[Any, str], code: object) -> str:
+    text = table.get(code)
+    return QCoreApplication.translate(context, text) if text else str(code)
+
+
+def panel_title(panel_id: str) -> str:
+    return _label("PanelIds", PANEL_TITLES, panel_id)
+
+
+def incident_type_label(code: str) -> str:
+    return _label("IncidentType", INCIDENT_TYPES, code)
+
+
+def incident_status_label(code: str) -> str:
+    return _label("IncidentStatus", INCIDENT_STATUSES, code)
+
+
+def entity_kind_label(code: str) -> str:
+    return _label("EntityKind", ENTITY_KINDS, code)
+
+
+def metric_label(name: str) -> str:
+    return _label("Metric", METRICS, name)
+
+
+def metric_unit_label(unit: str) -> str:
+    return _label("MetricUnit", METRIC_UNITS, unit)
+
+
+def severity_label(severity: int) -> str:
+    return _label("Severity", SEVERITIES, severity)

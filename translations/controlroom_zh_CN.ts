@@ -1,0 +1,1203 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>BriefWriter</name>
+    <message>
+        <source>Today</source>
+        <translation>今日</translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation>近24小时</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>近7天</translation>
+    </message>
+    <message>
+        <source>{0} min</source>
+        <translation>{0} 分钟</translation>
+    </message>
+    <message>
+        <source>Feed recording: {0}</source>
+        <translation>数据录制文件：{0}</translation>
+    </message>
+    <message>
+        <source>Live feed: {0}</source>
+        <translation>实时数据：{0}</translation>
+    </message>
+    <message>
+        <source>No live data: the feed was not reachable, figures below are empty.</source>
+        <translation>无实时数据：数据源无法连接，以下数字为空。</translation>
+    </message>
+    <message>
+        <source>Incidents</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Still open</source>
+        <translation>未办结</translation>
+    </message>
+    <message>
+        <source>Median response</source>
+        <translation>响应时长中位数</translation>
+    </message>
+    <message>
+        <source>Median time to close</source>
+        <translation>办结时长中位数</translation>
+    </message>
+    <message>
+        <source>Units in service</source>
+        <translation>在岗力量</translation>
+    </message>
+    <message>
+        <source>City operations brief</source>
+        <translation>城市运行简报</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>时段</translation>
+    </message>
+    <message>
+        <source>Prepared</source>
+        <translation>生成时间</translation>
+    </message>
+    <message>
+        <source>Prepared by</source>
+        <translation>生成人</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>数据来源</translation>
+    </message>
+    <message>
+        <source>Open incidents on the map</source>
+        <translation>未办结事件分布图</translation>
+    </message>
+    <message>
+        <source>Vital signs</source>
+        <translation>城市运行体征</translation>
+    </message>
+    <message>
+        <source>Incidents by type</source>
+        <translation>事件分类统计</translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Incidents by district</source>
+        <translation>分区事件统计</translation>
+    </message>
+    <message>
+        <source>Response statistics</source>
+        <translation>处置时效统计</translation>
+    </message>
+    <message>
+        <source>Measure</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <source>Median</source>
+        <translation>中位数</translation>
+    </message>
+    <message>
+        <source>90th percentile</source>
+        <translation>90% 分位</translation>
+    </message>
+    <message>
+        <source>Raised → acknowledged</source>
+        <translation>上报 → 受理</translation>
+    </message>
+    <message>
+        <source>Raised → closed</source>
+        <translation>上报 → 办结</translation>
+    </message>
+    <message>
+        <source>Open incidents by priority</source>
+        <translation>未办结事件（按紧急程度）</translation>
+    </message>
+    <message>
+        <source>Open sensor alarms</source>
+        <translation>传感器告警</translation>
+    </message>
+    <message>
+        <source>Sensor</source>
+        <translation>传感器</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>处置力量</translation>
+    </message>
+    <message>
+        <source>In service</source>
+        <translation>在岗</translation>
+    </message>
+    <message>
+        <source>… and {0} more incidents.</source>
+        <translation>……另有 {0} 起事件。</translation>
+    </message>
+    <message>
+        <source>Incidents and their timelines</source>
+        <translation>事件清单与处置时间线</translation>
+    </message>
+    <message>
+        <source>Pins: open incidents, coloured by severity ({0}).</source>
+        <translation>图钉：未办结事件，颜色表示紧急程度（{0}）。</translation>
+    </message>
+    <message>
+        <source>Vital sign</source>
+        <translation>运行体征</translation>
+    </message>
+    <message>
+        <source>Now</source>
+        <translation>当前</translation>
+    </message>
+    <message>
+        <source>Trend</source>
+        <translation>趋势</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>最低</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>最高</translation>
+    </message>
+    <message>
+        <source>Mean</source>
+        <translation>平均</translation>
+    </message>
+    <message>
+        <source>No vital signs in this period.</source>
+        <translation>本时段无运行体征数据。</translation>
+    </message>
+    <message>
+        <source>No incidents in this period.</source>
+        <translation>本时段无事件。</translation>
+    </message>
+    <message>
+        <source>Outside the districts</source>
+        <translation>辖区外</translation>
+    </message>
+    <message>
+        <source>No sensor alarms.</source>
+        <translation>无传感器告警。</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>事件编号</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>紧急程度</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>区</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Raised</source>
+        <translation>上报时间</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>受理时间</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>办结时间</translation>
+    </message>
+</context>
+<context>
+    <name>BriefingPanel</name>
+    <message>
+        <source>Leader&apos;s summary</source>
+        <translation>领导驾驶舱</translation>
+    </message>
+    <message>
+        <source>Incidents</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Still open</source>
+        <translation>未办结</translation>
+    </message>
+    <message>
+        <source>Median response</source>
+        <translation>响应时长中位数</translation>
+    </message>
+    <message>
+        <source>Median time to close</source>
+        <translation>办结时长中位数</translation>
+    </message>
+    <message>
+        <source>Units in service</source>
+        <translation>在岗力量</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>区</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>紧急程度</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>未办结</translation>
+    </message>
+    <message>
+        <source>Waiting for the live feed…</source>
+        <translation>正在等待实时数据…</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>时段</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今日</translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation>近24小时</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>近7天</translation>
+    </message>
+    <message>
+        <source>Brief (PDF)…</source>
+        <translation>生成简报（PDF）…</translation>
+    </message>
+    <message>
+        <source>Write an A4 brief with the map, vital signs and incidents</source>
+        <translation>生成包含态势图、运行体征和事件的 A4 简报</translation>
+    </message>
+    <message>
+        <source>{0} {1} % this period</source>
+        <translation>{0} 本时段 {1}%</translation>
+    </message>
+    <message>
+        <source>Outside the districts</source>
+        <translation>辖区外</translation>
+    </message>
+    <message>
+        <source>Updated {0}</source>
+        <translation>更新于 {0}</translation>
+    </message>
+    <message>
+        <source>{0} min</source>
+        <translation>{0} 分钟</translation>
+    </message>
+    <message>
+        <source>Save brief</source>
+        <translation>保存简报</translation>
+    </message>
+    <message>
+        <source>PDF (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Brief</source>
+        <translation>简报</translation>
+    </message>
+    <message>
+        <source>The brief could not be written: {0}</source>
+        <translation>简报生成失败：{0}</translation>
+    </message>
+    <message>
+        <source>Brief written to {0}</source>
+        <translation>简报已保存至 {0}</translation>
+    </message>
+</context>
+<context>
+    <name>CameraLayer</name>
+    <message>
+        <source>Cameras</source>
+        <translation>摄像头</translation>
+    </message>
+</context>
+<context>
+    <name>EntityKind</name>
+    <message>
+        <source>Bus</source>
+        <translation>公交车</translation>
+    </message>
+    <message>
+        <source>Muck truck</source>
+        <translation>渣土车</translation>
+    </message>
+    <message>
+        <source>Police</source>
+        <translation>警车</translation>
+    </message>
+    <message>
+        <source>City management</source>
+        <translation>城管执法车</translation>
+    </message>
+    <message>
+        <source>Taxi</source>
+        <translation>出租车</translation>
+    </message>
+    <message>
+        <source>Ambulance</source>
+        <translation>救护车</translation>
+    </message>
+    <message>
+        <source>Fire engine</source>
+        <translation>消防车</translation>
+    </message>
+    <message>
+        <source>Sanitation</source>
+        <translation>环卫车</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+</context>
+<context>
+    <name>FeedStatusPanel</name>
+    <message>
+        <source>Messages/s</source>
+        <translation>消息/秒</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>已接收</translation>
+    </message>
+    <message>
+        <source>Gaps</source>
+        <translation>丢包</translation>
+    </message>
+    <message>
+        <source>Duplicates</source>
+        <translation>重复</translation>
+    </message>
+    <message>
+        <source>Bad messages</source>
+        <translation>异常消息</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>数据源</translation>
+    </message>
+    <message>
+        <source>Last heard</source>
+        <translation>最近接收</translation>
+    </message>
+    <message>
+        <source>Gaps / dups</source>
+        <translation>丢包 / 重复</translation>
+    </message>
+    <message>
+        <source>Feed Status</source>
+        <translation>数据接入状态</translation>
+    </message>
+    <message>
+        <source>● Feed connected</source>
+        <translation>● 数据已连接</translation>
+    </message>
+    <message>
+        <source>● Feed silent</source>
+        <translation>● 数据中断</translation>
+    </message>
+    <message>
+        <source>● Waiting for the feed</source>
+        <translation>● 等待数据接入</translation>
+    </message>
+    <message>
+        <source>Rejected: {0}</source>
+        <translation>已拒收：{0}</translation>
+    </message>
+    <message>
+        <source>No bad input</source>
+        <translation>无异常输入</translation>
+    </message>
+    <message>
+        <source>{0} s ago</source>
+        <translation>{0} 秒前</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentStatus</name>
+    <message>
+        <source>New</source>
+        <translation>新上报</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>已受理</translation>
+    </message>
+    <message>
+        <source>Dispatched</source>
+        <translation>已派单</translation>
+    </message>
+    <message>
+        <source>On scene</source>
+        <translation>已到场</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>已办结</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已结案</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentType</name>
+    <message>
+        <source>Garbage piled up</source>
+        <translation>垃圾堆积</translation>
+    </message>
+    <message>
+        <source>Street vending</source>
+        <translation>占道经营</translation>
+    </message>
+    <message>
+        <source>Illegal parking</source>
+        <translation>违章停车</translation>
+    </message>
+    <message>
+        <source>Road damage</source>
+        <translation>道路破损</translation>
+    </message>
+    <message>
+        <source>Manhole cover missing</source>
+        <translation>井盖缺失</translation>
+    </message>
+    <message>
+        <source>Illegal construction</source>
+        <translation>违法建设</translation>
+    </message>
+    <message>
+        <source>Waterlogging</source>
+        <translation>道路积水</translation>
+    </message>
+    <message>
+        <source>Fallen tree</source>
+        <translation>树木倒伏</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentsPanel</name>
+    <message>
+        <source>Incidents and dispatch</source>
+        <translation>事件与派单</translation>
+    </message>
+    <message>
+        <source>Most severe first</source>
+        <translation>最紧急优先</translation>
+    </message>
+    <message>
+        <source>Oldest first</source>
+        <translation>最早优先</translation>
+    </message>
+    <message>
+        <source>All districts</source>
+        <translation>全部区</translation>
+    </message>
+    <message>
+        <source>All types</source>
+        <translation>全部类型</translation>
+    </message>
+    <message>
+        <source>No incident selected</source>
+        <translation>未选中事件</translation>
+    </message>
+    <message>
+        <source>Dispatch nearest (D)</source>
+        <translation>派最近力量 (D)</translation>
+    </message>
+    <message>
+        <source>Acknowledge (A)</source>
+        <translation>受理 (A)</translation>
+    </message>
+    <message>
+        <source>Cameras around (C)</source>
+        <translation>周边摄像头 (C)</translation>
+    </message>
+    <message>
+        <source>En route (E)</source>
+        <translation>在途 (E)</translation>
+    </message>
+    <message>
+        <source>On scene (S)</source>
+        <translation>到场 (S)</translation>
+    </message>
+    <message>
+        <source>Resolve (R)</source>
+        <translation>处置完成 (R)</translation>
+    </message>
+    <message>
+        <source>Close (X)</source>
+        <translation>结案 (X)</translation>
+    </message>
+    <message>
+        <source>Comment (Enter to add; a reason is needed to cancel)</source>
+        <translation>备注（回车添加；撤销事件须填写原因）</translation>
+    </message>
+    <message>
+        <source>Cancel incident</source>
+        <translation>撤销事件</translation>
+    </message>
+    <message>
+        <source>Nearest suitable units (double-click to dispatch)</source>
+        <translation>最近的可派力量（双击派单）</translation>
+    </message>
+    <message>
+        <source>Timeline</source>
+        <translation>时间线</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>紧急程度</translation>
+    </message>
+    <message>
+        <source>Raised</source>
+        <translation>上报时间</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <source>(not routed yet)</source>
+        <translation>（尚未分拨）</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>责任部门</translation>
+    </message>
+    <message>
+        <source>Location</source>
+        <translation>地点</translation>
+    </message>
+    <message>
+        <source>Units</source>
+        <translation>处置力量</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>上报</translation>
+    </message>
+    <message>
+        <source>Around {0}</source>
+        <translation>{0} 周边</translation>
+    </message>
+    <message>
+        <source>Orders: {0} pending</source>
+        <translation>指令：{0} 条待发送</translation>
+    </message>
+</context>
+<context>
+    <name>KpiPanel</name>
+    <message>
+        <source>City Vital Signs</source>
+        <translation>城市运行体征</translation>
+    </message>
+</context>
+<context>
+    <name>LanguageMenu</name>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>As the site sets it</source>
+        <translation>跟随站点设置</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>The new language applies the next time you start the app.</source>
+        <translation>新语言将在下次启动应用时生效。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Loading city…</source>
+        <extracomment>Docked panels in order: (panel id, dock area, tab with this panel id when both exist).</extracomment>
+        <translation>正在加载城市模型…</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Input problems…</source>
+        <translation>数据问题…</translation>
+    </message>
+    <message>
+        <source>{0} buildings · {1} triangles</source>
+        <translation>{0} 栋建筑 · {1} 个三角面</translation>
+    </message>
+    <message>
+        <source>{0} input problems repaired or skipped</source>
+        <translation>{0} 处数据问题已修复或跳过</translation>
+    </message>
+    <message>
+        <source>City not loaded</source>
+        <translation>城市模型未加载</translation>
+    </message>
+    <message>
+        <source>No problems were found in the input.</source>
+        <translation>输入数据未发现问题。</translation>
+    </message>
+    <message>
+        <source>Input problems</source>
+        <translation>数据问题</translation>
+    </message>
+</context>
+<context>
+    <name>MapPanel</name>
+    <message>
+        <source>3D City Map</source>
+        <translation>三维城市地图</translation>
+    </message>
+    <message>
+        <source>Colour the buildings by an attribute</source>
+        <translation>按属性为建筑着色</translation>
+    </message>
+    <message>
+        <source>Fly to a named view of the site</source>
+        <translation>飞到站点的预设视角</translation>
+    </message>
+    <message>
+        <source>Layers</source>
+        <translation>图层</translation>
+    </message>
+    <message>
+        <source>Colour by</source>
+        <translation>着色依据</translation>
+    </message>
+    <message>
+        <source>View</source>
+        <translation>视角</translation>
+    </message>
+    <message>
+        <source>Could not load the city: {0}</source>
+        <translation>无法加载城市模型：{0}</translation>
+    </message>
+    <message>
+        <source>Vehicles and units</source>
+        <translation>车辆与处置力量</translation>
+    </message>
+    <message>
+        <source>Trails</source>
+        <translation>轨迹</translation>
+    </message>
+    <message>
+        <source>Density heatmap</source>
+        <translation>密度热力图</translation>
+    </message>
+    <message>
+        <source>Incidents</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Sensors</source>
+        <translation>传感器</translation>
+    </message>
+    <message>
+        <source>Height</source>
+        <translation>高度</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>LoD</source>
+        <translation>细节层次</translation>
+    </message>
+    <message>
+        <source>Surface</source>
+        <translation>表面</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>全景</translation>
+    </message>
+    <message>
+        <source>Named views need the site&apos;s local frame</source>
+        <translation>预设视角需要站点的本地坐标系</translation>
+    </message>
+    <message>
+        <source>City boundary</source>
+        <translation>市界</translation>
+    </message>
+    <message>
+        <source>District boundaries</source>
+        <translation>区界</translation>
+    </message>
+    <message>
+        <source>Street boundaries</source>
+        <translation>街道边界</translation>
+    </message>
+    <message>
+        <source>Grid cells</source>
+        <translation>网格</translation>
+    </message>
+    <message>
+        <source>Boundaries: {0}</source>
+        <translation>边界：{0}</translation>
+    </message>
+    <message>
+        <source>Buildings</source>
+        <translation>建筑</translation>
+    </message>
+    <message>
+        <source>Roads</source>
+        <translation>道路</translation>
+    </message>
+    <message>
+        <source>Water</source>
+        <translation>水系</translation>
+    </message>
+    <message>
+        <source>Terrain</source>
+        <translation>地形</translation>
+    </message>
+    <message>
+        <source>Vegetation</source>
+        <translation>植被</translation>
+    </message>
+    <message>
+        <source>Land use</source>
+        <translation>用地</translation>
+    </message>
+    <message>
+        <source>Bridges</source>
+        <translation>桥梁</translation>
+    </message>
+    <message>
+        <source>Points of interest</source>
+        <translation>兴趣点</translation>
+    </message>
+</context>
+<context>
+    <name>Metric</name>
+    <message>
+        <source>Congestion index</source>
+        <translation>交通拥堵指数</translation>
+    </message>
+    <message>
+        <source>Air quality index</source>
+        <translation>空气质量指数</translation>
+    </message>
+    <message>
+        <source>Power load</source>
+        <translation>电力负荷</translation>
+    </message>
+    <message>
+        <source>Hotline calls</source>
+        <translation>热线来电</translation>
+    </message>
+</context>
+<context>
+    <name>MetricUnit</name>
+    <message>
+        <source>MW</source>
+        <translation>兆瓦</translation>
+    </message>
+    <message>
+        <source>AQI</source>
+        <translation>AQI</translation>
+    </message>
+    <message>
+        <source>calls/h</source>
+        <translation>次/小时</translation>
+    </message>
+</context>
+<context>
+    <name>ObjectInfoPanel</name>
+    <message>
+        <source>ID</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Height</source>
+        <translation>高度</translation>
+    </message>
+    <message>
+        <source>LoD</source>
+        <translation>细节层次</translation>
+    </message>
+    <message>
+        <source>Part of</source>
+        <translation>所属</translation>
+    </message>
+    <message>
+        <source>Attribute</source>
+        <translation>属性</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <source>Selection</source>
+        <translation>选中对象</translation>
+    </message>
+    <message>
+        <source>Nothing selected</source>
+        <translation>未选中对象</translation>
+    </message>
+    <message>
+        <source>Click a building on the 3D map to see its details.</source>
+        <translation>在三维地图上点击建筑查看详情。</translation>
+    </message>
+    <message>
+        <source>(unnamed object)</source>
+        <translation>（未命名对象）</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+</context>
+<context>
+    <name>PanelIds</name>
+    <message>
+        <source>3D city map</source>
+        <translation>三维城市地图</translation>
+    </message>
+    <message>
+        <source>Selection details</source>
+        <translation>选中对象详情</translation>
+    </message>
+    <message>
+        <source>City vital signs</source>
+        <translation>城市运行体征</translation>
+    </message>
+    <message>
+        <source>Camera video grid</source>
+        <translation>视频监控宫格</translation>
+    </message>
+    <message>
+        <source>Incidents and dispatch</source>
+        <translation>事件与派单</translation>
+    </message>
+    <message>
+        <source>Alarm list</source>
+        <translation>告警列表</translation>
+    </message>
+    <message>
+        <source>Feed status</source>
+        <translation>数据接入状态</translation>
+    </message>
+    <message>
+        <source>Leader&apos;s summary</source>
+        <translation>领导驾驶舱</translation>
+    </message>
+    <message>
+        <source>Clock, site title, connection</source>
+        <translation>时钟、站点名称、连接状态</translation>
+    </message>
+</context>
+<context>
+    <name>PlaceholderPanel</name>
+    <message>
+        <source>Panel &apos;{0}&apos; is not available in this build.</source>
+        <translation>此版本中没有面板“{0}”。</translation>
+    </message>
+    <message>
+        <source>panel id: {0} · region: {1}</source>
+        <translation>面板：{0} · 区域：{1}</translation>
+    </message>
+</context>
+<context>
+    <name>PushMenu</name>
+    <message>
+        <source>Push to &amp;wall</source>
+        <translation>推送到大屏(&amp;W)</translation>
+    </message>
+    <message>
+        <source>3D view → {0} / {1}</source>
+        <translation>三维视角 → {0} / {1}</translation>
+    </message>
+</context>
+<context>
+    <name>SavedViewsMenu</name>
+    <message>
+        <source>&amp;Views</source>
+        <translation>视角(&amp;V)</translation>
+    </message>
+    <message>
+        <source>{0} (mine)</source>
+        <translation>{0}（我的）</translation>
+    </message>
+    <message>
+        <source>Save current view…</source>
+        <translation>保存当前视角…</translation>
+    </message>
+    <message>
+        <source>Delete my view</source>
+        <translation>删除我的视角</translation>
+    </message>
+    <message>
+        <source>Save view</source>
+        <translation>保存视角</translation>
+    </message>
+    <message>
+        <source>Name of this view:</source>
+        <translation>视角名称：</translation>
+    </message>
+</context>
+<context>
+    <name>Severity</name>
+    <message>
+        <source>Low</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <source>Medium</source>
+        <translation>较重</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>严重</translation>
+    </message>
+    <message>
+        <source>Critical</source>
+        <translation>特别严重</translation>
+    </message>
+</context>
+<context>
+    <name>StatusStrip</name>
+    <message>
+        <source>Live · {0} msgs/s</source>
+        <translation>实时 · {0} 条/秒</translation>
+    </message>
+    <message>
+        <source>Feed silent · {0} msgs/s</source>
+        <translation>数据中断 · {0} 条/秒</translation>
+    </message>
+    <message>
+        <source>No feed</source>
+        <translation>无数据接入</translation>
+    </message>
+</context>
+<context>
+    <name>VideoGridPanel</name>
+    <message>
+        <source>Video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <source>Show {0} tiles</source>
+        <translation>显示 {0} 宫格</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清空</translation>
+    </message>
+    <message>
+        <source>Close every camera</source>
+        <translation>关闭全部摄像头</translation>
+    </message>
+    <message>
+        <source>Camera registry not available: {0}</source>
+        <translation>摄像头台账不可用：{0}</translation>
+    </message>
+    <message>
+        <source>This site has no camera registry</source>
+        <translation>本站点没有摄像头台账</translation>
+    </message>
+    <message>
+        <source>Unknown camera(s): {0}</source>
+        <translation>未知摄像头：{0}</translation>
+    </message>
+    <message>
+        <source>Cameras around</source>
+        <translation>周边摄像头</translation>
+    </message>
+    <message>
+        <source>Snapshot saved: {0}</source>
+        <translation>截图已保存：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>VideoTile</name>
+    <message>
+        <source>no picture to save yet</source>
+        <translation>暂无可保存的画面</translation>
+    </message>
+    <message>
+        <source>no stream URL for this camera</source>
+        <translation>该摄像头没有视频流地址</translation>
+    </message>
+    <message>
+        <source>not a playable stream</source>
+        <translation>无法播放的视频流</translation>
+    </message>
+    <message>
+        <source>stream ended</source>
+        <translation>视频流已结束</translation>
+    </message>
+    <message>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>CONNECTING</source>
+        <translation>连接中</translation>
+    </message>
+    <message>
+        <source>LIVE</source>
+        <translation>实时</translation>
+    </message>
+    <message>
+        <source>STALLED</source>
+        <translation>卡顿</translation>
+    </message>
+    <message>
+        <source>ERROR</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>{0:.1f} s</source>
+        <translation>{0:.1f} 秒</translation>
+    </message>
+    <message>
+        <source>{0:.0f} s ago</source>
+        <translation>{0:.0f} 秒前</translation>
+    </message>
+    <message>
+        <source>No camera</source>
+        <translation>无摄像头</translation>
+    </message>
+    <message>
+        <source>MAIN</source>
+        <translation>主码流</translation>
+    </message>
+    <message>
+        <source>SUB</source>
+        <translation>子码流</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>No picture</source>
+        <translation>无画面</translation>
+    </message>
+    <message>
+        <source>retrying in {0:.0f} s</source>
+        <translation>{0:.0f} 秒后重试</translation>
+    </message>
+    <message>
+        <source>Save snapshot (PNG)</source>
+        <translation>保存截图（PNG）</translation>
+    </message>
+    <message>
+        <source>Reconnect</source>
+        <translation>重新连接</translation>
+    </message>
+    <message>
+        <source>Remove camera</source>
+        <translation>移除摄像头</translation>
+    </message>
+</context>
+<context>
+    <name>WallBanner</name>
+    <message>
+        <source>Hide</source>
+        <translation>隐藏</translation>
+    </message>
+</context>
+<context>
+    <name>WallManager</name>
+    <message>
+        <source>Presets</source>
+        <translation>预案</translation>
+    </message>
+    <message>
+        <source>Monitors missing: {0}. The layout &apos;{1}&apos; wants {2} screens; {3} found.</source>
+        <translation>缺少显示器：{0}。布局“{1}”需要 {2} 块屏幕，实际找到 {3} 块。</translation>
+    </message>
+    <message>
+        <source>Monitor {0} ({1}) not found; showing it on screen {2}.</source>
+        <translation>未找到显示器 {0}（{1}），改在屏幕 {2} 上显示。</translation>
+    </message>
+    <message>
+        <source>Region &apos;{0}&apos; shrunk to the monitors present (without {1}).</source>
+        <translation>区域“{0}”已缩小到现有显示器（不含 {1}）。</translation>
+    </message>
+    <message>
+        <source>Panels moved: {0}.</source>
+        <translation>已移动的面板：{0}。</translation>
+    </message>
+    <message>
+        <source>No screen for: {0}.</source>
+        <translation>没有屏幕可显示：{0}。</translation>
+    </message>
+    <message>
+        <source>Panel &apos;{0}&apos; failed to start: {1}</source>
+        <translation>面板“{0}”启动失败：{1}</translation>
+    </message>
+</context>
+<context>
+    <name>WallWindow</name>
+    <message>
+        <source>Wall: {0}</source>
+        <translation>大屏：{0}</translation>
+    </message>
+</context>
+</TS>
