@@ -1,12 +1,20 @@
-"""``controlroom run`` and ``controlroom demo``: open a site's operations view."""
+"""``controlroom run`` and ``controlroom demo``: open a site's operations view, in one window or on
+a wall layout's screens."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from controlroom.core.issues import SiteError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from controlroom.core.site import Site
+    from controlroom.layouts.spec import LayoutSpec
 
 SAMPLE_SITE_DIR = Path(__file__).resolve().parents[2] / "assets" / "sample-site"
 
@@ -18,6 +26,35 @@ def sample_site_path() -> Path:
     return ensure_sample_site(SAMPLE_SITE_DIR)
 
 
+def _load_layout(site: Site, name: str) -> LayoutSpec | None:
+    from controlroom.app.site_doctor import layout_dirs
+    from controlroom.core.issues import InputError
+    from controlroom.layouts.spec import find_layout, load_layout
+
+    try:
+        return load_layout(find_layout(name, layout_dirs(site)))
+    except (InputError, SiteError, FileNotFoundError, KeyError) as exc:
+        print(f"error: layout {name!r}: {exc}", file=sys.stderr)
+        return None
+
+
+def wall_image(windows: list[Any]) -> Any:
+    """One image of the whole virtual desktop with every wall window painted where it is."""
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
+
+    area = QRect()
+    for screen in QGuiApplication.screens():
+        area = area.united(screen.geometry())
+    image = QImage(area.size(), QImage.Format.Format_RGB32)
+    image.fill(QColor("black"))
+    painter = QPainter(image)
+    for window in windows:
+        painter.drawPixmap(window.geometry().topLeft() - area.topLeft() + QPoint(0, 0), window.grab())
+    painter.end()
+    return image
+
+
 def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
     from controlroom.core.site import load_site
 
@@ -27,27 +64,51 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         print("run `controlroom doctor --site ...` for the full report", file=sys.stderr)
         return 1
+    spec = None
+    if args.layout:
+        spec = _load_layout(site, args.layout)
+        if spec is None:
+            return 2
 
     from controlroom.qt.application import make_application
     from controlroom.render.theme import configure_pyvista
 
+    from controlroom.core.preferences import choose_language
+
     configure_pyvista()
-    app = make_application()
+    app = make_application(language=choose_language(args.lang, site.site.language))
     from PySide6.QtCore import QTimer
+    from controlroom.qt.live import LiveCity
 
-    from controlroom.app.main_window import MainWindow
-
-    window = MainWindow(site)
-    window.resize(*args.size)
-    window.show()
-    window.start_loading()
+    live = LiveCity(site, feed=not args.no_feed)
     exit_code = 0
+    if spec is not None:
+        from controlroom.app.wall_session import WallSession
+
+        session = WallSession(site, spec, live=live, control_endpoint=args.control_endpoint)
+        session.start()
+        if session.manager.banner_text():
+            print(session.manager.banner_text(), file=sys.stderr)
+        if session.control_endpoint:
+            print(f"push-to-wall: listening on {session.control_endpoint}", file=sys.stderr)
+        stop: Callable[[], object] = session.stop
+    else:
+        from controlroom.app.main_window import MainWindow
+
+        window = MainWindow(site, live=live)
+        window.resize(*args.size)
+        window.show()
+        live.start()
+        stop = window.close
 
     def grab_and_quit() -> None:
         if args.screenshot:
             out = Path(args.screenshot)
             out.parent.mkdir(parents=True, exist_ok=True)
-            window.grab().save(str(out))
+            if spec is not None:  # every monitor of the wall, composed as the room sees it
+                wall_image(session.manager.windows).save(str(out))
+            else:
+                window.grab().save(str(out))
             print(out)
         app.quit()
 
@@ -62,10 +123,10 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
         if args.screenshot or args.quit_after is not None:
             app.quit()
 
-    window.sig_city_loaded.connect(on_loaded)
-    window.sig_city_failed.connect(on_failed)
+    live.sig_city_loaded.connect(on_loaded)
+    live.sig_city_failed.connect(on_failed)
     app.exec()
-    window.close()
+    stop()
     return exit_code
 
 
@@ -79,7 +140,23 @@ def _size(text: str) -> tuple[int, int]:
 
 def _add_window_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--size", type=_size, default=(1600, 900), help="window size WIDTHxHEIGHT")
-    p.add_argument("--screenshot", help="after the city loads, save the window to this PNG and quit")
+    p.add_argument(
+        "--layout",
+        metavar="NAME|FILE",
+        help="place the panels on the screens by this layout (e.g. wall-3x2, briefing-laptop)",
+    )
+    p.add_argument(
+        "--control-endpoint",
+        metavar="E",
+        help="with --layout: accept push-to-wall commands here (default: the site's [wall] control_endpoint)",
+    )
+    p.add_argument("--no-feed", action="store_true", help="show the static city only (no live feed)")
+    p.add_argument(
+        "--lang",
+        choices=("en", "zh_CN"),
+        help="UI language for this run (default: your saved choice, else the site's language)",
+    )
+    p.add_argument("--screenshot", help="after the city loads, save the window(s) to this PNG and quit")
     p.add_argument("--quit-after", type=float, help="quit this many seconds after the city loaded")
 
 
@@ -88,12 +165,24 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    return open_site(sample_site_path(), args)
+    from controlroom.app.demo_services import DemoServices
+
+    site_path = sample_site_path()
+    services = DemoServices(site_path)
+    if not args.no_feed and not args.no_services:
+        services.start_all()
+    try:
+        return open_site(site_path, args)
+    finally:
+        services.stop()
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    demo = sub.add_parser("demo", help="open the bundled sample site")
+    demo = sub.add_parser("demo", help="open the bundled sample site with its simulated live feed")
     _add_window_options(demo)
+    demo.add_argument(
+        "--no-services", action="store_true", help="do not start the simulator and other demo services"
+    )
     demo.set_defaults(handler=_demo)
     run = sub.add_parser("run", help="open a site")
     run.add_argument("--site", required=True, help="site.toml (or its folder)")

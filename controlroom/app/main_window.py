@@ -1,8 +1,9 @@
-"""The single-screen main window: the 3D map with the selection panel beside it.
+"""The single-screen window (an operator's desk monitor, a developer's laptop): the 3D map in the
+centre and every other panel this build has docked around it.
 
-It wires panels together (panels never import each other) and loads the city off the GUI thread
-through ``BackgroundTask``; multi-monitor wall layouts place the same panels through the layout
-manager instead.
+Panels come from the same factory the wall layouts use and share the instance's ``LiveCity``,
+so a panel here and one on the wall show the same picture. Multi-monitor walls place the same
+panels through ``WallManager`` instead (``controlroom run --layout``).
 """
 
 from __future__ import annotations
@@ -11,59 +12,98 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
+from controlroom.app.panel_factory import make_panel
 from controlroom.core.city import CityModel
 from controlroom.core.site import Site
-from controlroom.qt.worker import BackgroundTask, Progress
+from controlroom.qt.live import LiveCity
 
 if TYPE_CHECKING:
     from controlroom.panels.map3d import MapPanel
-    from controlroom.panels.object_info import ObjectInfoPanel
 
 log = logging.getLogger(__name__)
 
-
-def _load_job(site: Site):  # type: ignore[no-untyped-def]
-    def job(progress: Progress) -> CityModel:
-        from controlroom.geo.city_loader import load_city
-
-        return load_city(site, progress=progress)
-
-    return job
+Area = Qt.DockWidgetArea
+#: Docked panels in order: (panel id, dock area, tab with this panel id when both exist).
+DOCKS: tuple[tuple[str, Area, str | None], ...] = (
+    ("kpi", Area.RightDockWidgetArea, None),
+    ("object_info", Area.RightDockWidgetArea, None),
+    ("feed_status", Area.RightDockWidgetArea, "object_info"),
+    ("alarms", Area.LeftDockWidgetArea, None),
+    ("incidents", Area.LeftDockWidgetArea, None),
+    ("video_grid", Area.BottomDockWidgetArea, None),
+    ("briefing", Area.RightDockWidgetArea, "kpi"),
+)
 
 
 class MainWindow(QMainWindow):
-    """One window: map in the centre, selection details docked on the right."""
+    """One window: map in the centre, the other panels in docks (View menu toggles them)."""
 
     sig_city_loaded = Signal(object)
     sig_city_failed = Signal(str)
 
-    def __init__(self, site: Site, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        site: Site,
+        parent: QWidget | None = None,
+        *,
+        live: LiveCity | None = None,
+        feed: bool = True,
+        docks: tuple[str, ...] | None = None,
+    ) -> None:
         super().__init__(parent)
-        from controlroom.panels.map3d import MapPanel
-        from controlroom.panels.object_info import ObjectInfoPanel
-
         self.site = site
-        self.model: CityModel | None = None
-        self._task: BackgroundTask | None = None
+        self.live = live if live is not None else LiveCity(site, self, feed=feed)
         self.setWindowTitle(site.title)
-        self.map_panel: MapPanel = MapPanel(self)
+        self.setDockNestingEnabled(True)
+        self.map_panel: MapPanel = make_panel("map3d", self.live)  # type: ignore[assignment]
         self.setCentralWidget(self.map_panel)
-        self.info_panel: ObjectInfoPanel = ObjectInfoPanel(self)
-        dock = QDockWidget(self.tr("Selection"), self)
-        dock.setObjectName("dock-object-info")
-        dock.setWidget(self.info_panel)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.panels: dict[str, QWidget] = {"map3d": self.map_panel}
+        self.docks: dict[str, QDockWidget] = {}
+        wanted = docks if docks is not None else tuple(d[0] for d in DOCKS)
+        for panel_id, area, tab_with in DOCKS:
+            if panel_id in wanted:
+                self._add_dock(panel_id, area, tab_with)
         self._status = QLabel(self.tr("Loading city…"))
         self.statusBar().addPermanentWidget(self._status)
         self._issues_label = QLabel()
         self.statusBar().addWidget(self._issues_label)
-        self.map_panel.sig_object_picked.connect(self._on_map_object_picked)
-        self.map_panel.sig_selection_cleared.connect(lambda: self.info_panel.show_object(None))
+        self.live.sig_city_loaded.connect(self._on_city_loaded)
+        self.live.sig_city_failed.connect(self._on_city_failed)
         self._build_menu()
+
+    @property
+    def model(self) -> CityModel | None:
+        return self.live.model
+
+    @property
+    def info_panel(self) -> QWidget:
+        return self.panels["object_info"]
+
+    def _add_dock(self, panel_id: str, area: Area, tab_with: str | None) -> None:
+        try:
+            panel = make_panel(panel_id, self.live)
+        except KeyError:
+            return  # this build has no such panel yet
+        except Exception:  # a broken panel must not keep the window from opening
+            log.exception("panel %s failed to start", panel_id)
+            return
+        from controlroom.qt.wall_window import panel_title
+
+        dock = QDockWidget(panel_title(panel_id), self)
+        dock.setObjectName(f"dock-{panel_id}")
+        dock.setWidget(panel)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(area, dock)
+        if tab_with is not None and tab_with in self.docks:
+            self.tabifyDockWidget(self.docks[tab_with], dock)
+            self.docks[tab_with].raise_()
+        self.panels[panel_id] = panel
+        self.docks[panel_id] = dock
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
@@ -71,26 +111,32 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        from controlroom.qt.i18n import language_menu
+        from controlroom.qt.saved_views_menu import SavedViewsMenu
+
+        view_menu = self.menuBar().addMenu(self.tr("&Panels"))
+        for dock in self.docks.values():
+            view_menu.addAction(dock.toggleViewAction())
+        view_menu.addSeparator()
+        view_menu.addMenu(language_menu(self))
+        self.views_menu = SavedViewsMenu(self.map_panel, self.site, None, self)
+        self.menuBar().addMenu(self.views_menu)
+        from controlroom.app.wall_session import PushMenu
+
+        self.push_menu = PushMenu(self.site, self.map_panel, self)
+        self.menuBar().addMenu(self.push_menu)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         issues_action = QAction(self.tr("Input problems…"), self)
         issues_action.triggered.connect(self.show_load_issues)
         help_menu.addAction(issues_action)
 
     def start_loading(self) -> None:
-        """Load the site's city in a background thread; the map shows progress meanwhile."""
-        self.map_panel.show_progress(0.0, self.tr("Loading {0}…").format(self.site.title))
-        self._task = BackgroundTask(_load_job(self.site), self)
-        self._task.sig_progress.connect(self.map_panel.show_progress)
-        self._task.sig_finished.connect(self._on_loader_finished)
-        self._task.sig_failed.connect(self._on_loader_failed)
-        self._task.start()
+        """Load the site's city in a background thread (the map shows progress); then the feed starts."""
+        self.live.start()
 
     @Slot(object)
-    def _on_loader_finished(self, model: CityModel) -> None:
-        from controlroom.geo.crs import LocalFrame
-
-        self.model = model
-        self.map_panel.set_model(model, list(self.site.views), LocalFrame.of_model(model))
+    def _on_city_loaded(self, model: CityModel) -> None:
+        self.views_menu.frame = self.live.frame
         buildings = model.layers.get("buildings")
         n = len(buildings.objects) if buildings else 0
         self._status.setText(
@@ -103,18 +149,9 @@ class MainWindow(QMainWindow):
         self.sig_city_loaded.emit(model)
 
     @Slot(str)
-    def _on_loader_failed(self, message: str) -> None:
-        self.map_panel.show_progress(1.0, self.tr("Could not load the city: {0}").format(message))
+    def _on_city_failed(self, message: str) -> None:
         self._status.setText(self.tr("City not loaded"))
         self.sig_city_failed.emit(message)
-
-    @Slot(str, int)
-    def _on_map_object_picked(self, layer_kind: str, index: int) -> None:
-        if self.model is None or layer_kind not in self.model.layers:
-            return
-        record = self.model.layers[layer_kind].objects.record(index)
-        record["layer"] = layer_kind
-        self.info_panel.show_object(record)
 
     def status_text(self) -> str:
         return self._status.text()
@@ -124,8 +161,9 @@ class MainWindow(QMainWindow):
         text = "\n".join(str(i) for i in issues[:200]) or self.tr("No problems were found in the input.")
         QMessageBox.information(self, self.tr("Input problems"), text)
 
-    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        if self._task is not None and self._task.is_running():
-            self._task.wait()
-        self.map_panel.close()
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.live.stop()
+        self.push_menu.wait()
+        for panel in self.panels.values():
+            panel.close()
         super().closeEvent(event)

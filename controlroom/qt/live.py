@@ -64,6 +64,7 @@ class LiveCity(QObject):
     sig_cameras_around = Signal(float, float, str)  # x, y (local metres), title: open the nearest cameras
     sig_incident_selected = Signal(str)
     sig_entity_selected = Signal(str)
+    sig_object_selected = Signal(object)  # the picked city object's record (dict), or None when cleared
     sig_create_incident = Signal(object)  # dict: type, severity, x, y, text, camera_ids, source
 
     def __init__(
@@ -202,6 +203,15 @@ class LiveCity(QObject):
 
     def select_incident(self, incident_id: str) -> None:
         self.sig_incident_selected.emit(incident_id)
+
+    def select_object(self, layer_kind: str | None, index: int = -1) -> None:
+        """A city object was picked on a map (``None`` clears): every selection panel shows it."""
+        if layer_kind is None or self.model is None or layer_kind not in self.model.layers:
+            self.sig_object_selected.emit(None)
+            return
+        record = self.model.layers[layer_kind].objects.record(index)
+        record["layer"] = layer_kind
+        self.sig_object_selected.emit(record)
 
     def select_entity(self, entity_id: str) -> None:
         self.sig_entity_selected.emit(entity_id)

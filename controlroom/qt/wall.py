@@ -315,3 +315,6 @@ class WallManager(QObject):
             if callable(setter):
                 whole = slot.rect.w == plan.rect.w and slot.rect.h == plan.rect.h
                 setter(plan.bezel if whole else None)
+            distance = getattr(widgets[slot.region], "set_viewing_distance", None)
+            if callable(distance):
+                distance(self.spec.wall.viewing_distance_m)

@@ -25,7 +25,7 @@ def window(qtbot, sample_site: Path):  # type: ignore[no-untyped-def]
     from controlroom.render.theme import configure_pyvista
 
     configure_pyvista()
-    win = MainWindow(load_site(sample_site))
+    win = MainWindow(load_site(sample_site), feed=False)
     qtbot.addWidget(win)
     win.resize(1280, 800)
     win.show()

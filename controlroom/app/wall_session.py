@@ -1,0 +1,139 @@
+"""``controlroom run --layout``: one instance driving a wall layout, and the desk's way of pushing
+to such walls.
+
+A wall instance = the shared ``LiveCity`` + a ``WallManager`` placing the factory's panels on the
+real screens + (when the site or the command line names a control endpoint) a push-to-wall
+``ControlServer`` secured like the feed. A desk finds the walls it may push to in the site's
+``[wall] targets``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QWidget
+
+from controlroom.app.panel_factory import panel_factory
+from controlroom.core.site import Site, WallTarget
+from controlroom.feed.control import ControlClient, ControlServer
+from controlroom.feed.keys import ClientSecurity, ServerSecurity
+from controlroom.layouts.spec import LayoutSpec
+from controlroom.qt.live import LiveCity
+from controlroom.qt.wall import WallManager
+from controlroom.qt.wall_control import WallControl, WallPusher, view_command
+
+if TYPE_CHECKING:
+    from controlroom.feed.control import Command, Reply
+
+log = logging.getLogger(__name__)
+
+
+def wall_server_security(site: Site) -> ServerSecurity | None:
+    cfg = site.wall
+    if cfg.server_secret_key and cfg.authorized_keys:
+        return ServerSecurity(Path(cfg.server_secret_key), Path(cfg.authorized_keys))
+    return None
+
+
+def wall_client_security(site: Site, target: WallTarget) -> ClientSecurity | None:
+    secret = site.wall.client_secret_key
+    if secret and target.server_public_key:
+        return ClientSecurity(Path(secret), Path(target.server_public_key))
+    return None
+
+
+class WallSession:
+    """A layout on the real screens, fed by one live city, optionally serving push-to-wall."""
+
+    def __init__(
+        self,
+        site: Site,
+        spec: LayoutSpec,
+        *,
+        feed: bool = True,
+        control_endpoint: str | None = None,
+        restore: bool = True,
+        live: LiveCity | None = None,
+    ) -> None:
+        self.site = site
+        self.live = live if live is not None else LiveCity(site, feed=feed)
+        self.manager = WallManager(
+            spec, panel_factory(self.live), restore=restore, accent=site.branding.accent_colour
+        )
+        self.control: WallControl | None = None
+        endpoint = control_endpoint or site.wall.control_endpoint
+        if endpoint:
+            server = ControlServer(
+                endpoint,
+                regions=spec.regions,
+                presets=spec.presets,
+                wall_name=site.wall.name,
+                site=site.site.name,
+                security=wall_server_security(site),
+                insecure=site.wall.insecure,
+            )
+            self.control = WallControl(self.manager, server)
+
+    @property
+    def control_endpoint(self) -> str | None:
+        return self.control.server.bound_endpoint if self.control else None
+
+    def start(self) -> WallSession:
+        self.manager.show()
+        if self.live.model is None:
+            self.live.start()
+        if self.control is not None:
+            self.control.start()
+        return self
+
+    def stop(self) -> None:
+        if self.control is not None:
+            self.control.stop()
+        self.live.stop()
+        self.manager.close()
+
+
+class PushMenu(QMenu):
+    """"Push to wall": one entry per (wall, region) from the site's ``[wall] targets``; sends the
+    3D view of ``map_panel`` from a background thread and shows the wall's answer in the title."""
+
+    def __init__(self, site: Site, map_panel: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("Push to &wall"), parent)
+        self.site = site
+        self.map_panel = map_panel
+        self.last_result = ""
+        self.pushers: dict[str, WallPusher] = {}
+        for target in site.wall.targets:
+            pusher = WallPusher(
+                ControlClient(
+                    target.endpoint, security=wall_client_security(site, target), insecure=site.wall.insecure
+                ),
+                parent=self,
+            )
+            pusher.sig_reply_received.connect(self._on_reply)
+            pusher.sig_push_failed.connect(self._on_failed)
+            self.pushers[target.name] = pusher
+            for region in target.regions:
+                action = QAction(self.tr("3D view → {0} / {1}").format(target.name, region), self)
+                action.triggered.connect(lambda _c=False, t=target.name, r=region: self.push_view(t, r))
+                self.addAction(action)
+        self.setEnabled(bool(site.wall.targets))
+
+    def push_view(self, target: str, region: str) -> None:
+        command = view_command(self.map_panel, region, site=self.site.site.name)
+        self.pushers[target].push(command)
+
+    def _on_reply(self, command: Command, reply: Reply) -> None:
+        self.last_result = str(reply)
+        log.info("push to wall: %s", reply)
+
+    def _on_failed(self, command: Command, message: str) -> None:
+        self.last_result = message
+        log.warning("push to wall failed: %s", message)
+
+    def wait(self) -> None:
+        for pusher in self.pushers.values():
+            pusher.wait()
