@@ -1,0 +1,174 @@
+"""Geofence conditions (an entity of given kinds entering, leaving or dwelling in a zone) and
+incident-severity conditions.
+
+Geofences keep per-entity state as boolean/float columns aligned with the entity store's rows,
+and test containment only for rows updated since the last tick (one vectorised call per zone,
+shared by every rule on that zone). When the store compacts its rows (expired entities), the
+columns are re-mapped by id once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from controlroom.core.alarm_events import AlarmEvent, EventKind, ZoneIndex
+from controlroom.core.alarm_rules import Rule, zone_key
+from controlroom.core.entities import EntityStore
+from controlroom.core.incidents import IncidentBoard
+from controlroom.core.protocol import ENTITY_KINDS
+
+_ENTER, _LEAVE, _DWELL = 0, 1, 2
+DWELL_CHECK_S = 1.0  # dwell timers are checked at this rate (dwell times are minutes)
+
+
+class GeofenceConditions:
+    """All geofence rules as (fences × entities) boolean/float matrices, evaluated in one go."""
+
+    def __init__(self, rules: Sequence[Rule], zones: ZoneIndex | None) -> None:
+        self.rules = [r for r in rules if r.kind == "geofence"]
+        self.zones = zones
+        zone_keys = sorted({zone_key(r) for r in self.rules})
+        self.zone_keys = zone_keys
+        self.zone_of = np.array([zone_keys.index(zone_key(r)) for r in self.rules], np.int64)
+        self.lut = np.zeros((len(self.rules), 256), bool)  # fence × kind code → watched
+        for f, r in enumerate(self.rules):
+            kinds = r.entity_kinds or list(ENTITY_KINDS)
+            self.lut[f, [ENTITY_KINDS.index(k) for k in kinds]] = True
+        trig = np.array([("enter", "leave", "dwell").index(r.trigger) for r in self.rules], np.int64)
+        self.is_leave = (trig == _LEAVE)[:, None]
+        self.is_enter = (trig == _ENTER)[:, None]
+        self.dwell_rows = np.flatnonzero(trig == _DWELL)
+        self.dwell_s = np.array([r.dwell_s for r in self.rules])[self.dwell_rows, None]
+        f, z = len(self.rules), len(zone_keys)
+        self.zone_in = np.zeros((z, 0), bool)
+        self.inside = np.zeros((f, 0), bool)
+        self.alarmed = np.zeros((f, 0), bool)
+        self.since = np.zeros((f, 0))
+        self.known = np.zeros(0, bool)
+        self._ids_ref: list[str] | None = None
+        self._ids_copy: list[str] = []
+        self._last_eval = -math.inf
+        self._next_dwell = -math.inf
+
+    def _realign(self, store: EntityStore) -> None:
+        """Keep the per-entity columns aligned with the store's rows (grown or compacted)."""
+        n = len(store)
+        if store.ids is not self._ids_ref:  # compaction (or first sight): map old rows to new by id
+            old = {entity_id: r for r, entity_id in enumerate(self._ids_copy)}
+            take = np.array([old.get(i, -1) for i in store.ids], np.int64)
+            have = take >= 0
+
+            def remap(a: npt.NDArray, fill: object) -> npt.NDArray:
+                out = np.full((*a.shape[:-1], n), fill, a.dtype)
+                if a.shape[-1]:
+                    out[..., have] = a[..., take[have]]
+                return out
+
+            self.zone_in, self.inside = remap(self.zone_in, False), remap(self.inside, False)
+            self.alarmed, self.known = remap(self.alarmed, False), remap(self.known, False)
+            self.since = remap(self.since, math.nan)
+            self._ids_ref = store.ids
+            self._ids_copy = list(store.ids)
+        elif n > len(self._ids_copy):  # new entities were appended
+
+            def grow(a: npt.NDArray, fill: object) -> npt.NDArray:
+                pad = np.full((*a.shape[:-1], n - a.shape[-1]), fill, a.dtype)
+                return np.concatenate([a, pad], axis=-1)
+
+            self.zone_in, self.inside = grow(self.zone_in, False), grow(self.inside, False)
+            self.alarmed, self.known = grow(self.alarmed, False), grow(self.known, False)
+            self.since = grow(self.since, math.nan)
+            self._ids_copy.extend(store.ids[len(self._ids_copy) :])
+
+    def evaluate(self, store: EntityStore, removed: Sequence[str], now: float) -> list[AlarmEvent]:
+        if not self.rules or self.zones is None:
+            return []
+        events: list[AlarmEvent] = []
+        if removed:  # alarms on entities that left the feed clear (they are gone)
+            gone = set(removed)
+            for f, r in zip(*np.nonzero(self.alarmed), strict=True):
+                if self._ids_copy[r] in gone:
+                    events.append(AlarmEvent("cleared", self.rules[f], self._ids_copy[r], now))
+        self._realign(store)
+        if not len(store):
+            return events
+        rows = np.flatnonzero(store.last_seen > self._last_eval)
+        self._last_eval = now
+        fire_parts: list[tuple[npt.NDArray, npt.NDArray]] = []
+        clear_parts: list[tuple[npt.NDArray, npt.NDArray]] = []
+        if rows.size:
+            x, y = store.x[rows], store.y[rows]
+            for z, key in enumerate(self.zone_keys):
+                self.zone_in[z, rows] = self.zones.contains(key, x, y)
+            now_in = self.zone_in[:, rows][self.zone_of] & self.lut[:, store.kind[rows]]
+            was_in = self.inside[:, rows]
+            alarmed = self.alarmed[:, rows]
+            since = self.since[:, rows]
+            self.since[:, rows] = np.where(now_in & ~was_in, now, np.where(now_in, since, math.nan))
+            known = self.known[rows][None, :]
+            fire = (self.is_enter & now_in & ~alarmed) | (self.is_leave & known & was_in & ~now_in & ~alarmed)
+            clear = alarmed & np.where(self.is_leave, now_in, ~now_in)
+            self.inside[:, rows] = now_in
+            self.known[rows] = True
+            if fire.any():
+                f_idx, r_idx = np.nonzero(fire)
+                fire_parts.append((f_idx, rows[r_idx]))
+            if clear.any():
+                f_idx, r_idx = np.nonzero(clear)
+                clear_parts.append((f_idx, rows[r_idx]))
+        if self.dwell_rows.size and now >= self._next_dwell:
+            self._next_dwell = now + DWELL_CHECK_S
+            d = self.dwell_rows
+            with np.errstate(invalid="ignore"):
+                due = self.inside[d] & ~self.alarmed[d] & (now - self.since[d] >= self.dwell_s)
+            if due.any():
+                f_idx, r_idx = np.nonzero(due)
+                fire_parts.append((d[f_idx], r_idx))
+        for parts, raised in ((fire_parts, True), (clear_parts, False)):
+            for f_arr, r_arr in parts:
+                for f, r in zip(f_arr.tolist(), r_arr.tolist(), strict=True):
+                    if self.alarmed[f, r] == raised:
+                        continue
+                    self.alarmed[f, r] = raised
+                    events.append(self._event("raised" if raised else "cleared", f, store, r, now))
+        return events
+
+    def _event(self, kind: EventKind, f: int, store: EntityStore, r: int, now: float) -> AlarmEvent:
+        x, y = float(store.x[r]), float(store.y[r])
+        return AlarmEvent(kind, self.rules[f], store.ids[r], now, x=x, y=y)
+
+
+class IncidentConditions:
+    """An open incident at or above a severity (and of given types) is a condition until it closes."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = [r for r in rules if r.kind == "incident"]
+        self.active: dict[str, set[str]] = {r.id: set() for r in self.rules}
+        self._version = -1
+
+    def evaluate(self, board: IncidentBoard, now: float) -> list[AlarmEvent]:
+        if not self.rules or board.version == self._version:
+            return []
+        self._version = board.version
+        events: list[AlarmEvent] = []
+        items = board.all()
+        for r in self.rules:
+            hit = {
+                i.id: i
+                for i in items
+                if i.is_open
+                and i.severity >= r.min_severity
+                and (not r.incident_types or i.type in r.incident_types)
+            }
+            act = self.active[r.id]
+            for inc_id in sorted(hit.keys() - act):
+                i = hit[inc_id]
+                events.append(AlarmEvent("raised", r, inc_id, now, float(i.severity), "", i.x, i.y))
+            for inc_id in sorted(act - hit.keys()):
+                events.append(AlarmEvent("cleared", r, inc_id, now))
+            self.active[r.id] = set(hit)
+        return events
