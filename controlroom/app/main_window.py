@@ -12,8 +12,16 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QWidget,
+)
 
 from controlroom.app.panel_factory import make_panel
 from controlroom.core.city import CityModel
@@ -28,14 +36,18 @@ log = logging.getLogger(__name__)
 Area = Qt.DockWidgetArea
 #: Docked panels in order: (panel id, dock area, tab with this panel id when both exist).
 DOCKS: tuple[tuple[str, Area, str | None], ...] = (
+    ("alarms", Area.LeftDockWidgetArea, None),
     ("kpi", Area.RightDockWidgetArea, None),
     ("object_info", Area.RightDockWidgetArea, None),
     ("feed_status", Area.RightDockWidgetArea, "object_info"),
-    ("alarms", Area.LeftDockWidgetArea, None),
-    ("incidents", Area.LeftDockWidgetArea, None),
+    ("briefing", Area.RightDockWidgetArea, "object_info"),
+    ("incidents", Area.BottomDockWidgetArea, None),
     ("video_grid", Area.BottomDockWidgetArea, None),
-    ("briefing", Area.RightDockWidgetArea, "kpi"),
 )
+#: Bottom docks side by side (the incident list beside the cameras it opens), not stacked.
+SIDE_BY_SIDE = ("incidents", "video_grid")
+#: Share of the window each dock area starts with (the map keeps the rest).
+DOCK_SHARE = {Area.LeftDockWidgetArea: 0.2, Area.RightDockWidgetArea: 0.25, Area.BottomDockWidgetArea: 0.36}
 
 
 class MainWindow(QMainWindow):
@@ -62,10 +74,16 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.map_panel)
         self.panels: dict[str, QWidget] = {"map3d": self.map_panel}
         self.docks: dict[str, QDockWidget] = {}
+        self._dock_area: dict[str, Area] = {}
+        self._docks_sized = False
         wanted = docks if docks is not None else tuple(d[0] for d in DOCKS)
         for panel_id, area, tab_with in DOCKS:
             if panel_id in wanted:
                 self._add_dock(panel_id, area, tab_with)
+        left, right = SIDE_BY_SIDE
+        if left in self.docks and right in self.docks:
+            self.splitDockWidget(self.docks[left], self.docks[right], Qt.Orientation.Horizontal)
+            self.live.sig_open_cameras.connect(lambda *_: self.docks[right].raise_())
         self._status = QLabel(self.tr("Loading city…"))
         self.statusBar().addPermanentWidget(self._status)
         self._issues_label = QLabel()
@@ -94,7 +112,12 @@ class MainWindow(QMainWindow):
 
         dock = QDockWidget(panel_title(panel_id), self)
         dock.setObjectName(f"dock-{panel_id}")
-        dock.setWidget(panel)
+        # A scroll area lets a dock shrink below its panel's minimum, so the window fits the screen.
+        scroller = QScrollArea(dock)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(panel)
+        dock.setWidget(scroller)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
@@ -102,6 +125,7 @@ class MainWindow(QMainWindow):
         if tab_with is not None and tab_with in self.docks:
             self.tabifyDockWidget(self.docks[tab_with], dock)
             self.docks[tab_with].raise_()
+        self._dock_area[panel_id] = area
         self.panels[panel_id] = panel
         self.docks[panel_id] = dock
 
@@ -160,6 +184,34 @@ class MainWindow(QMainWindow):
         issues = self.model.issues if self.model else []
         text = "\n".join(str(i) for i in issues[:200]) or self.tr("No problems were found in the input.")
         QMessageBox.information(self, self.tr("Input problems"), text)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._docks_sized:
+            self._docks_sized = True
+            self.size_docks()
+
+    def size_docks(self) -> None:
+        """Give each dock area its share of the window; the map keeps the middle."""
+        widths: list[QDockWidget] = []
+        width_px: list[int] = []
+        heights: list[QDockWidget] = []
+        height_px: list[int] = []
+        for panel_id, dock in self.docks.items():
+            area = self._dock_area[panel_id]
+            if area == Area.BottomDockWidgetArea:
+                heights.append(dock)
+                height_px.append(int(self.height() * DOCK_SHARE[area]))
+                if panel_id in SIDE_BY_SIDE:
+                    widths.append(dock)
+                    width_px.append(int(self.width() / len(SIDE_BY_SIDE)))
+            else:
+                widths.append(dock)
+                width_px.append(int(self.width() * DOCK_SHARE[area]))
+        if widths:
+            self.resizeDocks(widths, width_px, Qt.Orientation.Horizontal)
+        if heights:
+            self.resizeDocks(heights, height_px, Qt.Orientation.Vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.live.stop()
