@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from controlroom.core.doctor import DoctorOptions
 from controlroom.core.issues import InputError, Issue
 from controlroom.core.site import CityModelSource, Site, VectorSource
 from controlroom.geo.crs import to_wgs84
@@ -61,6 +62,18 @@ def source_bounds_wgs84(source: CityModelSource | VectorSource) -> tuple[BBox, i
     if fmt == "csv":
         (x0, y0, x1, y1), count = _csv_bounds(path)
         crs = source.crs or "EPSG:4326"
+    elif fmt == "geoparquet":
+        # GDAL's Parquet driver in the pyogrio wheels can need libduckdb; geopandas reads it directly.
+        from controlroom.geo.vector_layers import read_frame
+
+        df, file_crs = read_frame(path, fmt, what="a GeoParquet layer")
+        count = len(df)
+        if count == 0:
+            raise InputError(f"{path}: the layer has no features")
+        x0, y0, x1, y1 = (float(v) for v in df.total_bounds)
+        crs = source.crs or (file_crs.to_string() if file_crs is not None else "")
+        if not crs:
+            raise InputError(f"{path}: no CRS declared in the site or the file")
     else:
         import pyogrio
 
@@ -88,7 +101,7 @@ def _overlaps(a: BBox, b: BBox, margin_deg: float = 0.0) -> bool:
     )
 
 
-def check_site_files(site: Site) -> list[Issue]:
+def check_site_files(site: Site, options: DoctorOptions | None = None) -> list[Issue]:
     """Every referenced file exists and parses; every layer overlaps the city model's extent."""
     issues: list[Issue] = []
     site_file = str(site.path)

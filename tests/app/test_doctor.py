@@ -19,6 +19,7 @@ path = "{shared / "guangzhou" / "huacheng-osm-buildings.geojson"}"
 crs = "EPSG:4326"
 height_attribute = "height"
 floors_attribute = "building:levels"
+licence = "ODbL-1.0 © OpenStreetMap contributors"
 '''
     )
     text = f'''schema = 1
@@ -30,6 +31,7 @@ crs = "EPSG:32649"
 [[roads]]
 path = "{shared / "guangzhou" / "huacheng-local-roads.geojson"}"
 crs = "EPSG:4326"
+licence = "ODbL-1.0 © OpenStreetMap contributors"
 {extra}
 '''
     site = folder / "site.toml"
@@ -38,7 +40,7 @@ crs = "EPSG:4326"
 
 
 def _doctor_json(site: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> tuple[int, dict]:
-    code = main(["doctor", "--site", str(site), "--json", *flags])
+    code = main(["doctor", "--site", str(site), "--json", "--offline", *flags])
     return code, json.loads(capsys.readouterr().out)
 
 
