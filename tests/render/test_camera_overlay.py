@@ -76,3 +76,29 @@ def test_35k_cameras_cluster_from_afar_and_pick_one_close_in(plotter: Any) -> No
     overlay.set_visible(False)
     assert overlay.pick(plotter, px, py) is None
     overlay.detach(plotter)
+
+
+def test_from_the_overview_cameras_are_a_sparse_dim_layer_not_a_blanket(plotter: Any) -> None:
+    reg = _registry(2400)  # the sample site's count, over a 12 × 10 km city
+    overlay = CameraOverlay(lambda: reg)
+    overlay.attach(plotter)
+    _look(plotter, 9000.0)
+    plotter.renderer.ResetCameraClippingRange()
+    plotter.render()
+    before = plotter.screenshot(None).astype(int)
+    assert overlay.refresh(0.0) and overlay.clustered
+    assert overlay.cluster_counts.sum() == 2400 and len(overlay.item_ids) <= 200
+    rim = overlay.mesh.points.reshape(len(overlay.item_ids), -1, 3)
+    centre_px = project_points(plotter, rim[:, 0].astype(float))
+    edge_px = project_points(plotter, rim[:, 1].astype(float))
+    diameter = 2 * np.linalg.norm(centre_px - edge_px, axis=1)
+    assert diameter.min() >= 5.5 and diameter.max() <= 16.5, (diameter.min(), diameter.max())
+    assert (np.asarray(overlay.mesh.point_data["rgba"])[:, 3] <= 110).all()  # dim: the city shows through
+    plotter.render()
+    changed = np.abs(plotter.screenshot(None).astype(int) - before).sum(axis=-1) > 30
+    assert 0.002 < changed.mean() < 0.04, changed.mean()  # visible, but covering a few % at most
+    _look(plotter, 9000.0 * 1.02)  # a nudge: sizes follow, the grouping stays
+    counts = overlay.cluster_counts.copy()
+    assert overlay.refresh(0.0)
+    assert np.array_equal(counts, overlay.cluster_counts)
+    overlay.detach(plotter)

@@ -114,6 +114,79 @@ def camera_distance(plotter: Any) -> float:
     return float(camera.GetDistance())
 
 
+def _viewport_px(renderer: Any, horizontal: bool) -> float:
+    width, height = renderer.GetSize()
+    size = width if horizontal else height
+    return float(size) if size > 0 else FALLBACK_VIEWPORT_PX
+
+
+FALLBACK_VIEWPORT_PX = 800.0  # a renderer not yet shown reports 0 × 0
+
+
+def metres_per_pixel(plotter: Any, points: F64 | None = None) -> F64:
+    """Ground metres one screen pixel spans at each point's depth (at the focal point if None).
+
+    What screen-sized glyphs multiply their size in pixels by: a glyph 12 px tall near the
+    horizon and one at the bottom of an oblique view then look the same size, and both keep it
+    from the overview down to a street. Perspective: 2·depth·tan(angle/2) / viewport pixels;
+    parallel projection: 2·parallel scale / viewport pixels.
+    """
+    renderer = main_renderer(plotter)
+    camera = renderer.GetActiveCamera()
+    horizontal = bool(camera.GetUseHorizontalViewAngle())
+    pixels = _viewport_px(renderer, horizontal)
+    if camera.GetParallelProjection():
+        n = 1 if points is None else len(points)
+        return np.full(n, 2.0 * camera.GetParallelScale() / pixels)
+    if points is None:
+        depth = np.array([camera.GetDistance()], np.float64)
+    else:
+        pts = np.asarray(points, np.float64).reshape(-1, 3)
+        direction = np.array(camera.GetDirectionOfProjection())
+        depth = (pts - np.array(camera.GetPosition())) @ direction
+    depth = np.maximum(depth, 1.0)  # behind or at the eye: keep a tiny, finite size
+    return depth * (2.0 * np.tan(np.radians(camera.GetViewAngle()) / 2.0) / pixels)
+
+
+class ViewWatch:
+    """Tells whether the camera moved enough since the last look to re-size screen-sized glyphs.
+
+    The map's clock asks 4 times a second; re-sizing 50,000 glyphs when nothing moved would be
+    wasted, so the eye position, focal point, view angle and viewport size are compared, with a
+    tolerance of ``tolerance`` × the camera distance (a glyph's size changes < 1 % below that).
+    """
+
+    def __init__(self, tolerance: float = 0.01) -> None:
+        self.tolerance = tolerance
+        self._last: F64 | None = None
+
+    @staticmethod
+    def state(plotter: Any) -> F64:
+        renderer = main_renderer(plotter)
+        camera = renderer.GetActiveCamera()
+        return np.array(
+            [*camera.GetPosition(), *camera.GetFocalPoint(), camera.GetViewAngle(),
+             camera.GetParallelScale(), *renderer.GetSize()],
+            np.float64,
+        )  # fmt: skip
+
+    def moved(self, plotter: Any) -> bool:
+        """True (and remembered) when the view differs from the last call's; False otherwise."""
+        now = self.state(plotter)
+        last = self._last
+        if last is not None:
+            tol = self.tolerance * max(float(np.linalg.norm(now[:3] - now[3:6])), 1.0)
+            same_place = np.abs(now[:6] - last[:6]).max() <= tol
+            same_lens = np.allclose(now[6:], last[6:], rtol=1e-3)
+            if same_place and same_lens:
+                return False
+        self._last = now
+        return True
+
+    def forget(self) -> None:
+        self._last = None
+
+
 class MeshOverlay:
     """One merged PolyData + actor with per-vertex RGBA; subclasses fill it in ``refresh``."""
 

@@ -2,10 +2,13 @@
 
 Each entity is a four-vertex glyph (two triangles) on the ground: a chevron pointing along its
 heading for moving fleets, a diamond for the dispatchable units (police, city management,
-ambulance, fire) so an operator tells them apart at a glance. Glyph size follows the camera
-distance (about 1.8 % of it), so they stay a readable size from the overview to a street. Alpha
-is ``EntityStore.opacity(now)``: stale ones fade and vanish when the store expires them.
-Drawn on the top layer: a bus behind a tower is still seen.
+ambulance, fire) so an operator tells them apart at a glance. Glyphs are sized in screen
+pixels (``GLYPH_PX`` at each glyph's own depth, ``metres_per_pixel``): a fixed world size is
+either a 150 m blot over the overview or a speck in a street, while a constant pixel size keeps
+the city readable under the traffic at every zoom; where the glyphs in view crowd each other
+they shrink towards ``MIN_GLYPH_PX`` (``glyph_pixels``). Units in alarm are drawn larger. Alpha is
+``EntityStore.opacity(now)``: stale ones fade and vanish when the store expires them. Drawn on
+the top layer: a bus behind a tower is still seen.
 """
 
 from __future__ import annotations
@@ -16,7 +19,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from controlroom.core.protocol import ENTITY_KINDS, ENTITY_STATUSES
-from controlroom.render.overlays.base import U8, MeshOverlay, camera_distance, palette
+from controlroom.render.overlays.base import (
+    F64,
+    U8,
+    MeshOverlay,
+    ViewWatch,
+    main_renderer,
+    metres_per_pixel,
+    palette,
+    project_points,
+)
 
 if TYPE_CHECKING:
     from controlroom.core.entities import EntityStore
@@ -36,8 +48,12 @@ ALARM_COLOUR = "#ff2d55"
 OUT_OF_SERVICE_COLOUR = "#6b7280"
 BUSY_STATUSES = ("dispatched", "en_route", "on_scene")
 UNIT_KINDS = ("police", "city_management", "ambulance", "fire_engine")
-GLYPH_FRACTION = 0.018  # glyph length as a fraction of the camera distance
-MIN_GLYPH_M = 6.0
+GLYPH_PX = 13.0  # glyph length on screen (the templates are ~1.05 units long)
+MAX_TILT_BOOST = 1.5  # a flat glyph seen at a grazing angle is enlarged by up to this
+ALARM_SCALE = 1.4  # a unit in alarm stands out of the crowd
+MIN_GLYPH_PX = 5.0  # the crowd cap never shrinks a glyph below this
+MIN_GLYPH_M = 4.0  # at street level a glyph is at least about a vehicle long
+CROWD_FRACTION = 0.4  # at most this fraction of the mean on-screen spacing (overlap, fill rate)
 GLYPH_Z_M = 2.0
 
 # unit-length templates (x = right, y = forward), 4 vertices each, triangles (0,1,2) and (0,2,3)
@@ -64,6 +80,20 @@ def entity_colours(kind: U8, status: U8, opacity: Any) -> U8:
     return np.column_stack([rgb, alpha]).astype(np.uint8)
 
 
+def tilt_boost(plotter: Any, points: F64) -> F64:
+    """1 looking straight down, up to ``MAX_TILT_BOOST`` at a grazing angle (per point).
+
+    A flat glyph seen at elevation e is squashed to sin(e) of its height on screen; enlarging it
+    by 1/sqrt(sin e) splits the difference, so a chevron in the 30° CBD view still reads as one
+    without turning into a plate in a street canyon.
+    """
+    camera = main_renderer(plotter).GetActiveCamera()
+    ray = np.asarray(points, np.float64) - np.array(camera.GetPosition())
+    norm = np.maximum(np.linalg.norm(ray, axis=1), 1e-9)
+    sin_elevation = np.abs(ray[:, 2]) / norm
+    return np.minimum(1.0 / np.sqrt(np.maximum(sin_elevation, 1e-6)), MAX_TILT_BOOST)
+
+
 class EntityOverlay(MeshOverlay):
     key: str = "entities"
     on_top: ClassVar[bool] = True
@@ -75,39 +105,61 @@ class EntityOverlay(MeshOverlay):
         self.source = source
         self.clock = clock
         self._version = -1
-        self._size = 0.0
+        self._view = ViewWatch()
         self._faces_n = -1
+        self.sizes = np.zeros(0)  # metres per glyph unit of each entity, as last drawn
         self._fading = False
         self.opacity = np.zeros(0, np.float32)
 
-    def glyph_size(self, store: EntityStore | None = None) -> float:
-        """Follow the camera distance, but never larger than the spacing of a crowded fleet.
+    def glyph_sizes(self, store: EntityStore) -> F64:
+        """Metres per glyph unit for each entity: ``glyph_pixels`` on screen at its depth.
 
-        Overlapping glyphs hide each other and cost fill rate on software GL (50,000 glyphs of
-        150 m cover the screen several times over), so in a dense fleet each glyph gets at most
-        ~0.8 of the mean spacing; zooming in (smaller camera distance) still enlarges them then.
+        Glyphs lie on the ground, so an oblique view squashes them; ``tilt_boost`` gives some of
+        that back. Close in ``MIN_GLYPH_M`` keeps a glyph about a vehicle long.
         """
-        size = GLYPH_FRACTION * (camera_distance(self.plotter) if self.plotter is not None else 2000.0)
-        if store is not None and len(store) > 1:
-            area = float(np.ptp(store.x)) * float(np.ptp(store.y))
-            size = min(size, 0.8 * float(np.sqrt(area / len(store))))
-        return max(MIN_GLYPH_M, size)
+        n = len(store)
+        if self.plotter is None:
+            return np.full(n, MIN_GLYPH_M)
+        anchors = np.column_stack([store.x, store.y, np.full(n, GLYPH_Z_M)])
+        mpp = metres_per_pixel(self.plotter, anchors) * tilt_boost(self.plotter, anchors)
+        size = np.maximum(self.glyph_pixels(anchors) * mpp, MIN_GLYPH_M)
+        return np.where(store.status == _ALARM, size * ALARM_SCALE, size)
+
+    def glyph_pixels(self, anchors: F64) -> float:
+        """``GLYPH_PX``, or less where the glyphs on screen crowd each other.
+
+        2,000 vehicles on a city's streets seen from 9 km, or 50,000 anywhere, would carpet the
+        map at full size (and cost fill rate on software GL), hiding the city they move through.
+        So a glyph is at most ``CROWD_FRACTION`` of the mean on-screen spacing of the glyphs in
+        view (their screen bounding box, each side at least a quarter of the view, over their
+        count), but never below ``MIN_GLYPH_PX``. Zoomed in, the spacing grows and the cap lets go.
+        """
+        display = project_points(self.plotter, anchors)
+        width, height = main_renderer(self.plotter).GetSize()
+        x, y = display[:, 0], display[:, 1]
+        on = np.isfinite(x) & (x >= 0) & (x <= width) & (y >= 0) & (y <= height)
+        count = int(on.sum())
+        if count < 2:
+            return GLYPH_PX
+        span_x = max(float(np.ptp(x[on])), width / 4)
+        span_y = max(float(np.ptp(y[on])), height / 4)
+        spacing = float(np.sqrt(span_x * span_y / count))
+        return float(np.clip(CROWD_FRACTION * spacing, MIN_GLYPH_PX, GLYPH_PX))
 
     def refresh(self, now: float) -> bool:
         store = self.source()
         if store is None or not self.is_visible():
             return False
-        size = self.glyph_size(store)
         moved = store.version != self._version
-        rescaled = abs(size - self._size) > 0.02 * max(self._size, 1e-6)
+        view_moved = self.plotter is not None and self._view.moved(self.plotter)
         fading = bool(len(store) and store.stale(now).any())  # a fade moves on with the clock
-        if not (moved or rescaled or fading or self._fading):
+        if not (moved or view_moved or fading or self._fading):
             return False
-        self._version, self._size = store.version, size
-        self._build(store, now, size)
+        self._version = store.version
+        self._build(store, now)
         return True
 
-    def _build(self, store: EntityStore, now: float, size: float) -> None:
+    def _build(self, store: EntityStore, now: float) -> None:
         n = len(store)
         self.item_ids = list(store.ids)
         opacity = store.opacity(now)
@@ -120,9 +172,12 @@ class EntityOverlay(MeshOverlay):
             self._set_geometry(np.zeros((0, 3)), np.zeros((0, 4), np.uint8))
             self._faces_n = -1
             return
+        size = self.glyph_sizes(store)
+        self.sizes = size
         theta = np.radians(store.heading.astype(np.float64))  # compass: 0 = north, clockwise
         sin, cos = np.sin(theta), np.cos(theta)
-        template = np.where(_IS_UNIT[store.kind][:, None, None], _DIAMOND[None], _CHEVRON[None]) * size
+        template = np.where(_IS_UNIT[store.kind][:, None, None], _DIAMOND[None], _CHEVRON[None])
+        template = template * size[:, None, None]
         tx, ty = template[..., 0], template[..., 1]  # (n, 4)
         # rotate local (right, forward) into (east, north) for a compass heading
         gx = x[:, None] + tx * cos[:, None] + ty * sin[:, None]

@@ -4,6 +4,9 @@ A regular grid of vertices over the city's extent, each carrying an RGBA colour 
 heat ramp, so the GPU interpolates a smooth picture from a coarse grid (128 × 128 cells). The
 counts are a 2D histogram blurred by a separable box filter (numpy, a millisecond at 50k
 entities); it is recomputed at most once a second, which is as fast as density really changes.
+It is a soft wash, never a lid: the ramp tops out at ``MAX_ALPHA`` so streets and blocks show
+through the hottest spot, and the scale is set by a high percentile of the occupied cells (not
+the single busiest one), so one crowded depot does not leave the rest of the city blank.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import numpy as np
 from controlroom.render.overlays.base import F64, U8, MeshOverlay
 from controlroom.render.overlays.entities import StoreSource
 
+MAX_ALPHA = 125  # ~50 % at the hottest: a wash over the city, not a sheet on it
 HEAT_RAMP = np.array(  # count fraction → colour: transparent blue → cyan → yellow → red
-    [[0, 40, 120, 0], [0, 170, 255, 120], [255, 230, 0, 170], [255, 60, 30, 210]], np.float32
+    [[0, 40, 120, 0], [0, 170, 255, 55], [255, 230, 0, 95], [255, 60, 30, MAX_ALPHA]], np.float32
 )
+SCALE_PERCENTILE = 98.0
 UPDATE_PERIOD_S = 1.0
 SHEET_Z_M = 1.0
 
@@ -48,7 +53,7 @@ class HeatmapOverlay(MeshOverlay):
         bounds: tuple[float, float, float, float],
         title: str = "Density heatmap",
         cells: int = 128,
-        blur_cells: int = 2,
+        blur_cells: int = 3,
     ) -> None:
         super().__init__(title)
         self.source = source
@@ -77,8 +82,9 @@ class HeatmapOverlay(MeshOverlay):
         c = self.cells + 1
         counts, _, _ = np.histogram2d(store.y, store.x, bins=c, range=[[y0, y1], [x0, x1]])
         density = _box_blur(counts, self.blur_cells)
-        peak = float(density.max())
-        self.density = density / peak if peak > 0 else density
+        occupied = density[density > 0]
+        peak = float(np.percentile(occupied, SCALE_PERCENTILE)) if len(occupied) else 0.0
+        self.density = np.clip(density / peak, 0.0, 1.0) if peak > 0 else density
         rgba = heat_colours(self.density)
         self._set_geometry(self._points, rgba, faces=None if self._built else self._faces)
         self._built = True

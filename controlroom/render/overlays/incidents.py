@@ -4,6 +4,7 @@ A pin (a thin stem and a diamond head high above the rooftops) is the one shape 
 sticks up out of the city, so a new incident is seen from across the room; its head breathes
 (size and brightness) a few times a second, faster for incidents raised in the last minute.
 Heights follow the camera distance so pins stay prominent from the overview down to a street.
+Drawn on the top layer: no tower, vehicle glyph or camera marker ever hides an incident.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _SEV_RGB = palette(SEVERITY_COLOURS).astype(np.float32)
 
 class IncidentOverlay(MeshOverlay):
     key: str = "incidents"
+    on_top: ClassVar[bool] = True  # incidents draw the eye: never behind a tower or the crowd
     pick_radius_px: ClassVar[float] = 20.0
 
     def __init__(

@@ -2,13 +2,15 @@
 
 Ranges come from the kind (river level 0–5 m, AQI 0–300, noise 30–100 dB(A)); an unknown kind
 uses the span of its own readings. A sensor not heard from for its store's ``stale_after_s`` goes
-grey and half transparent rather than showing an old value as if it were current.
+grey and half transparent rather than showing an old value as if it were current. Drawn on the
+top layer (own depth buffer, shared camera) so the columns stand out of the traffic and the
+camera markers instead of drowning in them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -31,6 +33,7 @@ _STATUS_RGB = palette([STATUS_COLOURS[s] for s in SENSOR_STATUSES])
 
 class SensorOverlay(MeshOverlay):
     key: str = "sensors"
+    on_top: ClassVar[bool] = True
 
     def __init__(
         self,

@@ -1,0 +1,125 @@
+"""Vehicle glyphs are sized on screen: the same pixels from a street to the overview, smaller in a crowd."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from controlroom.core.entities import EntityStore
+from controlroom.core.protocol import ENTITY_KINDS, ENTITY_STATUSES
+from controlroom.render.overlays.base import rgb255
+from controlroom.render.overlays.entities import (
+    ALARM_SCALE,
+    GLYPH_PX,
+    KIND_COLOURS,
+    EntityOverlay,
+    tilt_boost,
+)
+from controlroom.render.picking import world_to_display
+from tests.render.conftest import render
+
+NOW = 1_800_000_000.0
+BUS = ENTITY_KINDS.index("bus")
+
+
+def _store(x: list[float], y: list[float], heading: float = 0.0, status: str = "normal") -> EntityStore:
+    n = len(x)
+    store = EntityStore(capacity=max(n, 8))
+    store.upsert(
+        [f"V{i}" for i in range(n)],
+        np.full(n, BUS, np.uint8),
+        np.asarray(x, np.float64),
+        np.asarray(y, np.float64),
+        np.full(n, heading, np.float32),
+        np.full(n, 8.0, np.float32),
+        np.full(n, ENTITY_STATUSES.index(status), np.uint8),
+        NOW,
+    )
+    return store
+
+
+@pytest.fixture
+def ground(offscreen: Any) -> Any:
+    """The off-screen plotter over a dark 20 km ground (the city's clipping range, a background)."""
+    import pyvista as pv
+
+    offscreen.add_mesh(pv.Plane(i_size=20000, j_size=20000), color="#1b2330")
+    return offscreen
+
+
+def _look_down(p: Any, distance: float, focal: tuple[float, float] = (0.0, 0.0)) -> None:
+    p.camera.focal_point = (*focal, 0.0)
+    p.camera.position = (focal[0], focal[1], distance)
+    p.camera.up = (0.0, 1.0, 0.0)
+    p.renderer.ResetCameraClippingRange()
+
+
+def _glyph_px(overlay: EntityOverlay, row: int) -> float:
+    """On-screen length of a chevron, nose to the middle of its tail, projected by VTK itself."""
+    quad = overlay.mesh.points[4 * row : 4 * row + 4].astype(np.float64)
+    nose, tail = quad[0], (quad[1] + quad[3]) / 2
+    a = np.array(world_to_display(overlay.plotter, tuple(nose)))
+    b = np.array(world_to_display(overlay.plotter, tuple(tail)))
+    return float(np.linalg.norm(a - b))
+
+
+def _bus_pixels(image: np.ndarray) -> int:
+    bus = np.array(rgb255(KIND_COLOURS["bus"]))
+    return int((np.abs(image.astype(int) - bus).sum(axis=-1) < 40).sum())
+
+
+def test_a_glyph_keeps_its_size_on_screen_when_the_camera_distance_changes_10x(ground: Any) -> None:
+    store = _store([0.0], [0.0])
+    overlay = EntityOverlay(lambda: store, lambda: NOW)
+    overlay.attach(ground)
+    lengths, areas = [], []
+    for distance in (600.0, 6000.0):
+        _look_down(ground, distance)
+        assert overlay.refresh(NOW)
+        assert overlay.refresh(NOW) is False  # camera still: nothing rebuilt
+        lengths.append(_glyph_px(overlay, 0))
+        areas.append(_bus_pixels(render(ground)))
+    expected = GLYPH_PX * 1.05  # the chevron template is 1.05 units long
+    assert all(expected - 2 <= n <= expected + 2 for n in lengths), lengths
+    assert abs(lengths[0] - lengths[1]) < 1.0, lengths
+    assert all(20 <= a <= 120 for a in areas), f"bus-coloured pixels at 600 m and 6 km: {areas}"
+    overlay.detach(ground)
+
+
+def test_near_and_far_glyphs_of_an_oblique_view_look_the_same_size(ground: Any) -> None:
+    store = _store([0.0, 0.0], [-1500.0, 1500.0], heading=90.0)  # pointing east: across the screen
+    overlay = EntityOverlay(lambda: store, lambda: NOW)
+    overlay.attach(ground)
+    ground.camera.focal_point = (0.0, 0.0, 0.0)
+    ground.camera.position = (0.0, -4000.0, 3000.0)  # looking north, 37° down
+    ground.camera.up = (0.0, 0.0, 1.0)
+    ground.renderer.ResetCameraClippingRange()
+    assert overlay.refresh(NOW)
+    near, far = _glyph_px(overlay, 0), _glyph_px(overlay, 1)
+    assert overlay.sizes[1] > overlay.sizes[0] * 1.5  # the far one is bigger in metres ...
+    boost = tilt_boost(ground, overlay.anchors)
+    assert 1.0 < boost[0] < boost[1] <= 1.5  # (the farther is seen more obliquely: a little larger)
+    assert near / boost[0] == pytest.approx(far / boost[1], rel=0.1)  # ... and the same on screen
+    assert all(GLYPH_PX <= n <= GLYPH_PX * 1.05 * 1.5 + 1 for n in (near, far)), (near, far, boost)
+    overlay.detach(ground)
+
+
+def test_a_crowded_fleet_gets_smaller_glyphs_and_units_in_alarm_stand_out(ground: Any) -> None:
+    rng = np.random.default_rng(4)
+    crowd = _store(list(rng.uniform(-1000, 1000, 20_000)), list(rng.uniform(-1000, 1000, 20_000)))
+    overlay = EntityOverlay(lambda: crowd, lambda: NOW)
+    overlay.attach(ground)
+    _look_down(ground, 6000.0)
+    overlay.refresh(NOW)
+    crowded = _glyph_px(overlay, 0)
+    assert 4.0 <= crowded < GLYPH_PX * 0.6, crowded  # no carpet of overlapping glyphs
+    overlay.detach(ground)
+
+    alarm = _store([0.0], [0.0], status="alarm")
+    alarmed = EntityOverlay(lambda: alarm, lambda: NOW)
+    alarmed.attach(ground)
+    alarmed.refresh(NOW)
+    assert _glyph_px(alarmed, 0) == pytest.approx(GLYPH_PX * 1.05 * ALARM_SCALE, abs=2.0)
+    alarmed.detach(ground)
