@@ -3,8 +3,10 @@ incident-severity conditions.
 
 Geofences keep per-entity state as boolean/float columns aligned with the entity store's rows,
 and test containment only for rows updated since the last tick (one vectorised call per zone,
-shared by every rule on that zone). When the store compacts its rows (expired entities), the
-columns are re-mapped by id once.
+shared by every rule on that zone, after a bounding-box cut). Only rows whose zone membership
+or kind changed go on to the (fences × rows) step, so a tick costs about the number of moving
+vehicles times the number of zones, not times the number of rules. When the store compacts its
+rows (expired entities), the columns are re-mapped by id once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from controlroom.core.incidents import IncidentBoard
 from controlroom.core.protocol import ENTITY_KINDS
 
 _ENTER, _LEAVE, _DWELL = 0, 1, 2
+_NO_KIND = 255
 DWELL_CHECK_S = 1.0  # dwell timers are checked at this rate (dwell times are minutes)
 
 
@@ -49,6 +52,7 @@ class GeofenceConditions:
         self.alarmed = np.zeros((f, 0), bool)
         self.since = np.zeros((f, 0))
         self.known = np.zeros(0, bool)
+        self.kind_seen = np.zeros(0, np.uint8)  # the kind each row had when last tested
         self._ids_ref: list[str] | None = None
         self._ids_copy: list[str] = []
         self._last_eval = -math.inf
@@ -71,6 +75,7 @@ class GeofenceConditions:
             self.zone_in, self.inside = remap(self.zone_in, False), remap(self.inside, False)
             self.alarmed, self.known = remap(self.alarmed, False), remap(self.known, False)
             self.since = remap(self.since, math.nan)
+            self.kind_seen = remap(self.kind_seen, _NO_KIND)
             self._ids_ref = store.ids
             self._ids_copy = list(store.ids)
         elif n > len(self._ids_copy):  # new entities were appended
@@ -82,6 +87,7 @@ class GeofenceConditions:
             self.zone_in, self.inside = grow(self.zone_in, False), grow(self.inside, False)
             self.alarmed, self.known = grow(self.alarmed, False), grow(self.known, False)
             self.since = grow(self.since, math.nan)
+            self.kind_seen = grow(self.kind_seen, _NO_KIND)
             self._ids_copy.extend(store.ids[len(self._ids_copy) :])
 
     def evaluate(self, store: EntityStore, removed: Sequence[str], now: float) -> list[AlarmEvent]:
@@ -101,9 +107,8 @@ class GeofenceConditions:
         fire_parts: list[tuple[npt.NDArray, npt.NDArray]] = []
         clear_parts: list[tuple[npt.NDArray, npt.NDArray]] = []
         if rows.size:
-            x, y = store.x[rows], store.y[rows]
-            for z, key in enumerate(self.zone_keys):
-                self.zone_in[z, rows] = self.zones.contains(key, x, y)
+            rows = self._changed_rows(store, rows)
+        if rows.size:
             now_in = self.zone_in[:, rows][self.zone_of] & self.lut[:, store.kind[rows]]
             was_in = self.inside[:, rows]
             alarmed = self.alarmed[:, rows]
@@ -123,11 +128,13 @@ class GeofenceConditions:
         if self.dwell_rows.size and now >= self._next_dwell:
             self._next_dwell = now + DWELL_CHECK_S
             d = self.dwell_rows
+            cols = np.flatnonzero(self.zone_in.any(axis=0))  # only rows inside some zone can dwell
+            sub = np.ix_(d, cols)
             with np.errstate(invalid="ignore"):
-                due = self.inside[d] & ~self.alarmed[d] & (now - self.since[d] >= self.dwell_s)
+                due = self.inside[sub] & ~self.alarmed[sub] & (now - self.since[sub] >= self.dwell_s)
             if due.any():
                 f_idx, r_idx = np.nonzero(due)
-                fire_parts.append((d[f_idx], r_idx))
+                fire_parts.append((d[f_idx], cols[r_idx]))
         for parts, raised in ((fire_parts, True), (clear_parts, False)):
             for f_arr, r_arr in parts:
                 for f, r in zip(f_arr.tolist(), r_arr.tolist(), strict=True):
@@ -136,6 +143,29 @@ class GeofenceConditions:
                     self.alarmed[f, r] = raised
                     events.append(self._event("raised" if raised else "cleared", f, store, r, now))
         return events
+
+    def _changed_rows(self, store: EntityStore, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Test the updated rows against every zone (one vectorised call per zone) and keep only
+        those whose membership of some zone or whose kind changed, or that are new: every fence
+        condition is a function of these, so the (fences × rows) work that follows shrinks from
+        every moving vehicle to the few crossing a zone edge this tick, with the same result."""
+        assert self.zones is not None
+        x, y = store.x[rows], store.y[rows]
+        now_in = np.empty((len(self.zone_keys), rows.size), bool)
+        for z, key in enumerate(self.zone_keys):
+            now_in[z] = self.zones.contains(key, x, y)
+        kinds = store.kind[rows]
+        was_in = self.zone_in[:, rows]
+        dirty = (now_in != was_in).any(axis=0)
+        dirty |= ~self.known[rows] | (kinds != self.kind_seen[rows])
+        # a row outside every zone before and now (most new vehicles) changes no fence: mark it seen
+        quiet = dirty & ~(now_in.any(axis=0) | was_in.any(axis=0))
+        self.known[rows[quiet]] = True
+        dirty &= ~quiet
+        self.kind_seen[rows] = kinds
+        rows = rows[dirty]
+        self.zone_in[:, rows] = now_in[:, dirty]
+        return rows
 
     def _event(self, kind: EventKind, f: int, store: EntityStore, r: int, now: float) -> AlarmEvent:
         x, y = float(store.x[r]), float(store.y[r])

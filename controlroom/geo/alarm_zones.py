@@ -28,6 +28,8 @@ class ShapelyZones:
         import shapely
 
         self.polygons = polygons
+        #: (xmin, ymin, xmax, ymax) per key: most points fail this cheap test and skip GEOS.
+        self.bounds = {k: tuple(float(b) for b in shapely.bounds(g)) for k, g in polygons.items()}
         for g in polygons.values():
             shapely.prepare(g)
         self.districts = districts or []
@@ -38,9 +40,15 @@ class ShapelyZones:
         return sorted(self.polygons)
 
     def contains(self, key: str, x: F64, y: F64) -> npt.NDArray[np.bool_]:
+        """Exact point-in-polygon, asked of GEOS only for the points inside the zone's bounds."""
         import shapely
 
-        return np.asarray(shapely.contains_xy(self.polygons[key], x, y), bool)
+        x0, y0, x1, y1 = self.bounds[key]
+        near = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+        out = np.zeros(np.shape(x), bool)
+        if near.size:
+            out[near] = shapely.contains_xy(self.polygons[key], x[near], y[near])
+        return out
 
     def locate(self, x: float, y: float) -> str:
         """The district name at a local point, or '' outside every district."""

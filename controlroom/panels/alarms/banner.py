@@ -1,0 +1,116 @@
+"""The alarm banner: the newest unacknowledged alarm of the highest priority, across the panel top.
+
+It is the one line a room reads from the back wall, so it is large, coloured by priority and
+flashing (background on/off twice a second) while a critical alarm waits for someone; a
+predicted alarm shows in its own cool colour with the forecast crossing time. Empty and dim when
+nothing waits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QMouseEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+
+from controlroom.panels.alarms.style import PREDICTED_COLOUR, PRIORITY_COLOURS, forecast_text, priority_label
+
+if TYPE_CHECKING:
+    from controlroom.core.alarm_lifecycle import Alarm
+
+BANNER_POINT_SIZE = 24
+FLASH_MS = 500
+IDLE_STYLE = "#alarmBanner { background: #101822; border: 2px solid #243142; border-radius: 8px; }"
+
+
+class AlarmBanner(QFrame):
+    """Shows one alarm (``show_alarm``); flashes while it is critical and unacknowledged."""
+
+    sig_clicked = Signal(str)  # alarm id
+
+    def __init__(self, clock: Callable[[], float], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alarmBanner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.clock = clock
+        self.alarm: Alarm | None = None
+        self.flash_on = False
+        box = QHBoxLayout(self)
+        box.setContentsMargins(16, 8, 16, 8)
+        self.badge = QLabel(self)
+        self.text = QLabel(self)
+        self.text.setWordWrap(False)
+        for label, bold in ((self.badge, True), (self.text, False)):
+            font = QFont(label.font())
+            font.setPointSize(BANNER_POINT_SIZE)
+            font.setBold(bold)
+            label.setFont(font)
+        box.addWidget(self.badge)
+        box.addWidget(self.text, 1)
+        self._flash = QTimer(self)
+        self._flash.setInterval(FLASH_MS)
+        self._flash.timeout.connect(self._on_flash)
+        self.show_alarm(None)
+
+    @property
+    def flashing(self) -> bool:
+        return self._flash.isActive()
+
+    def show_alarm(self, alarm: Alarm | None) -> None:
+        self.alarm = alarm
+        if alarm is None:
+            self._flash.stop()
+            self.flash_on = False
+            self.badge.setText(self.tr("No alarm waiting"))
+            self.text.setText("")
+            self.setStyleSheet(IDLE_STYLE + " #alarmBanner QLabel { color: #8596a8; }")
+            return
+        self.badge.setText(priority_label(alarm))
+        text = alarm.message
+        if alarm.predicted:
+            text = f"{forecast_text(alarm, self.clock())} · {text}"
+        if alarm.district:
+            text += f" · {alarm.district}"
+        self.text.setText(text)
+        critical = alarm.priority == "critical" and not alarm.predicted
+        if critical and not self._flash.isActive():
+            self.flash_on = True
+            self._flash.start()
+        elif not critical:
+            self._flash.stop()
+            self.flash_on = True
+        self._paint()
+
+    def _on_flash(self) -> None:
+        self.flash_on = not self.flash_on
+        self._paint()
+
+    def _paint(self) -> None:
+        a = self.alarm
+        if a is None:
+            return
+        colour = PREDICTED_COLOUR if a.predicted else PRIORITY_COLOURS[a.priority]
+        if self.flash_on:
+            bg, fg = colour, "#05080f"
+        else:
+            bg, fg = "#101822", colour
+        self.setStyleSheet(
+            f"#alarmBanner {{ background: {bg}; border: 3px solid {colour}; border-radius: 8px; }}"
+            f" #alarmBanner QLabel {{ color: {fg}; }}"
+        )
+
+    def refresh(self) -> None:
+        """Re-render the forecast countdown (called once a second by the panel)."""
+        if self.alarm is not None and self.alarm.predicted and math.isfinite(self.alarm.eta_s):
+            self.show_alarm(self.alarm)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.alarm is not None:
+            self.sig_clicked.emit(self.alarm.id)
+        super().mousePressEvent(event)
+
+    def stop(self) -> None:
+        self._flash.stop()
