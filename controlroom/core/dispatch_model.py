@@ -1,0 +1,326 @@
+"""Dispatch decisions, Qt-free and store-free: commands, the incident state machine, roles.
+
+Every order an operator gives is a ``Command`` with a client-generated id, so a retry after a
+lost reply is recognised and answered with the first answer instead of being applied twice. The
+gateway loads the incident and unit a command touches, asks ``decide`` what to do, and stores the
+``Decision`` in one transaction; a refused command carries a reason an operator can act on.
+
+Incident life: new → acknowledged → dispatched → on_scene → resolved → closed, and cancelled
+from any open state. On the feed, ``cancelled`` is shown as ``closed`` (the wire protocol's
+statuses stay as they are; the dispatch detail keeps the difference).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Literal, get_args
+
+import msgspec
+
+from controlroom.core.protocol import INCIDENT_TYPES
+
+Role = Literal["operator", "supervisor", "leader"]
+ROLES: tuple[str, ...] = get_args(Role)
+CommandKind = Literal[
+    "create", "acknowledge", "assign", "unit_status", "comment", "resolve", "close", "cancel"
+]
+COMMAND_KINDS: tuple[str, ...] = get_args(CommandKind)
+DispatchStatus = Literal["new", "acknowledged", "dispatched", "on_scene", "resolved", "closed", "cancelled"]
+UnitState = Literal["available", "dispatched", "en_route", "on_scene", "out_of_service"]
+UNIT_STATES: tuple[str, ...] = get_args(UnitState)
+#: What an operator may report about a unit (``unit_status`` command).
+REPORTABLE_UNIT_STATES = ("en_route", "on_scene", "available", "out_of_service")
+
+OPEN_STATUSES = frozenset({"new", "acknowledged", "dispatched", "on_scene"})
+WIRE_STATUS = {"cancelled": "closed"}  # the feed protocol has no "cancelled"
+MAX_TEXT = 2000
+
+
+class Command(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
+    """One order from a desk; ``id`` is made by the client (uuid) and makes retries harmless."""
+
+    id: str
+    kind: CommandKind
+    incident_id: str = ""
+    unit_id: str = ""
+    status: str = ""  # unit_status: the unit's new state
+    text: str = ""  # comment text, cancel reason, create description
+    override: bool = False  # assign: take the unit from another incident (supervisor)
+    # create only
+    type: str = ""
+    severity: int = 2
+    lon: float = 0.0
+    lat: float = 0.0
+    crs: str = "EPSG:4326"
+    camera_ids: list[str] = []
+    raised_at: float = 0.0
+
+    def fingerprint(self) -> str:
+        """Content hash: the same id with different content is a client bug, not a retry."""
+        return hashlib.sha1(msgspec.msgpack.encode(self)).hexdigest()
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    """An incident as the gateway stores it; lon/lat WGS 84."""
+
+    id: str
+    type: str
+    severity: int
+    lon: float
+    lat: float
+    status: str = "new"
+    text: str = ""
+    camera_ids: tuple[str, ...] = ()
+    raised_at: float = 0.0
+    updated_at: float = 0.0
+    version: int = 0
+    city: str = ""
+    district: str = ""
+    street: str = ""
+    grid: str = ""
+    codes: dict[str, str] = field(default_factory=dict)
+    department: str = ""
+    source: str = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def wire_status(self) -> str:
+        return WIRE_STATUS.get(self.status, self.status)
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    id: str
+    kind: str
+    name: str = ""
+    status: str = "available"
+    incident_id: str = ""
+    lon: float = float("nan")
+    lat: float = float("nan")
+    updated_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who sent a command: the user (from their CURVE key, or the site's desk user) and desk."""
+
+    user: str
+    role: Role
+    desk: str = ""
+
+
+@dataclass
+class Decision:
+    """What to store: accepted or refused (with why), and the rows that change."""
+
+    accepted: bool
+    reason: str = ""
+    incident: IncidentRow | None = None  # the incident as it is after the command
+    units: list[UnitRow] = field(default_factory=list)  # units whose state changes
+    released_from: IncidentRow | None = None  # another incident a supervisor took a unit from
+    detail: dict[str, object] = field(default_factory=dict)  # for the audit trail
+
+    @classmethod
+    def refuse(cls, reason: str) -> Decision:
+        return cls(False, reason)
+
+
+#: The incident after a command: a new version, optionally a new status.
+Bump = Callable[[str | None], IncidentRow]
+
+
+def _role_refusal(cmd: Command, actor: Actor) -> str | None:
+    if actor.role == "leader":
+        return f"user '{actor.user}' has role leader (view only); orders need an operator or supervisor"
+    if actor.role == "operator":
+        if cmd.kind == "close":
+            return f"closing an incident needs role supervisor; user '{actor.user}' is an operator"
+        if cmd.kind == "assign" and cmd.override:
+            return (
+                f"taking a unit from another incident needs role supervisor; "
+                f"user '{actor.user}' is an operator"
+            )
+    return None
+
+
+def _check_create(cmd: Command, existing: IncidentRow | None) -> str | None:
+    if not cmd.incident_id:
+        return "create needs an incident_id"
+    if existing is not None:
+        return f"incident {cmd.incident_id} already exists (status {existing.status})"
+    if cmd.type not in INCIDENT_TYPES:
+        return f"incident type {cmd.type!r} is unknown; expected one of {', '.join(INCIDENT_TYPES)}"
+    if not 1 <= cmd.severity <= 4:
+        return f"severity {cmd.severity} is out of range; expected 1 (low) to 4 (critical)"
+    if not (-180 <= cmd.lon <= 180 and -90 <= cmd.lat <= 90):
+        return f"location ({cmd.lon}, {cmd.lat}) is not a WGS 84 lon/lat"
+    if len(cmd.text) > MAX_TEXT:
+        return f"text is {len(cmd.text)} characters; the limit is {MAX_TEXT}"
+    return None
+
+
+def _released(units: list[UnitRow], now: float) -> list[UnitRow]:
+    return [replace(u, status="available", incident_id="", updated_at=now) for u in units]
+
+
+def decide(
+    cmd: Command,
+    actor: Actor,
+    now: float,
+    incident: IncidentRow | None,
+    unit: UnitRow | None = None,
+    assigned: list[UnitRow] | None = None,
+    unit_holder: IncidentRow | None = None,
+) -> Decision:
+    """The state machine. ``incident``: the one named (or None); ``unit``: the one named;
+    ``assigned``: units currently on ``incident``; ``unit_holder``: the open incident ``unit`` is
+    on, if any. The caller loads these; this function only reads them (pure, easily tested)."""
+    refusal = _role_refusal(cmd, actor)
+    if refusal:
+        return Decision.refuse(refusal)
+    assigned = assigned or []
+    if cmd.kind == "create":
+        why = _check_create(cmd, incident)
+        if why:
+            return Decision.refuse(why)
+        row = IncidentRow(
+            cmd.incident_id,
+            cmd.type,
+            cmd.severity,
+            cmd.lon,
+            cmd.lat,
+            "new",
+            cmd.text,
+            tuple(cmd.camera_ids),
+            cmd.raised_at or now,
+            now,
+            1,
+        )
+        return Decision(True, incident=row, detail={"type": cmd.type, "severity": cmd.severity})
+    if cmd.kind == "unit_status" and not cmd.incident_id:
+        return _unit_status(cmd, now, None, unit, [])
+    if incident is None:
+        return Decision.refuse(f"no incident {cmd.incident_id!r}")
+
+    def bump(status: str | None = None) -> IncidentRow:
+        assert incident is not None
+        new_status = status or incident.status
+        return replace(incident, status=new_status, updated_at=now, version=incident.version + 1)
+
+    st = incident.status
+    kind = cmd.kind
+    if kind == "comment":
+        text = cmd.text.strip()
+        if not text:
+            return Decision.refuse("a comment needs some text")
+        if len(text) > MAX_TEXT:
+            return Decision.refuse(f"comment is {len(text)} characters; the limit is {MAX_TEXT}")
+        return Decision(True, incident=bump(None), detail={"text": text})
+    if kind == "acknowledge":
+        if st != "new":
+            return Decision.refuse(f"incident {incident.id} is {st}; only a new incident can be acknowledged")
+        return Decision(True, incident=bump("acknowledged"))
+    if kind == "assign":
+        return _assign(cmd, now, incident, unit, unit_holder, bump)
+    if kind == "unit_status":
+        return _unit_status(cmd, now, incident, unit, assigned, bump)
+    if kind == "resolve":
+        if st not in ("acknowledged", "dispatched", "on_scene"):
+            hint = "acknowledge or dispatch it first" if st == "new" else "it is no longer open"
+            return Decision.refuse(f"incident {incident.id} is {st}; cannot resolve ({hint})")
+        return Decision(
+            True, incident=bump("resolved"), units=_released(assigned, now), detail={"text": cmd.text}
+        )
+    if kind == "close":
+        if st != "resolved":
+            return Decision.refuse(f"incident {incident.id} is {st}; only a resolved incident can be closed")
+        return Decision(True, incident=bump("closed"), detail={"text": cmd.text})
+    if kind == "cancel":
+        if st not in OPEN_STATUSES:
+            return Decision.refuse(f"incident {incident.id} is {st}; only an open incident can be cancelled")
+        if not cmd.text.strip():
+            return Decision.refuse("cancelling needs a reason (text)")
+        return Decision(
+            True, incident=bump("cancelled"), units=_released(assigned, now), detail={"text": cmd.text}
+        )
+    return Decision.refuse(f"unknown command kind {kind!r}; expected one of {', '.join(COMMAND_KINDS)}")
+
+
+def _assign(
+    cmd: Command,
+    now: float,
+    incident: IncidentRow,
+    unit: UnitRow | None,
+    holder: IncidentRow | None,
+    bump: Bump,
+) -> Decision:
+    if not incident.is_open:
+        return Decision.refuse(
+            f"incident {incident.id} is {incident.status}; units go only to open incidents"
+        )
+    if unit is None:
+        return Decision.refuse(f"no unit {cmd.unit_id!r}")
+    if unit.status == "out_of_service":
+        return Decision.refuse(f"unit {unit.id} is out of service")
+    if unit.incident_id == incident.id:
+        return Decision.refuse(f"unit {unit.id} is already assigned to incident {incident.id}")
+    released_from = None
+    if unit.incident_id:
+        if not cmd.override:
+            return Decision.refuse(
+                f"unit {unit.id} is already assigned to incident {unit.incident_id} ({unit.status}); "
+                "a supervisor can override"
+            )
+        released_from = holder
+    status = "dispatched" if incident.status in ("new", "acknowledged") else incident.status
+    new_incident = bump(status)
+    new_unit = replace(unit, status="dispatched", incident_id=incident.id, updated_at=now)
+    detail: dict[str, object] = {"unit": unit.id}
+    if unit.incident_id:
+        detail["taken_from"] = unit.incident_id
+    return Decision(True, incident=new_incident, units=[new_unit], released_from=released_from, detail=detail)
+
+
+def _unit_status(
+    cmd: Command,
+    now: float,
+    incident: IncidentRow | None,
+    unit: UnitRow | None,
+    assigned: list[UnitRow],
+    bump: Bump | None = None,
+) -> Decision:
+    new = cmd.status
+    if new not in REPORTABLE_UNIT_STATES:
+        return Decision.refuse(
+            f"unit status {new!r} is not one to report; expected one of {', '.join(REPORTABLE_UNIT_STATES)}"
+        )
+    if unit is None:
+        return Decision.refuse(f"no unit {cmd.unit_id!r}")
+    detail: dict[str, object] = {"unit": unit.id, "status": new}
+    if new in ("available", "out_of_service"):
+        if new == "out_of_service" and unit.incident_id:
+            return Decision.refuse(
+                f"unit {unit.id} is assigned to incident {unit.incident_id}; make it available first"
+            )
+        changed = replace(unit, status=new, incident_id="", updated_at=now)
+        row = bump(None) if incident is not None and bump is not None else None
+        return Decision(True, incident=row, units=[changed], detail=detail)
+    # en_route / on_scene: the unit must be working on this incident
+    if not unit.incident_id:
+        return Decision.refuse(f"unit {unit.id} is not assigned to any incident; assign it first")
+    if incident is None or unit.incident_id != incident.id:
+        return Decision.refuse(
+            f"unit {unit.id} is assigned to incident {unit.incident_id}, not {cmd.incident_id}"
+        )
+    if new == "en_route" and unit.status == "on_scene":
+        return Decision.refuse(f"unit {unit.id} is already on scene")
+    changed = replace(unit, status=new, updated_at=now)
+    status = "on_scene" if new == "on_scene" and incident.status == "dispatched" else incident.status
+    assert bump is not None
+    return Decision(True, incident=bump(status), units=[changed], detail=detail)

@@ -1,0 +1,160 @@
+"""The desk's durable outbox: an order is on disk before it is sent, and stays until answered.
+
+An operator's click must survive the desk's app crashing, the network dropping, or the gateway
+restarting. So ``add`` commits the order to a local SQLite file (WAL, synchronous=FULL) first;
+the client thread sends it and resends it until the gateway answers, and the answer
+(acknowledged or refused, with the reason) is stored with it. After a restart every order still
+``pending`` is sent again; the gateway knows the command id and answers without applying twice.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+from controlroom.core.dispatch_model import Command
+
+PENDING, ACKNOWLEDGED, REFUSED = "pending", "acknowledged", "refused"
+
+
+@dataclass(frozen=True)
+class OrderEntry:
+    command_id: str
+    kind: str
+    incident_id: str
+    unit_id: str
+    state: str
+    reason: str
+    created_at: float
+    attempts: int
+    answered_at: float | None
+
+    @property
+    def latency_s(self) -> float | None:
+        return None if self.answered_at is None else self.answered_at - self.created_at
+
+
+_COLS = "command_id, kind, incident_id, unit_id, state, reason, created_at, attempts, answered_at"
+_INSERT = (
+    "INSERT OR IGNORE INTO outbox (command_id, kind, incident_id, unit_id, payload, state, reason, "
+    "created_at, attempts, last_sent_at) VALUES (?, ?, ?, ?, ?, ?, '', ?, 0, 0)"
+)
+_enc = msgspec.msgpack.Encoder()
+_dec = msgspec.msgpack.Decoder(Command)
+
+
+class Outbox:
+    """Thread-safe (one connection, one lock): the GUI thread adds, the client thread sends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA busy_timeout=5000")  # another app instance on this desk may write too
+        self._db.executescript(
+            """
+            CREATE TABLE IF NOT EXISTS outbox (
+              seq INTEGER PRIMARY KEY AUTOINCREMENT, command_id TEXT UNIQUE NOT NULL,
+              kind TEXT NOT NULL, incident_id TEXT NOT NULL, unit_id TEXT NOT NULL,
+              payload BLOB NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL,
+              created_at REAL NOT NULL, attempts INTEGER NOT NULL, last_sent_at REAL NOT NULL,
+              answered_at REAL);
+            CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state);
+            """
+        )
+
+    def add(self, cmd: Command, now: float | None = None) -> OrderEntry:
+        """Store a new order (committed to disk when this returns); adding the same id twice is a no-op."""
+        now = time.time() if now is None else now
+        with self._lock:
+            self._db.execute(
+                _INSERT,
+                (cmd.id, cmd.kind, cmd.incident_id, cmd.unit_id, _enc.encode(cmd), PENDING, now),
+            )
+        entry = self.get(cmd.id)
+        assert entry is not None
+        return entry
+
+    def add_many(self, cmds: list[Command], now: float | None = None) -> None:
+        """Many orders in one commit (bulk import, benchmarks)."""
+        now = time.time() if now is None else now
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                _INSERT,
+                [(c.id, c.kind, c.incident_id, c.unit_id, _enc.encode(c), PENDING, now) for c in cmds],
+            )
+            self._db.execute("COMMIT")
+
+    def get(self, command_id: str) -> OrderEntry | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_COLS} FROM outbox WHERE command_id = ?", (command_id,)
+            ).fetchone()
+        return OrderEntry(*row) if row else None
+
+    def entries(self, state: str | None = None, limit: int = 1_000_000) -> list[OrderEntry]:
+        with self._lock:
+            if state is None:
+                rows = self._db.execute(f"SELECT {_COLS} FROM outbox ORDER BY seq DESC LIMIT ?", (limit,))
+            else:
+                rows = self._db.execute(
+                    f"SELECT {_COLS} FROM outbox WHERE state = ? ORDER BY seq DESC LIMIT ?", (state, limit)
+                )
+            return [OrderEntry(*r) for r in rows.fetchall()]
+
+    def due(self, now: float, retry_s: float, limit: int = 500) -> list[tuple[str, Command]]:
+        """Pending orders never sent, or sent more than ``retry_s`` ago, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT command_id, payload FROM outbox "
+                "WHERE state = ? AND (attempts = 0 OR last_sent_at < ?) ORDER BY seq LIMIT ?",
+                (PENDING, now - retry_s, limit),
+            ).fetchall()
+        return [(cid, _dec.decode(payload)) for cid, payload in rows]
+
+    def mark_sent(self, command_ids: list[str], now: float) -> None:
+        if not command_ids:
+            return
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "UPDATE outbox SET attempts = attempts + 1, last_sent_at = ? WHERE command_id = ?",
+                [(now, c) for c in command_ids],
+            )
+            self._db.execute("COMMIT")
+
+    def answer(self, answers: list[tuple[str, bool, str]], now: float) -> list[OrderEntry]:
+        """Record gateway answers (id, accepted, reason); returns the entries that changed state."""
+        changed: list[str] = []
+        with self._lock:
+            self._db.execute("BEGIN")
+            for cid, ok, reason in answers:
+                n = self._db.execute(
+                    "UPDATE outbox SET state = ?, reason = ?, answered_at = ? "
+                    "WHERE command_id = ? AND state = ?",
+                    (ACKNOWLEDGED if ok else REFUSED, reason, now, cid, PENDING),
+                ).rowcount
+                if n:
+                    changed.append(cid)
+            self._db.execute("COMMIT")
+        return [e for e in (self.get(c) for c in changed) if e is not None]
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()
+        out = {PENDING: 0, ACKNOWLEDGED: 0, REFUSED: 0}
+        out.update({s: int(n) for s, n in rows})
+        return out
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

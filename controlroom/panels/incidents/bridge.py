@@ -1,0 +1,105 @@
+"""The dispatch client's thread → the GUI thread: one QObject whose signals carry its callbacks.
+
+The client calls its listener on its own thread; these signals are connected with
+``Qt.QueuedConnection`` by the panel, so every slot runs on the GUI thread (the one documented
+hop). The bridge also owns the client's and the gateway feed's lifetimes for one ``LiveCity``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from controlroom.dispatch.client import DispatchClient, DispatchListener, open_desk_client
+
+if TYPE_CHECKING:
+    from controlroom.dispatch import wire
+    from controlroom.dispatch.outbox import OrderEntry
+    from controlroom.feed.subscriber import FeedSubscriber
+    from controlroom.qt.live import LiveCity
+
+log = logging.getLogger(__name__)
+
+
+class _Forward(DispatchListener):
+    def __init__(self, bridge: DispatchBridge) -> None:
+        self.bridge = bridge
+
+    def on_order(self, entry: OrderEntry) -> None:
+        self.bridge.sig_order_answered.emit(entry)
+
+    def on_state(self, state: dict[str, Any]) -> None:
+        self.bridge.sig_state_read.emit(state)
+
+    def on_event(self, event: wire.Event) -> None:
+        self.bridge.sig_event_received.emit(event)
+
+    def on_result(self, query_id: str, reply: wire.Reply) -> None:
+        self.bridge.sig_result_received.emit(query_id, reply)
+
+
+class DispatchBridge(QObject):
+    sig_order_answered = Signal(object)  # OrderEntry
+    sig_state_read = Signal(object)  # dict: epoch, seq, incidents, units
+    sig_event_received = Signal(object)  # wire.Event
+    sig_result_received = Signal(str, object)  # query id, wire.Reply
+
+    def __init__(
+        self,
+        live: LiveCity,
+        client: DispatchClient | None = None,
+        parent: QObject | None = None,
+        *,
+        publish_endpoint: str | None = None,
+        snapshot_endpoint: str | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.live = live
+        self._endpoints = (publish_endpoint, snapshot_endpoint)
+        self.client = client or open_desk_client(live.site, _Forward(self))
+        self.client.listener = _Forward(self)
+        self._gateway_feed: FeedSubscriber | None = None
+        live.sig_feed_started.connect(self._on_live_feed_started)
+
+    @classmethod
+    def for_live(cls, live: LiveCity) -> DispatchBridge:
+        """The one started bridge of this app instance (every incidents panel on every screen
+        shares its client, outbox and gateway subscription); it lives as long as ``live``."""
+        bridge = live.findChild(DispatchBridge)
+        if bridge is None:
+            bridge = cls(live, parent=live).start()
+            client = bridge.client  # not a QObject: still reachable when ``live`` is destroyed
+            live.destroyed.connect(lambda *_: client.close())
+        return bridge
+
+    def start(self) -> DispatchBridge:
+        self.client.start()
+        if self.live.feed is not None:
+            self._on_live_feed_started()
+        return self
+
+    def _on_live_feed_started(self) -> None:
+        """Feed the gateway's incident records into this instance's live picture (map, board)."""
+        from controlroom.dispatch.board_feed import attach_gateway_feed
+
+        if self._gateway_feed is not None:
+            self._gateway_feed.stop()
+            self._gateway_feed = None
+        if self.live.feed is None:
+            return
+        try:
+            pub, snap = self._endpoints
+            self._gateway_feed = attach_gateway_feed(
+                self.live.feed, self.live.site, endpoint=pub, snapshot_endpoint=snap
+            )
+        except Exception as exc:  # a key problem must not take the panel down; say why
+            log.error("dispatch: gateway records not subscribed: %s", exc)
+
+    def shutdown(self) -> None:
+        """Stop the gateway subscription and the client thread (safe to call twice)."""
+        if self._gateway_feed is not None:
+            self._gateway_feed.stop()
+            self._gateway_feed = None
+        self.client.close()

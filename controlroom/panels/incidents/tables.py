@@ -1,0 +1,158 @@
+"""The dispatch desk's two tables: the incident queue and the unit status board.
+
+Plain ``QTableWidget`` subclasses rebuilt from the models on change (tens to a few hundred rows:
+rebuilding is cheaper than keeping an item model in sync, and keeps the selection by id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+
+if TYPE_CHECKING:
+    from controlroom.core.incidents import IncidentState
+
+SEVERITY_COLOURS = {1: "#3d8bd9", 2: "#e0b400", 3: "#ff7a1a", 4: "#e5333a"}
+UNIT_STATUS_COLOURS = {
+    "available": "#2fa84f",
+    "dispatched": "#e0b400",
+    "en_route": "#ff7a1a",
+    "on_scene": "#e5333a",
+    "out_of_service": "#777777",
+}
+
+
+def age_text(seconds: float) -> str:
+    """'45 s', '12 min', '3 h 05 min': how long ago, at a glance."""
+    s = max(0, int(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("IncidentTables", text)
+
+
+def _table(widget: QTableWidget, headers: list[str]) -> None:
+    widget.setColumnCount(len(headers))
+    widget.setHorizontalHeaderLabels(headers)
+    widget.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    widget.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    widget.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    widget.verticalHeader().setVisible(False)
+    # Interactive + one resizeColumnsToContents() per fill: ResizeToContents would re-measure every
+    # row on every setItem (seconds for a few hundred units).
+    widget.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    widget.horizontalHeader().setStretchLastSection(True)
+
+
+class _Filling:
+    """Fill a table without a repaint or a re-measure per cell."""
+
+    def __init__(self, table: QTableWidget) -> None:
+        self.table = table
+
+    def __enter__(self) -> None:
+        self.table.setUpdatesEnabled(False)
+        self.table.blockSignals(True)
+
+    def __exit__(self, *exc: object) -> None:
+        self.table.blockSignals(False)
+        self.table.resizeColumnsToContents()
+        self.table.setUpdatesEnabled(True)
+
+
+class IncidentQueue(QTableWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        _table(self, [_tr("Sev"), _tr("Age"), _tr("Type"), _tr("District"), _tr("Status"), _tr("Id")])
+        self._ids: list[str] = []
+
+    def show_incidents(
+        self,
+        items: Sequence[IncidentState],
+        details: dict[str, dict[str, Any]],
+        now: float,
+        selected: str | None,
+    ) -> None:
+        with _Filling(self):
+            self.setRowCount(len(items))
+            self._ids = [i.id for i in items]
+            for row, inc in enumerate(items):
+                d = details.get(inc.id, {})
+                status = d.get("status") or inc.status
+                cells = [str(inc.severity), age_text(now - inc.raised_at), inc.type.replace("_", " "),
+                         d.get("district") or "", status.replace("_", " "), inc.id]  # fmt: skip
+                for col, text in enumerate(cells):
+                    item = QTableWidgetItem(text)
+                    if col == 0:
+                        item.setBackground(QBrush(QColor(SEVERITY_COLOURS.get(inc.severity, "#888888"))))
+                        item.setForeground(QBrush(QColor("#ffffff")))
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    self.setItem(row, col, item)
+            if selected in self._ids:
+                self.selectRow(self._ids.index(selected))
+
+    def selected_id(self) -> str | None:
+        rows = self.selectionModel().selectedRows()
+        if not rows:
+            return None
+        r = rows[0].row()
+        return self._ids[r] if 0 <= r < len(self._ids) else None
+
+    def select_id(self, incident_id: str) -> None:
+        if incident_id in self._ids and self.selected_id() != incident_id:
+            self.blockSignals(True)
+            self.selectRow(self._ids.index(incident_id))
+            self.blockSignals(False)
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._ids)
+
+
+class UnitBoard(QTableWidget):
+    """Every dispatchable unit with its dispatch status; busy ones first."""
+
+    ORDER: ClassVar[dict[str, int]] = {
+        "on_scene": 0,
+        "en_route": 1,
+        "dispatched": 2,
+        "available": 3,
+        "out_of_service": 4,
+    }
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        _table(self, [_tr("Unit"), _tr("Name"), _tr("Kind"), _tr("Status"), _tr("Incident")])
+
+    def show_units(self, units: list[dict[str, Any]]) -> None:
+        units = sorted(units, key=lambda u: (self.ORDER.get(u["status"], 9), u["id"]))
+        with _Filling(self):
+            self._fill(units)
+
+    def _fill(self, units: list[dict[str, Any]]) -> None:
+        self.setRowCount(len(units))
+        for row, u in enumerate(units):
+            cells = [u["id"], u.get("name", ""), u["kind"].replace("_", " "), u["status"].replace("_", " "),
+                     u.get("incident_id", "")]  # fmt: skip
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col == 3:
+                    item.setForeground(QBrush(QColor(UNIT_STATUS_COLOURS.get(u["status"], "#888888"))))
+                self.setItem(row, col, item)
+
+    def status_of(self, unit_id: str) -> str | None:
+        for row in range(self.rowCount()):
+            item = self.item(row, 0)
+            if item is not None and item.text() == unit_id:
+                status = self.item(row, 3)
+                return status.text() if status is not None else None
+        return None

@@ -1,0 +1,134 @@
+"""The dispatch desk against a real gateway process and a real feed: an alarm becomes an
+incident, one click dispatches the nearest unit, and the incident is followed to closed — in
+the panel and on the live board the map draws from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from controlroom.core.site import load_site
+from controlroom.dispatch.client import DispatchClient
+from controlroom.dispatch.outbox import Outbox
+from controlroom.feed.publisher import FeedPublisher
+from tests.dispatch.conftest import start_gateway
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(scope="module")
+def city(sample_site: Path):  # type: ignore[no-untyped-def]
+    from controlroom.geo.city_loader import load_city
+
+    return load_city(load_site(sample_site))
+
+
+@pytest.fixture(scope="module")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from controlroom.app.sample_site import ensure_sample_site
+
+    return ensure_sample_site(tmp_path_factory.mktemp("incidents-site"))
+
+
+def test_alarm_to_closed_with_one_click_dispatch(qtbot, sample_site: Path, city, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+
+    from controlroom.panels.incidents import DispatchBridge, IncidentsPanel
+    from controlroom.qt.live import LiveCity
+
+    site = load_site(sample_site)
+    g = start_gateway(sample_site, tmp_path / "gw.sqlite")
+    feed = FeedPublisher("tcp://127.0.0.1:0", source="sim", snapshot_endpoint="tcp://127.0.0.1:0")
+    live = LiveCity(site, feed=False)
+    live.set_model(city)
+    live.start_feed(endpoint=feed.endpoint, snapshot_endpoint=feed.snapshot_endpoint)
+    client = DispatchClient(
+        g.endpoint,
+        Outbox(tmp_path / "outbox.sqlite"),
+        publish_endpoint=g.publish_endpoint,
+        user="demo-supervisor",
+        desk="desk-1",
+        retry_s=0.3,
+    )
+    bridge = DispatchBridge(
+        live, client, publish_endpoint=g.publish_endpoint, snapshot_endpoint=g.snapshot_endpoint
+    )
+    panel = IncidentsPanel(live, bridge)
+    bridge.start()
+    qtbot.addWidget(panel)
+    panel.resize(1400, 900)
+    panel.show()
+    focus: list[tuple] = []
+    selected: list[str] = []
+    live.sig_focus.connect(lambda *a: focus.append(a))
+    live.sig_incident_selected.connect(selected.append)
+
+    def board_status(incident_id: str) -> str | None:
+        live.pump_now()
+        s = live.incidents.get(incident_id) if live.incidents is not None else None
+        return s.status if s else None
+
+    try:
+        x, y = (float(v[0]) for v in live.frame.from_wgs84([113.3345], [23.0903]))  # type: ignore[union-attr]
+        live.request_incident(
+            {
+                "id": "ALM-1",
+                "type": "illegal_parking",
+                "severity": 3,
+                "x": x,
+                "y": y,
+                "text": "blocking a fire lane",
+                "camera_ids": ["CAM00001"],
+            }
+        )
+        qtbot.waitUntil(lambda: board_status("ALM-1") == "new" and "ALM-1" in panel.queue.ids, timeout=10000)
+        panel.queue.selectRow(panel.queue.ids.index("ALM-1"))
+        assert selected == ["ALM-1"] and focus and focus[-1][3] == "ALM-1"
+        qtbot.waitUntil(lambda: panel.alternatives.count() > 0, timeout=5000)
+        assert panel.details["ALM-1"]["department"] == "Traffic Police"
+        assert "police" in panel.alternatives.item(0).text()
+        nearest = panel.suggestions[0]["unit_id"]
+        qtbot.mouseClick(panel.buttons["dispatch"], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: board_status("ALM-1") == "dispatched", timeout=5000)
+        qtbot.waitUntil(lambda: panel.unit_board.status_of(nearest) == "dispatched", timeout=5000)
+        assert "Traffic Police" in panel.detail.text() and nearest in panel.detail.text()
+        panel.grab().save("/tmp/incidents_panel.png")
+        for key, status in (("on_scene", "on_scene"), ("resolve", "resolved")):
+            qtbot.mouseClick(panel.buttons[key], Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda s=status: panel.details["ALM-1"]["status"] == s, timeout=5000)
+        panel.activateWindow()
+        panel.queue.setFocus()
+        qtbot.waitUntil(panel.isActiveWindow, timeout=5000)
+        qtbot.keyClick(panel.queue, Qt.Key.Key_X)  # close, by keyboard
+        qtbot.waitUntil(lambda: panel.details["ALM-1"]["status"] == "closed", timeout=5000)
+        qtbot.waitUntil(
+            lambda: board_status("ALM-1") == "closed" and "ALM-1" not in panel.queue.ids, timeout=5000
+        )
+        qtbot.waitUntil(lambda: panel.timeline.count() == 5, timeout=5000)
+        assert "demo-supervisor@desk-1" in panel.timeline.item(1).text()
+        assert panel.client.outbox.counts() == {"pending": 0, "acknowledged": 5, "refused": 0}
+    finally:
+        panel.shutdown()
+        panel.close()
+        live.stop()
+        feed.close()
+        g.stop()
+
+
+def test_panels_of_one_instance_share_one_client(qtbot, sample_site: Path) -> None:  # type: ignore[no-untyped-def]
+    from controlroom.app.panel_factory import make_panel
+    from controlroom.qt.live import LiveCity
+
+    live = LiveCity(load_site(sample_site), feed=False)
+    desk = make_panel("incidents", live)
+    wall = make_panel("incidents", live)
+    qtbot.addWidget(desk)
+    qtbot.addWidget(wall)
+    try:
+        assert desk.client is wall.client and desk.client.running  # type: ignore[attr-defined]
+        assert desk.title.text() == "No incident selected"  # type: ignore[attr-defined]
+        assert not desk.buttons["dispatch"].isEnabled()  # type: ignore[attr-defined]
+    finally:
+        desk.shutdown()  # type: ignore[attr-defined]
+    assert not wall.client.running  # type: ignore[attr-defined]
