@@ -5,7 +5,10 @@ room, where the feed is another process): once to a plain ``recv()`` loop (the c
 our pipeline (subscriber thread: receive + decode + validate + coalesce; main thread: a 30 Hz pump
 applying to the models). Both are timed from the publisher's first send to the last message
 received / applied, with lossless high-water marks, and every message is accounted for:
-``lost = sent - (applied + skipped + rejected)``.
+``lost = sent - (applied + skipped + rejected)``. A message is one ZeroMQ frame holding a
+position batch of ``records_per_msg`` records (default 1: 92 bytes, 10,000 entity ids cycling),
+the size where per-message costs dominate; bigger batches favour the raw loop further, since it
+does nothing per record. Both sides use the same SUB options (RCVHWM 0, subscribe to all).
 
 (b) The publisher sends 10,000 entities at 10 Hz in 100-record batches stamped with the publish
 time; the pump measures now - publish time for every update it applies.
@@ -136,6 +139,7 @@ def _pipeline(endpoint: str, conn: Connection, n: int, extent: Any) -> tuple[flo
     pump = FeedPump(buffer, stats)
     sub = FeedSubscriber(endpoint, Ingestor(buffer, stats, extent)).start()
     conn.send(("burst", None))
+    cpu0 = time.thread_time()
     deadline = time.monotonic() + 60
     next_tick = time.monotonic()
     while time.monotonic() < deadline:
@@ -145,9 +149,11 @@ def _pipeline(endpoint: str, conn: Connection, n: int, extent: Any) -> tuple[flo
         if stats.received >= n and not len(buffer):
             break
     t_end = time.time()
+    pump_cpu = time.thread_time() - cpu0
     _, t0, sent = conn.recv()
     sub.stop()
     snap = stats.snapshot(time.time())
+    snap["cpu_us_per_msg"] = {"feed_thread": sub.cpu_s / sent * 1e6, "pump": pump_cpu / sent * 1e6}
     rejected = snap["rejected"]
     assert isinstance(rejected, dict)
     accounted = int(snap["applied"]) + int(snap["skipped"]) + sum(rejected.get(r, 0) for r in MESSAGE_REASONS)  # type: ignore[call-overload]
@@ -233,7 +239,19 @@ def bench_feed(
         "messages": messages,
         "latency_samples": int(latencies.size),
         "coalesced": int(snap.get("coalesced", 0)),
+        # where the time goes (last round): wall time per message of the raw loop vs CPU time
+        # per message of the pipeline's two threads (they share one GIL, so these add up)
+        "raw_us_per_msg": round(1e6 / raw_best, 2),
+        **{f"{k}_cpu_us_per_msg": round(v, 2) for k, v in snap.get("cpu_us_per_msg", {}).items()},
+        **_frame_part(),
     }
+
+
+def _frame_part() -> dict[str, float | int]:
+    """(c) frame_ratio_50k: the sample site with 50,000 live entities vs static (bench_frame.py)."""
+    from controlroom.app.bench_frame import bench_frame
+
+    return bench_frame()
 
 
 if __name__ == "__main__":

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from controlroom.core.protocol import WGS84, Heartbeat, Incident, MetricPoint, Position, SensorReading
 
 #: A superseded position kept for trails: the record and its batch's CRS.
 PendingPosition = tuple[Position, str]
+_id = attrgetter("id")
 
 
 @dataclass
@@ -107,6 +110,32 @@ class CoalescingBuffer:
                 p.metrics.extend(batch.metrics)
             p.heartbeats.update(batch.heartbeats)
         return refused
+
+    def merge_positions(self, records: Sequence[Position], ts: Iterable[float]) -> int:
+        """The hot path's merge: WGS 84 positions straight into the pending set.
+
+        Same result as ``merge`` of a ``Pending`` holding them, without building that dict and
+        intersecting key sets first (a third of the ingest time at one record per message).
+        Returns how many records were refused because the buffer is full.
+        """
+        with self._lock:
+            p = self._pending
+            pos = p.positions
+            if not self.history_points and len(pos) + len(records) <= self.max_entities:
+                before = len(pos)
+                pos.update(zip(map(_id, records), records, strict=True))
+                p.coalesced += len(records) - (len(pos) - before)
+                crs_of = p.position_crs
+                if crs_of:
+                    for entity_id in map(_id, records):
+                        crs_of.pop(entity_id, None)
+                p.position_ts.extend(ts)
+                return 0
+        batch = Pending()
+        batch.positions.update(zip(map(_id, records), records, strict=True))
+        batch.coalesced = len(records) - len(batch.positions)
+        batch.position_ts.extend(ts)
+        return self.merge(batch)
 
     @staticmethod
     def _trim_new(target: dict, incoming: dict, limit: int) -> int:

@@ -8,8 +8,9 @@ costs more than a good one, never the other way round.
 from __future__ import annotations
 
 import operator
-from functools import reduce
-from typing import Any, cast
+from collections.abc import Callable
+from functools import partial, reduce
+from typing import Annotated, Any, Literal, cast
 
 import msgspec
 
@@ -22,13 +23,17 @@ from controlroom.core.protocol import (
     SCHEMA_VERSION,
     TOPIC_LEN,
     TOPICS,
+    WGS84,
     Envelope,
     Message,
+    Position,
+    PositionBatch,
     to_json_object,
 )
 
 _JSON_FIRST = frozenset(b"{[ \t\r\n")
 _TOPIC_KIND = {t: k for k, t in TOPICS.items()}
+_FMAX = 1.7976931348623157e308
 
 _msgpack_encoder = msgspec.msgpack.Encoder()
 _json_encoder = msgspec.json.Encoder()
@@ -83,6 +88,65 @@ def decode(frame: bytes) -> Message:
     if kind != msg.KIND:
         raise RejectError("topic_mismatch", f"a '{msg.KIND}' message on topic '{kind}'")
     return cast(Message, msg)
+
+
+def position_decoder(box: tuple[float, float, float, float]) -> msgspec.msgpack.Decoder[Any]:
+    """A msgpack decoder for clean WGS 84 position batches only, validating inside msgspec.
+
+    The hot path of ingestion. The decoded types are subclasses of ``PositionBatch`` and
+    ``Position`` whose constraints do the checks that would otherwise cost Python per record:
+    schema version, WGS 84, coordinates inside ``box`` (lon/lat bounds; NaN fails them), finite
+    heading and speed. Records come as a tuple, which the garbage collector stops tracking,
+    unlike a list per message (measured: ~30 % of the decode time at one record per message).
+    Anything this decoder refuses is not necessarily bad: the general path then says what it is.
+    """
+    minx, miny, maxx, maxy = box
+    finite = Annotated[float, msgspec.Meta(ge=-_FMAX, le=_FMAX)]
+    record = msgspec.defstruct(
+        "CheckedPosition",
+        [
+            ("x", Annotated[float, msgspec.Meta(ge=minx, le=maxx)]),
+            ("y", Annotated[float, msgspec.Meta(ge=miny, le=maxy)]),
+            ("heading", finite, 0.0),
+            ("speed", finite, 0.0),
+        ],
+        bases=(Position,),
+        array_like=True,
+        gc=False,
+    )
+    batch = msgspec.defstruct(
+        "CheckedPositionBatch",
+        [
+            ("v", Literal[SCHEMA_VERSION]),
+            ("records", tuple[record, ...]),  # type: ignore[valid-type]
+            ("crs", Literal[WGS84], WGS84),
+        ],
+        bases=(PositionBatch,),
+        tag="pos",
+        array_like=True,
+        gc=False,
+    )
+    return msgspec.msgpack.Decoder(batch)
+
+
+def hot_decoders(box: tuple[float, float, float, float]) -> dict[bytes, Callable[[bytes], Message]]:
+    """Per topic, a decoder that raises for anything but a clean message of that topic's kind.
+
+    Positions must also be in WGS 84 inside ``box`` (see ``position_decoder``); the low-rate
+    kinds are decoded as usual and checked after.
+    """
+    decoders: dict[bytes, Callable[[bytes], Message]] = {TOPICS["pos"]: position_decoder(box).decode}
+    for kind, topic in TOPICS.items():
+        if kind != "pos":
+            decoders[topic] = partial(_decode_kind, kind)
+    return decoders
+
+
+def _decode_kind(kind: str, payload: bytes) -> Message:
+    msg = msgpack_decoder.decode(payload)
+    if kind != msg.KIND or msg.v != SCHEMA_VERSION:
+        raise ValueError(f"a {msg.KIND!r} v{msg.v} message on topic {kind!r}")
+    return msg
 
 
 def classify(payload: bytes | memoryview, json: bool, exc: Exception) -> RejectError:

@@ -54,6 +54,8 @@ class FeedSubscriber:
         #: "connecting", "snapshot", "live", "snapshot failed (live only)", "stopped", or an error.
         self.state = "connecting"
         self.snapshot_records = 0
+        #: CPU seconds the feed thread has used, set when it stops (for benchmarks).
+        self.cpu_s = 0.0
         self._ready = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="feed-subscriber", daemon=True)
@@ -101,6 +103,7 @@ class FeedSubscriber:
             self._ready.set()
             sub.close(0)
             ctx.term()
+            self.cpu_s = time.thread_time()
             if not self.state.startswith("error"):
                 self.state = "stopped"
 
