@@ -50,3 +50,11 @@ def _no_leaks(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
         w.close()
     assert not visible, f"test left windows open: {[type(w).__name__ for w in visible]}"
     assert not leaked_threads, f"test left threads running: {leaked_threads}"
+
+
+@pytest.fixture
+def monitors(qapp, qtbot):  # type: ignore[no-untyped-def]
+    """Simulated wall monitors (Xvfb + xrandr --setmonitor); see tests/qt/test_wall.py."""
+    from tests.qt.test_wall import open_monitors
+
+    yield from open_monitors(qtbot)

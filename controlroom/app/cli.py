@@ -18,13 +18,20 @@ from controlroom import __version__
 COMMAND_MODULES = (
     "controlroom.app.cmd_run",
     "controlroom.app.cmd_doctor",
+    "controlroom.app.cmd_self_test",
+    "controlroom.app.cmd_package",
     "controlroom.app.cmd_city",
     "controlroom.app.cmd_snapshot",
     "controlroom.app.cmd_layout",
     "controlroom.app.cmd_wall",
     "controlroom.app.cmd_feed",
     "controlroom.app.cmd_keys",
+    "controlroom.app.cmd_cameras",
+    "controlroom.app.cmd_gateway",
+    "controlroom.app.cmd_route",
+    "controlroom.app.cmd_alarms",
     "controlroom.app.cmd_bench",
+    "controlroom.app.cmd_brief",
 )
 
 

@@ -32,6 +32,13 @@ def _bench_feed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_alarms(args: argparse.Namespace) -> int:
+    from controlroom.app.bench_alarms import bench_alarms
+
+    _print(bench_alarms(rules=args.rules), args.json)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bench = sub.add_parser("bench", help="benchmarks (print figures and ratios)")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCH", required=True)
@@ -43,3 +50,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     feed = bench_sub.add_parser("feed", help="feed pipeline vs raw pyzmq ceiling, publish→applied latency")
     feed.add_argument("--json", action="store_true")
     feed.set_defaults(handler=_bench_feed)
+    alarms = bench_sub.add_parser(
+        "alarms", help="alarm rules on the feed benchmark's stream: updates_s, overhead"
+    )
+    alarms.add_argument("--rules", type=int, default=1000, help="number of rules (default 1000)")
+    alarms.add_argument("--json", action="store_true")
+    alarms.set_defaults(handler=_bench_alarms)
+    from controlroom.app.bench_video import register_bench
+
+    register_bench(bench_sub, _print)
+    from controlroom.app.bench_dispatch import register_bench as register_dispatch_bench
+
+    register_dispatch_bench(bench_sub, _print)

@@ -70,17 +70,23 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
         if spec is None:
             return 2
 
+    from controlroom.core.preferences import choose_language
     from controlroom.qt.application import make_application
     from controlroom.render.theme import configure_pyvista
-
-    from controlroom.core.preferences import choose_language
 
     configure_pyvista()
     app = make_application(language=choose_language(args.lang, site.site.language))
     from PySide6.QtCore import QTimer
+
     from controlroom.qt.live import LiveCity
 
     live = LiveCity(site, feed=not args.no_feed)
+    if not args.no_feed:
+        # Every screen of this instance shows the gateway's incident state (the authority once it
+        # has an incident), whether or not an incidents panel is open.
+        from controlroom.panels.incidents.bridge import DispatchBridge
+
+        DispatchBridge.for_live(live)
     exit_code = 0
     if spec is not None:
         from controlroom.app.wall_session import WallSession

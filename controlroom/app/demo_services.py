@@ -30,9 +30,20 @@ class DemoServices:
             ["feed", "sim", "--site", str(self.site_path), "--entities", str(entities), "--hz", str(hz)],
         )
 
+    def start_video_server(self) -> None:
+        """Demo camera clips over local HTTP, at the port the site's camera URLs name."""
+        self._spawn("video-server", ["cameras", "serve", "--site", str(self.site_path)])
+
+    def start_gateway(self) -> None:
+        """The dispatch gateway; it subscribes to the simulator's feed and takes over its incidents
+        (created by id, idempotently), so the demo's incidents can be dispatched and closed."""
+        self._spawn("dispatch-gateway", ["gateway", "--site", str(self.site_path)])
+
     def start_all(self) -> DemoServices:
         """Every service the demo runs; each issue's service adds its own start call here."""
         self.start_feed_simulator()
+        self.start_video_server()
+        self.start_gateway()
         return self
 
     def _spawn(self, name: str, args: list[str]) -> None:

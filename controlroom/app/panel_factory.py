@@ -24,18 +24,100 @@ def _map3d(live: LiveCity) -> QWidget:
 
     panel = MapPanel()
     panel.attach_live(live)
+    from controlroom.app.camera_wiring import add_camera_layer
+
+    add_camera_layer(panel, live)  # click a camera → its live video
+    _add_alarm_layer(panel, live)  # open alarms flash at their place
     return panel
+
+
+def _add_alarm_layer(panel: QWidget, live: LiveCity) -> None:
+    from PySide6.QtCore import QCoreApplication
+
+    from controlroom.qt.alarm_service import alarm_service_for
+    from controlroom.render.overlays.alarms import AlarmOverlay
+
+    if not hasattr(panel, "add_overlay"):
+        return
+    service = alarm_service_for(live)
+    title = QCoreApplication.translate("AlarmLayer", "Alarms")
+    overlay = AlarmOverlay(service.open_alarms, live.clock, title=title)
+    panel.add_overlay(overlay)
+    panel.sig_overlay_picked.connect(  # type: ignore[attr-defined]
+        lambda key, item_id: service.select(item_id) if key == overlay.key else None
+    )
 
 
 def _object_info(live: LiveCity) -> QWidget:
     from controlroom.panels.object_info import ObjectInfoPanel
 
-    return ObjectInfoPanel()
+    panel = ObjectInfoPanel()
+    live.sig_object_selected.connect(panel.show_object)
+    return panel
+
+
+def _video_grid(live: LiveCity) -> QWidget:
+    from controlroom.app.camera_wiring import make_video_grid
+
+    return make_video_grid(live)
+
+
+def _kpi(live: LiveCity) -> QWidget:
+    from controlroom.panels.kpi import KpiPanel
+
+    panel = KpiPanel(live.site.metrics, live.clock)
+    panel.attach_live(live)
+    return panel
+
+
+def _feed_status(live: LiveCity) -> QWidget:
+    from controlroom.panels.feed_status import FeedStatusPanel
+
+    panel = FeedStatusPanel()
+    panel.attach_live(live)
+    return panel
+
+
+def _briefing(live: LiveCity) -> QWidget:
+    from controlroom.panels.briefing import BriefingPanel
+
+    return BriefingPanel(live)
+
+
+def _status(live: LiveCity) -> QWidget:
+    from controlroom.panels.status_strip import StatusStrip
+
+    return StatusStrip(live)
+
+
+def _incidents(live: LiveCity) -> QWidget:
+    from PySide6.QtWidgets import QApplication
+
+    from controlroom.panels.incidents import IncidentsPanel
+
+    panel = IncidentsPanel(live)
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(panel.shutdown)  # stop the dispatch client thread at exit
+    return panel
+
+
+def _alarms(live: LiveCity) -> QWidget:
+    from controlroom.panels.alarms import AlarmsPanel
+
+    return AlarmsPanel(live)
 
 
 MAKERS: dict[str, PanelMaker] = {
+    "status": _status,
     "map3d": _map3d,
     "object_info": _object_info,
+    "video_grid": _video_grid,
+    "briefing": _briefing,
+    "kpi": _kpi,
+    "feed_status": _feed_status,
+    "incidents": _incidents,
+    "alarms": _alarms,
 }
 
 

@@ -716,6 +716,43 @@ licence = "CC0-1.0 (generated)"
 """
 
 
+#: The vital signs the simulator publishes, with the thresholds the KPI panel colours by.
+METRICS_TOML = """
+# City vital signs on the KPI panel (names as the feed publishes them)
+[[metrics]]
+name = "congestion_index"
+title = "Traffic congestion"
+unit = ""
+warn = 6.0
+alarm = 8.0
+decimals = 1
+
+[[metrics]]
+name = "aqi"
+title = "Air quality (AQI)"
+unit = "AQI"
+warn = 100
+alarm = 150
+decimals = 0
+
+[[metrics]]
+name = "power_load_mw"
+title = "Power load"
+unit = "MW"
+warn = 1350
+alarm = 1450
+decimals = 0
+
+[[metrics]]
+name = "hotline_calls_per_hour"
+title = "12345 hotline calls"
+unit = "calls/h"
+warn = 130
+alarm = 160
+decimals = 0
+"""
+
+
 def site_toml() -> str:
     """The committed site file; every path is relative to it."""
     lon, lat = ORIGIN
@@ -783,7 +820,47 @@ insecure = true
 [dispatch]
 endpoint = "tcp://127.0.0.1:7720"
 publish_endpoint = "tcp://127.0.0.1:7721"
+snapshot_endpoint = "tcp://127.0.0.1:7722"
 insecure = true
+user = "demo-supervisor"  # loopback demo without keys: this desk acts as this user
+default_department = "City Management"
+
+[[dispatch.users]]
+name = "demo-operator"
+role = "operator"
+
+[[dispatch.users]]
+name = "demo-supervisor"
+role = "supervisor"
+
+[[dispatch.users]]
+name = "demo-leader"
+role = "leader"
+
+[[dispatch.departments]]
+name = "Sanitation"
+incident_types = ["garbage_piled_up"]
+unit_kinds = ["sanitation", "city_management"]
+
+[[dispatch.departments]]
+name = "City Management"
+incident_types = ["street_vending", "illegal_construction"]
+unit_kinds = ["city_management"]
+
+[[dispatch.departments]]
+name = "Traffic Police"
+incident_types = ["illegal_parking"]
+unit_kinds = ["police"]
+
+[[dispatch.departments]]
+name = "Roads and Drainage"
+incident_types = ["road_damage", "manhole_cover_missing", "waterlogging"]
+unit_kinds = ["city_management", "fire_engine"]
+
+[[dispatch.departments]]
+name = "Parks and Greening"
+incident_types = ["fallen_tree"]
+unit_kinds = ["fire_engine", "city_management"]
 
 [layouts]
 names = ["single", "operator-desk", "wall-3x2", "briefing-laptop"]
@@ -817,7 +894,7 @@ lat = {river_lat:.4f}
 distance_m = 1600.0
 azimuth_deg = 90.0
 elevation_deg = 20.0
-'''
+''' + METRICS_TOML
 
 
 def generate(folder: Path, seed: int = SEED) -> Path:

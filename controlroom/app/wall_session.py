@@ -64,6 +64,7 @@ class WallSession:
             spec, panel_factory(self.live), restore=restore, accent=site.branding.accent_colour
         )
         self.control: WallControl | None = None
+        self._preset_before_alarm: str | None = None
         endpoint = control_endpoint or site.wall.control_endpoint
         if endpoint:
             server = ControlServer(
@@ -81,7 +82,29 @@ class WallSession:
     def control_endpoint(self) -> str | None:
         return self.control.server.bound_endpoint if self.control else None
 
+    def follow_alarm_presets(self) -> None:
+        """Switch to the preset the site names for an open alarm's category, and back after."""
+        from controlroom.qt.alarm_service import alarm_service_for
+
+        service = alarm_service_for(self.live)
+        service.sig_preset_wanted.connect(self._alarm_preset)
+        service.sig_preset_revert.connect(self._revert_preset)
+
+    def _alarm_preset(self, name: str) -> None:
+        if name not in self.manager.spec.presets:
+            log.warning("alarm preset '%s' is not in layout '%s'", name, self.manager.spec.name)
+            return
+        if self._preset_before_alarm is None:
+            self._preset_before_alarm = self.manager.preset
+        self.manager.set_preset(name)
+
+    def _revert_preset(self) -> None:
+        if self._preset_before_alarm is not None:
+            self.manager.set_preset(self._preset_before_alarm)
+            self._preset_before_alarm = None
+
     def start(self) -> WallSession:
+        self.follow_alarm_presets()
         self.manager.show()
         if self.live.model is None:
             self.live.start()

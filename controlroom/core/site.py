@@ -128,6 +128,25 @@ class VectorSource(_Model):
         return self.format or _EXTENSION_FORMATS.get(self.path.suffix.lower(), "geojson")
 
 
+class CameraSource(VectorSource):
+    """The camera registry: which columns hold the id, stream URLs, PTZ, heading/FOV, district, grid, tags.
+
+    A column named here but absent from the file leaves that field empty (the id is required).
+    ``nearest_n`` is how many cameras "cameras around" opens for an incident.
+    """
+
+    id_attribute: str = "id"
+    main_url_attribute: str = "main_url"
+    sub_url_attribute: str = "sub_url"
+    ptz_attribute: str = "ptz"
+    heading_attribute: str = "heading_deg"
+    fov_attribute: str = "fov_deg"
+    district_attribute: str = "district"
+    grid_attribute: str = "grid"
+    tags_attribute: str = "tags"
+    nearest_n: Annotated[int, Field(ge=1, le=16)] = 4
+
+
 class BoundarySource(VectorSource):
     level: AdminLevel
     code_attribute: str | None = "code"
@@ -161,18 +180,128 @@ class FeedConfig(_Model):
         return v
 
 
+class DispatchUser(_Model):
+    """A person who may use the dispatch desk: operator (dispatch), supervisor (also override and
+    close), leader (view only). ``public_key`` is their desk's CURVE key (``controlroom keys new``)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    role: Literal["operator", "supervisor", "leader"]
+    public_key: Path | None = None
+
+
+class Department(_Model):
+    """Who is responsible for some incident types, and which unit kinds they send."""
+
+    name: Annotated[str, Field(min_length=1)]
+    incident_types: list[str] = Field(default_factory=list)
+    unit_kinds: list[str] = Field(default_factory=list)
+
+
 class DispatchConfig(_Model):
+    """The dispatch gateway (ROUTER for orders, PUB + snapshot for its incident records), its
+    users and roles, and the per-type department table. See docs/site.md "Dispatch"."""
+
     endpoint: str = "tcp://127.0.0.1:7720"
     publish_endpoint: str = "tcp://127.0.0.1:7721"
+    snapshot_endpoint: str = "tcp://127.0.0.1:7722"
     server_public_key: Path | None = None
     client_secret_key: Path | None = None
+    server_secret_key: Path | None = None
     insecure: bool = False
+    db: str | None = Field(
+        default=None, description="sqlite path or postgresql:// URL; default: a file in the state folder"
+    )
+    user: str | None = Field(default=None, description="this desk's user when not using CURVE keys")
+    desk: str | None = Field(default=None, description="this desk's name in the audit trail (hostname)")
+    import_feed_incidents: bool = True
+    users: list[DispatchUser] = Field(default_factory=list)
+    departments: list[Department] = Field(default_factory=list)
+    default_department: str = "City Management"
 
-    @field_validator("endpoint", "publish_endpoint")
+    @field_validator("endpoint", "publish_endpoint", "snapshot_endpoint")
     @classmethod
     def _endpoint(cls, v: str) -> str:
         if not _ENDPOINT_RE.match(v):
             raise ValueError("a ZeroMQ endpoint such as 'tcp://127.0.0.1:7720'")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DispatchConfig:
+        from controlroom.core.protocol import ENTITY_KINDS, INCIDENT_TYPES
+
+        names = [u.name for u in self.users]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"dispatch.users: each name once; repeated: {', '.join(dupes)}")
+        if self.user is not None and self.users and self.user not in names:
+            known = ", ".join(names)
+            raise ValueError(f"dispatch.user '{self.user}' must be one of dispatch.users ({known})")
+        seen: dict[str, str] = {}
+        for d in self.departments:
+            for t in d.incident_types:
+                if t not in INCIDENT_TYPES:
+                    raise ValueError(
+                        f"department '{d.name}': incident type '{t}'; expected one of {INCIDENT_TYPES}"
+                    )
+                if t in seen:
+                    raise ValueError(
+                        f"incident type '{t}' is in departments '{seen[t]}' and '{d.name}'; one only"
+                    )
+                seen[t] = d.name
+            for k in d.unit_kinds:
+                if k not in ENTITY_KINDS:
+                    raise ValueError(
+                        f"department '{d.name}': unit kind '{k}'; expected one of {ENTITY_KINDS}"
+                    )
+        return self
+
+    def department_for(self, incident_type: str) -> Department | None:
+        for d in self.departments:
+            if incident_type in d.incident_types:
+                return d
+        return None
+
+    def user_named(self, name: str) -> DispatchUser | None:
+        return next((u for u in self.users if u.name == name), None)
+
+
+class WallTarget(_Model):
+    """Another running instance (a wall) this desk can push its view, a camera or an incident to."""
+
+    name: str
+    endpoint: str
+    server_public_key: Path | None = None
+    regions: list[str] = Field(default_factory=lambda: ["map"], min_length=1)
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, v: str) -> str:
+        if not _ENDPOINT_RE.match(v):
+            raise ValueError("a ZeroMQ endpoint such as 'tcp://10.0.0.5:7730'")
+        return v
+
+
+class WallConfig(_Model):
+    """Push-to-wall: where this instance listens when it runs a layout, and the walls it pushes to.
+
+    Secured like the feed: a wall with ``server_secret_key`` + ``authorized_keys`` accepts only
+    desks whose public key is in that folder; a desk uses ``client_secret_key`` and the target's
+    ``server_public_key``. Plain text only on loopback unless ``insecure``.
+    """
+
+    name: str = "wall"
+    control_endpoint: str | None = None
+    server_secret_key: Path | None = None
+    authorized_keys: Path | None = None
+    client_secret_key: Path | None = None
+    insecure: bool = False
+    targets: list[WallTarget] = Field(default_factory=list)
+
+    @field_validator("control_endpoint")
+    @classmethod
+    def _endpoint(cls, v: str | None) -> str | None:
+        if v is not None and not _ENDPOINT_RE.match(v):
+            raise ValueError("a ZeroMQ endpoint such as 'tcp://0.0.0.0:7730'")
         return v
 
 
@@ -201,6 +330,64 @@ class Branding(_Model):
         return v
 
 
+class AlarmsConfig(_Model):
+    """Alarms: the rules file, sound, escalation timeouts per priority, presets per category.
+
+    ``rules`` is relative to the site folder (see ``core.alarm_rules``). An alarm nobody
+    acknowledges within its priority's ``escalation_s`` goes one step up the priority ladder and
+    to the next name in ``escalation_chain``. ``presets`` maps an alarm category to the layout
+    preset (F-key name) the wall switches to while such an alarm is open.
+    """
+
+    rules: Path | None = None
+    sound: bool = True
+    escalation_s: dict[Literal["critical", "high", "medium", "low"], Annotated[float, Field(gt=0)]] = Field(
+        default_factory=lambda: {"critical": 60.0, "high": 180.0, "medium": 600.0, "low": 1800.0}  # type: ignore[arg-type]
+    )
+    escalation_chain: list[str] = Field(default_factory=lambda: ["operator", "duty officer", "shift leader"])
+    presets: dict[str, str] = Field(default_factory=dict)
+    audit_db: Path | None = Field(default=None, description="SQLite audit trail; default: user data dir")
+
+
+class MetricSpec(_Model):
+    """How the vital-signs panel shows one feed metric: title, unit, thresholds, decimals.
+
+    ``direction = "above"`` means higher is worse (AQI, congestion); ``"below"`` lower is worse
+    (e.g. reserve margin). ``warn`` and ``alarm`` are optional; when both are set, ``alarm`` must
+    be at least as bad as ``warn``.
+    """
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]+$", max_length=64)]
+    title: str | None = None
+    unit: str | None = None
+    warn: float | None = None
+    alarm: float | None = None
+    direction: Literal["above", "below"] = "above"
+    decimals: Annotated[int, Field(ge=0, le=6)] = 1
+
+    @model_validator(mode="after")
+    def _alarm_worse_than_warn(self) -> MetricSpec:
+        if self.warn is not None and self.alarm is not None:
+            bad = self.alarm < self.warn if self.direction == "above" else self.alarm > self.warn
+            if bad:
+                worse = "≥" if self.direction == "above" else "≤"
+                raise ValueError(
+                    f"metric '{self.name}': alarm {self.alarm} must be {worse} warn {self.warn}"
+                    f" (direction '{self.direction}')"
+                )
+        return self
+
+    def level(self, value: float) -> Literal["ok", "warn", "alarm"]:
+        """Which threshold a value has crossed."""
+
+        def over(limit: float | None) -> bool:
+            if limit is None:
+                return False
+            return value >= limit if self.direction == "above" else value <= limit
+
+        return "alarm" if over(self.alarm) else "warn" if over(self.warn) else "ok"
+
+
 class View(_Model):
     """A named camera (bookmark): look at a lon/lat from a distance, azimuth and elevation.
 
@@ -215,6 +402,9 @@ class View(_Model):
     azimuth_deg: float = 0.0
     elevation_deg: Annotated[float, Field(ge=5, le=90)] = 45.0
     color_by: str | None = None
+    layers: dict[str, bool] = Field(
+        default_factory=dict, description="layer key → shown (e.g. 'boundary:grid' = false); others unchanged"
+    )
 
 
 class Site(_Model):
@@ -227,13 +417,16 @@ class Site(_Model):
     roads: list[VectorSource] = Field(default_factory=list)
     water: list[VectorSource] = Field(default_factory=list)
     poi: list[VectorSource] = Field(default_factory=list)
-    cameras: VectorSource | None = None
+    cameras: CameraSource | None = None
     units: VectorSource | None = None
     feed: FeedConfig = Field(default_factory=FeedConfig)
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
     layouts: LayoutsConfig = Field(default_factory=LayoutsConfig)
+    wall: WallConfig = Field(default_factory=WallConfig)
     branding: Branding = Field(default_factory=Branding)
     views: list[View] = Field(default_factory=list)
+    metrics: list[MetricSpec] = Field(default_factory=list)
+    alarms: AlarmsConfig = Field(default_factory=AlarmsConfig)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -280,6 +473,7 @@ _PATH_KEYS = {
     "client_secret_key",
     "server_secret_key",
     "authorized_keys",
+    "public_key",
 }
 
 

@@ -32,14 +32,20 @@ from PySide6.QtWidgets import (
 from pyvistaqt import QtInteractor
 
 from controlroom.core.city import CityModel
+from controlroom.qt.map_layers import MapLayers
 from controlroom.render.line_visual import boundary_level
+from controlroom.render.overlay import MapOverlay
 from controlroom.render.scene import CityScene, WgsFrame
 from controlroom.render.theme import DEFAULT_THEME, CityTheme, configure_pyvista
 
 if TYPE_CHECKING:
     from controlroom.core.site import View
+    from controlroom.layouts.geometry import BezelCompensation
     from controlroom.qt.live import LiveCity
+    from controlroom.render.bezel_view import BezelTiles
 
+Vec3 = tuple[float, float, float]
+WALL_DISTANCE_M = 2.5  # layouts viewed from further away are walls: no toolbar
 CLICK_SLOP_PX = 4  # a press and release further apart than this is a drag (rotate), not a click
 TOOLBAR_POINT_SIZE = 13
 OVERLAY_POINT_SIZE = 20
@@ -52,6 +58,7 @@ class MapPanel(QWidget):
 
     sig_object_picked = Signal(str, int)  # layer kind, object index
     sig_selection_cleared = Signal()  # a click on empty ground or sky
+    sig_overlay_picked = Signal(str, str)  # overlay key, item id (a vehicle, an incident, a sensor)
 
     def __init__(self, parent: QWidget | None = None, theme: CityTheme = DEFAULT_THEME) -> None:
         super().__init__(parent)
@@ -65,11 +72,14 @@ class MapPanel(QWidget):
         self._released = False
         self.layer_actions: dict[str, QAction] = {}
         self.live: LiveCity | None = None
+        self.bezel: BezelCompensation | None = None
+        self._bezel_tiles: BezelTiles | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self._build_toolbar())
+        self.toolbar = self._build_toolbar()
+        layout.addWidget(self.toolbar)
 
         host = QWidget(self)
         grid = QGridLayout(host)
@@ -85,11 +95,16 @@ class MapPanel(QWidget):
             plotter.add_key_event("r", self.show_overview)
         self.interactor.installEventFilter(self)
         grid.addWidget(self.interactor, 0, 0)
-        self.overlay = self._build_overlay(host)
-        grid.addWidget(self.overlay, 0, 0, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter)
+        self.progress_overlay = self._build_overlay(host)
+        centre = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
+        grid.addWidget(self.progress_overlay, 0, 0, centre)
         layout.addWidget(host, 1)
-        self.overlay.hide()
+        self.progress_overlay.hide()
         self._set_controls_enabled(False)
+        self.interactor.setMouseTracking(True)
+        self.layers = MapLayers(self.interactor, self.display_point, theme.text_color)
+        self.layers.sig_render_needed.connect(self.request_render)
+        self.overlays = self.layers.stack
 
     def title(self) -> str:
         return self.tr("3D City Map")
@@ -174,11 +189,11 @@ class MapPanel(QWidget):
             self.progress_bar.setRange(0, 1000)
             self.progress_bar.setValue(round(min(fraction, 1.0) * 1000))
         self.progress_label.setText(message)
-        self.overlay.show()
-        self.overlay.raise_()
+        self.progress_overlay.show()
+        self.progress_overlay.raise_()
 
     def hide_progress(self) -> None:
-        self.overlay.hide()
+        self.progress_overlay.hide()
 
     def set_model(self, model: CityModel, views: Sequence[View] = (), frame: WgsFrame | None = None) -> None:
         """Show a city (replacing any other), list its views, hide the progress overlay."""
@@ -189,6 +204,7 @@ class MapPanel(QWidget):
         self._frame = frame
         self._fill_color_combo()
         self._fill_view_combo()
+        self.overlays.attach(self.plotter)
         self._fill_layers_menu()
         self._set_controls_enabled(True)
         self.hide_progress()
@@ -232,8 +248,82 @@ class MapPanel(QWidget):
             lambda message: self.show_progress(1.0, self.tr("Could not load the city: {0}").format(message))
         )
         live.sig_focus.connect(lambda x, y, d, _label: self.focus_on(x, y, d))
+        live.sig_tick.connect(self._on_live_tick)
+        live.sig_feed_started.connect(self._add_feed_layers)
+        self.sig_overlay_picked.connect(self._on_overlay_picked)
+        self.sig_object_picked.connect(live.select_object)
+        self.sig_selection_cleared.connect(lambda: live.select_object(None))
         if live.model is not None:
             self.set_model(live.model, list(live.site.views), live.frame)
+        if live.feed is not None:
+            self._add_feed_layers()
+
+    # ------------------------------------------------------------------ live overlays
+    def add_overlay(self, overlay: MapOverlay) -> MapOverlay:
+        """Add a live layer (replacing one with the same key); it is listed under Layers."""
+        self.overlays.add(overlay)
+        if self.scene is not None:
+            self._add_overlay_action(overlay)
+            self.refresh_overlays()
+        return overlay
+
+    def overlay(self, key: str) -> MapOverlay:
+        return self.overlays.get(key)
+
+    def set_overlay_visible(self, key: str, visible: bool) -> None:
+        overlay = self.overlays.get(key)
+        overlay.set_visible(visible)
+        action = self.layer_actions.get(f"overlay:{key}")
+        if action is not None and action.isChecked() != visible:
+            action.setChecked(visible)
+        self.refresh_overlays()
+        self.request_render()
+
+    def refresh_overlays(self, now: float | None = None) -> bool:
+        """Copy the live models into the overlays; one render when anything changed."""
+        return self.layers.refresh(now)
+
+    def hover_text(self, widget_pos: QPoint) -> str | None:
+        """The label of the overlay item under a widget point (what the floating label shows)."""
+        return self.layers.hover_text(widget_pos)
+
+    def _add_feed_layers(self) -> None:
+        if self.live is None:
+            return
+        titles = {
+            "entities": self.tr("Vehicles and units"),
+            "trails": self.tr("Trails"),
+            "heatmap": self.tr("Density heatmap"),
+            "incidents": self.tr("Incidents"),
+            "sensors": self.tr("Sensors"),
+        }
+        for key in self.layers.add_feed_layers(self.live, titles):
+            if self.scene is not None:
+                self._add_overlay_action(self.overlays.get(key))
+        self.refresh_overlays()
+
+    def _add_overlay_action(self, overlay: MapOverlay) -> None:
+        key = f"overlay:{overlay.key}"
+        old = self.layer_actions.pop(key, None)
+        if old is not None:
+            self.layers_menu.removeAction(old)
+        action = QAction(overlay.title, self.layers_menu)
+        action.setCheckable(True)
+        action.setChecked(overlay.is_visible())
+        action.toggled.connect(lambda checked, k=overlay.key: self.set_overlay_visible(k, checked))
+        self.layers_menu.addAction(action)
+        self.layer_actions[key] = action
+
+    def _on_live_tick(self, _change: object) -> None:
+        self.refresh_overlays()
+
+    def _on_overlay_picked(self, key: str, item_id: str) -> None:
+        if self.live is None:
+            return
+        if key == "entities":
+            self.live.select_entity(item_id)
+        elif key == "incidents":
+            self.live.select_incident(item_id)
 
     def focus_on(self, x: float, y: float, distance_m: float = 800.0) -> None:
         """Fly to a point of the site's local frame (an incident, an alarm, a camera)."""
@@ -248,6 +338,65 @@ class MapPanel(QWidget):
         if self.scene is not None:
             self.scene.apply_camera_state(state)
             self.request_render()
+
+    def set_bezel_compensation(self, bezel: BezelCompensation | None) -> None:
+        """Spanning several monitors: draw one picture behind the bezels (one renderer per monitor)."""
+        from controlroom.render.bezel_view import BezelTiles
+
+        self.bezel = bezel
+        if self._bezel_tiles is not None:
+            self._bezel_tiles.remove()
+            self._bezel_tiles = None
+        if bezel is not None and len(bezel.tiles) > 1:
+            size = (
+                round(max(t.window_rect.right for t in bezel.tiles)),
+                round(max(t.window_rect.bottom for t in bezel.tiles)),
+            )
+            tiles = [
+                (
+                    (t.window_rect.x, t.window_rect.y, t.window_rect.w, t.window_rect.h),
+                    (t.canvas_rect.x, t.canvas_rect.y, t.canvas_rect.w, t.canvas_rect.h),
+                )
+                for t in bezel.tiles
+            ]
+            self._bezel_tiles = BezelTiles(self.plotter, bezel.canvas_size, tiles, size)
+        self.request_render()
+
+    def set_viewing_distance(self, metres: float | None) -> None:
+        """Seen from across a room (a wall), nobody uses the toolbar: give its space to the city."""
+        self.toolbar.setVisible(metres is None or metres < WALL_DISTANCE_M)
+
+    # Push-to-wall (controlroom.qt.wall_control calls these by name).
+    def camera_view(self) -> tuple[Vec3, Vec3, Vec3]:
+        """(position, focal point, up) in the site's local frame."""
+        camera = self.plotter.camera
+        return (
+            tuple(map(float, camera.position)),  # type: ignore[return-value]
+            tuple(map(float, camera.focal_point)),
+            tuple(map(float, camera.up)),
+        )
+
+    def focal_lonlat(self) -> tuple[float, float] | None:
+        if self._frame is None or not hasattr(self._frame, "to_wgs84"):
+            return None
+        fx, fy, _fz = self.plotter.camera.focal_point
+        lon, lat = self._frame.to_wgs84([fx], [fy])
+        return float(lon[0]), float(lat[0])
+
+    def apply_camera(self, position: Vec3, focal_point: Vec3, up: Vec3) -> None:
+        camera = self.plotter.camera
+        camera.position = position
+        camera.focal_point = focal_point
+        camera.up = up
+        self.plotter.renderer.ResetCameraClippingRange()
+        self.request_render()
+
+    def focus_location(self, lon: float, lat: float, label: str = "") -> None:
+        """Fly to a lon/lat (WGS 84): an incident or a view pushed from another site frame."""
+        if self._frame is None:
+            return
+        x, y = self._frame.from_wgs84([lon], [lat])
+        self.focus_on(float(x[0]), float(y[0]))
 
     def show_overview(self) -> None:
         if self.scene is not None:
@@ -334,6 +483,10 @@ class MapPanel(QWidget):
             action.toggled.connect(lambda checked, k=key: self.set_layer_visible(k, checked))
             self.layers_menu.addAction(action)
             self.layer_actions[key] = action
+        if len(self.overlays):
+            self.layers_menu.addSeparator()
+        for key in self.overlays.keys():  # noqa: SIM118 (a stack, not a dict)
+            self._add_overlay_action(self.overlays.get(key))
 
     # ------------------------------------------------------------------ handlers
     def _on_color_combo_changed(self, index: int) -> None:
@@ -365,6 +518,8 @@ class MapPanel(QWidget):
         if watched is self.interactor and isinstance(event, QMouseEvent):
             if event.type() == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
                 self._press_pos = event.position().toPoint()
+            elif event.type() == QEvent.Type.MouseMove and event.buttons() == Qt.MouseButton.NoButton:
+                self.layers.hover(event.position().toPoint())
             elif (
                 event.type() == QEvent.Type.MouseButtonRelease
                 and event.button() == Qt.MouseButton.LeftButton
@@ -375,12 +530,18 @@ class MapPanel(QWidget):
                 self._press_pos = None
                 if moved <= CLICK_SLOP_PX:
                     self._on_view_clicked(pos)
+        if watched is self.interactor and event.type() == QEvent.Type.Leave:
+            self.layers.hover(None)
         return super().eventFilter(watched, event)
 
     def _on_view_clicked(self, pos: QPoint) -> None:
         if self.scene is None:
             return
         x, y = self.display_point(pos.x(), pos.y())
+        hit = self.overlays.pick(x, y)
+        if hit is not None:
+            self.sig_overlay_picked.emit(*hit)
+            return
         result = self.scene.pick(x, y)
         if result is None:
             self.scene.highlight(None)
@@ -398,6 +559,11 @@ class MapPanel(QWidget):
             return
         self._released = True
         self.interactor.removeEventFilter(self)
+        if self._bezel_tiles is not None:
+            self._bezel_tiles.remove()
+            self._bezel_tiles = None
+        self.layers.stop()
+        self.overlays.detach()
         if self.scene is not None:
             self.scene.clear()
             self.scene = None

@@ -34,8 +34,11 @@ def dark_palette() -> QPalette:
     return p
 
 
-def make_application(argv: Sequence[str] | None = None) -> QApplication:
-    """Create (or return) the QApplication, configured once for the whole process."""
+def make_application(argv: Sequence[str] | None = None, language: str | None = None) -> QApplication:
+    """Create (or return) the QApplication, configured once for the whole process.
+
+    ``language`` ("en", "zh_CN") installs that translation and locale before any window is built.
+    """
     os.environ.setdefault("QT_API", "pyside6")
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
@@ -52,4 +55,8 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     font.setFamilies(["Noto Sans", "Noto Sans CJK SC", "DejaVu Sans"])
     font.setPointSizeF(max(font.pointSizeF(), 11.0))
     app.setFont(font)
+    if language is not None:
+        from controlroom.qt.i18n import install_language
+
+        install_language(language)
     return app

@@ -16,7 +16,6 @@ from controlroom.core.city import CityModel
 from controlroom.core.site import Site, load_site
 from controlroom.layouts.spec import load_layout
 from tests.qt.test_wall import LAYOUTS, WALL, H, Monitors, W
-from tests.qt.test_wall import monitors as _monitors_fixture  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.gui
 
@@ -201,3 +200,27 @@ def test_two_app_processes_push_to_wall_over_loopback(site: Site, tmp_path: Path
         wall.wait(20)
         if wall.stderr is not None:
             wall.stderr.close()
+
+
+def test_an_alarm_category_switches_the_wall_preset_and_back(
+    site: Site,
+    model: CityModel,
+    sessions: list,
+    qtbot: QtBot,  # type: ignore[type-arg]
+) -> None:
+    from controlroom.app.wall_session import WallSession
+    from controlroom.qt.alarm_service import alarm_service_for
+
+    session = WallSession(
+        site, load_layout(LAYOUTS / "single.toml"), live=_live(site, model, qtbot), restore=False
+    )
+    sessions.append(session)
+    session.start()
+    assert session.manager.preset == "normal"
+    service = alarm_service_for(session.live)
+    service.sig_preset_wanted.emit("no-such-preset")
+    assert session.manager.preset == "normal", "an unknown preset is ignored, not fatal"
+    service.sig_preset_wanted.emit("alarms")
+    assert session.manager.preset == "alarms"
+    service.sig_preset_revert.emit()
+    assert session.manager.preset == "normal"

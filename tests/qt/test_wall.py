@@ -65,8 +65,8 @@ class Monitors:
         self.qtbot.waitUntil(lambda: _screen_names() == self.original, timeout=5000)
 
 
-@pytest.fixture
-def monitors(qapp: QApplication, qtbot: QtBot) -> Iterator[Monitors]:
+def open_monitors(qtbot: QtBot) -> Iterator[Monitors]:
+    """The ``monitors`` fixture's body (tests/conftest.py): simulated monitors, removed afterwards."""
     if not _screen_names() or len(QGuiApplication.screens()) != 1:
         pytest.fail(f"expected one plain Xvfb screen before the test, found {_screen_names()}")
     m = Monitors(qtbot)
