@@ -35,6 +35,7 @@ class AlarmEngine:
         self.scalar.ensure_feed_slots()
         self._sensor_slot = np.zeros(0, np.int64)
         self._sensor_seen = np.zeros(0)
+        self._sensor_value = np.zeros(0)
         self._metric_version: dict[str, int] = {}
         self.ticks = 0
 
@@ -90,11 +91,16 @@ class AlarmEngine:
                 self.scalar.places[f"sensor:{ids[r]}"] = (float(sensors.x[r]), float(sensors.y[r]))
             self._sensor_slot = np.concatenate([self._sensor_slot, np.array(new, np.int64)])
             self._sensor_seen = np.concatenate([self._sensor_seen, np.full(n - known, -np.inf)])
-        seen = sensors.last_seen
-        fresh = np.flatnonzero(seen != self._sensor_seen)
+            self._sensor_value = np.concatenate([self._sensor_value, np.full(n - known, np.nan)])
+        # A reading is new when its time OR its value differs from the one taken: two pump ticks
+        # at the same clock instant (a coarse or hand-driven clock) stamp the same last_seen, and
+        # the second tick's value must not be lost.
+        seen, value = sensors.last_seen, sensors.value
+        fresh = np.flatnonzero((seen != self._sensor_seen) | (value != self._sensor_value))
         if fresh.size:
-            self.slots.write(self._sensor_slot[fresh], seen[fresh], sensors.value[fresh])
+            self.slots.write(self._sensor_slot[fresh], seen[fresh], value[fresh])
             self._sensor_seen[fresh] = seen[fresh]
+            self._sensor_value[fresh] = value[fresh]
 
     def _take_sources(self, stats: FeedStats) -> None:
         for name, src in list(stats.sources.items()):

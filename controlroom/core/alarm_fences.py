@@ -102,7 +102,9 @@ class GeofenceConditions:
         self._realign(store)
         if not len(store):
             return events
-        rows = np.flatnonzero(store.last_seen > self._last_eval)
+        # >=: a move stamped at the instant of the last evaluation (two ticks at one clock time)
+        # is re-tested; _changed_rows drops the rows that did not actually cross anything
+        rows = np.flatnonzero(store.last_seen >= self._last_eval)
         self._last_eval = now
         fire_parts: list[tuple[npt.NDArray, npt.NDArray]] = []
         clear_parts: list[tuple[npt.NDArray, npt.NDArray]] = []

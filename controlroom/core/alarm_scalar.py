@@ -68,12 +68,18 @@ class SourceSlots:
         return s
 
     def write(self, slots: npt.NDArray[np.int64], t: F64 | float, v: F64 | float) -> None:
-        """New samples for distinct slots (vectorised)."""
+        """New samples for distinct slots (vectorised).
+
+        A sample at the same instant as a slot's latest one replaces it rather than adding a
+        second point at that time (rates and forecasts need one value per instant).
+        """
         if not slots.size:
             return
+        head = self.head[slots]
+        same_instant = self.hist_t[slots, (head - 1) % HISTORY] == t
         self.value[slots] = v
         self.seen[slots] = t
-        h = self.head[slots]
+        h = (head - same_instant) % HISTORY
         self.hist_t[slots, h] = t
         self.hist_v[slots, h] = v
         self.head[slots] = (h + 1) % HISTORY

@@ -203,3 +203,35 @@ def test_incident_severity_rule() -> None:
     assert engine.evaluate(2.0, incidents=board) == []
     board.apply([inc("I2", 3, "resolved")])
     assert [(e.kind, e.subject) for e in engine.evaluate(3.0, incidents=board)] == [("cleared", "I2")]
+
+
+def test_a_second_reading_at_the_same_clock_instant_is_not_lost() -> None:
+    """Two pump ticks at one clock time (a coarse clock, a test clock) stamp one last_seen: the
+    engine must still take the newer value, and keep one history point for that instant."""
+    engine = AlarmEngine(
+        _rules('[[rule]]\nid = "river"\nkind = "threshold"\ntitle = "River"\nsensor = "R1"\nabove = 3\n')
+    )
+    sensors = SensorStore()
+
+    def read(t: float, value: float) -> list[str]:
+        sensors.upsert(["R1"], ["river_level"], ["m"], np.zeros(1), np.zeros(1), np.array([value]), ["ok"], t)
+        return [f"{e.kind}:{e.key}" for e in engine.evaluate(t, sensors=sensors)]
+
+    assert read(10.0, 2.8) == []
+    assert read(20.0, 2.9) == []  # a late copy of the previous reading, applied at the new tick's time
+    assert read(20.0, 3.12) == ["raised:river|R1"]  # the real reading, same instant
+    t, v = engine.slots.window(engine.slots.index["sensor:R1"], 20.0, 60.0)
+    assert t.tolist() == [10.0, 20.0] and v.tolist() == [2.8, 3.12]
+
+
+def test_a_move_at_the_instant_of_the_last_evaluation_is_still_tested() -> None:
+    rules = _rules(
+        '[[zone]]\nname = "sq"\npolygon = [[0, 0], [1, 0], [1, 1]]\n'
+        '[[rule]]\nid = "in"\nkind = "geofence"\ntitle = "In"\nzone = "sq"\n'
+    )
+    engine = AlarmEngine(rules, _Square())  # type: ignore[arg-type]
+    store = EntityStore()
+    _move(store, 5.0, {"B": ("bus", 200, 0)})
+    assert engine.evaluate(5.0, entities=store) == []
+    _move(store, 5.0, {"B": ("bus", 0, 0)})  # a second tick at the same clock time
+    assert [f"{e.kind}:{e.key}" for e in engine.evaluate(5.0, entities=store)] == ["raised:in|B"]
