@@ -2,6 +2,259 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name></name>
+    <message>
+        <source>Critical</source>
+        <translation>特别严重</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>严重</translation>
+    </message>
+    <message>
+        <source>Medium</source>
+        <translation>较重</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <source>Forecast</source>
+        <translation>预警</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新告警</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>处置中</translation>
+    </message>
+    <message>
+        <source>Cleared</source>
+        <translation>已恢复</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>forecast: crossing expected</source>
+        <translation>预警：预计将越限</translation>
+    </message>
+    <message>
+        <source>forecast: crossing in {0:.0f} min ± {1:.0f}</source>
+        <translation>预警：约 {0:.0f} 分钟后越限（±{1:.0f} 分钟）</translation>
+    </message>
+    <message>
+        <source>forecast: crossing in {0:.0f} min</source>
+        <translation>预警：约 {0:.0f} 分钟后越限</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>区</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>告警内容</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmBanner</name>
+    <message>
+        <source>No alarm waiting</source>
+        <translation>暂无待确认告警</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmLayer</name>
+    <message>
+        <source>Alarms</source>
+        <translation>告警</translation>
+    </message>
+</context>
+<context>
+    <name>AlarmsPanel</name>
+    <message>
+        <source>Alarms</source>
+        <extracomment>The incident type an alarm of a category becomes (&quot;To incident&quot;); others fall back below.</extracomment>
+        <translation>告警</translation>
+    </message>
+    <message>
+        <source>All priorities</source>
+        <translation>全部等级</translation>
+    </message>
+    <message>
+        <source>All categories</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <source>All districts</source>
+        <translation>全部区</translation>
+    </message>
+    <message>
+        <source>No alarm selected</source>
+        <translation>未选中告警</translation>
+    </message>
+    <message>
+        <source>Comment (saved with the next action)</source>
+        <translation>备注（随下一步操作保存）</translation>
+    </message>
+    <message>
+        <source>Acknowledge (A)</source>
+        <translation>确认 (A)</translation>
+    </message>
+    <message>
+        <source>Start work (W)</source>
+        <translation>开始处置 (W)</translation>
+    </message>
+    <message>
+        <source>Snooze 10 min (Z)</source>
+        <translation>暂缓 10 分钟 (Z)</translation>
+    </message>
+    <message>
+        <source>Close (X)</source>
+        <translation>关闭 (X)</translation>
+    </message>
+    <message>
+        <source>To incident (I)</source>
+        <translation>转为事件 (I)</translation>
+    </message>
+    <message>
+        <source>Cameras (C)</source>
+        <translation>周边摄像头 (C)</translation>
+    </message>
+    <message>
+        <source>Fly there (F)</source>
+        <translation>飞行定位 (F)</translation>
+    </message>
+    <message>
+        <source>{0} open · {1} waiting</source>
+        <translation>{0} 条未关闭 · {1} 条待确认</translation>
+    </message>
+    <message>
+        <source>acknowledged by {0}</source>
+        <translation>确认人：{0}</translation>
+    </message>
+    <message>
+        <source>owner: {0}</source>
+        <translation>处置人：{0}</translation>
+    </message>
+    <message>
+        <source>escalated to {0}</source>
+        <translation>已升级至 {0}</translation>
+    </message>
+    <message>
+        <source>Procedure:</source>
+        <translation>处置规程：</translation>
+    </message>
+    <message>
+        <source>Alarm rules not loaded</source>
+        <translation>告警规则未加载</translation>
+    </message>
+    <message>
+        <source>Critical</source>
+        <translation>特别严重</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>严重</translation>
+    </message>
+    <message>
+        <source>Medium</source>
+        <translation>较重</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <source>New</source>
+        <translation>新告警</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>处置中</translation>
+    </message>
+    <message>
+        <source>Cleared</source>
+        <translation>已恢复</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>Forecast</source>
+        <translation>预警</translation>
+    </message>
+    <message>
+        <source>FORECAST</source>
+        <translation>预警</translation>
+    </message>
+    <message>
+        <source>forecast: crossing expected</source>
+        <translation>预警：预计将越限</translation>
+    </message>
+    <message>
+        <source>forecast: crossing in {0:.0f} min ± {1:.0f}</source>
+        <translation>预警：约 {0:.0f} 分钟后越限（±{1:.0f} 分钟）</translation>
+    </message>
+    <message>
+        <source>forecast: crossing in {0:.0f} min</source>
+        <translation>预警：约 {0:.0f} 分钟后越限</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>区</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>告警内容</translation>
+    </message>
+</context>
+<context>
     <name>BriefWriter</name>
     <message>
         <source>Today</source>
@@ -651,7 +904,7 @@
     <name>MainWindow</name>
     <message>
         <source>Loading city…</source>
-        <extracomment>Docked panels in order: (panel id, dock area, tab with this panel id when both exist).</extracomment>
+        <extracomment>Docked panels in order: (panel id, dock area, tab with this panel id when both exist). Bottom docks side by side (the incident list beside the cameras it opens), not stacked. Share of the window each dock area starts with (the map keeps the rest).</extracomment>
         <translation>正在加载城市模型…</translation>
     </message>
     <message>
@@ -663,8 +916,8 @@
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <source>&amp;View</source>
-        <translation>视图(&amp;V)</translation>
+        <source>&amp;Panels</source>
+        <translation>面板(&amp;P)</translation>
     </message>
     <message>
         <source>&amp;Help</source>

@@ -84,6 +84,39 @@ SEVERITIES: dict[int, str] = {
 }
 
 
+# The alarm panel (panels/alarms/style.py, table.py) translates through a module-level ``tr`` in
+# context "AlarmsPanel", which lupdate files under an empty context; marked here so the runtime
+# lookup finds them. Keys: core.alarm_rules.Priority and core.alarm_lifecycle.STATES.
+ALARM_PRIORITIES: dict[str, str] = {
+    "critical": QT_TRANSLATE_NOOP("AlarmsPanel", "Critical"),
+    "high": QT_TRANSLATE_NOOP("AlarmsPanel", "High"),
+    "medium": QT_TRANSLATE_NOOP("AlarmsPanel", "Medium"),
+    "low": QT_TRANSLATE_NOOP("AlarmsPanel", "Low"),
+}
+
+ALARM_STATES: dict[str, str] = {
+    "new": QT_TRANSLATE_NOOP("AlarmsPanel", "New"),
+    "acknowledged": QT_TRANSLATE_NOOP("AlarmsPanel", "Acknowledged"),
+    "in_progress": QT_TRANSLATE_NOOP("AlarmsPanel", "In progress"),
+    "cleared": QT_TRANSLATE_NOOP("AlarmsPanel", "Cleared"),
+    "closed": QT_TRANSLATE_NOOP("AlarmsPanel", "Closed"),
+}
+
+ALARM_WORDS: tuple[str, ...] = (
+    QT_TRANSLATE_NOOP("AlarmsPanel", "Forecast"),
+    QT_TRANSLATE_NOOP("AlarmsPanel", "FORECAST"),
+    QT_TRANSLATE_NOOP("AlarmsPanel", "forecast: crossing expected"),
+    QT_TRANSLATE_NOOP("AlarmsPanel", "forecast: crossing in {0:.0f} min ± {1:.0f}"),
+    QT_TRANSLATE_NOOP("AlarmsPanel", "forecast: crossing in {0:.0f} min"),
+    QT_TRANSLATE_NOOP("AlarmsPanel", "Priority"),
+    QT_TRANSLATE_NOOP("AlarmsPanel", "State"),
+    QT_TRANSLATE_NOOP("AlarmsPanel", "Category"),
+    QT_TRANSLATE_NOOP("AlarmsPanel", "District"),
+    QT_TRANSLATE_NOOP("AlarmsPanel", "Time"),
+    QT_TRANSLATE_NOOP("AlarmsPanel", "Message"),
+)
+
+
 def _label(context: str, table: dict[Any, str], code: object) -> str:
     text = table.get(code)
     return QCoreApplication.translate(context, text) if text else str(code)
