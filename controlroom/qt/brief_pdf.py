@@ -1,8 +1,9 @@
 """The one-click brief as an A4 PDF: cover, incident map, vital signs, incidents, alarms, response.
 
 Built as HTML in a ``QTextDocument`` printed by ``QPdfWriter``: text stays text (selectable and
-searchable, Chinese included; Qt embeds the subset of Noto Sans CJK SC glyphs used, which its
-SIL Open Font Licence allows), tables paginate by themselves, and charts are small images drawn
+searchable, Chinese included; Qt embeds the subset of glyphs used from a copy of Noto Sans CJK
+SC whose cmap gives ideographs rather than radicals, see ``cjk_font``; its SIL Open Font Licence
+allows both), tables paginate by themselves, and charts are small images drawn
 with QPainter. Every label goes through ``tr()``, numbers and times through ``QLocale``, so the
 brief speaks the language the app was started in.
 """
@@ -40,7 +41,9 @@ from controlroom.qt.strings import (
 
 # Latin and digits from DejaVu, Chinese from Noto Sans CJK SC: with Noto CJK alone, Qt's PDF
 # ToUnicode map loses the digits (pdftotext and search cannot find "19" or an incident id).
-FONT_FAMILIES = ["DejaVu Sans", "Noto Sans CJK SC"]
+# Chinese comes first from the derived copy of Noto CJK whose text layer gives ideographs, not
+# Kangxi radicals (controlroom.qt.cjk_font); the system family stays as a fallback.
+LATIN_FAMILY = "DejaVu Sans"
 MAX_LISTED = 60  # incidents listed in full; the rest are counted
 ACCENT = "#1769aa"
 SEVERITY_HTML = {4: "#c2185b", 3: "#d32f2f", 2: "#ef6c00", 1: "#b08900"}
@@ -371,7 +374,7 @@ class BriefWriter(QObject):
         writer.setCreator("controlroom")
         doc = QTextDocument()
         font = QFont()
-        font.setFamilies(FONT_FAMILIES)
+        font.setFamilies(font_families())
         font.setPointSizeF(10.0)
         doc.setDefaultFont(font)
         if self.map_png is not None:
@@ -383,6 +386,13 @@ class BriefWriter(QObject):
         doc.setHtml(self.html())
         doc.print_(writer)
         return out
+
+
+def font_families() -> list[str]:
+    """DejaVu Sans for Latin and digits, then the CJK family whose text layer stays searchable."""
+    from controlroom.qt.cjk_font import SOURCE_FAMILY, pdf_cjk_family
+
+    return list(dict.fromkeys([LATIN_FAMILY, pdf_cjk_family(), SOURCE_FAMILY]))
 
 
 def chart(m: MetricSummary, size: tuple[int, int] = (1200, 180)) -> QImage:
