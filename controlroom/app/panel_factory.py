@@ -28,6 +28,9 @@ def _map3d(live: LiveCity) -> QWidget:
 
     add_camera_layer(panel, live)  # click a camera → its live video
     _add_alarm_layer(panel, live)  # open alarms flash at their place
+    from controlroom.app.dispatch_route_wiring import add_dispatch_route_layer
+
+    add_dispatch_route_layer(panel, live)  # the selected incident and its unit's route
     return panel
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from controlroom.dispatch.client import DispatchClient, DispatchListener, open_desk_client
 
@@ -45,6 +45,8 @@ class DispatchBridge(QObject):
     sig_state_read = Signal(object)  # dict: epoch, seq, incidents, units
     sig_event_received = Signal(object)  # wire.Event
     sig_result_received = Signal(str, object)  # query id, wire.Reply
+    #: A unit's assignment changed (GUI thread): incident id ("" once released), unit id.
+    sig_assignment = Signal(str, str)
 
     def __init__(
         self,
@@ -61,6 +63,12 @@ class DispatchBridge(QObject):
         self.client = client or open_desk_client(live.site, _Forward(self))
         self.client.listener = _Forward(self)
         self._gateway_feed: FeedSubscriber | None = None
+        #: The gateway's latest row per unit (id, kind, status, incident_id, lon, lat …), kept on
+        #: the GUI thread so the map can draw an assigned unit's route without a panel open.
+        self.unit_rows: dict[str, dict[str, Any]] = {}
+        q = Qt.ConnectionType.QueuedConnection
+        self.sig_state_read.connect(self._on_state_for_units, q)
+        self.sig_event_received.connect(self._on_event_for_units, q)
         live.sig_feed_started.connect(self._on_live_feed_started)
 
     @classmethod
@@ -73,6 +81,33 @@ class DispatchBridge(QObject):
             client = bridge.client  # not a QObject: still reachable when ``live`` is destroyed
             live.destroyed.connect(lambda *_: client.close())
         return bridge
+
+    def units_on(self, incident_id: str) -> list[str]:
+        """The units the gateway has assigned to this incident (dispatched, en route, on scene)."""
+        return sorted(
+            uid
+            for uid, row in self.unit_rows.items()
+            if incident_id and row.get("incident_id") == incident_id
+        )
+
+    @Slot(object)
+    def _on_state_for_units(self, state: dict[str, Any]) -> None:
+        self._take_unit_rows(state.get("units", []), replace=True)
+
+    @Slot(object)
+    def _on_event_for_units(self, event: wire.Event) -> None:
+        self._take_unit_rows(event.units, replace=False)
+
+    def _take_unit_rows(self, rows: list[dict[str, Any]], replace: bool) -> None:
+        before = {uid: str(row.get("incident_id") or "") for uid, row in self.unit_rows.items()}
+        if replace:
+            self.unit_rows = {}
+        for row in rows:
+            self.unit_rows[str(row["id"])] = row
+        for uid, row in self.unit_rows.items():
+            now = str(row.get("incident_id") or "")
+            if before.get(uid, "") != now:
+                self.sig_assignment.emit(now, uid)
 
     def start(self) -> DispatchBridge:
         self.client.start()
