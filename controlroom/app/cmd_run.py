@@ -86,7 +86,14 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
         # has an incident), whether or not an incidents panel is open.
         from controlroom.panels.incidents.bridge import DispatchBridge
 
-        DispatchBridge.for_live(live)
+        bridge = DispatchBridge.for_live(live)
+        # Alarm actions go through the gateway too, so every desk's alarm list agrees.
+        from controlroom.qt.alarm_service import alarm_service_for
+        from controlroom.qt.alarm_sync import link_alarms_to_gateway
+
+        link_alarms_to_gateway(
+            alarm_service_for(live), bridge.client, bridge.sig_event_received, bridge.sig_order_answered
+        )
     exit_code = 0
     if spec is not None:
         from controlroom.app.wall_session import WallSession

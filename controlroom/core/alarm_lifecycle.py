@@ -187,43 +187,61 @@ class AlarmBook:
         return a
 
     # ---------------------------------------------------------------- operators
+    def refusal(self, action: str, alarm_id: str) -> str | None:
+        """Why an operator action does not apply now (None: it does). A desk asks before sending
+        the action to the dispatch gateway, so the operator hears at once, not after a round trip."""
+        a = self.alarms.get(alarm_id)
+        if a is None:
+            return f"no alarm '{alarm_id}'"
+        if action == "acknowledge":
+            if a.state not in ("new", "cleared") or (a.state == "cleared" and a.acknowledged_by):
+                return f"alarm {alarm_id} is {a.state}; only a new alarm can be acknowledged"
+        elif action == "start_work":
+            if a.state not in ("new", "acknowledged"):
+                return f"alarm {alarm_id} is {a.state}; work starts on a new or acknowledged alarm"
+        elif action == "snooze":
+            if not a.is_open:
+                return f"alarm {alarm_id} is closed; nothing to snooze"
+        elif action == "close":
+            if not a.is_open:
+                return f"alarm {alarm_id} is already closed"
+        elif action != "owner":
+            return f"unknown alarm action '{action}'"
+        return None
+
+    def _check(self, action: str, alarm_id: str) -> Alarm:
+        why = self.refusal(action, alarm_id)
+        if why:
+            raise AlarmStateError(why)
+        return self.alarms[alarm_id]
+
     def acknowledge(self, alarm_id: str, who: str, comment: str = "") -> Alarm:
-        a = self.get(alarm_id)
-        if a.state not in ("new", "cleared") or (a.state == "cleared" and a.acknowledged_by):
-            raise AlarmStateError(f"alarm {alarm_id} is {a.state}; only a new alarm can be acknowledged")
+        a = self._check("acknowledge", alarm_id)
         a.acknowledged_by, a.comment = who, comment
         to = "acknowledged" if a.active else "cleared"
         return self._move(a, to, "acknowledged", who, self.clock(), comment)
 
     def start_work(self, alarm_id: str, who: str, owner: str = "", comment: str = "") -> Alarm:
-        a = self.get(alarm_id)
-        if a.state not in ("new", "acknowledged"):
-            raise AlarmStateError(
-                f"alarm {alarm_id} is {a.state}; work starts on a new or acknowledged alarm"
-            )
+        a = self._check("start_work", alarm_id)
         a.owner = owner or a.owner or who
         if not a.acknowledged_by:
             a.acknowledged_by = who
         return self._move(a, "in_progress", "in_progress", who, self.clock(), comment, {"owner": a.owner})
 
     def set_owner(self, alarm_id: str, who: str, owner: str) -> Alarm:
-        a = self.get(alarm_id)
+        a = self._check("owner", alarm_id)
         a.owner = owner
         return self._move(a, a.state, "owner", who, self.clock(), detail={"owner": owner})
 
     def snooze(self, alarm_id: str, who: str, seconds: float, comment: str = "") -> Alarm:
-        a = self.get(alarm_id)
-        if not a.is_open:
-            raise AlarmStateError(f"alarm {alarm_id} is closed; nothing to snooze")
+        a = self._check("snooze", alarm_id)
         now = self.clock()
         a.snoozed_until = now + max(0.0, seconds)
         a._escalate_from = a.snoozed_until
         return self._move(a, a.state, "snoozed", who, now, comment, {"until": a.snoozed_until})
 
     def close(self, alarm_id: str, who: str, comment: str = "") -> Alarm:
-        a = self.get(alarm_id)
-        if not a.is_open:
-            raise AlarmStateError(f"alarm {alarm_id} is already closed")
+        a = self._check("close", alarm_id)
         self._by_key.pop(a.key, None)
         return self._move(a, "closed", "closed", who, self.clock(), comment)
 

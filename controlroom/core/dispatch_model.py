@@ -24,7 +24,7 @@ from controlroom.core.protocol import INCIDENT_TYPES
 Role = Literal["operator", "supervisor", "leader"]
 ROLES: tuple[str, ...] = get_args(Role)
 CommandKind = Literal[
-    "create", "acknowledge", "assign", "unit_status", "comment", "resolve", "close", "cancel"
+    "create", "acknowledge", "assign", "unit_status", "comment", "resolve", "close", "cancel", "alarm"
 ]
 COMMAND_KINDS: tuple[str, ...] = get_args(CommandKind)
 DispatchStatus = Literal["new", "acknowledged", "dispatched", "on_scene", "resolved", "closed", "cancelled"]
@@ -56,6 +56,14 @@ class Command(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
     crs: str = "EPSG:4326"
     camera_ids: list[str] = []
     raised_at: float = 0.0
+    # alarm only (``dispatch.alarm_trail``): one alarm transition, the comment in ``text``
+    alarm_id: str = ""
+    alarm_key: str = ""  # 'rule|subject': the condition every desk's book knows the alarm by
+    action: str = ""
+    owner: str = ""
+    seconds: float = 0.0  # snooze length
+    from_state: str = ""  # a desk's own (system) transition: what its book did
+    to_state: str = ""
 
     def fingerprint(self) -> str:
         """Content hash: the same id with different content is a client bug, not a retry."""

@@ -58,6 +58,32 @@ CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
 """,
 }
 
+#: Alarm transitions from every desk (``alarm_trail``): append-only like ``audit``.
+_ALARM_COLS = """
+  at DOUBLE PRECISION NOT NULL, user_name TEXT NOT NULL, role TEXT NOT NULL, desk TEXT NOT NULL,
+  command_id TEXT NOT NULL, alarm_id TEXT NOT NULL, alarm_key TEXT NOT NULL, action TEXT NOT NULL,
+  who TEXT NOT NULL, comment TEXT NOT NULL, accepted INTEGER NOT NULL, detail TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS alarm_trail_key ON alarm_trail (alarm_key);
+"""
+_ALARM_TRAIL = {
+    "sqlite": "CREATE TABLE IF NOT EXISTS alarm_trail (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    + _ALARM_COLS
+    + """
+CREATE TRIGGER IF NOT EXISTS alarm_trail_no_update BEFORE UPDATE ON alarm_trail
+  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS alarm_trail_no_delete BEFORE DELETE ON alarm_trail
+  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+""",
+    "postgresql": "CREATE TABLE IF NOT EXISTS alarm_trail ("
+    + "seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    + _ALARM_COLS
+    + """
+DROP TRIGGER IF EXISTS alarm_trail_no_change ON alarm_trail;
+CREATE TRIGGER alarm_trail_no_change BEFORE UPDATE OR DELETE ON alarm_trail
+  FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+""",
+}
+
 
 class DbError(RuntimeError):
     """The store cannot be opened or used; the message names the URL and what to do."""
@@ -94,7 +120,7 @@ class Db:
         self._create()
 
     def _create(self) -> None:
-        script = _TABLES + _AUDIT[self.dialect]
+        script = _TABLES + _AUDIT[self.dialect] + _ALARM_TRAIL[self.dialect]
         if self.dialect == "sqlite":
             self._conn.executescript(script)
         else:

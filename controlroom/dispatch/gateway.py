@@ -32,6 +32,7 @@ from controlroom.core.dispatch_model import Actor, Command, IncidentRow
 from controlroom.core.protocol import Incident
 from controlroom.core.site import Site
 from controlroom.dispatch import wire
+from controlroom.dispatch.alarm_trail import AlarmTrail
 from controlroom.dispatch.routing import AdminRouter
 from controlroom.dispatch.security import GatewaySecurity, UserRegistry, gateway_security
 from controlroom.dispatch.store import Outcome, Store
@@ -68,6 +69,7 @@ class Gateway:
         self.site = site
         self.ep = endpoints
         self.store = Store(db_url)
+        self.alarms = AlarmTrail(self.store.db)
         self.router = router if router is not None else AdminRouter(site.boundaries, site.dispatch)
         self.security: GatewaySecurity | None = gateway_security(
             site, [endpoints.endpoint, endpoints.publish_endpoint, endpoints.snapshot_endpoint]
@@ -224,7 +226,10 @@ class Gateway:
         if req.op == "command":
             if req.command is None:
                 return wire.Reply(req.id, False, "a command request needs a command")
-            out = self.store.execute(req.command, actor, self._enrich)
+            if req.command.kind == "alarm":
+                out = self.alarms.execute(req.command, actor)
+            else:
+                out = self.store.execute(req.command, actor, self._enrich)
             if out.accepted and not out.duplicate:
                 outcomes.append(out)
             result = {"incident": wire.incident_dict(out.incident)} if out.incident else {}
@@ -277,11 +282,14 @@ class Gateway:
             return wire.Reply(req.id, True, result=chain.as_json())
         if q == "audit":
             return wire.Reply(req.id, True, result={"audit": st.audit(int(args.get("since", 0)))})
+        if q == "alarm_trail":
+            key = args.get("alarm_key")
+            trail = self.alarms.entries(int(args.get("since", 0)), str(key) if key else None)
+            return wire.Reply(req.id, True, result={"alarm_trail": trail})
         if q == "counts":
             return wire.Reply(req.id, True, result=st.counts())
-        return wire.Reply(
-            req.id, False, f"unknown query {q!r}; expected state, incident, suggest, route, audit, counts"
-        )
+        expected = "state, incident, suggest, route, audit, alarm_trail, counts"
+        return wire.Reply(req.id, False, f"unknown query {q!r}; expected {expected}")
 
     def _unit_view(self, u: Any) -> dict[str, Any]:
         d = wire.unit_dict(u)
@@ -308,6 +316,12 @@ class Gateway:
             self.publisher.incidents([_wire_incident(r) for r in rows])
 
     def _publish_outcome(self, out: Outcome) -> None:
+        assert self.publisher is not None
+        if out.alarm is not None:
+            self.event_seq += 1
+            evt = wire.Event(self.event_seq, time.time(), self.epoch, alarm=out.alarm)
+            self.publisher.send_raw(wire.encode_event(evt))
+            return
         rows = [r for r in (out.incident, out.also) if r is not None]
         self._publish_incidents(rows)
         assert self.publisher is not None

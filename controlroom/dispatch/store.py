@@ -39,6 +39,7 @@ class Outcome:
     also: IncidentRow | None = None  # another incident that changed (a unit taken from it)
     duplicate: bool = False
     audit: dict[str, Any] | None = None
+    alarm: dict[str, Any] | None = None  # an alarm transition every desk applies (``alarm_trail``)
 
 
 def _incident(r: tuple[Any, ...]) -> IncidentRow:

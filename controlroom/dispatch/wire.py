@@ -6,7 +6,8 @@ or a question (``query``: state, incident, suggest, route). Each gets one ``Repl
 
 On the PUB socket the gateway sends feed ``inc|`` batches (the map's incident overlay, clone
 snapshot for late joiners) and ``dsp|`` events: the full dispatch view of an incident or unit
-after each change, numbered so a desk notices a gap and re-reads the state.
+after each change, or an alarm transition an operator made, numbered so a desk notices a gap and
+re-reads the state.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Event(msgspec.Struct, omit_defaults=True):
     incident: dict[str, Any] | None = None
     units: list[dict[str, Any]] = []
     audit: dict[str, Any] | None = None
+    alarm: dict[str, Any] | None = None  # an alarm transition (``alarm_trail``): apply it to the book
 
 
 _enc = msgspec.msgpack.Encoder()

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from controlroom.core.alarm_lifecycle import Alarm, AlarmBook
     from controlroom.core.site import Site
     from controlroom.qt.alarm_sound import AlarmSound
+    from controlroom.qt.alarm_sync import AlarmGatewayLink
     from controlroom.qt.live import LiveCity
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class AlarmService(QObject):
     sig_alarm_selected = Signal(str)  # alarm id picked on a map or the banner
     sig_preset_wanted = Signal(str)  # layout preset for the most urgent open alarm's category
     sig_preset_revert = Signal()  # no open alarm wants a preset any more: back to what was shown
+    sig_action_refused = Signal(str, str)  # alarm id, the dispatch gateway's reason
 
     def __init__(
         self,
@@ -90,6 +92,8 @@ class AlarmService(QObject):
         self.error: str | None = None
         self.zone_issues: list[str] = []
         self.audit = audit
+        #: Set by ``qt.alarm_sync.link_alarms_to_gateway``: actions then go through the gateway.
+        self.gateway: AlarmGatewayLink | None = None
         self._sound = sound
         self._seen: dict[str, tuple[bool, int, int]] = {}
         self._preset: str | None = None
@@ -190,11 +194,17 @@ class AlarmService(QObject):
     def act(self, action: str, alarm_id: str, comment: str = "", snooze_s: float = 600.0) -> Alarm:
         """An operator action by this desk's user: acknowledge, start_work, snooze, close.
 
+        With a gateway linked the action is sent as an order and the book changes when the gateway
+        publishes it; a refusal comes later on ``sig_action_refused``.
+
         Raises ``AlarmStateError`` (its message says why) when the action does not apply.
         """
         if self.book is None:
             raise RuntimeError("alarms are not loaded")
         book, who = self.book, self.user
+        if self.gateway is not None and self.gateway.desk is not None:
+            self.gateway.desk.act(action, alarm_id, comment, snooze_s=snooze_s)
+            return book.get(alarm_id)  # changes when the gateway publishes it (every desk alike)
         if action == "acknowledge":
             return book.acknowledge(alarm_id, who, comment)
         if action == "start_work":
