@@ -97,8 +97,12 @@
 <context>
     <name>AlarmsPanel</name>
     <message>
-        <source>Alarms</source>
+        <source>Refused by the dispatch gateway: {0}</source>
         <extracomment>The incident type an alarm of a category becomes (&quot;To incident&quot;); others fall back below.</extracomment>
+        <translation>调度网关拒绝：{0}</translation>
+    </message>
+    <message>
+        <source>Alarms</source>
         <translation>告警</translation>
     </message>
     <message>
@@ -597,6 +601,14 @@
     <message>
         <source>Cameras</source>
         <translation>摄像头</translation>
+    </message>
+</context>
+<context>
+    <name>DispatchRouteLayer</name>
+    <message>
+        <source>Dispatch route</source>
+        <extracomment>id(model) → (the model, weakly; its road graph). Models are unhashable dataclasses.</extracomment>
+        <translation>派单路线</translation>
     </message>
 </context>
 <context>

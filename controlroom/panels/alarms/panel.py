@@ -83,6 +83,11 @@ class AlarmsPanel(QWidget):
         s.sig_alarm_selected.connect(self.select_alarm)
         s.sig_ready.connect(self.refresh)
         s.sig_failed.connect(self._on_failed)
+        s.sig_action_refused.connect(
+            lambda _alarm_id, reason: self.feedback.setText(
+                self.tr("Refused by the dispatch gateway: {0}").format(reason)
+            )
+        )
         self._clock = QTimer(self)  # forecast countdowns and the banner's age move with time
         self._clock.setInterval(1000)
         self._clock.timeout.connect(self._on_clock)
