@@ -19,7 +19,7 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontInfo, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from controlroom.core.site import MetricSpec
@@ -35,6 +35,9 @@ TREND_STEADY_FRACTION = 0.02
 VALUE_POINT_SIZE = 44
 TITLE_POINT_SIZE = 16
 COLUMNS = 2
+
+
+VALUE_HEIGHT_SHARE = 0.2  # of the tile's height: read from across the room on any screen
 
 
 class KpiTile(QFrame):
@@ -97,8 +100,19 @@ class KpiTile(QFrame):
             " border-radius: 10px; }"
             f" #kpiTile QLabel {{ color: {LEVEL_COLOURS['ok']}; }}"
         )
-        self.value_label.setStyleSheet(f"color: {colour};")
-        self.trend_label.setStyleSheet(f"color: {colour};")
+        # The label's own style sheet wins over a wall window's body size, so the number stays big.
+        value_px = self._value_px()
+        self.value_label.setStyleSheet(f"color: {colour}; font-size: {value_px}px; font-weight: 700;")
+        self.trend_label.setStyleSheet(f"color: {colour}; font-size: {int(value_px * 0.6)}px;")
+
+    def _value_px(self) -> int:
+        """The big number fills about a fifth of the tile's height, never less than its font size."""
+        floor = QFontInfo(self.value_label.font()).pixelSize()
+        return max(floor, int(self.height() * VALUE_HEIGHT_SHARE))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._apply_level(self.level)
 
     def value_text(self) -> str:
         return self.value_label.text()

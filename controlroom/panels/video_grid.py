@@ -71,6 +71,7 @@ class VideoGridPanel(QWidget):
         self._registry = registry or (lambda: None)
         self.layout_name = "4"
         self.enlarged: VideoTile | None = None
+        self._live: LiveCity | None = None
         self.tiles = [VideoTile(i, clock=clock) for i in range(MAX_TILES)]
         for tile in self.tiles:
             tile.sig_double_clicked.connect(self._on_tile_double_clicked)
@@ -134,6 +135,31 @@ class VideoGridPanel(QWidget):
     def attach_live(self, live: LiveCity) -> None:
         live.sig_open_cameras.connect(self._on_open_cameras)
         live.sig_cameras_around.connect(self._on_cameras_around)
+        self._live = live
+        live.sig_tick.connect(self._follow_new_incident)
+
+    def open_camera(self, camera_id: str) -> None:
+        """Push-to-wall's "show this camera here" (``controlroom wall push --camera``)."""
+        self.open_camera_ids([camera_id])
+
+    def is_idle(self) -> bool:
+        return not any(t.camera is not None for t in self.tiles)
+
+    def _follow_new_incident(self, change: object) -> None:
+        """An idle grid (nobody chose cameras yet: a wall at start) shows the cameras around the
+        most severe new incident, as a VMS wall links video to alarms; a busy grid is left alone."""
+        new = getattr(change, "new_incidents", None)
+        board = self._live.incidents if self._live is not None else None
+        if not new or board is None or not self.is_idle():
+            return
+        incidents = [i for i in (board.get(n) for n in new) if i is not None and i.is_open]
+        if not incidents:
+            return
+        worst = max(incidents, key=lambda i: (i.severity, i.raised_at))
+        if worst.camera_ids:
+            self.open_camera_ids(list(worst.camera_ids), worst.text or worst.type)
+        else:
+            self.open_nearest(worst.x, worst.y, worst.text or worst.type)
 
     def visible_tiles(self) -> list[VideoTile]:
         return [t for t in self.tiles if t.isVisible()]

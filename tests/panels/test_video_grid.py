@@ -207,3 +207,39 @@ def test_layouts_and_cameras_from_the_registry(panel: VideoGridPanel, server: Cl
     panel.open_camera_ids(["T05", "NOPE"], "picked")
     assert panel.tiles[0].camera is not None and panel.tiles[0].camera.id == "T05"
     assert "NOPE" in panel.message_label.text() and panel.layout_name == "1"
+
+
+def test_an_idle_grid_follows_the_most_severe_new_incident(qtbot, tmp_path: Path, server: ClipServer) -> None:  # type: ignore[no-untyped-def]
+    """A wall's grid at start: nobody chose cameras, so a new incident's cameras come up by themselves;
+    once cameras are showing, a later incident leaves them alone."""
+    from controlroom.core.protocol import Incident
+    from tests.panels.live_city import Clock, live_city
+
+    with live_city(tmp_path, Clock()) as (live, pub):
+        grid = VideoGridPanel()
+        qtbot.addWidget(grid)
+        ids = IDS[:6]
+        lon, lat = (float(v[0]) for v in live.frame.to_wgs84([0.0], [0.0]))
+        reg = CameraRegistry(
+            ids, ids, [float(i * 100) for i in range(6)], [0.0] * 6, [0.0] * 6, [0.0] * 6,
+            sub_urls=[server.url(c) for c in ids], nearest_n=2,
+        )  # fmt: skip
+        grid._registry = lambda: reg
+        grid.attach_live(live)
+        assert grid.is_idle()
+
+        def publish(incident: Incident) -> None:
+            def arrived() -> bool:
+                pub.incidents([incident])
+                live.pump_now()
+                return live.incidents is not None and incident.id in live.incidents
+
+            qtbot.waitUntil(arrived, timeout=5_000)
+
+        publish(Incident("INC-1", "garbage_piled_up", 1, lon, lat, text="Garbage piled up"))
+        assert [t.camera.id for t in grid.tiles if t.camera] == ["T00", "T01"], "the 2 nearest cameras"
+        assert grid.title_label.text() == "Garbage piled up"
+        publish(Incident("INC-2", "illegal_parking", 3, lon, lat, camera_ids=["T05"]))
+        assert [t.camera.id for t in grid.tiles if t.camera] == ["T00", "T01"], "a busy grid is left alone"
+        grid.clear()
+        grid.shutdown()
