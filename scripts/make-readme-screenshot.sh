@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate the README pictures under a virtual X server, with the demo's live feed running:
 #   docs/images/demo.png      the single-window demo on the sample site
-#   docs/images/wall-3x2.png  the 3 × 2 video wall (six simulated 1080p monitors), scaled down
+#   docs/images/wall-3x2.jpg  the 3 × 2 video wall (six simulated 1080p monitors), scaled down
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p docs/images
@@ -11,7 +11,7 @@ QUIT_AFTER=10 scripts/wall-screenshot.sh wall-3x2 3x2 1920x1080 /tmp/controlroom
 .venv/bin/python - <<'PY'
 from PIL import Image
 
-Image.open("/tmp/controlroom-wall-3x2.png").resize((1920, 720), Image.LANCZOS).save(
-    "docs/images/wall-3x2.png", optimize=True
+Image.open("/tmp/controlroom-wall-3x2.png").convert("RGB").resize((1920, 720), Image.LANCZOS).save(
+    "docs/images/wall-3x2.jpg", quality=85, optimize=True
 )
 PY
