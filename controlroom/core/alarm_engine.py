@@ -67,14 +67,20 @@ class AlarmEngine:
 
     # ------------------------------------------------------------------ inputs
     def _take_metrics(self, metrics: MetricSeries) -> None:
+        slots: list[int] = []
+        times: list[float] = []
+        values: list[float] = []
         for name, ring in metrics.rings.items():
             if self._metric_version.get(name) == ring.version:
                 continue
             self._metric_version[name] = ring.version
             latest = ring.latest()
             if latest is not None:
-                slot = self.slots.slot(f"metric:{name}", ring.unit)
-                self.slots.write(np.array([slot]), latest[0], latest[1])
+                slots.append(self.slots.slot(f"metric:{name}", ring.unit))
+                times.append(latest[0])
+                values.append(latest[1])
+        if slots:  # one vectorised write for all metrics that moved (distinct slots)
+            self.slots.write(np.array(slots, np.int64), np.array(times), np.array(values))
 
     def _take_sensors(self, sensors: SensorStore) -> None:
         n = len(sensors)
@@ -103,7 +109,11 @@ class AlarmEngine:
             self._sensor_value[fresh] = value[fresh]
 
     def _take_sources(self, stats: FeedStats) -> None:
-        for name, src in list(stats.sources.items()):
-            slot = self.slots.index.get(f"feed:{name}")
-            if slot is not None and src.last_heard:
-                self.slots.heard(np.array([slot]), src.last_heard)
+        heard = [
+            (slot, src.last_heard)
+            for name, src in list(stats.sources.items())
+            if src.last_heard and (slot := self.slots.index.get(f"feed:{name}")) is not None
+        ]
+        if heard:
+            slots, times = zip(*heard, strict=True)
+            self.slots.heard(np.array(slots, np.int64), np.array(times))

@@ -4,6 +4,13 @@ Every (rule, source) pair is one row of a condition table held in numpy columns,
 handful of array operations however many rules there are; Python runs only for rows that change
 state (rare). Sources (a metric name, a sensor id, a feed source) get slots with a short history
 ring each, which the rate rules and the early-warning forecast read.
+
+Evaluation is incremental and exact: a threshold row whose source was not written since the last
+tick cannot change state (same value, same rule), so a tick only tests the rows of written slots,
+plus the time-driven ones (silence, rate windows that slide, pending minimum durations, forecasts
+when due); a written source whose value lies inside its band (no row of it can flip) is skipped
+whole. Of those, only rows whose condition would flip (fire or clear) or that are pending run
+the full state update, in row order, so the events are the same as a full evaluation's.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ class SourceSlots:
         self.hist_t: F64 = grow(g(self, "hist_t", None), (cap, HISTORY), math.nan)
         self.hist_v: F64 = grow(g(self, "hist_v", None), (cap, HISTORY), math.nan)
         self.head = grow(g(self, "head", None), (cap,), 0).astype(np.int64)
+        self.dirty = grow(g(self, "dirty", None), (cap,), 0).astype(bool)
         self.cap = cap
 
     def __len__(self) -> int:
@@ -83,8 +91,15 @@ class SourceSlots:
         self.hist_t[slots, h] = t
         self.hist_v[slots, h] = v
         self.head[slots] = (h + 1) % HISTORY
+        self.dirty[slots] = True
 
-    def heard(self, slots: npt.NDArray[np.int64], t: float) -> None:
+    def take_dirty(self) -> npt.NDArray[np.int64]:
+        """Slots written since the last call (the one reader is ``ScalarConditions.evaluate``)."""
+        written = np.flatnonzero(self.dirty[: len(self.index)])
+        self.dirty[written] = False
+        return written
+
+    def heard(self, slots: npt.NDArray[np.int64], t: F64 | float) -> None:
         """A sign of life without a value (feed heartbeats)."""
         self.seen[slots] = t
 
@@ -118,30 +133,36 @@ class ScalarConditions:
         self.slots = slots
         self._keys: list[tuple[int, str]] = []  # (rule index, source key) per row
         self._n_slots_seen = -1
+        #: Test every row every tick: the reference the incremental tick must match (slower).
+        self.always_full = False
         #: Where each source is (local metres), filled by the engine from the sensor store.
         self.places: dict[str, tuple[float, float]] = {}
         self._alloc_rows([], [])
 
     # ---------------------------------------------------------------- table
     def _alloc_rows(self, rule_idx: list[int], slot_idx: list[int]) -> None:
-        rules = [self.rules[i] for i in rule_idx]
+        rules = self.rules  # per-rule columns first, then one gather per column (rows >> rules)
         self.rule_idx = np.asarray(rule_idx, np.int64)
         self.slot = np.asarray(slot_idx, np.int64)
-        self.kind = np.array([_KIND[r.kind] for r in rules], np.int64)
-        self.sign = np.array([1.0 if r.above is not None or r.kind == "silence" else -1.0 for r in rules])
+        ri = self.rule_idx
+        self.kind = np.array([_KIND[r.kind] for r in rules], np.int64)[ri]
+        self.sign = np.array(
+            [1.0 if r.above is not None or r.kind == "silence" else -1.0 for r in rules], np.float64
+        )[ri]
         self.thr = np.array(
             [
                 r.after_s if r.kind == "silence" else (r.above if r.above is not None else r.below)
                 for r in rules
             ],
             np.float64,
-        )
-        self.hyst = np.array([r.hysteresis for r in rules], np.float64)
-        self.min_dur = np.array([r.min_duration_s for r in rules], np.float64)
-        self.window = np.array([r.window_s for r in rules], np.float64)
-        self.horizon = np.array([r.forecast_horizon_s or 0.0 for r in rules], np.float64)
+        )[ri]
+        self.hyst = np.array([r.hysteresis for r in rules], np.float64)[ri]
+        self.min_dur = np.array([r.min_duration_s for r in rules], np.float64)[ri]
+        self.window = np.array([r.window_s for r in rules], np.float64)[ri]
+        self.horizon = np.array([r.forecast_horizon_s or 0.0 for r in rules], np.float64)[ri]
         old = {k: i for i, k in enumerate(self._keys)}
-        keys = [(ri, self._source_of(si)) for ri, si in zip(rule_idx, slot_idx, strict=True)]
+        names = self.slots.names
+        keys = list(zip(rule_idx, [names[s] for s in slot_idx], strict=True))
         carry = np.array([old.get(k, -1) for k in keys], np.int64)
         prev_active = getattr(self, "active", np.zeros(0, bool))
         prev_pending = getattr(self, "pending_since", np.zeros(0))
@@ -155,12 +176,74 @@ class ScalarConditions:
         self.pending_since[has] = prev_pending[carry[has]]
         self.predicted[has] = prev_pred[carry[has]]
         self._keys = keys
-        self._is_rate = self.kind == _RATE
-        self._is_silence = self.kind == _SILENCE
         self._forecast_rows = np.flatnonzero(self.horizon > 0)
+        self._index_rows()
 
-    def _source_of(self, slot: int) -> str:
-        return self.slots.names[slot]
+    def _index_rows(self) -> None:
+        """Lookup tables for incremental ticks: threshold rows grouped by slot, rate windows."""
+        n = len(self._keys)
+        self._sil_rows = np.flatnonzero(self.kind == _SILENCE)
+        self._rate_rows = np.flatnonzero(self.kind == _RATE)
+        thr_rows = np.flatnonzero(self.kind == _THRESHOLD)
+        # Threshold rows sorted by slot (CSR): the rows of one slot are one contiguous run.
+        self._c_row = thr_rows[np.argsort(self.slot[thr_rows], kind="stable")]
+        self._c_slot = self.slot[self._c_row]
+        self._c_thr = self.thr[self._c_row]
+        counts = np.bincount(self._c_slot, minlength=max(len(self.slots), 1))
+        self._c_count = counts
+        self._c_start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        self._c_pos = np.full(n, -1, np.int64)
+        self._c_pos[self._c_row] = np.arange(len(self._c_row))
+        # Rate rows on the same source and window share one rate computation.
+        row_pairs = list(
+            zip(self.slot[self._rate_rows].tolist(), self.window[self._rate_rows].tolist(), strict=True)
+        )
+        pairs = sorted(set(row_pairs))
+        pair_of = {p: i for i, p in enumerate(pairs)}
+        self._rate_pair = np.array([pair_of[p] for p in row_pairs], np.int64)
+        self._pair_slot = np.array([p[0] for p in pairs], np.int64)
+        self._pair_window = np.array([p[1] for p in pairs], np.float64)
+        # Which way a row's condition would flip: inactive rows test sign*(m-thr) > 0 (raise),
+        # active ones -sign*(m-thr) > hyst (clear); the same comparisons as the full update.
+        self._flip_sign = np.where(self.active, -self.sign, self.sign)
+        self._flip_lim = np.where(self.active, self.hyst, 0.0)
+        self._c_flip_sign = self._flip_sign[self._c_row]
+        self._c_flip_lim = self._flip_lim[self._c_row]
+        self._band_lo = np.full(len(counts), -np.inf)
+        self._band_hi = np.full(len(counts), np.inf)
+        for slot in np.flatnonzero(counts).tolist():
+            self._set_band(slot)
+        self._measure = np.full(n, math.nan)
+        self._pending = np.flatnonzero(~np.isnan(self.pending_since) & ~self.active)
+        self._full = True  # new or re-matched rows: test every row once
+        self._forecast_due = -math.inf  # earliest next forecast among rows not active
+
+    def _set_active(self, row: int, active: bool) -> None:
+        self.active[row] = active
+        if not active:  # a cleared row waits for forecasts again
+            self._forecast_due = min(self._forecast_due, float(self.next_forecast[row]))
+        sign = -self.sign[row] if active else self.sign[row]
+        lim = self.hyst[row] if active else 0.0
+        self._flip_sign[row] = sign
+        self._flip_lim[row] = lim
+        pos = self._c_pos[row]
+        if pos >= 0:
+            self._c_flip_sign[pos] = sign
+            self._c_flip_lim[pos] = lim
+            self._set_band(int(self._c_slot[pos]))
+
+    def _set_band(self, slot: int) -> None:
+        """The values of this source for which none of its threshold rows can flip.
+
+        Row j flips when sign_j * (v - thr_j) > lim_j. Each bound is rounded one step inwards,
+        so a value inside the band provably leaves every row as it is (no flip is missed); a
+        value outside, or a NaN bound, only means the rows are tested one by one.
+        """
+        run = slice(int(self._c_start[slot]), int(self._c_start[slot] + self._c_count[slot]))
+        sign, thr, lim = self._c_flip_sign[run], self._c_thr[run], self._c_flip_lim[run]
+        up = sign > 0
+        self._band_hi[slot] = np.min(np.nextafter(thr[up] + lim[up], -np.inf), initial=np.inf)
+        self._band_lo[slot] = np.max(np.nextafter(thr[~up] - lim[~up], np.inf), initial=-np.inf)
 
     def rebuild_if_new_sources(self) -> None:
         """Match rules to sources again when new sources (sensors, metrics) appeared."""
@@ -193,45 +276,107 @@ class ScalarConditions:
     # ---------------------------------------------------------------- tick
     def evaluate(self, now: float) -> list[AlarmEvent]:
         self.rebuild_if_new_sources()
+        written = self.slots.take_dirty()
         if not self.slot.size:
             return []
-        sl = self.slots
-        measure = sl.value[self.slot].copy()
-        if self._is_silence.any():
-            measure[self._is_silence] = now - sl.seen[self.slot[self._is_silence]]
-        if self._is_rate.any():
-            measure[self._is_rate] = sl.rate_per_min(
-                self.slot[self._is_rate], now, self.window[self._is_rate]
-            )
-        with np.errstate(invalid="ignore"):
-            excess = self.sign * (measure - self.thr)
-            over = excess > 0
-            back = excess < -self.hyst
-        starting = over & ~self.active
-        self.pending_since = np.where(starting & np.isnan(self.pending_since), now, self.pending_since)
-        self.pending_since = np.where(over, self.pending_since, np.nan)
-        fire = starting & (now - self.pending_since >= self.min_dur)
-        clear = self.active & back
+        rows = self._rows_to_update(now, written)
         events: list[AlarmEvent] = []
-        for row in np.flatnonzero(fire):
-            self.active[row] = True
-            self.predicted[row] = False  # a prediction that comes true becomes this alarm
-            events.append(self._event("raised", int(row), now, float(measure[row])))
-        for row in np.flatnonzero(clear):
-            self.active[row] = False
-            events.append(self._event("cleared", int(row), now, float(measure[row])))
+        if rows.size:
+            events = self._update(rows, now)
         if self._forecast_rows.size:
             events += self._forecast(now)
         return events
 
-    def _forecast(self, now: float) -> list[AlarmEvent]:
-        rows = self._forecast_rows
-        due = rows[(now >= self.next_forecast[rows]) & ~self.active[rows]]
+    def _rows_to_update(self, now: float, written: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Rows whose state may change this tick (sorted); silence and rate measures to ``_measure``."""
+        sl, m = self.slots, self._measure
+        flips = [self._pending]
+        self._full |= self.always_full
+        cand = np.arange(len(self._c_row)) if self._full else self._csr_rows(written)
+        if cand.size == len(self._c_row):  # every threshold row a candidate: whole columns
+            rows, value = self._c_row, sl.value[self._c_slot]
+            sign, thr, lim = self._c_flip_sign, self._c_thr, self._c_flip_lim
+        else:
+            rows, value = self._c_row[cand], sl.value[self._c_slot[cand]]
+            sign, thr, lim = self._c_flip_sign[cand], self._c_thr[cand], self._c_flip_lim[cand]
+        with np.errstate(invalid="ignore"):
+            flips.append(rows[sign * (value - thr) > lim])
+        if self._sil_rows.size:  # time-driven: silence grows every tick
+            m[self._sil_rows] = now - sl.seen[self.slot[self._sil_rows]]
+            flips.append(self._flipping(self._sil_rows))
+        if self._rate_rows.size:  # windows slide with time: one rate per (source, window)
+            rate = sl.rate_per_min(self._pair_slot, now, self._pair_window)
+            m[self._rate_rows] = rate[self._rate_pair]
+            flips.append(self._flipping(self._rate_rows))
+        if self._full:
+            self._full = False
+            return np.arange(len(self._keys))
+        return np.unique(np.concatenate(flips))
+
+    def _flipping(self, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Those of these rows (measure in ``_measure``) that would raise or clear now."""
+        with np.errstate(invalid="ignore"):
+            delta = self._measure[rows] - self.thr[rows]
+            return rows[self._flip_sign[rows] * delta > self._flip_lim[rows]]
+
+    def _csr_rows(self, slots: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Positions (in slot order) of the threshold rows of these slots that may flip."""
+        slots = slots[slots < len(self._c_count)]
+        value = self.slots.value[slots]
+        slots = slots[~((value >= self._band_lo[slots]) & (value <= self._band_hi[slots]))]
+        counts = self._c_count[slots]
+        total = int(counts.sum())
+        if total == len(self._c_row):  # every source with threshold rows was written
+            return np.arange(total)
+        if not total:
+            return np.zeros(0, np.int64)
+        offsets = np.cumsum(counts) - counts
+        return np.repeat(self._c_start[slots] - offsets, counts) + np.arange(total)
+
+    def _update(self, rows: npt.NDArray[np.int64], now: float) -> list[AlarmEvent]:
+        """The full state update (same arithmetic as testing every row) for these rows only."""
+        is_thr = self.kind[rows] == _THRESHOLD
+        measure = np.where(is_thr, self.slots.value[self.slot[rows]], self._measure[rows])
+        with np.errstate(invalid="ignore"):
+            excess = self.sign[rows] * (measure - self.thr[rows])
+            over = excess > 0
+            back = excess < -self.hyst[rows]
+        active = self.active[rows]
+        pending = self.pending_since[rows]
+        starting = over & ~active
+        pending = np.where(starting & np.isnan(pending), now, pending)
+        pending = np.where(over, pending, np.nan)
+        fire = starting & (now - pending >= self.min_dur[rows])
+        clear = active & back
+        self.pending_since[rows] = pending
         events: list[AlarmEvent] = []
+        for i in np.flatnonzero(fire).tolist():
+            row = int(rows[i])
+            self._set_active(row, True)
+            self.predicted[row] = False  # a prediction that comes true becomes this alarm
+            events.append(self._event("raised", row, now, float(measure[i])))
+        for i in np.flatnonzero(clear).tolist():
+            row = int(rows[i])
+            self._set_active(row, False)
+            events.append(self._event("cleared", row, now, float(measure[i])))
+        self._pending = rows[~np.isnan(pending) & ~self.active[rows]]
+        return events
+
+    def _forecast(self, now: float) -> list[AlarmEvent]:
+        if now < self._forecast_due:  # no waiting row is due yet (the usual tick)
+            return []
+        rows = self._forecast_rows
+        waiting = rows[~self.active[rows]]
+        due = waiting[now >= self.next_forecast[waiting]]
+        events: list[AlarmEvent] = []
+        windows: dict[tuple[int, float], tuple[F64, F64]] = {}  # rules sharing a source and window
         for row in due.tolist():
             self.next_forecast[row] = now + FORECAST_EVERY_S
             slot = int(self.slot[row])
-            t, v = self.slots.window(slot, now, self.window[row])
+            key = (slot, float(self.window[row]))
+            if key not in windows:
+                windows[key] = self.slots.window(slot, now, key[1])
+            t, v = windows[key]
             hit = forecast_crossing(
                 t, v, float(self.thr[row]), int(self.sign[row]), now, float(self.horizon[row])
             )
@@ -251,6 +396,7 @@ class ScalarConditions:
             elif hit is None and self.predicted[row]:
                 self.predicted[row] = False
                 events.append(self._event("withdrawn", row, now, float(self.slots.value[slot])))
+        self._forecast_due = float(self.next_forecast[waiting].min()) if waiting.size else math.inf
         return events
 
     def _event(
