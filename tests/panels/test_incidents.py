@@ -132,3 +132,81 @@ def test_panels_of_one_instance_share_one_client(qtbot, sample_site: Path) -> No
     finally:
         desk.shutdown()  # type: ignore[attr-defined]
     assert not wall.client.running  # type: ignore[attr-defined]
+
+
+def test_a_panel_opened_after_the_state_read_shows_every_incidents_district(  # type: ignore[no-untyped-def]
+    qtbot, sample_site: Path, city, tmp_path: Path
+) -> None:
+    """The app starts the dispatch bridge before its window, so the gateway's state (incidents it
+    already holds, e.g. from earlier runs) is read before any incidents panel exists; a panel
+    opened then (or later, from the Panels menu) must still show their districts, not only those
+    of incidents that change afterwards."""
+    import time
+
+    from controlroom.core.protocol import Incident
+    from controlroom.panels.incidents import DispatchBridge, IncidentsPanel
+    from controlroom.qt.live import LiveCity
+
+    site = load_site(sample_site)
+    feed = FeedPublisher("tcp://127.0.0.1:0", source="sim", snapshot_endpoint="tcp://127.0.0.1:0")
+    now = time.time()
+    feed.incidents(
+        [
+            Incident("SIM-S", "illegal_construction", 2, 113.3056, 23.0939, [], "south", "new", now - 300),
+            Incident("SIM-N", "garbage_piled_up", 2, 113.3040, 23.1276, [], "north", "new", now - 200),
+        ]
+    )
+    g = start_gateway(
+        sample_site,
+        tmp_path / "gw.sqlite",
+        "--feed-endpoint",
+        feed.endpoint,
+        "--feed-snapshot-endpoint",
+        str(feed.snapshot_endpoint),
+    )
+    probe = DispatchClient(g.endpoint, Outbox(tmp_path / "probe.sqlite"), user="demo-operator").start()
+    live = LiveCity(site, feed=False)
+    live.set_model(city)
+    live.start_feed(endpoint=feed.endpoint, snapshot_endpoint=feed.snapshot_endpoint)
+    client = DispatchClient(
+        g.endpoint,
+        Outbox(tmp_path / "outbox.sqlite"),
+        publish_endpoint=g.publish_endpoint,
+        user="demo-operator",
+        desk="wall",
+    )
+    bridge = DispatchBridge(
+        live, client, publish_endpoint=g.publish_endpoint, snapshot_endpoint=g.snapshot_endpoint
+    )
+    panel: IncidentsPanel | None = None
+    try:
+        deadline = time.monotonic() + 15
+        while {i["id"] for i in probe.ask("state").result["incidents"]} != {"SIM-S", "SIM-N"}:
+            assert time.monotonic() < deadline, "the gateway never imported the feed's incidents"
+            time.sleep(0.1)
+        bridge.start()  # as the app does: before any panel
+        qtbot.waitUntil(lambda: client.state_seq >= 0, timeout=10000)
+        qtbot.wait(300)  # the state read is delivered on the GUI thread; no event follows it
+        panel = IncidentsPanel(live, bridge)
+        qtbot.addWidget(panel)
+        panel.show()
+
+        def districts() -> dict[str, str]:
+            live.pump_now()
+            panel.refresh_queue()  # type: ignore[union-attr]
+            q = panel.queue  # type: ignore[union-attr]
+            return {q.item(r, 5).text(): q.item(r, 3).text() for r in range(q.rowCount())}
+
+        qtbot.waitUntil(lambda: set(districts()) == {"SIM-S", "SIM-N"}, timeout=10000)
+        assert districts() == {"SIM-S": "南洲区", "SIM-N": "珠北区"}
+        assert panel.district.findData("南洲区") >= 0 and panel.district.findData("珠北区") >= 0
+    finally:
+        if panel is not None:
+            panel.shutdown()
+            panel.close()
+        else:
+            bridge.shutdown()
+        probe.close()
+        live.stop()
+        feed.close()
+        g.stop()

@@ -3,6 +3,11 @@
 The client calls its listener on its own thread; these signals are connected with
 ``Qt.QueuedConnection`` by the panel, so every slot runs on the GUI thread (the one documented
 hop). The bridge also owns the client's and the gateway feed's lifetimes for one ``LiveCity``.
+
+The bridge starts (and reads the gateway's state) before any panel exists, and panels open and
+close while the app runs, so it keeps the gateway's latest row per incident and per unit: a
+panel seeds itself from those and then follows ``sig_state_applied``/``sig_event_applied``
+(emitted on the GUI thread *after* the rows are updated), so no panel misses the state read.
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ class DispatchBridge(QObject):
     sig_result_received = Signal(str, object)  # query id, wire.Reply
     #: A unit's assignment changed (GUI thread): incident id ("" once released), unit id.
     sig_assignment = Signal(str, str)
+    #: GUI thread, after ``incident_rows``/``unit_rows`` took a state read / an event.
+    sig_state_applied = Signal(object)  # dict: epoch, seq, incidents, units
+    sig_event_applied = Signal(object)  # wire.Event
 
     def __init__(
         self,
@@ -66,9 +74,11 @@ class DispatchBridge(QObject):
         #: The gateway's latest row per unit (id, kind, status, incident_id, lon, lat …), kept on
         #: the GUI thread so the map can draw an assigned unit's route without a panel open.
         self.unit_rows: dict[str, dict[str, Any]] = {}
+        #: The gateway's latest row per open incident (admin chain, department, status …).
+        self.incident_rows: dict[str, dict[str, Any]] = {}
         q = Qt.ConnectionType.QueuedConnection
-        self.sig_state_read.connect(self._on_state_for_units, q)
-        self.sig_event_received.connect(self._on_event_for_units, q)
+        self.sig_state_read.connect(self._on_state, q)
+        self.sig_event_received.connect(self._on_event, q)
         live.sig_feed_started.connect(self._on_live_feed_started)
 
     @classmethod
@@ -91,12 +101,17 @@ class DispatchBridge(QObject):
         )
 
     @Slot(object)
-    def _on_state_for_units(self, state: dict[str, Any]) -> None:
+    def _on_state(self, state: dict[str, Any]) -> None:
+        self.incident_rows = {str(i["id"]): i for i in state.get("incidents", [])}
         self._take_unit_rows(state.get("units", []), replace=True)
+        self.sig_state_applied.emit(state)
 
     @Slot(object)
-    def _on_event_for_units(self, event: wire.Event) -> None:
+    def _on_event(self, event: wire.Event) -> None:
+        if event.incident:
+            self.incident_rows[str(event.incident["id"])] = event.incident
         self._take_unit_rows(event.units, replace=False)
+        self.sig_event_applied.emit(event)
 
     def _take_unit_rows(self, rows: list[dict[str, Any]], replace: bool) -> None:
         before = {uid: str(row.get("incident_id") or "") for uid, row in self.unit_rows.items()}

@@ -65,13 +65,20 @@ class IncidentsPanel(QWidget):
         q = Qt.ConnectionType.QueuedConnection
         b = self.bridge
         b.sig_order_answered.connect(self._on_order_answered, q)
-        b.sig_state_read.connect(self._on_state_read, q)
-        b.sig_event_received.connect(self._on_event_received, q)
+        # The bridge's GUI-thread signals, not the client's: the bridge usually read the gateway's
+        # state before this panel existed (the app starts it first; panels open later), so the
+        # panel starts from the bridge's rows and then follows what the bridge applies.
+        b.sig_state_applied.connect(self._on_state_read)
+        b.sig_event_applied.connect(self._on_event_received)
         b.sig_result_received.connect(self._on_result_received, q)
         live.sig_tick.connect(self._on_live_tick)
         live.sig_create_incident.connect(self._on_create_requested)
         live.sig_incident_selected.connect(self._on_incident_selected)
-
+        self.details = dict(b.incident_rows)
+        self.units = dict(b.unit_rows)
+        if self.units:
+            self.unit_board.show_units(list(self.units.values()))
+        self.refresh_queue()
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
