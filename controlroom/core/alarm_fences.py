@@ -7,12 +7,18 @@ shared by every rule on that zone, after a bounding-box cut). Only rows whose zo
 or kind changed go on to the (fences × rows) step, so a tick costs about the number of moving
 vehicles times the number of zones, not times the number of rules. When the store compacts its
 rows (expired entities), the columns are re-mapped by id once.
+
+With a zone index that also gives clearances (``ClearanceIndex``), each row remembers where it was
+last tested and how far that point was from every zone edge: a row that has since moved less than
+that cannot have crossed an edge (a disc that meets no edge lies wholly inside or outside each
+zone), so only rows that moved further are tested again, with the same result as testing all.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -28,10 +34,24 @@ _NO_KIND = 255
 DWELL_CHECK_S = 1.0  # dwell timers are checked at this rate (dwell times are minutes)
 
 
+@runtime_checkable
+class ClearanceIndex(ZoneIndex, Protocol):
+    """A zone index that also says how far each point is from the nearest zone edge."""
+
+    def membership(
+        self, keys: Sequence[str], x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+        """(keys × points) membership as ``contains`` gives it, and per point a lower bound of its
+        distance to every edge of those zones (0 where unknown)."""
+        ...
+
+
 class GeofenceConditions:
     """All geofence rules as (fences × entities) boolean/float matrices, evaluated in one go."""
 
-    def __init__(self, rules: Sequence[Rule], zones: ZoneIndex | None) -> None:
+    def __init__(self, rules: Sequence[Rule], zones: ZoneIndex | None, *, use_clearance: bool = True) -> None:
+        """``use_clearance=False`` tests every updated row exactly (the reference the fast path
+        is checked against); it is also what a zone index without clearances gets."""
         self.rules = [r for r in rules if r.kind == "geofence"]
         self.zones = zones
         zone_keys = sorted({zone_key(r) for r in self.rules})
@@ -50,9 +70,13 @@ class GeofenceConditions:
         self.zone_in = np.zeros((z, 0), bool)
         self.inside = np.zeros((f, 0), bool)
         self.alarmed = np.zeros((f, 0), bool)
-        self.since = np.zeros((f, 0))
+        self.since = np.zeros((self.dwell_rows.size, 0))  # dwell fences × rows: when it went in
         self.known = np.zeros(0, bool)
         self.kind_seen = np.zeros(0, np.uint8)  # the kind each row had when last tested
+        self.clearance_index = zones if use_clearance and isinstance(zones, ClearanceIndex) else None
+        self.ref_x = np.zeros(0)  # where each row was last tested …
+        self.ref_y = np.zeros(0)
+        self.clearance = np.zeros(0)  # … and how far that was from every zone edge (0: test again)
         self._ids_ref: list[str] | None = None
         self._ids_copy: list[str] = []
         self._last_eval = -math.inf
@@ -76,6 +100,8 @@ class GeofenceConditions:
             self.alarmed, self.known = remap(self.alarmed, False), remap(self.known, False)
             self.since = remap(self.since, math.nan)
             self.kind_seen = remap(self.kind_seen, _NO_KIND)
+            self.ref_x, self.ref_y = remap(self.ref_x, math.nan), remap(self.ref_y, math.nan)
+            self.clearance = remap(self.clearance, 0.0)
             self._ids_ref = store.ids
             self._ids_copy = list(store.ids)
         elif n > len(self._ids_copy):  # new entities were appended
@@ -88,6 +114,8 @@ class GeofenceConditions:
             self.alarmed, self.known = grow(self.alarmed, False), grow(self.known, False)
             self.since = grow(self.since, math.nan)
             self.kind_seen = grow(self.kind_seen, _NO_KIND)
+            self.ref_x, self.ref_y = grow(self.ref_x, math.nan), grow(self.ref_y, math.nan)
+            self.clearance = grow(self.clearance, 0.0)
             self._ids_copy.extend(store.ids[len(self._ids_copy) :])
 
     def evaluate(self, store: EntityStore, removed: Sequence[str], now: float) -> list[AlarmEvent]:
@@ -114,8 +142,10 @@ class GeofenceConditions:
             now_in = self.zone_in[:, rows][self.zone_of] & self.lut[:, store.kind[rows]]
             was_in = self.inside[:, rows]
             alarmed = self.alarmed[:, rows]
-            since = self.since[:, rows]
-            self.since[:, rows] = np.where(now_in & ~was_in, now, np.where(now_in, since, math.nan))
+            if self.dwell_rows.size:
+                d_in, d_was = now_in[self.dwell_rows], was_in[self.dwell_rows]
+                since = self.since[:, rows]
+                self.since[:, rows] = np.where(d_in & ~d_was, now, np.where(d_in, since, math.nan))
             known = self.known[rows][None, :]
             fire = (self.is_enter & now_in & ~alarmed) | (self.is_leave & known & was_in & ~now_in & ~alarmed)
             clear = alarmed & np.where(self.is_leave, now_in, ~now_in)
@@ -133,17 +163,17 @@ class GeofenceConditions:
             cols = np.flatnonzero(self.zone_in.any(axis=0))  # only rows inside some zone can dwell
             sub = np.ix_(d, cols)
             with np.errstate(invalid="ignore"):
-                due = self.inside[sub] & ~self.alarmed[sub] & (now - self.since[sub] >= self.dwell_s)
+                waited = now - self.since[:, cols] >= self.dwell_s
+                due = self.inside[sub] & ~self.alarmed[sub] & waited
             if due.any():
                 f_idx, r_idx = np.nonzero(due)
                 fire_parts.append((d[f_idx], cols[r_idx]))
         for parts, raised in ((fire_parts, True), (clear_parts, False)):
-            for f_arr, r_arr in parts:
-                for f, r in zip(f_arr.tolist(), r_arr.tolist(), strict=True):
-                    if self.alarmed[f, r] == raised:
-                        continue
-                    self.alarmed[f, r] = raised
-                    events.append(self._event("raised" if raised else "cleared", f, store, r, now))
+            for f_arr, r_arr in parts:  # (fence, row) pairs, each at most once per part
+                change = self.alarmed[f_arr, r_arr] != raised
+                f_arr, r_arr = f_arr[change], r_arr[change]
+                self.alarmed[f_arr, r_arr] = raised
+                events.extend(self._events("raised" if raised else "cleared", f_arr, r_arr, store, now))
         return events
 
     def _changed_rows(self, store: EntityStore, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -153,10 +183,16 @@ class GeofenceConditions:
         every moving vehicle to the few crossing a zone edge this tick, with the same result."""
         assert self.zones is not None
         x, y = store.x[rows], store.y[rows]
-        now_in = np.empty((len(self.zone_keys), rows.size), bool)
-        for z, key in enumerate(self.zone_keys):
-            now_in[z] = self.zones.contains(key, x, y)
         kinds = store.kind[rows]
+        if self.clearance_index is not None:
+            now_in, keep = self._cleared_membership(rows, x, y, kinds)
+            rows, kinds = rows[keep], kinds[keep]
+            if not rows.size:  # the usual tick: nobody moved past their clearance
+                return rows
+        else:
+            now_in = np.empty((len(self.zone_keys), rows.size), bool)
+            for z, key in enumerate(self.zone_keys):
+                now_in[z] = self.zones.contains(key, x, y)
         was_in = self.zone_in[:, rows]
         dirty = (now_in != was_in).any(axis=0)
         dirty |= ~self.known[rows] | (kinds != self.kind_seen[rows])
@@ -169,9 +205,34 @@ class GeofenceConditions:
         self.zone_in[:, rows] = now_in[:, dirty]
         return rows
 
-    def _event(self, kind: EventKind, f: int, store: EntityStore, r: int, now: float) -> AlarmEvent:
-        x, y = float(store.x[r]), float(store.y[r])
-        return AlarmEvent(kind, self.rules[f], store.ids[r], now, x=x, y=y)
+    def _cleared_membership(
+        self, rows: npt.NDArray[np.int64], x: npt.NDArray, y: npt.NDArray, kinds: npt.NDArray
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+        """Membership of the rows that may have changed (``keep``, a mask over ``rows``): those
+        that moved at least their clearance (tested again), are new or changed kind. The other
+        rows keep their membership and kind, so nothing about them can change this tick."""
+        assert self.clearance_index is not None
+        moved = np.hypot(x - self.ref_x[rows], y - self.ref_y[rows])
+        retest = ~(moved < self.clearance[rows])  # NaN (never tested, non-finite) → test
+        keep = retest | ~self.known[rows] | (kinds != self.kind_seen[rows])
+        now_in = self.zone_in[:, rows[keep]]
+        sub = np.flatnonzero(retest[keep])
+        if sub.size:
+            at = np.flatnonzero(retest)
+            now_in[:, sub], clearance = self.clearance_index.membership(self.zone_keys, x[at], y[at])
+            tested = rows[at]
+            self.ref_x[tested], self.ref_y[tested], self.clearance[tested] = x[at], y[at], clearance
+        return now_in, keep
+
+    def _events(
+        self, kind: EventKind, f_arr: npt.NDArray, r_arr: npt.NDArray, store: EntityStore, now: float
+    ) -> list[AlarmEvent]:
+        rules, ids = self.rules, store.ids
+        xs, ys = store.x[r_arr].tolist(), store.y[r_arr].tolist()
+        return [
+            AlarmEvent(kind, rules[f], ids[r], now, x=x, y=y)
+            for f, r, x, y in zip(f_arr.tolist(), r_arr.tolist(), xs, ys, strict=True)
+        ]
 
 
 class IncidentConditions:

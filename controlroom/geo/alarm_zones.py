@@ -1,11 +1,17 @@
 """Geofence polygons for the alarm engine: zones drawn in the rules file and the site's boundary
 layers (by level and code), in the site's local frame, tested with ``shapely.contains_xy``.
 
+Besides membership, ``membership`` tells each point's clearance: its distance to the nearest edge
+of any zone (an STRtree of every ring segment). A point that then moves less than its clearance
+cannot have crossed an edge, so the alarm engine re-tests only the few points that moved further.
+
 Also tells which district a point is in (the alarm list filters by district).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,6 +25,32 @@ if TYPE_CHECKING:
     from controlroom.core.site import Site
 
 F64 = npt.NDArray[np.float64]
+
+#: Clearances are looked up no further than this (m): a point further from every edge gets this
+#: clearance, which keeps the nearest-edge search short and only re-tests it after it moved as far.
+MAX_CLEARANCE_M = 2000.0
+#: Taken off every clearance so float rounding of the distance or of the move never skips a test.
+_CLEARANCE_SLACK_M = 1e-6
+
+
+@dataclass(frozen=True)
+class _ZoneSet:
+    """The zones of one key list, laid out for one vectorised test of many points × zones."""
+
+    polygons: npt.NDArray[np.object_]  # (zones,) prepared (multi)polygons
+    bounds: F64  # (zones, 4) xmin, ymin, xmax, ymax
+    edges: Any  # shapely.STRtree of every ring segment of every zone
+
+
+def _segments(polygons: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """Each ring of each polygon cut into two-point lines (the nearest-edge search then visits
+    only the segments near a point, not whole rings of a district with thousands of vertices)."""
+    import shapely
+
+    rings = shapely.get_rings(shapely.get_parts(polygons))
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[:-1] == ring[1:]
+    return shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))
 
 
 class ShapelyZones:
@@ -35,6 +67,7 @@ class ShapelyZones:
         self.districts = districts or []
         for _, g in self.districts:
             shapely.prepare(g)
+        self._sets: dict[tuple[str, ...], _ZoneSet] = {}
 
     def keys(self) -> list[str]:
         return sorted(self.polygons)
@@ -49,6 +82,47 @@ class ShapelyZones:
         if near.size:
             out[near] = shapely.contains_xy(self.polygons[key], x[near], y[near])
         return out
+
+    def membership(self, keys: Sequence[str], x: F64, y: F64) -> tuple[npt.NDArray[np.bool_], F64]:
+        """(zones × points) exact membership, as ``contains`` gives it, and each point's clearance:
+        a lower bound of its distance to every edge of these zones (0 for a non-finite point)."""
+        import shapely
+
+        zs = self._zone_set(tuple(keys))
+        inside = np.zeros((len(zs.polygons), np.size(x)), bool)
+        b = zs.bounds[:, :, None]
+        # how far each point is outside each zone's box (0 within it): a zone's edges lie in its
+        # box, so this bounds the distance to them; only points within some box need the tree
+        dx = np.maximum(np.maximum(b[:, 0] - x, x - b[:, 2]), 0.0)
+        dy = np.maximum(np.maximum(b[:, 1] - y, y - b[:, 3]), 0.0)
+        box_gap = np.hypot(dx, dy)
+        near = box_gap == 0.0
+        near_z, near_i = np.nonzero(near)
+        if near_z.size:
+            inside[near_z, near_i] = shapely.contains_xy(zs.polygons[near_z], x[near_i], y[near_i])
+        finite = np.isfinite(x) & np.isfinite(y)
+        clearance = np.where(finite, box_gap.min(axis=0, initial=MAX_CLEARANCE_M), 0.0)
+        ask = np.flatnonzero(near.any(axis=0) & finite)
+        if ask.size:
+            (found, _), dist = zs.edges.query_nearest(
+                shapely.points(x[ask], y[ask]),
+                max_distance=MAX_CLEARANCE_M,
+                return_distance=True,
+                all_matches=False,
+            )
+            clearance[ask] = MAX_CLEARANCE_M
+            clearance[ask[found]] = dist
+        return inside, np.maximum(clearance - _CLEARANCE_SLACK_M, 0.0)
+
+    def _zone_set(self, keys: tuple[str, ...]) -> _ZoneSet:
+        import shapely
+
+        if keys not in self._sets:
+            polygons = np.array([self.polygons[k] for k in keys], dtype=object)
+            bounds = np.array([self.bounds[k] for k in keys], np.float64).reshape(-1, 4)
+            edges = shapely.STRtree(_segments(polygons) if len(keys) else np.empty(0, object))
+            self._sets[keys] = _ZoneSet(polygons, bounds, edges)
+        return self._sets[keys]
 
     def locate(self, x: float, y: float) -> str:
         """The district name at a local point, or '' outside every district."""
