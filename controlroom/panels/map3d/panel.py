@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from pyvistaqt import QtInteractor
 
 from controlroom.core.city import CityModel
+from controlroom.panels.map3d.camera import MapCameraMixin
 from controlroom.qt.map_layers import MapLayers
 from controlroom.render.line_visual import boundary_level
 from controlroom.render.overlay import MapOverlay
@@ -44,14 +45,12 @@ if TYPE_CHECKING:
     from controlroom.qt.live import LiveCity
     from controlroom.render.bezel_view import BezelTiles
 
-Vec3 = tuple[float, float, float]
-WALL_DISTANCE_M = 2.5  # layouts viewed from further away are walls: no toolbar
 CLICK_SLOP_PX = 4  # a press and release further apart than this is a drag (rotate), not a click
 TOOLBAR_POINT_SIZE = 13
 OVERLAY_POINT_SIZE = 20
 
 
-class MapPanel(QWidget):
+class MapPanel(MapCameraMixin, QWidget):
     """The city in 3D. ``set_model`` shows a city; ``sig_object_picked`` reports clicks on objects."""
 
     panel_id: ClassVar[str] = "map3d"
@@ -324,79 +323,6 @@ class MapPanel(QWidget):
             self.live.select_entity(item_id)
         elif key == "incidents":
             self.live.select_incident(item_id)
-
-    def focus_on(self, x: float, y: float, distance_m: float = 800.0) -> None:
-        """Fly to a point of the site's local frame (an incident, an alarm, a camera)."""
-        if self.scene is not None:
-            self.scene.focus_on(x, y, distance_m)
-            self.request_render()
-
-    def camera_state(self) -> dict[str, float] | None:
-        return self.scene.camera_state() if self.scene is not None else None
-
-    def apply_camera_state(self, state: dict[str, float]) -> None:
-        if self.scene is not None:
-            self.scene.apply_camera_state(state)
-            self.request_render()
-
-    def set_bezel_compensation(self, bezel: BezelCompensation | None) -> None:
-        """Spanning several monitors: draw one picture behind the bezels (one renderer per monitor)."""
-        from controlroom.render.bezel_view import BezelTiles
-
-        self.bezel = bezel
-        if self._bezel_tiles is not None:
-            self._bezel_tiles.remove()
-            self._bezel_tiles = None
-        if bezel is not None and len(bezel.tiles) > 1:
-            size = (
-                round(max(t.window_rect.right for t in bezel.tiles)),
-                round(max(t.window_rect.bottom for t in bezel.tiles)),
-            )
-            tiles = [
-                (
-                    (t.window_rect.x, t.window_rect.y, t.window_rect.w, t.window_rect.h),
-                    (t.canvas_rect.x, t.canvas_rect.y, t.canvas_rect.w, t.canvas_rect.h),
-                )
-                for t in bezel.tiles
-            ]
-            self._bezel_tiles = BezelTiles(self.plotter, bezel.canvas_size, tiles, size)
-        self.request_render()
-
-    def set_viewing_distance(self, metres: float | None) -> None:
-        """Seen from across a room (a wall), nobody uses the toolbar: give its space to the city."""
-        self.toolbar.setVisible(metres is None or metres < WALL_DISTANCE_M)
-
-    # Push-to-wall (controlroom.qt.wall_control calls these by name).
-    def camera_view(self) -> tuple[Vec3, Vec3, Vec3]:
-        """(position, focal point, up) in the site's local frame."""
-        camera = self.plotter.camera
-        return (
-            tuple(map(float, camera.position)),  # type: ignore[return-value]
-            tuple(map(float, camera.focal_point)),
-            tuple(map(float, camera.up)),
-        )
-
-    def focal_lonlat(self) -> tuple[float, float] | None:
-        if self._frame is None or not hasattr(self._frame, "to_wgs84"):
-            return None
-        fx, fy, _fz = self.plotter.camera.focal_point
-        lon, lat = self._frame.to_wgs84([fx], [fy])
-        return float(lon[0]), float(lat[0])
-
-    def apply_camera(self, position: Vec3, focal_point: Vec3, up: Vec3) -> None:
-        camera = self.plotter.camera
-        camera.position = position
-        camera.focal_point = focal_point
-        camera.up = up
-        self.plotter.renderer.ResetCameraClippingRange()
-        self.request_render()
-
-    def focus_location(self, lon: float, lat: float, label: str = "") -> None:
-        """Fly to a lon/lat (WGS 84): an incident or a view pushed from another site frame."""
-        if self._frame is None:
-            return
-        x, y = self._frame.from_wgs84([lon], [lat])
-        self.focus_on(float(x[0]), float(y[0]))
 
     def show_overview(self) -> None:
         if self.scene is not None:

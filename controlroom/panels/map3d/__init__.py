@@ -1,0 +1,5 @@
+"""The 3D city map panel (``MapPanel``)."""
+
+from controlroom.panels.map3d.panel import MapPanel
+
+__all__ = ["MapPanel"]
