@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QApplication, QFrame, QMenu, QWidget
 
 from controlroom.core.cameras import Camera
 from controlroom.core.video_tile import TileAction, TileMachine, TileState
+from controlroom.qt.video_frames import frame_to_image
 
 TILE_MIME = "application/x-controlroom-video-tile"
 STATE_COLOURS = {
@@ -132,7 +133,7 @@ class VideoTile(QFrame):
     def current_image(self) -> QImage | None:
         """The last frame at the stream's resolution (None before the first frame)."""
         if self._frame is not None and self._frame.isValid():
-            image = self._frame.toImage()
+            image = frame_to_image(self._frame)
             if not image.isNull():
                 self._last_image = image
         return self._last_image
