@@ -65,7 +65,7 @@ class VideoTile(QFrame):
         self.main_stream = False
         self.machine = machine or TileMachine()
         self._clock = clock
-        self._frame: QVideoFrame | None = None
+        self._frame: QVideoFrame | None = None  # arrived, not yet converted
         self._last_image: QImage | None = None
         self._press: QPoint | None = None
         self._drop_target = False
@@ -131,9 +131,13 @@ class VideoTile(QFrame):
         return self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
 
     def current_image(self) -> QImage | None:
-        """The last frame at the stream's resolution (None before the first frame)."""
-        if self._frame is not None and self._frame.isValid():
-            image = frame_to_image(self._frame)
+        """The last frame at the stream's resolution (None before the first frame).
+
+        A new frame is converted once, when first asked for (a paint of a visible tile), not on
+        every repaint and not at all for frames nobody saw."""
+        frame, self._frame = self._frame, None
+        if frame is not None and frame.isValid():
+            image = frame_to_image(frame)
             if not image.isNull():
                 self._last_image = image
         return self._last_image
