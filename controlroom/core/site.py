@@ -75,6 +75,17 @@ class SiteInfo(_Model):
     default_height_m: Annotated[float, Field(gt=0, le=1000)] = 10.0
     timezone: str = "Asia/Shanghai"
 
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("an IANA time zone such as 'Asia/Shanghai' or 'Europe/Amsterdam'") from None
+        return v
+
     _crs = field_validator("crs", mode="before")(classmethod(lambda cls, v: _crs_field(v)))
 
     @field_validator("crs")

@@ -39,10 +39,7 @@ class StatusStrip(QFrame):
         self.setObjectName("StatusStrip")
         self.live = live
         self.state = "down"
-        try:
-            self._tz: dt.tzinfo = ZoneInfo(live.site.site.timezone)
-        except (KeyError, ValueError):
-            self._tz = dt.UTC
+        self._tz = ZoneInfo(live.site.site.timezone)  # validated with the site file
         self.title = QLabel(live.site.title, self)
         self.title.setObjectName("StatusTitle")
         self.feed = QLabel(self)

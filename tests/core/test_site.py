@@ -111,3 +111,20 @@ def test_missing_city_model_is_required(tmp_path: Path) -> None:
 )
 def test_crs_spellings_normalise(given: str, canonical: str) -> None:
     assert normalise_crs(given) == canonical
+
+
+def test_bad_time_zone_and_wall_endpoints_are_named(tmp_path: Path) -> None:
+    bad = GOOD.replace('crs = "EPSG:32649"', 'crs = "EPSG:32649"\ntimezone = "Asia/Guangzhou"', 1) + """
+[wall]
+control_endpoint = "udp://0.0.0.0:7730"
+[[wall.targets]]
+name = "main-wall"
+endpoint = "10.0.0.5:7730"
+"""
+    with pytest.raises(Exception) as info:
+        parse_site(bad, tmp_path / "site.toml")
+    by_key = {i.key: i for i in info.value.issues}  # type: ignore[attr-defined]
+    assert "'Asia/Guangzhou'" in by_key["site.timezone"].found
+    assert "IANA time zone" in by_key["site.timezone"].expected
+    assert "ZeroMQ endpoint" in by_key["wall.control_endpoint"].expected
+    assert "ZeroMQ endpoint" in by_key["wall.targets[0].endpoint"].expected
