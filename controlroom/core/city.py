@@ -272,6 +272,12 @@ class CityModel:
     def n_triangles(self) -> int:
         return sum(layer.n_triangles for layer in self.layers.values())
 
+    def record(self, layer_kind: str, object_index: int) -> dict[str, Any]:
+        """The info-panel record of an object (``CityObjects.record``) plus its layer."""
+        record = self.layers[layer_kind].objects.record(object_index)
+        record["layer"] = layer_kind
+        return record
+
     def bounds(self) -> tuple[float, float, float, float, float, float]:
         """(xmin, xmax, ymin, ymax, zmin, zmax) over all layers in the local frame."""
         pts = [layer.points for layer in self.layers.values() if len(layer.points)]

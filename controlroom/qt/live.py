@@ -209,9 +209,7 @@ class LiveCity(QObject):
         if layer_kind is None or self.model is None or layer_kind not in self.model.layers:
             self.sig_object_selected.emit(None)
             return
-        record = self.model.layers[layer_kind].objects.record(index)
-        record["layer"] = layer_kind
-        self.sig_object_selected.emit(record)
+        self.sig_object_selected.emit(self.model.record(layer_kind, index))
 
     def select_entity(self, entity_id: str) -> None:
         self.sig_entity_selected.emit(entity_id)

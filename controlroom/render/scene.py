@@ -180,13 +180,6 @@ class CityScene:
         """The object under a display pixel (VTK convention: origin bottom-left, device pixels)."""
         return self.picker.pick(self.plotter, x_px, y_px)
 
-    def record(self, layer_kind: str, object_index: int) -> dict[str, Any]:
-        """The info-panel record of an object (``CityObjects.record``) plus its layer."""
-        layer = self.model.layers[layer_kind]
-        record = layer.objects.record(object_index)
-        record["layer"] = layer_kind
-        return record
-
     # ------------------------------------------------------------------ camera
     def _set_camera(self, focal: tuple[float, float, float], distance: float, az: float, el: float) -> None:
         position, view_up = camera_pose(focal, distance, az, el)
