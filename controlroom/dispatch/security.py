@@ -18,22 +18,17 @@ import zmq.auth
 from controlroom.core.dispatch_model import Actor
 from controlroom.feed.keys import (
     ClientSecurity,
-    FeedSecurityError,
     ServerSecurity,
     check_plaintext,
+    client_security,
     load_public,
+    site_path,
 )
 
 if TYPE_CHECKING:
     from zmq.auth.thread import ThreadAuthenticator
 
     from controlroom.core.site import DispatchConfig, Site
-
-
-def _abs(site: Site, p: Path | None) -> Path | None:
-    if p is None:
-        return None
-    return p if p.is_absolute() else (site.folder / p).resolve()
 
 
 class _KeyList:
@@ -69,36 +64,24 @@ class GatewaySecurity(ServerSecurity):
 def gateway_security(site: Site, endpoints: list[str]) -> GatewaySecurity | None:
     """CURVE for the gateway when ``[dispatch] server_secret_key`` is set, else the plain-text rule."""
     cfg = site.dispatch
-    secret = _abs(site, cfg.server_secret_key)
+    secret = site_path(site, cfg.server_secret_key)
     if secret is None:
         for e in endpoints:
             check_plaintext(e, cfg.insecure)
         return None
     users_by_key: dict[str, str] = {}
     for u in cfg.users:
-        key_path = _abs(site, u.public_key)
+        key_path = site_path(site, u.public_key)
         if key_path is None:
             continue
         users_by_key[load_public(key_path).decode()] = u.name  # already z85 text
-    feed_allow = _abs(site, site.feed.authorized_keys) or Path("/nonexistent")
+    feed_allow = site_path(site, site.feed.authorized_keys) or Path("/nonexistent")
     return GatewaySecurity(secret, feed_allow, users_by_key=users_by_key)
 
 
 def desk_security(site: Site, endpoints: list[str]) -> ClientSecurity | None:
     """The desk's CURVE client config from ``[dispatch]``, or None for plain text on loopback."""
-    cfg = site.dispatch
-    secret = _abs(site, cfg.client_secret_key)
-    server_public = _abs(site, cfg.server_public_key)
-    if secret and server_public:
-        return ClientSecurity(secret, server_public)
-    if secret or server_public:
-        raise FeedSecurityError(
-            f"{site.path}: [dispatch] needs both client_secret_key and server_public_key for CURVE "
-            "(found only one)"
-        )
-    for e in endpoints:
-        check_plaintext(e, cfg.insecure)
-    return None
+    return client_security(site, endpoints, section="dispatch")
 
 
 class UserRegistry:

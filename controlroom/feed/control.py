@@ -30,6 +30,7 @@ import msgspec
 import zmq
 
 from controlroom.feed.keys import ClientSecurity, ServerSecurity, check_plaintext
+from controlroom.feed.service_thread import ServiceThread
 
 CONTROL_VERSION = 1
 MAX_COMMAND_BYTES = 64 * 1024  # commands are tiny; anything bigger is garbage or an attack
@@ -201,7 +202,7 @@ class PendingCommand:
         return reply
 
 
-class ControlServer:
+class ControlServer(ServiceThread):
     """The wall's side: start with ``start()``, stop with ``stop()``; never touches Qt.
 
     ``endpoint`` may use an ephemeral port (``tcp://127.0.0.1:*``); ``bound_endpoint`` says which.
@@ -225,6 +226,7 @@ class ControlServer:
     ) -> None:
         if security is None:
             check_plaintext(endpoint, insecure)
+        super().__init__("wall-control")
         self.endpoint = endpoint
         self.wall_name = wall_name or _desk_name()
         self.site = site  # the site whose local frame this wall's 3D view uses ("" = unknown)
@@ -233,14 +235,10 @@ class ControlServer:
         self.max_pending = max_pending
         self.poll_ms = poll_ms
         self.bound_endpoint: str | None = None
-        self.error: BaseException | None = None
         self._targets: tuple[tuple[str, ...], tuple[str, ...]] = (tuple(regions), tuple(presets))
         self._inbox: queue.SimpleQueue[PendingCommand] = queue.SimpleQueue()
         self._outbox: queue.SimpleQueue[tuple[PendingCommand, Reply]] = queue.SimpleQueue()
         self._notify: Callable[[], None] | None = None
-        self._ready = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="wall-control", daemon=True)
 
     # ---------------------------------------------------------------- public API
     def set_targets(self, regions: Collection[str], presets: Collection[str]) -> None:
@@ -250,22 +248,9 @@ class ControlServer:
     def start(self, notify: Callable[[], None] | None = None, wait_s: float = 5.0) -> ControlServer:
         """Bind and serve; returns once bound, raising what went wrong (address in use, bad key)."""
         self._notify = notify
-        self._thread.start()
-        if not self._ready.wait(wait_s):
+        if not self._start_thread(wait_s):
             raise ControlError(f"control server on {self.endpoint} did not start within {wait_s} s")
-        if self.error is not None:
-            self._thread.join(wait_s)
-            raise self.error
         return self
-
-    def stop(self, timeout_s: float = 2.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout_s)
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
 
     def take(self, timeout_s: float = 0.0) -> PendingCommand | None:
         """The next accepted command, claimed for applying (any thread; usually the GUI's)."""

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from itertools import chain
 from operator import attrgetter, call, itemgetter
+from typing import Protocol, TypeVar
 
 import numpy as np
 
@@ -30,12 +31,14 @@ from controlroom.core.protocol import (
     TOPICS,
     WGS84,
     Heartbeat,
+    Incident,
     IncidentBatch,
     Message,
     MetricBatch,
     Position,
     PositionBatch,
     SensorBatch,
+    SensorReading,
 )
 from controlroom.feed.buffer import CoalescingBuffer, Pending
 from controlroom.feed.codec import RejectError, decode, hot_decoders, msgpack_decoder, salvage
@@ -58,6 +61,20 @@ _x = attrgetter("x")
 _y = attrgetter("y")
 _heading = attrgetter("heading")
 _speed = attrgetter("speed")
+_value = attrgetter("value")
+_raised_at = attrgetter("raised_at")
+
+_R = TypeVar("_R", SensorReading, Incident)
+
+
+class _KeyedBatch(Protocol[_R]):
+    """A sensor or incident batch: records with an id, all in one CRS."""
+
+    source: str
+    crs: str
+    records: list[_R]
+
+
 _TOPIC_OF = {k: t for k, t in TOPICS.items()}
 _POS = TOPICS["pos"]
 _POS_TOPIC = {_POS}
@@ -346,36 +363,51 @@ class Ingestor:
         return True
 
     def _sensors(self, msg: SensorBatch, pending: Pending, counts: BatchCounts) -> None:
-        counts.records += len(msg.records)
-        box = self._box(msg.crs, counts, msg.source, len(msg.records))
-        if box is None:
-            return
-        minx, miny, maxx, maxy = box
-        sensors = pending.sensors
-        for r in msg.records:
-            if minx <= r.x <= maxx and miny <= r.y <= maxy and math.isfinite(r.value):
-                if r.id in sensors:
-                    pending.coalesced += 1
-                sensors[r.id] = (r, msg.crs)
-            else:
-                reason = finite_reason(r.x, r.y) if math.isfinite(r.value) else "non_finite"
-                self._reject(counts, reason, f"sensor {r.id!r} at ({r.x}, {r.y}) value {r.value}", msg.source)
+        self._latest_by_id(
+            msg,
+            pending.sensors,
+            pending,
+            counts,
+            value=_value,
+            describe=lambda r: f"sensor {r.id!r} at ({r.x}, {r.y}) value {r.value}",
+        )
 
     def _incidents(self, msg: IncidentBatch, pending: Pending, counts: BatchCounts) -> None:
+        self._latest_by_id(
+            msg,
+            pending.incidents,
+            pending,
+            counts,
+            value=_raised_at,
+            describe=lambda r: f"incident {r.id!r} at ({r.x}, {r.y})",
+        )
+
+    def _latest_by_id(
+        self,
+        msg: _KeyedBatch[_R],
+        latest: dict[str, tuple[_R, str]],
+        pending: Pending,
+        counts: BatchCounts,
+        *,
+        value: Callable[[_R], float],
+        describe: Callable[[_R], str],
+    ) -> None:
+        """Sensors and incidents: keep the newest record per id (with its CRS); a record outside
+        the extent or whose ``value`` is not finite is rejected with ``describe``'s words."""
         counts.records += len(msg.records)
         box = self._box(msg.crs, counts, msg.source, len(msg.records))
         if box is None:
             return
         minx, miny, maxx, maxy = box
-        incidents = pending.incidents
         for r in msg.records:
-            if minx <= r.x <= maxx and miny <= r.y <= maxy and math.isfinite(r.raised_at):
-                if r.id in incidents:
+            finite = math.isfinite(value(r))
+            if minx <= r.x <= maxx and miny <= r.y <= maxy and finite:
+                if r.id in latest:
                     pending.coalesced += 1
-                incidents[r.id] = (r, msg.crs)
+                latest[r.id] = (r, msg.crs)
             else:
-                reason = finite_reason(r.x, r.y) if math.isfinite(r.raised_at) else "non_finite"
-                self._reject(counts, reason, f"incident {r.id!r} at ({r.x}, {r.y})", msg.source)
+                reason = finite_reason(r.x, r.y) if finite else "non_finite"
+                self._reject(counts, reason, describe(r), msg.source)
 
     def _metrics(self, msg: MetricBatch, pending: Pending, counts: BatchCounts) -> None:
         counts.records += len(msg.records)

@@ -8,6 +8,7 @@ are checked without changes here: a path field named ``*secret*`` is a secret ke
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import zmq.auth
@@ -37,12 +38,10 @@ def _key_fields(node: object, key: str = "") -> list[tuple[str, str, Path]]:
 
 
 def _check_secret(site: Site, key: str, path: Path) -> list[Issue]:
-    file = str(site.path)
+    issue = partial(Issue, str(site.path), key)
     if not path.is_file():
         return [
-            Issue(
-                file,
-                key,
+            issue(
                 f"{path} (missing)",
                 "a secret key file (.key_secret)",
                 fix="create one with `controlroom keys new NAME` or copy it here; keep it mode 600",
@@ -52,9 +51,7 @@ def _check_secret(site: Site, key: str, path: Path) -> list[Issue]:
     mode = path.stat().st_mode & 0o777
     if os.name == "posix" and mode & 0o077:
         issues.append(
-            Issue(
-                file,
-                key,
+            issue(
                 f"{path} has mode {mode:03o}",
                 "mode 600 (readable by its owner only)",
                 fix=f"chmod 600 {path}",
@@ -63,21 +60,11 @@ def _check_secret(site: Site, key: str, path: Path) -> list[Issue]:
     try:
         _, secret = zmq.auth.load_certificate(str(path))
     except (ValueError, OSError) as exc:
-        return [
-            *issues,
-            Issue(
-                file,
-                key,
-                f"{path}: {exc}",
-                "a ZeroMQ certificate file",
-                fix="recreate it with `controlroom keys new NAME`",
-            ),
-        ]
+        fix = "recreate it with `controlroom keys new NAME`"
+        return [*issues, issue(f"{path}: {exc}", "a ZeroMQ certificate file", fix=fix)]
     if not secret:
         issues.append(
-            Issue(
-                file,
-                key,
+            issue(
                 f"{path} holds only a public key",
                 "a secret key file (.key_secret)",
                 fix="point the key at the .key_secret file of the pair",
@@ -87,29 +74,15 @@ def _check_secret(site: Site, key: str, path: Path) -> list[Issue]:
 
 
 def _check_public(site: Site, key: str, path: Path) -> list[Issue]:
-    file = str(site.path)
+    issue = partial(Issue, str(site.path), key)
     if not path.is_file():
-        return [
-            Issue(
-                file,
-                key,
-                f"{path} (missing)",
-                "a public key file (.key)",
-                fix="copy the server's .key file here (it is safe to share)",
-            )
-        ]
+        fix = "copy the server's .key file here (it is safe to share)"
+        return [issue(f"{path} (missing)", "a public key file (.key)", fix=fix)]
     try:
         zmq.auth.load_certificate(str(path))
     except (ValueError, OSError) as exc:
-        return [
-            Issue(
-                file,
-                key,
-                f"{path}: {exc}",
-                "a ZeroMQ public key file",
-                fix="copy the .key file made by `controlroom keys new`",
-            )
-        ]
+        fix = "copy the .key file made by `controlroom keys new`"
+        return [issue(f"{path}: {exc}", "a ZeroMQ public key file", fix=fix)]
     return []
 
 

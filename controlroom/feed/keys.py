@@ -13,7 +13,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import zmq
 import zmq.auth
@@ -21,7 +21,7 @@ import zmq.auth
 if TYPE_CHECKING:
     from zmq.auth.thread import ThreadAuthenticator
 
-    from controlroom.core.site import Site
+    from controlroom.core.site import DispatchConfig, FeedConfig, Site
 
 
 class FeedSecurityError(ValueError):
@@ -150,40 +150,62 @@ def authorize(public_key: Path, authorized_keys: Path) -> Path:
     return Path(shutil.copy2(public_key, authorized_keys / public_key.name))
 
 
-def _site_path(site: Site, p: Path | None) -> Path | None:
+def site_path(site: Site, p: Path | None) -> Path | None:
+    """A key path from the site file, relative paths taken from the site's folder."""
     if p is None:
         return None
     return p if p.is_absolute() else (site.folder / p).resolve()
 
 
+def _curve_pair(
+    site: Site,
+    section: str,
+    first: tuple[str, Path | None],
+    second: tuple[str, Path | None],
+    endpoints: list[str],
+    insecure: bool,
+) -> tuple[Path, Path] | None:
+    """Both key paths of one CURVE side (``(field name, value)`` each), or None once the endpoints
+    pass the plain-text rule; one key without the other is refused rather than silently ignored."""
+    (name_a, raw_a), (name_b, raw_b) = first, second
+    a, b = site_path(site, raw_a), site_path(site, raw_b)
+    if a and b:
+        return a, b
+    if a or b:
+        raise FeedSecurityError(
+            f"{site.path}: [{section}] needs both {name_a} and {name_b} for CURVE (found only one)"
+        )
+    for e in endpoints:
+        check_plaintext(e, insecure)
+    return None
+
+
 def server_security(site: Site, endpoints: list[str]) -> ServerSecurity | None:
     """The site's CURVE server config, or None for plain text (allowed on loopback or if insecure)."""
     cfg = site.feed
-    secret = _site_path(site, cfg.server_secret_key)
-    authorized = _site_path(site, cfg.authorized_keys)
-    if secret and authorized:
-        return ServerSecurity(secret, authorized)
-    if secret or authorized:
-        raise FeedSecurityError(
-            f"{site.path}: [feed] needs both server_secret_key and authorized_keys for CURVE (found only one)"
-        )
-    for e in endpoints:
-        check_plaintext(e, cfg.insecure)
-    return None
+    pair = _curve_pair(
+        site,
+        "feed",
+        ("server_secret_key", cfg.server_secret_key),
+        ("authorized_keys", cfg.authorized_keys),
+        endpoints,
+        cfg.insecure,
+    )
+    return ServerSecurity(*pair) if pair else None
 
 
-def client_security(site: Site, endpoints: list[str]) -> ClientSecurity | None:
-    """The site's CURVE client config, or None for plain text (allowed on loopback or if insecure)."""
-    cfg = site.feed
-    secret = _site_path(site, cfg.client_secret_key)
-    server_public = _site_path(site, cfg.server_public_key)
-    if secret and server_public:
-        return ClientSecurity(secret, server_public)
-    if secret or server_public:
-        raise FeedSecurityError(
-            f"{site.path}: [feed] needs both client_secret_key and server_public_key for CURVE "
-            "(found only one)"
-        )
-    for e in endpoints:
-        check_plaintext(e, cfg.insecure)
-    return None
+def client_security(
+    site: Site, endpoints: list[str], section: Literal["feed", "dispatch"] = "feed"
+) -> ClientSecurity | None:
+    """The CURVE client config from the site's ``[feed]`` (or ``[dispatch]``) section, or None for
+    plain text (allowed on loopback or if insecure)."""
+    cfg: FeedConfig | DispatchConfig = site.dispatch if section == "dispatch" else site.feed
+    pair = _curve_pair(
+        site,
+        section,
+        ("client_secret_key", cfg.client_secret_key),
+        ("server_public_key", cfg.server_public_key),
+        endpoints,
+        cfg.insecure,
+    )
+    return ClientSecurity(*pair) if pair else None

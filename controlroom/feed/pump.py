@@ -10,7 +10,7 @@ coordinate conversion per CRS per tick, one ``EntityStore.upsert`` per tick. Hea
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 
@@ -21,7 +21,15 @@ from controlroom.core.entities import EntityStore
 from controlroom.core.feed_stats import FeedStats
 from controlroom.core.incidents import IncidentBoard, IncidentState
 from controlroom.core.metrics import MetricSeries
-from controlroom.core.protocol import ENTITY_KINDS, ENTITY_STATUSES, WGS84, Heartbeat, Position
+from controlroom.core.protocol import (
+    ENTITY_KINDS,
+    ENTITY_STATUSES,
+    WGS84,
+    Heartbeat,
+    Incident,
+    Position,
+    SensorReading,
+)
 from controlroom.core.sensors import SensorStore
 from controlroom.feed.buffer import CoalescingBuffer, PendingPosition
 
@@ -161,30 +169,22 @@ class FeedPump:
         """Superseded positions go into trails only (existing entities), oldest first."""
         if not history:
             return
-        ids: list[str] = []
-        xs: list[float] = []
-        ys: list[float] = []
-        crs_of: list[str] = []
-        for entity_id, points in history.items():
-            for rec, crs in points:
-                ids.append(entity_id)
-                xs.append(rec.x)
-                ys.append(rec.y)
-                crs_of.append(crs)
-        x = np.asarray(xs, np.float64)
-        y = np.asarray(ys, np.float64)
-        for crs in set(crs_of):
-            sel = np.asarray([c == crs for c in crs_of])
-            x[sel], y[sel] = self._local(x[sel], y[sel], crs)
+        ids = [entity_id for entity_id, points in history.items() for _ in points]
+        x, y = self._local_xy([point for points in history.values() for point in points])
         self.entities.add_trail_points(ids, x, y)
 
-    def _apply_sensors(self, items: list, now: float) -> None:
-        recs = [r for r, _ in items]
-        x = np.array([r.x for r in recs], np.float64)
-        y = np.array([r.y for r in recs], np.float64)
+    def _local_xy(self, items: Sequence[tuple[Position | SensorReading | Incident, str]]) -> tuple[F64, F64]:
+        """Local-frame x, y of ``(record, crs)`` pairs: one conversion call per CRS present."""
+        x = np.array([r.x for r, _ in items], np.float64)
+        y = np.array([r.y for r, _ in items], np.float64)
         for crs in {c for _, c in items}:
             sel = np.array([c == crs for _, c in items])
             x[sel], y[sel] = self._local(x[sel], y[sel], crs)
+        return x, y
+
+    def _apply_sensors(self, items: list, now: float) -> None:
+        recs = [r for r, _ in items]
+        x, y = self._local_xy(items)
         self.sensors.upsert(
             [r.id for r in recs],
             [r.kind for r in recs],
@@ -198,11 +198,7 @@ class FeedPump:
 
     def _apply_incidents(self, items: list, now: float) -> list[str]:
         recs = [r for r, _ in items]
-        x = np.array([r.x for r in recs], np.float64)
-        y = np.array([r.y for r in recs], np.float64)
-        for crs in {c for _, c in items}:
-            sel = np.array([c == crs for _, c in items])
-            x[sel], y[sel] = self._local(x[sel], y[sel], crs)
+        x, y = self._local_xy(items)
         states = [
             IncidentState(
                 r.id,

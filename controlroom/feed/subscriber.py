@@ -9,7 +9,6 @@ polls with a short timeout so ``stop()`` takes effect within ~50 ms, and drains 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Sequence
 
@@ -18,11 +17,12 @@ import zmq
 from controlroom.feed.clone import SnapshotTimeoutError, fetch_snapshot
 from controlroom.feed.ingest import Ingestor
 from controlroom.feed.keys import ClientSecurity, check_plaintext
+from controlroom.feed.service_thread import ServiceThread
 
 log = logging.getLogger(__name__)
 
 
-class FeedSubscriber:
+class FeedSubscriber(ServiceThread):
     """Start with ``start()``, stop with ``stop()``; never touches Qt or the models."""
 
     def __init__(
@@ -43,6 +43,7 @@ class FeedSubscriber:
         if security is None:
             for e in [*self.endpoints, *([snapshot_endpoint] if snapshot_endpoint else [])]:
                 check_plaintext(e, insecure)
+        super().__init__("feed-subscriber")
         self.ingestor = ingestor
         self.snapshot_endpoint = snapshot_endpoint
         self.security = security
@@ -56,27 +57,11 @@ class FeedSubscriber:
         self.snapshot_records = 0
         #: CPU seconds the feed thread has used, set when it stops (for benchmarks).
         self.cpu_s = 0.0
-        self._ready = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="feed-subscriber", daemon=True)
-        self.error: BaseException | None = None
 
     def start(self, wait_s: float = 5.0) -> FeedSubscriber:
         """Start the thread; returns once the socket is connected (and the snapshot applied)."""
-        self._thread.start()
-        self._ready.wait(wait_s)
-        if self.error:
-            raise self.error
+        self._start_thread(wait_s)
         return self
-
-    def stop(self, timeout_s: float = 2.0) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout_s)
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
 
     def _run(self) -> None:
         ctx = zmq.Context()
