@@ -97,8 +97,13 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
     exit_code = 0
     if spec is not None:
         from controlroom.app.wall_session import WallSession
+        from controlroom.feed.keys import FeedSecurityError
 
-        session = WallSession(site, spec, live=live, control_endpoint=args.control_endpoint)
+        try:
+            session = WallSession(site, spec, live=live, control_endpoint=args.control_endpoint)
+        except FeedSecurityError as exc:
+            print(f"error: push-to-wall not started: {exc}", file=sys.stderr)
+            return 2
         session.start()
         if session.manager.banner_text():
             print(session.manager.banner_text(), file=sys.stderr)

@@ -10,7 +10,6 @@ real screens + (when the site or the command line names a control endpoint) a pu
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction
@@ -19,7 +18,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 from controlroom.app.panel_factory import panel_factory
 from controlroom.core.site import Site, WallTarget
 from controlroom.feed.control import ControlClient, ControlServer
-from controlroom.feed.keys import ClientSecurity, ServerSecurity
+from controlroom.feed.keys import ClientSecurity, FeedSecurityError, ServerSecurity, curve_pair
 from controlroom.layouts.spec import LayoutSpec
 from controlroom.qt.live import LiveCity
 from controlroom.qt.wall import WallManager
@@ -31,18 +30,31 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def wall_server_security(site: Site) -> ServerSecurity | None:
+def wall_server_security(site: Site, endpoint: str) -> ServerSecurity | None:
+    """The wall's CURVE server keys from ``[wall]`` (the feed's rule: both keys or plain text allowed)."""
     cfg = site.wall
-    if cfg.server_secret_key and cfg.authorized_keys:
-        return ServerSecurity(Path(cfg.server_secret_key), Path(cfg.authorized_keys))
-    return None
+    pair = curve_pair(
+        site,
+        "wall",
+        ("server_secret_key", cfg.server_secret_key),
+        ("authorized_keys", cfg.authorized_keys),
+        [endpoint],
+        cfg.insecure,
+    )
+    return ServerSecurity(*pair) if pair else None
 
 
 def wall_client_security(site: Site, target: WallTarget) -> ClientSecurity | None:
-    secret = site.wall.client_secret_key
-    if secret and target.server_public_key:
-        return ClientSecurity(Path(secret), Path(target.server_public_key))
-    return None
+    """A desk's CURVE keys for one wall: its ``[wall] client_secret_key`` and the target's public key."""
+    pair = curve_pair(
+        site,
+        "wall",
+        ("client_secret_key", site.wall.client_secret_key),
+        (f"targets '{target.name}' server_public_key", target.server_public_key),
+        [target.endpoint],
+        site.wall.insecure,
+    )
+    return ClientSecurity(*pair) if pair else None
 
 
 class WallSession:
@@ -73,7 +85,7 @@ class WallSession:
                 presets=spec.presets,
                 wall_name=site.wall.name,
                 site=site.site.name,
-                security=wall_server_security(site),
+                security=wall_server_security(site, endpoint),
                 insecure=site.wall.insecure,
             )
             self.control = WallControl(self.manager, server)
@@ -120,7 +132,7 @@ class WallSession:
 
 
 class PushMenu(QMenu):
-    """"Push to wall": one entry per (wall, region) from the site's ``[wall] targets``; sends the
+    """ "Push to wall": one entry per (wall, region) from the site's ``[wall] targets``; sends the
     3D view of ``map_panel`` from a background thread and shows the wall's answer in the title."""
 
     def __init__(self, site: Site, map_panel: QWidget, parent: QWidget | None = None) -> None:
@@ -129,12 +141,15 @@ class PushMenu(QMenu):
         self.map_panel = map_panel
         self.last_result = ""
         self.pushers: dict[str, WallPusher] = {}
+        self.problems: list[str] = []  # targets left out, with why (shown as the menu's tooltip)
         for target in site.wall.targets:
+            try:
+                security = wall_client_security(site, target)
+            except FeedSecurityError as exc:  # one misconfigured wall must not stop the desk
+                self.problems.append(str(exc))
+                continue
             pusher = WallPusher(
-                ControlClient(
-                    target.endpoint, security=wall_client_security(site, target), insecure=site.wall.insecure
-                ),
-                parent=self,
+                ControlClient(target.endpoint, security=security, insecure=site.wall.insecure), parent=self
             )
             pusher.sig_reply_received.connect(self._on_reply)
             pusher.sig_push_failed.connect(self._on_failed)
@@ -143,7 +158,8 @@ class PushMenu(QMenu):
                 action = QAction(self.tr("3D view → {0} / {1}").format(target.name, region), self)
                 action.triggered.connect(lambda _c=False, t=target.name, r=region: self.push_view(t, r))
                 self.addAction(action)
-        self.setEnabled(bool(site.wall.targets))
+        self.setEnabled(bool(self.pushers))
+        self.setToolTip("\n".join(self.problems))
 
     def push_view(self, target: str, region: str) -> None:
         command = view_command(self.map_panel, region, site=self.site.site.name)

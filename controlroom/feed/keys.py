@@ -157,7 +157,7 @@ def site_path(site: Site, p: Path | None) -> Path | None:
     return p if p.is_absolute() else (site.folder / p).resolve()
 
 
-def _curve_pair(
+def curve_pair(
     site: Site,
     section: str,
     first: tuple[str, Path | None],
@@ -183,7 +183,7 @@ def _curve_pair(
 def server_security(site: Site, endpoints: list[str]) -> ServerSecurity | None:
     """The site's CURVE server config, or None for plain text (allowed on loopback or if insecure)."""
     cfg = site.feed
-    pair = _curve_pair(
+    pair = curve_pair(
         site,
         "feed",
         ("server_secret_key", cfg.server_secret_key),
@@ -200,7 +200,7 @@ def client_security(
     """The CURVE client config from the site's ``[feed]`` (or ``[dispatch]``) section, or None for
     plain text (allowed on loopback or if insecure)."""
     cfg: FeedConfig | DispatchConfig = site.dispatch if section == "dispatch" else site.feed
-    pair = _curve_pair(
+    pair = curve_pair(
         site,
         section,
         ("client_secret_key", cfg.client_secret_key),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from controlroom.app.sample_site import ensure_sample_site
@@ -224,3 +224,22 @@ def test_an_alarm_category_switches_the_wall_preset_and_back(
     assert session.manager.preset == "alarms"
     service.sig_preset_revert.emit()
     assert session.manager.preset == "normal"
+
+
+def test_a_wall_key_without_its_pair_is_refused_naming_the_section(site: Site, tmp_path: Path) -> None:
+    from controlroom.app.wall_session import PushMenu, WallSession
+    from controlroom.core.site import WallTarget
+    from controlroom.feed.keys import FeedSecurityError
+
+    half = _with_wall(
+        site, control_endpoint="tcp://127.0.0.1:*", server_secret_key=tmp_path / "wall.key_secret"
+    )
+    with pytest.raises(FeedSecurityError, match=r"\[wall\] needs both server_secret_key and authorized_keys"):
+        WallSession(half, load_layout(LAYOUTS / "single.toml"), feed=False, restore=False)
+    desk = _with_wall(
+        site,
+        client_secret_key=tmp_path / "desk.key_secret",
+        targets=[WallTarget(name="main-wall", endpoint="tcp://127.0.0.1:7730")],
+    )
+    menu = PushMenu(desk, QWidget())
+    assert not menu.isEnabled() and "main-wall" in menu.toolTip(), "the desk opens; the bad target is named"
