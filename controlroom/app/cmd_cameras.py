@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -45,16 +46,13 @@ def register(subparsers: Any) -> None:
 
 def _registry(site_path: str) -> tuple[Any, Any] | None:
     """(site, registry in a frame whose origin is the site CRS origin), errors printed."""
-    from controlroom.core.issues import InputError, SiteError
-    from controlroom.core.site import load_site
+    from controlroom.app.cli_site import load_site_or_report
+    from controlroom.core.issues import InputError
     from controlroom.geo.cameras import load_cameras
     from controlroom.geo.crs import LocalFrame
 
-    try:
-        site = load_site(site_path)
-    except SiteError as exc:
-        for issue in exc.issues:
-            print(str(issue), file=sys.stderr)
+    site = load_site_or_report(site_path)
+    if site is None:
         return None
     if site.cameras is None:
         print(f"error: {site.path}: no [cameras] section; expected a camera registry", file=sys.stderr)
@@ -64,6 +62,16 @@ def _registry(site_path: str) -> tuple[Any, Any] | None:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
+
+
+def _print_rows(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:
+    """One JSON array for scripts, or one formatted line per row for people."""
+    if as_json:
+        json.dump(rows, sys.stdout, ensure_ascii=False)
+        print()
+    else:
+        for r in rows:
+            print(line(r))
 
 
 def _nearest(args: argparse.Namespace) -> int:
@@ -83,12 +91,7 @@ def _nearest(args: argparse.Namespace) -> int:
         return 2
     hits = registry.nearest(float(x[0]), float(y[0]), args.n)
     rows = [{"id": h.camera.id, "name": h.camera.name, "distance_m": round(h.distance_m, 2)} for h in hits]
-    if args.json:
-        json.dump(rows, sys.stdout, ensure_ascii=False)
-        print()
-    else:
-        for r in rows:
-            print(f"{r['distance_m']:>10.1f} m  {r['id']:<12} {r['name']}")
+    _print_rows(rows, args.json, lambda r: f"{r['distance_m']:>10.1f} m  {r['id']:<12} {r['name']}")
     return 0
 
 
@@ -101,12 +104,7 @@ def _search(args: argparse.Namespace) -> int:
         {"id": c.id, "name": c.name, "lon": c.lon, "lat": c.lat, "tags": list(c.tags)}
         for c in registry.search(args.text, args.limit)
     ]
-    if args.json:
-        json.dump(rows, sys.stdout, ensure_ascii=False)
-        print()
-    else:
-        for r in rows:
-            print(f"{r['id']:<12} {r['name']}  ({', '.join(r['tags'])})")
+    _print_rows(rows, args.json, lambda r: f"{r['id']:<12} {r['name']}  ({', '.join(r['tags'])})")
     return 0
 
 

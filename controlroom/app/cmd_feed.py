@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from controlroom.app.cli_site import load_site_or_report
+
 log = logging.getLogger(__name__)
 
 
@@ -58,25 +60,13 @@ def register(subparsers: Any) -> None:
     st.set_defaults(handler=_stats)
 
 
-def _load_site(path: str) -> Any:
-    from controlroom.core.issues import SiteError
-    from controlroom.core.site import load_site
-
-    try:
-        return load_site(path)
-    except SiteError as exc:
-        for issue in exc.issues:
-            print(str(issue), file=sys.stderr)
-        return None
-
-
 def _sim(args: argparse.Namespace) -> int:
     from controlroom.core.issues import InputError
     from controlroom.feed.keys import FeedSecurityError, server_security
     from controlroom.feed.publisher import FeedPublisher
     from controlroom.feed.simulator import CitySimulator, SimConfig
 
-    site = _load_site(args.site)
+    site = load_site_or_report(args.site)
     if site is None:
         return 2
     if args.entities < 0 or args.hz <= 0:
@@ -116,7 +106,7 @@ def _security_from(args: argparse.Namespace, endpoints: list[str]) -> tuple[Any,
         return None, args.insecure
     from controlroom.feed.keys import client_security
 
-    site = _load_site(args.site)
+    site = load_site_or_report(args.site)
     if site is None:
         return None
     return client_security(site, endpoints), args.insecure or site.feed.insecure
@@ -168,7 +158,7 @@ def _stats(args: argparse.Namespace) -> int:
         if args.site:
             from controlroom.feed.site_feed import open_site_feed
 
-            site = _load_site(args.site)
+            site = load_site_or_report(args.site)
             if site is None:
                 return 2
             feed = open_site_feed(

@@ -25,18 +25,15 @@ def register(subparsers: Any) -> None:
 
 
 def _gateway(args: argparse.Namespace) -> int:
-    from controlroom.core.issues import InputError, SiteError
-    from controlroom.core.site import load_site
+    from controlroom.app.cli_site import load_site_or_report
+    from controlroom.core.issues import InputError
     from controlroom.dispatch.db import DbError
     from controlroom.dispatch.gateway import Gateway, GatewayEndpoints
     from controlroom.dispatch.settings import gateway_db_url
     from controlroom.feed.keys import FeedSecurityError
 
-    try:
-        site = load_site(args.site)
-    except SiteError as exc:
-        for issue in exc.issues:
-            print(str(issue), file=sys.stderr)
+    site = load_site_or_report(args.site)
+    if site is None:
         return 2
     cfg = site.dispatch
     eps = GatewayEndpoints(

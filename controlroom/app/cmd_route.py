@@ -20,15 +20,13 @@ def register(subparsers: Any) -> None:
 
 
 def _route(args: argparse.Namespace) -> int:
-    from controlroom.core.issues import InputError, SiteError
-    from controlroom.core.site import load_site, normalise_crs
+    from controlroom.app.cli_site import load_site_or_report
+    from controlroom.core.issues import InputError
+    from controlroom.core.site import normalise_crs
     from controlroom.dispatch.routing import AdminRouter
 
-    try:
-        site = load_site(args.site)
-    except SiteError as exc:
-        for issue in exc.issues:
-            print(str(issue), file=sys.stderr)
+    site = load_site_or_report(args.site)
+    if site is None:
         return 2
     crs = normalise_crs(args.crs)
     if not site.boundaries:

@@ -9,27 +9,17 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from controlroom.core.preferences import config_dir
 from controlroom.layouts.placement import ScreenAssignment, ScreenInfo
 from controlroom.layouts.spec import LayoutSpec
 
 STATE_VERSION = 1
 log = logging.getLogger(__name__)
-
-
-def config_dir() -> Path:
-    """The user's config folder; tests and kiosks point ``CONTROLROOM_CONFIG_DIR`` elsewhere."""
-    env = os.environ.get("CONTROLROOM_CONFIG_DIR")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("controlroom"))
 
 
 def state_path(layout_name: str) -> Path:

@@ -223,15 +223,9 @@ class BriefWriter(QObject):
             self._row([d or self.tr("Outside the districts"), self.locale.toString(n)])
             for d, n in s.by_district.items()
         ) or self._empty_row(2, self.tr("No incidents in this period."))
-        return (
-            f"<h2>{_e(t['Incidents by type'])}</h2>"
-            f"<table width='100%' border='1' cellspacing='0' cellpadding='4'>"
-            f"{self._row([t['Type'], t['Count'], t['Median response']], header=True)}"
-            f"{by_type}</table>"
-            f"<h2>{_e(t['Incidents by district'])}</h2>"
-            f"<table width='100%' border='1' cellspacing='0' cellpadding='4'>"
-            f"{self._row([t['District'], t['Count']], header=True)}{by_district}</table>"
-        )
+        return self._section_table(
+            t["Incidents by type"], [t["Type"], t["Count"], t["Median response"]], by_type
+        ) + self._section_table(t["Incidents by district"], [t["District"], t["Count"]], by_district)
 
     def response(self) -> str:
         t = self.labels()
@@ -242,12 +236,10 @@ class BriefWriter(QObject):
                 [label, self.locale.toString(d.count), self.minutes(d.median_s), self.minutes(d.p90_s)]
             )
 
-        return (
-            f"<h2>{_e(t['Response statistics'])}</h2>"
-            f"<table width='100%' border='1' cellspacing='0' cellpadding='4'>"
-            f"{self._row([t['Measure'], t['Incidents'], t['Median'], t['90th percentile']], header=True)}"
-            f"{line(t['Raised → acknowledged'], s.response)}"
-            f"{line(t['Raised → closed'], s.closing)}</table>"
+        return self._section_table(
+            t["Response statistics"],
+            [t["Measure"], t["Incidents"], t["Median"], t["90th percentile"]],
+            line(t["Raised → acknowledged"], s.response) + line(t["Raised → closed"], s.closing),
         )
 
     def open_by_priority(self) -> str:
@@ -269,13 +261,10 @@ class BriefWriter(QObject):
         return (
             f"<h2 style='page-break-before: always'>{_e(t['Open incidents by priority'])}</h2>"
             f"<table width='100%' border='1' cellspacing='0' cellpadding='6'><tr>{cells}</tr></table>"
-            f"<h2>{_e(t['Open sensor alarms'])}</h2>"
-            f"<table width='100%' border='1' cellspacing='0' cellpadding='4'>"
-            f"{self._row([t['Sensor'], t['Kind'], t['Value'], t['Status']], header=True)}"
-            f"{alarms}</table>"
-            f"<h2>{_e(t['Units in service'])}</h2>"
-            f"<table width='60%' border='1' cellspacing='0' cellpadding='4'>"
-            f"{self._row([t['Unit'], t['In service']], header=True)}{units}</table>"
+            + self._section_table(
+                t["Open sensor alarms"], [t["Sensor"], t["Kind"], t["Value"], t["Status"]], alarms
+            )
+            + self._section_table(t["Units in service"], [t["Unit"], t["In service"]], units, width="60%")
         )
 
     def incident_list(self) -> str:
@@ -338,6 +327,15 @@ class BriefWriter(QObject):
             "<tr>"
             + "".join(f"<{tag}{first if i == 0 else style}>{_e(c)}</{tag}>" for i, c in enumerate(cells))
             + "</tr>"
+        )
+
+    @classmethod
+    def _section_table(cls, title: str, header: list[str], body: str, width: str = "100%") -> str:
+        """A titled data table with a header row: the one look every section table shares."""
+        return (
+            f"<h2>{_e(title)}</h2>"
+            f"<table width='{width}' border='1' cellspacing='0' cellpadding='4'>"
+            f"{cls._row(header, header=True)}{body}</table>"
         )
 
     @staticmethod

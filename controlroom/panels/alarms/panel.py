@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import math
 import zlib
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -31,6 +31,7 @@ from controlroom.core.alarm_rules import PRIORITIES
 from controlroom.panels.alarms.banner import AlarmBanner
 from controlroom.panels.alarms.style import PRIORITY_COLOURS, forecast_text, priority_name, state_name
 from controlroom.panels.alarms.table import AlarmTable
+from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
 from controlroom.qt.alarm_service import AlarmService, alarm_service_for
 
 if TYPE_CHECKING:
@@ -136,9 +137,8 @@ class AlarmsPanel(QWidget):
         self.comment = QLineEdit()
         self.comment.setPlaceholderText(self.tr("Comment (saved with the next action)"))
         self.comment.returnPressed.connect(lambda: self.act("acknowledge"))
-        self.buttons: dict[str, QPushButton] = {}
         row1, row2 = QHBoxLayout(), QHBoxLayout()
-        actions: list[tuple[str, str, str, Any, QHBoxLayout]] = [
+        actions: list[ActionSpec] = [
             ("acknowledge", self.tr("Acknowledge (A)"), "A", lambda: self.act("acknowledge"), row1),
             ("start_work", self.tr("Start work (W)"), "W", lambda: self.act("start_work"), row1),
             ("snooze", self.tr("Snooze 10 min (Z)"), "Z", lambda: self.act("snooze"), row1),
@@ -147,14 +147,7 @@ class AlarmsPanel(QWidget):
             ("cameras", self.tr("Cameras (C)"), "C", self.open_cameras, row2),
             ("fly", self.tr("Fly there (F)"), "F", self.fly_there, row2),
         ]
-        for key, text, shortcut, slot, row in actions:
-            btn = QPushButton(text)
-            btn.clicked.connect(slot)
-            row.addWidget(btn)
-            self.buttons[key] = btn
-            sc = QShortcut(QKeySequence(shortcut), self)
-            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(slot)
+        self.buttons: dict[str, QPushButton] = add_action_buttons(self, actions)
         self.feedback = QLabel("")
         self.feedback.setStyleSheet("color: #f59e0b;")
         body = QFont(self.font())

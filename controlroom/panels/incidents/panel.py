@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from controlroom.core.protocol import INCIDENT_TYPES
 from controlroom.panels.incidents.bridge import DispatchBridge
 from controlroom.panels.incidents.tables import IncidentQueue, UnitBoard, age_text
+from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
 
 if TYPE_CHECKING:
     from controlroom.dispatch import wire
@@ -114,9 +115,8 @@ class IncidentsPanel(QWidget):
         self.alternatives = QListWidget()
         self.alternatives.itemActivated.connect(self._on_alternative_activated)
         self.timeline = QListWidget()
-        self.buttons: dict[str, QPushButton] = {}
         row1, row2 = QHBoxLayout(), QHBoxLayout()
-        actions = [
+        actions: list[ActionSpec] = [
             ("dispatch", self.tr("Dispatch nearest (D)"), "D", self.dispatch_nearest, row1),
             ("acknowledge", self.tr("Acknowledge (A)"), "A", lambda: self._order("acknowledge"), row1),
             ("cameras", self.tr("Cameras around (C)"), "C", self.cameras_around, row1),
@@ -125,14 +125,7 @@ class IncidentsPanel(QWidget):
             ("resolve", self.tr("Resolve (R)"), "R", lambda: self._order("resolve"), row2),
             ("close", self.tr("Close (X)"), "X", lambda: self._order("close"), row2),
         ]
-        for key, text, shortcut, slot, row in actions:
-            btn = QPushButton(text)
-            btn.clicked.connect(slot)
-            row.addWidget(btn)
-            self.buttons[key] = btn
-            sc = QShortcut(QKeySequence(shortcut), self)
-            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(slot)
+        self.buttons: dict[str, QPushButton] = add_action_buttons(self, actions)
         self.comment = QLineEdit()
         self.comment.setPlaceholderText(self.tr("Comment (Enter to add; a reason is needed to cancel)"))
         self.comment.returnPressed.connect(lambda: self._order("comment", text=self.comment.text()))
