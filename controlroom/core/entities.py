@@ -136,10 +136,17 @@ class EntityStore:
     def age(self, now: float) -> F64:
         return now - self.last_seen
 
-    def opacity(self, now: float) -> F32:
-        """1 while fresh, falling linearly to 0 over a second timeout, for the renderer's alpha."""
-        timeout = self.timeout_by_kind[self.kind]
-        over = (self.age(now) - timeout) / timeout
+    def opacity(self, now: float, rows: I64 | None = None) -> F32:
+        """1 while fresh, falling linearly to 0 over a second timeout, for the renderer's alpha.
+
+        ``rows``: only those (a renderer drawing a few of many), in that order.
+        """
+        if rows is None:
+            kind, seen = self.kind, self.last_seen
+        else:
+            kind, seen = self._kind[rows], self._seen[rows]
+        timeout = self.timeout_by_kind[kind]
+        over = (now - seen - timeout) / timeout
         return np.clip(1.0 - over, 0.0, 1.0).astype(np.float32)
 
     def stale(self, now: float) -> npt.NDArray[np.bool_]:
@@ -153,12 +160,13 @@ class EntityStore:
         order = (np.arange(head - count, head) % self.trail_points).astype(np.int64)
         return self._trail[r, order].copy()
 
-    def trails(self) -> tuple[F32, I64]:
-        """All trails as (n, trail_points, 2) oldest-first arrays plus each row's valid point count."""
-        n = self._n
-        idx = (self._trail_head[:n, None] + np.arange(self.trail_points)[None, :]) % self.trail_points
-        ordered = np.take_along_axis(self._trail[:n], idx[:, :, None], axis=1)
-        return ordered, self._trail_count[:n].copy()
+    def trails(self, rows: I64 | list[int] | None = None) -> tuple[F32, I64]:
+        """Trails of the given rows (all when None) as (k, trail_points, 2) oldest-first arrays,
+        plus each one's valid point count (the last ``count`` points are valid)."""
+        sel = np.arange(self._n) if rows is None else np.asarray(rows, np.int64)
+        idx = (self._trail_head[sel, None] + np.arange(self.trail_points)[None, :]) % self.trail_points
+        ordered = self._trail[sel[:, None], idx]
+        return ordered, self._trail_count[sel]
 
     # ---------------------------------------------------------------- writing
 
@@ -177,28 +185,11 @@ class EntityStore:
         m = len(ids)
         if m == 0:
             return np.zeros(0, np.int64)
-        rows = np.empty(m, np.int64)
         row_of = self._row
-        new: list[int] = []
-        for i, entity_id in enumerate(ids):
-            r = row_of.get(entity_id)
-            if r is None:
-                new.append(i)
-                rows[i] = -1
-            else:
-                rows[i] = r
-        if new:
-            need = self._n + len(new)
-            if need > self._cap:
-                self._alloc(max(need, self._cap * 2))
-            start = self._n
-            for j, i in enumerate(new):
-                row_of[ids[i]] = start + j
-                self._ids.append(ids[i])
-            rows[new] = np.arange(start, start + len(new))
-            self._trail_count[start:need] = 0
-            self._trail_head[start:need] = 0
-            self._n = need
+        try:  # the steady state: every id already has a row (one C-speed pass, no Python loop)
+            rows = np.fromiter(map(row_of.__getitem__, ids), np.int64, count=m)
+        except KeyError:
+            rows = self._rows_adding_new(ids)
         self._x[rows] = x
         self._y[rows] = y
         self._heading[rows] = heading
@@ -210,6 +201,24 @@ class EntityStore:
         self.version += 1
         return rows
 
+    def _rows_adding_new(self, ids: Sequence[str]) -> I64:
+        """Rows for a batch with ids not seen before: those get new rows at the end."""
+        row_of = self._row
+        rows = np.fromiter((row_of.get(i, -1) for i in ids), np.int64, count=len(ids))
+        new = np.flatnonzero(rows < 0)
+        need = self._n + len(new)
+        if need > self._cap:
+            self._alloc(max(need, self._cap * 2))
+        start = self._n
+        for j, i in enumerate(new.tolist()):
+            row_of[ids[i]] = start + j
+            self._ids.append(ids[i])
+        rows[new] = np.arange(start, need)
+        self._trail_count[start:need] = 0
+        self._trail_head[start:need] = 0
+        self._n = need
+        return rows
+
     def add_trail_points(self, ids: Sequence[str], x: F64, y: F64) -> None:
         """Earlier positions superseded in the feed buffer, so trails keep their shape under load."""
         rows = [self._row.get(i, -1) for i in ids]
@@ -219,8 +228,10 @@ class EntityStore:
 
     def _push_trail(self, rows: I64, x: npt.ArrayLike, y: npt.ArrayLike) -> None:
         head = self._trail_head[rows]
-        self._trail[rows, head, 0] = x
-        self._trail[rows, head, 1] = y
+        flat = (rows * self.trail_points + head) * 2  # one flat scatter per coordinate
+        trail = self._trail.reshape(-1)
+        trail[flat] = x
+        trail[flat + 1] = y
         self._trail_head[rows] = (head + 1) % self.trail_points
         self._trail_count[rows] = np.minimum(self._trail_count[rows] + 1, self.trail_points)
 

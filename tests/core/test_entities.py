@@ -70,8 +70,11 @@ def test_trails_are_bounded_and_ordered() -> None:
     trails, counts = s.trails()
     assert trails.shape == (2, 4, 2) and counts.tolist() == [4, 4]
     assert trails[1, :, 0].tolist() == [20.0, 30.0, 40.0, 50.0]
-    upsert(s, ["C"], [1.0])
-    assert s.trail("C").tolist() == [[1.0, 0.0]]
+    upsert(s, ["B", "C"], [60.0, 1.0])  # an existing and a new id in one batch
+    assert s.trail("C").tolist() == [[1.0, 0.0]] and s.trail("B")[-1, 0] == 60.0
+    only, counts = s.trails([2, 1])  # the renderer asks for the rows it draws
+    assert counts.tolist() == [1, 4] and only[0, -1].tolist() == [1.0, 0.0]
+    assert only[1, :, 0].tolist() == [30.0, 40.0, 50.0, 60.0]
 
 
 def test_metric_ring_is_bounded_and_windowed() -> None:

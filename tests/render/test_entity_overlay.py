@@ -12,8 +12,10 @@ from controlroom.core.protocol import ENTITY_KINDS, ENTITY_STATUSES
 from controlroom.render.overlays.base import rgb255
 from controlroom.render.overlays.entities import (
     ALARM_SCALE,
+    DOT_BELOW_PX,
     GLYPH_PX,
     KIND_COLOURS,
+    MIN_DOT_PX,
     EntityOverlay,
     tilt_boost,
 )
@@ -106,20 +108,55 @@ def test_near_and_far_glyphs_of_an_oblique_view_look_the_same_size(ground: Any) 
     overlay.detach(ground)
 
 
-def test_a_crowded_fleet_gets_smaller_glyphs_and_units_in_alarm_stand_out(ground: Any) -> None:
+def _crowd(n: int, half: float, alarm_rows: tuple[int, ...] = ()) -> EntityStore:
     rng = np.random.default_rng(4)
-    crowd = _store(list(rng.uniform(-1000, 1000, 20_000)), list(rng.uniform(-1000, 1000, 20_000)))
+    store = _store(list(rng.uniform(-half, half, n)), list(rng.uniform(-half, half, n)))
+    for row in alarm_rows:
+        store.status[row] = ENTITY_STATUSES.index("alarm")
+    return store
+
+
+def test_a_crowded_fleet_is_drawn_as_dots_and_units_in_alarm_keep_a_full_glyph(ground: Any) -> None:
+    crowd = _crowd(20_000, 1000.0, alarm_rows=(7,))
     overlay = EntityOverlay(lambda: crowd, lambda: NOW)
     overlay.attach(ground)
     _look_down(ground, 6000.0)
-    overlay.refresh(NOW)
-    crowded = _glyph_px(overlay, 0)
-    assert 4.0 <= crowded < GLYPH_PX * 0.6, crowded  # no carpet of overlapping glyphs
+    assert overlay.refresh(NOW)
+    assert overlay.glyph_px < DOT_BELOW_PX and MIN_DOT_PX <= overlay.dot_px < DOT_BELOW_PX
+    assert overlay.mesh.n_verts == 19_999 and overlay.mesh.n_points == 19_999 + 4  # a vertex per dot
+    assert list(overlay.glyph_rows) == [7] and overlay.actor.GetProperty().GetPointSize() == overlay.dot_px
+    alarm_quad = overlay.mesh.points[19_999:].astype(np.float64)  # the glyph follows the dots
+    nose = np.array(world_to_display(ground, tuple(alarm_quad[0])))
+    tail = np.array(world_to_display(ground, tuple((alarm_quad[1] + alarm_quad[3]) / 2)))
+    assert np.linalg.norm(nose - tail) == pytest.approx(GLYPH_PX * 1.05 * ALARM_SCALE, abs=2.0)
+    image = render(ground)
+    covered = _bus_pixels(image) / max(1, int(np.prod(image.shape[:2])))
+    assert 0.02 < covered < 0.5, covered  # the fleet shows, but the city is not carpeted
     overlay.detach(ground)
 
+
+def test_zooming_in_turns_dots_back_into_glyphs_and_off_screen_entities_cost_nothing(ground: Any) -> None:
+    crowd = _crowd(20_000, 1000.0)
+    overlay = EntityOverlay(lambda: crowd, lambda: NOW)
+    overlay.attach(ground)
+    _look_down(ground, 300.0, focal=(float(crowd.x[0]), float(crowd.y[0])))
+    assert overlay.refresh(NOW)
+    drawn = len(overlay.glyph_rows)
+    assert overlay.dot_px == 0.0 and overlay.mesh.n_verts == 0 and 0 < drawn < 500
+    assert overlay.mesh.n_points == 4 * drawn and 0 in overlay.glyph_rows
+    first_xy = world_to_display(ground, (float(crowd.x[0]), float(crowd.y[0]), 2.0))
+    assert overlay.pick(ground, *first_xy) == "V0"
+    far = int(np.argmax(np.hypot(crowd.x - crowd.x[0], crowd.y - crowd.y[0])))
+    far_xy = world_to_display(ground, (float(crowd.x[far]), float(crowd.y[far]), 2.0))
+    assert far not in overlay.glyph_rows and overlay.pick(ground, *far_xy) is None
+    overlay.detach(ground)
+
+
+def test_a_single_unit_in_alarm_is_drawn_larger(ground: Any) -> None:
     alarm = _store([0.0], [0.0], status="alarm")
     alarmed = EntityOverlay(lambda: alarm, lambda: NOW)
     alarmed.attach(ground)
+    _look_down(ground, 6000.0)
     alarmed.refresh(NOW)
     assert _glyph_px(alarmed, 0) == pytest.approx(GLYPH_PX * 1.05 * ALARM_SCALE, abs=2.0)
     alarmed.detach(ground)

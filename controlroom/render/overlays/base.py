@@ -77,24 +77,32 @@ def project_points(plotter: Any, points: F64) -> F64:
 
     The vectorised form of ``picking.world_to_display``: one matrix product for all points.
     """
-    renderer = main_renderer(plotter)
     pts = np.asarray(points, np.float64).reshape(-1, 3)
     if not len(pts):
         return np.zeros((0, 2))
+    return project_xy(plotter, pts[:, 0], pts[:, 1], pts[:, 2])
+
+
+def project_xy(plotter: Any, x: F64, y: F64, z: F64 | float) -> F64:
+    """``project_points`` for coordinate columns (z may be one height for all): no (n, 3) copy."""
+    renderer = main_renderer(plotter)
     camera = renderer.GetActiveCamera()
     aspect = renderer.GetTiledAspectRatio()
     vtk_matrix = camera.GetCompositeProjectionTransformMatrix(aspect, -1.0, 1.0)
     m = np.array([[vtk_matrix.GetElement(i, j) for j in range(4)] for i in range(4)])
-    clip = pts @ m[:3, :3].T + m[:3, 3]
-    w = pts @ m[3, :3] + m[3, 3]
+
+    def row(i: int) -> F64:
+        return x * m[i, 0] + y * m[i, 1] + (z * m[i, 2] + m[i, 3])
+
+    w = row(3)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ndc = clip[:, :2] / w[:, None]
-    ndc[w <= 0] = np.nan
+        inv_w = np.where(w > 0, 1.0 / w, np.nan)
     width, height = renderer.GetRenderWindow().GetActualSize()
     vx0, vy0, vx1, vy1 = renderer.GetViewport()
-    x = (ndc[:, 0] + 1.0) * 0.5 * (vx1 - vx0) * width + vx0 * width
-    y = (ndc[:, 1] + 1.0) * 0.5 * (vy1 - vy0) * height + vy0 * height
-    return np.column_stack([x, y])
+    out = np.empty((len(w), 2))
+    out[:, 0] = (row(0) * inv_w + 1.0) * (0.5 * (vx1 - vx0) * width) + vx0 * width
+    out[:, 1] = (row(1) * inv_w + 1.0) * (0.5 * (vy1 - vy0) * height) + vy0 * height
+    return out
 
 
 def nearest_on_screen(plotter: Any, points: F64, x_px: float, y_px: float, radius_px: float) -> int | None:
@@ -268,8 +276,16 @@ class MeshOverlay:
         return item_id
 
     # ---------------------------------------------------------------- helpers
-    def _set_geometry(self, points: F64, rgba: U8, *, faces: Any = None, lines: Any = None) -> None:
-        """Swap the mesh's arrays for new ones (same PolyData, same actor)."""
+    def _set_geometry(
+        self,
+        points: npt.NDArray[np.floating],
+        rgba: U8,
+        *,
+        faces: Any = None,
+        lines: Any = None,
+        verts: Any = None,
+    ) -> None:
+        """Swap the mesh's arrays for new ones (same PolyData, same actor); cells passed as None stay."""
         import pyvista as pv
 
         mesh = self.mesh
@@ -277,6 +293,7 @@ class MeshOverlay:
             mesh.SetPoints(pv.vtk_points(np.zeros((0, 3)), deep=False))
             mesh.SetPolys(pv.CellArray())
             mesh.SetLines(pv.CellArray())
+            mesh.SetVerts(pv.CellArray())
             mesh.point_data.clear()
             mesh.Modified()
             return
@@ -285,5 +302,7 @@ class MeshOverlay:
             mesh.faces = faces
         if lines is not None:
             mesh.lines = lines
+        if verts is not None:
+            mesh.verts = verts
         mesh.point_data.set_array(np.ascontiguousarray(rgba, np.uint8), RGBA_ARRAY)  # type: ignore[arg-type]
         mesh.Modified()

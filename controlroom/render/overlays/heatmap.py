@@ -1,7 +1,9 @@
 """Where the fleet is dense: a smoothed count of entities per grid cell as a translucent sheet.
 
-A regular grid of vertices over the city's extent, each carrying an RGBA colour from a small
-heat ramp, so the GPU interpolates a smooth picture from a coarse grid (128 × 128 cells). The
+One textured quad over the city's extent: the texture is a coarse grid (129 × 129 texels), each
+an RGBA colour from a small heat ramp, and the GPU's bilinear filter smooths it. Two triangles
+instead of a vertex grid: on software GL a 33,000-triangle sheet cost three times as much to
+draw, and a refresh only rewrites the texels in place. The
 counts are a 2D histogram blurred by a separable box filter (numpy, a millisecond at 50k
 entities); it is recomputed at most once a second, which is as fast as density really changes.
 It is a soft wash, never a lid: the ramp tops out at ``MAX_ALPHA`` so streets and blocks show
@@ -56,6 +58,11 @@ class HeatmapOverlay(MeshOverlay):
         blur_cells: int = 3,
     ) -> None:
         super().__init__(title)
+        import pyvista as pv
+        from vtkmodules.util.numpy_support import numpy_to_vtk
+        from vtkmodules.vtkCommonDataModel import vtkImageData
+        from vtkmodules.vtkRenderingCore import vtkTexture
+
         self.source = source
         x0, x1, y0, y1 = bounds
         self.bounds = (x0, x1, y0, y1)
@@ -63,13 +70,25 @@ class HeatmapOverlay(MeshOverlay):
         self.blur_cells = blur_cells
         self._last = -np.inf
         self._version = -1
-        self.density = np.zeros((cells + 1, cells + 1))
-        gx, gy = np.meshgrid(np.linspace(x0, x1, cells + 1), np.linspace(y0, y1, cells + 1))
-        self._points = np.column_stack([gx.ravel(), gy.ravel(), np.full(gx.size, SHEET_Z_M)])
-        v = np.arange((cells + 1) ** 2, dtype=np.int64).reshape(cells + 1, cells + 1)
-        quads = np.stack([v[:-1, :-1], v[:-1, 1:], v[1:, 1:], v[1:, :-1]], axis=-1).reshape(-1, 4)
-        self._faces = np.column_stack([np.full(len(quads), 4, np.int64), quads]).ravel()
-        self._built = False
+        c = cells + 1
+        self.density = np.zeros((c, c))
+        #: Texels, row-major from the south-west corner (x fastest), written in place on refresh.
+        self.texels = np.zeros((c * c, 4), np.uint8)
+        self._image = vtkImageData()
+        self._image.SetDimensions(c, c, 1)
+        self._image.GetPointData().SetScalars(numpy_to_vtk(self.texels, deep=False))
+        self.texture = vtkTexture()
+        self.texture.SetInputData(self._image)
+        self.texture.InterpolateOn()
+        self.texture.EdgeClampOn()
+        quad = np.array([[x0, y0, SHEET_Z_M], [x1, y0, SHEET_Z_M], [x1, y1, SHEET_Z_M], [x0, y1, SHEET_Z_M]])
+        self.mesh.points = quad
+        self.mesh.faces = np.array([4, 0, 1, 2, 3])
+        self.mesh.active_texture_coordinates = pv.pyvista_ndarray(
+            np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+        )
+        self.actor.GetMapper().ScalarVisibilityOff()
+        self.actor.SetTexture(self.texture)
 
     def refresh(self, now: float) -> bool:
         store = self.source()
@@ -85,7 +104,15 @@ class HeatmapOverlay(MeshOverlay):
         occupied = density[density > 0]
         peak = float(np.percentile(occupied, SCALE_PERCENTILE)) if len(occupied) else 0.0
         self.density = np.clip(density / peak, 0.0, 1.0) if peak > 0 else density
-        rgba = heat_colours(self.density)
-        self._set_geometry(self._points, rgba, faces=None if self._built else self._faces)
-        self._built = True
+        self.texels[:] = heat_colours(self.density)
+        self._image.GetPointData().GetScalars().Modified()
+        self._image.Modified()
         return True
+
+    def colour_at(self, x: float, y: float) -> U8:
+        """The texel drawn over a site point (what a test or a tooltip reads)."""
+        x0, x1, y0, y1 = self.bounds
+        c = self.cells + 1
+        i = int(np.clip(round((x - x0) / (x1 - x0) * (c - 1)), 0, c - 1))
+        j = int(np.clip(round((y - y0) / (y1 - y0) * (c - 1)), 0, c - 1))
+        return self.texels[j * c + i].copy()
