@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from controlroom.core.site import Site
+from controlroom.feed.pump import PUMP_HZ
 from controlroom.qt.worker import BackgroundTask, Progress
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TICK_HZ = 10.0  # pump rate: smooth motion on the wall, one render per tick at most
+TICK_HZ = PUMP_HZ  # the feed's apply rate; each view decides how often it redraws
 STATUS_HZ = 1.0  # feed status refresh (msgs/s, last heard)
 
 

@@ -1,7 +1,9 @@
 """The Qt half of the 3D map's live layers: their clock, the hover label, the feed's layers.
 
 ``render.overlays.OverlayStack`` holds the overlays and knows nothing of Qt; this object gives
-them what a widget needs: a slow clock (4 Hz) so fades and pulses move between feed ticks, a
+them what a widget needs: a refresh on feed ticks that never runs faster than ``MAX_REFRESH_HZ``
+(the feed is applied at 20 Hz; copying 50,000 entities into VTK for a frame software GL cannot
+draw yet is wasted), a slow clock (4 Hz) so fades and pulses move between feed ticks, a
 throttled hover query (the mouse can send hundreds of moves a second; one pick per 60 ms is
 plenty for a label) and the floating label itself. It asks for a render through
 ``sig_render_needed`` and never renders by itself.
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 HOVER_POINT_SIZE = 15
 HOVER_THROTTLE_MS = 60
 CLOCK_HZ = 4.0
+MAX_REFRESH_HZ = 10.0
 DisplayPoint = Callable[[float, float], tuple[float, float]]
 
 
@@ -55,22 +58,41 @@ class MapLayers(QObject):
         self._hover_timer.setSingleShot(True)
         self._hover_timer.setInterval(HOVER_THROTTLE_MS)
         self._hover_timer.timeout.connect(self._on_hover_timer)
+        self._last_refresh = -1.0
+        self._tick_timer = QTimer(self)
+        self._tick_timer.setSingleShot(True)
+        self._tick_timer.timeout.connect(self._refresh_for_tick)
         self._clock_timer = QTimer(self)
         self._clock_timer.setInterval(int(1000 / CLOCK_HZ))
         self._clock_timer.timeout.connect(self._on_clock)
 
     # ------------------------------------------------------------------ refresh
     def refresh(self, now: float | None = None) -> bool:
+        self._last_refresh = time.monotonic()
         changed = self.stack.refresh(self.clock() if now is None else now)
         if changed:
             self.sig_render_needed.emit()
         return changed
+
+    def on_feed_tick(self) -> None:
+        """Refresh for a feed tick now, or once the last refresh is a period old (never both)."""
+        if self._tick_timer.isActive():
+            return  # a refresh is already due; it will see this tick's changes too
+        wait = self._last_refresh + 1.0 / MAX_REFRESH_HZ - time.monotonic()
+        if wait <= 0:
+            self.refresh()
+        else:
+            self._tick_timer.start(max(1, round(wait * 1000)))
+
+    def _refresh_for_tick(self) -> None:
+        self.refresh()
 
     def start_clock(self) -> None:
         self._clock_timer.start()
 
     def stop(self) -> None:
         self._clock_timer.stop()
+        self._tick_timer.stop()
         self._hover_timer.stop()
         self.label.hide()
 

@@ -124,7 +124,7 @@ def test_a_silent_entity_fades_then_disappears(setup, qtbot) -> None:  # type: i
     clock.t += 20.0  # past twice the timeout: the pump expires it
     live.pump_now()
     assert "BUS-7" not in live.entities
-    assert overlay.item_ids == []
+    qtbot.waitUntil(lambda: overlay.item_ids == [], timeout=1_000)  # the map refreshes within 0.1 s
     gone = _pixel(panel, _grab(panel, qtbot), world)
     background = np.abs(gone - fresh).sum()
     assert np.abs(half - fresh).sum() > 30, "a half-faded glyph looks different from a fresh one"
@@ -182,3 +182,27 @@ def test_incidents_pulse_and_layers_toggle(setup, qtbot) -> None:  # type: ignor
     action.setChecked(False)
     assert not pins.is_visible()
     assert panel.layer_actions["overlay:trails"].isChecked() is False  # trails start off
+
+
+def test_the_map_redraws_at_most_ten_times_a_second_but_always_shows_the_last_tick(setup, qtbot) -> None:  # type: ignore[no-untyped-def]
+    panel, live, pub, _clock = setup
+    _publish_until(qtbot, live, lambda: _send_bus(pub, live), _has_bus(live))
+    overlay = panel.overlay("entities")
+    refreshes: list[float] = []
+    original = panel.layers.stack.refresh
+
+    def counted(now: float) -> bool:
+        refreshes.append(now)
+        return original(now)
+
+    panel.layers.stack.refresh = counted
+    panel.layers.stop()  # only feed ticks refresh in this test (not the 4 Hz fade clock)
+    for heading in np.linspace(0.0, 180.0, 20):  # a second of feed ticks at the pump's 20 Hz
+        live.entities.heading[0] = heading
+        live.entities.version += 1
+        live.sig_tick.emit(object())
+        qtbot.wait(50)
+    qtbot.wait(150)
+    assert 7 <= len(refreshes) <= 12, len(refreshes)
+    theta = np.degrees(np.arctan2(*(overlay.mesh.points[0, :2] - overlay.anchors[0, :2])))
+    assert theta % 360 == pytest.approx(180.0, abs=1.0), "the last tick's heading is drawn"

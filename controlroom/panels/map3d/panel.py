@@ -314,7 +314,7 @@ class MapPanel(MapCameraMixin, QWidget):
         self.layer_actions[key] = action
 
     def _on_live_tick(self, _change: object) -> None:
-        self.refresh_overlays()
+        self.layers.on_feed_tick()
 
     def _on_overlay_picked(self, key: str, item_id: str) -> None:
         if self.live is None:
