@@ -651,6 +651,41 @@
     </message>
 </context>
 <context>
+    <name>EntityStatus</name>
+    <message>
+        <source>Normal</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>Idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <source>Available</source>
+        <translation>可调派</translation>
+    </message>
+    <message>
+        <source>Dispatched</source>
+        <translation>已派遣</translation>
+    </message>
+    <message>
+        <source>En route</source>
+        <translation>在途</translation>
+    </message>
+    <message>
+        <source>On scene</source>
+        <translation>已到场</translation>
+    </message>
+    <message>
+        <source>Out of service</source>
+        <translation>停用</translation>
+    </message>
+    <message>
+        <source>Alarm</source>
+        <translation>报警</translation>
+    </message>
+</context>
+<context>
     <name>FeedStatusPanel</name>
     <message>
         <source>Messages/s</source>
@@ -961,6 +996,87 @@
     </message>
 </context>
 <context>
+    <name>MapHover</name>
+    <message>
+        <source>just now</source>
+        <translation>刚刚</translation>
+    </message>
+    <message>
+        <source>{0:.0f} s ago</source>
+        <translation>{0:.0f} 秒前</translation>
+    </message>
+    <message>
+        <source>{0:.0f} min ago</source>
+        <translation>{0:.0f} 分钟前</translation>
+    </message>
+    <message>
+        <source>{id} · {kind} · {status}
+{speed:.0f} km/h · heard {ago}</source>
+        <translation>{id} · {kind} · {status}
+{speed:.0f} 公里/小时 · 最近上报：{ago}</translation>
+    </message>
+    <message>
+        <source>{id} · {type} · {severity}
+{status} · raised {ago}</source>
+        <translation>{id} · {type} · {severity}
+{status} · {ago}发现</translation>
+    </message>
+    <message>
+        <source>{id} · {kind}
+{value} {unit} · {status} · {ago}</source>
+        <translation>{id} · {kind}
+{value} {unit} · {status} · {ago}</translation>
+    </message>
+    <message>
+        <source>{0} cameras · click to zoom in</source>
+        <translation>{0} 路摄像机 · 点击放大</translation>
+    </message>
+    <message>
+        <source>{name}
+{id} · click for live video</source>
+        <translation>{name}
+{id} · 点击查看实时视频</translation>
+    </message>
+    <message>
+        <source>{name}
+{id} · PTZ · click for live video</source>
+        <translation>{name}
+{id} · 云台 · 点击查看实时视频</translation>
+    </message>
+    <message>
+        <source>{id} · {0} unit(s) assigned</source>
+        <translation>{id} · 已派 {0} 个单位</translation>
+    </message>
+    <message>
+        <source>{unit} → {incident}
+{km:.1f} km by road</source>
+        <translation>{unit} → {incident}
+沿道路 {km:.1f} 公里</translation>
+    </message>
+    <message>
+        <source>{unit} → {incident}
+{km:.1f} km in a straight line</source>
+        <translation>{unit} → {incident}
+直线距离 {km:.1f} 公里</translation>
+    </message>
+    <message>
+        <source>{priority} · {title}
+{message}
+{state} · {ago}</source>
+        <translation>{priority} · {title}
+{message}
+{state} · {ago}</translation>
+    </message>
+    <message>
+        <source>FORECAST · {priority} · {title}
+{message}
+{state} · {ago}</source>
+        <translation>预测 · {priority} · {title}
+{message}
+{state} · {ago}</translation>
+    </message>
+</context>
+<context>
     <name>MapPanel</name>
     <message>
         <source>3D City Map</source>
@@ -1262,6 +1378,25 @@
     <message>
         <source>Name of this view:</source>
         <translation>视角名称：</translation>
+    </message>
+</context>
+<context>
+    <name>SensorStatus</name>
+    <message>
+        <source>OK</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>预警</translation>
+    </message>
+    <message>
+        <source>Alarm</source>
+        <translation>报警</translation>
+    </message>
+    <message>
+        <source>Fault</source>
+        <translation>故障</translation>
     </message>
 </context>
 <context>

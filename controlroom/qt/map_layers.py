@@ -15,10 +15,13 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QWidget
 
+from controlroom.qt import strings
+from controlroom.render import hover_words
+from controlroom.render.hover_words import CodeKind, HoverWords
 from controlroom.render.overlays.stack import OverlayStack
 
 if TYPE_CHECKING:
@@ -31,6 +34,29 @@ MAX_REFRESH_HZ = 10.0
 DisplayPoint = Callable[[float, float], tuple[float, float]]
 
 
+_CODE_LABELS: dict[CodeKind, Callable[[str], str]] = {
+    "entity_kind": strings.entity_kind_label,
+    "entity_status": strings.entity_status_label,
+    "incident_type": strings.incident_type_label,
+    "incident_status": strings.incident_status_label,
+    "sensor_status": strings.sensor_status_label,
+    "alarm_priority": strings.alarm_priority_label,
+    "alarm_state": strings.alarm_state_label,
+}
+
+
+class QtHoverWords(HoverWords):
+    """Hover labels in the app's language: phrases from the "MapHover" context, codes from qt.strings."""
+
+    def phrase_text(self, phrase: str) -> str:
+        return QCoreApplication.translate(hover_words.CONTEXT, phrase)
+
+    def code(self, kind: CodeKind, value: str | int) -> str:
+        if kind == "severity":
+            return strings.severity_label(int(value))
+        return _CODE_LABELS[kind](str(value))
+
+
 class MapLayers(QObject):
     """Overlays of one map view plus their clock and hover label (``label`` floats over ``view``)."""
 
@@ -39,6 +65,7 @@ class MapLayers(QObject):
     def __init__(self, view: QWidget, display_point: DisplayPoint, text_colour: str = "#e6edf7") -> None:
         super().__init__(view)
         self.stack = OverlayStack()
+        self.stack.words = QtHoverWords()
         self.view = view
         self.display_point = display_point
         self.clock: Callable[[], float] = time.time

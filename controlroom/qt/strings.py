@@ -62,6 +62,42 @@ ENTITY_KINDS: dict[str, str] = {
     "other": QT_TRANSLATE_NOOP("EntityKind", "Other"),
 }
 
+ENTITY_STATUSES: dict[str, str] = {
+    "normal": QT_TRANSLATE_NOOP("EntityStatus", "Normal"),
+    "idle": QT_TRANSLATE_NOOP("EntityStatus", "Idle"),
+    "available": QT_TRANSLATE_NOOP("EntityStatus", "Available"),
+    "dispatched": QT_TRANSLATE_NOOP("EntityStatus", "Dispatched"),
+    "en_route": QT_TRANSLATE_NOOP("EntityStatus", "En route"),
+    "on_scene": QT_TRANSLATE_NOOP("EntityStatus", "On scene"),
+    "out_of_service": QT_TRANSLATE_NOOP("EntityStatus", "Out of service"),
+    "alarm": QT_TRANSLATE_NOOP("EntityStatus", "Alarm"),
+}
+
+SENSOR_STATUSES: dict[str, str] = {
+    "ok": QT_TRANSLATE_NOOP("SensorStatus", "OK"),
+    "warning": QT_TRANSLATE_NOOP("SensorStatus", "Warning"),
+    "alarm": QT_TRANSLATE_NOOP("SensorStatus", "Alarm"),
+    "fault": QT_TRANSLATE_NOOP("SensorStatus", "Fault"),
+}
+
+# The map's hover labels (render.hover_words.PHRASES; the render layer has no Qt to mark them).
+HOVER_PHRASES: tuple[str, ...] = (
+    QT_TRANSLATE_NOOP("MapHover", "just now"),
+    QT_TRANSLATE_NOOP("MapHover", "{0:.0f} s ago"),
+    QT_TRANSLATE_NOOP("MapHover", "{0:.0f} min ago"),
+    QT_TRANSLATE_NOOP("MapHover", "{id} · {kind} · {status}\n{speed:.0f} km/h · heard {ago}"),
+    QT_TRANSLATE_NOOP("MapHover", "{id} · {type} · {severity}\n{status} · raised {ago}"),
+    QT_TRANSLATE_NOOP("MapHover", "{id} · {kind}\n{value} {unit} · {status} · {ago}"),
+    QT_TRANSLATE_NOOP("MapHover", "{0} cameras · click to zoom in"),
+    QT_TRANSLATE_NOOP("MapHover", "{name}\n{id} · click for live video"),
+    QT_TRANSLATE_NOOP("MapHover", "{name}\n{id} · PTZ · click for live video"),
+    QT_TRANSLATE_NOOP("MapHover", "{id} · {0} unit(s) assigned"),
+    QT_TRANSLATE_NOOP("MapHover", "{unit} → {incident}\n{km:.1f} km by road"),
+    QT_TRANSLATE_NOOP("MapHover", "{unit} → {incident}\n{km:.1f} km in a straight line"),
+    QT_TRANSLATE_NOOP("MapHover", "{priority} · {title}\n{message}\n{state} · {ago}"),
+    QT_TRANSLATE_NOOP("MapHover", "FORECAST · {priority} · {title}\n{message}\n{state} · {ago}"),
+)
+
 # The simulator's and the sample sites' vital signs; other metric names show as sent.
 METRICS: dict[str, str] = {
     "congestion_index": QT_TRANSLATE_NOOP("Metric", "Congestion index"),
@@ -136,6 +172,22 @@ def incident_status_label(code: str) -> str:
 
 def entity_kind_label(code: str) -> str:
     return _label("EntityKind", ENTITY_KINDS, code)
+
+
+def entity_status_label(code: str) -> str:
+    return _label("EntityStatus", ENTITY_STATUSES, code)
+
+
+def sensor_status_label(code: str) -> str:
+    return _label("SensorStatus", SENSOR_STATUSES, code)
+
+
+def alarm_priority_label(code: str) -> str:
+    return _label("AlarmsPanel", ALARM_PRIORITIES, code)
+
+
+def alarm_state_label(code: str) -> str:
+    return _label("AlarmsPanel", ALARM_STATES, code)
 
 
 def metric_label(name: str) -> str:

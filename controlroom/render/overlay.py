@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
+from controlroom.render.hover_words import PLAIN, HoverWords
+
 
 @runtime_checkable
 class MapOverlay(Protocol):
@@ -31,8 +33,8 @@ class MapOverlay(Protocol):
         """The id of the item drawn nearest this display point (VTK pixels, origin bottom-left)
         within a few pixels, or None."""
 
-    def describe(self, item_id: str) -> str:
-        """The hover label for an item (one or two short lines)."""
+    def describe(self, item_id: str, words: HoverWords = PLAIN) -> str:
+        """The hover label for an item (one or two short lines), in ``words``' language."""
 
     def detach(self, plotter: Any) -> None:
         """Remove the actors (map closing or overlay replaced)."""

@@ -153,7 +153,7 @@ def test_hover_shows_a_label_and_click_reports_the_item(setup, qtbot) -> None:  
     x, y = world_to_display(panel.plotter, (SPOT[0], SPOT[1], 2.0))
     at = panel.widget_point(x, y)
     text = panel.hover_text(at)
-    assert text is not None and "BUS-7" in text and "bus" in text and "32 km/h" in text
+    assert text is not None and "BUS-7 · Bus · Normal" in text and "32 km/h" in text
     qtbot.mouseMove(panel.interactor, at)
     qtbot.waitUntil(lambda: panel.layers.label.isVisible(), timeout=2_000)
     assert "BUS-7" in panel.layers.label.text()
@@ -162,6 +162,21 @@ def test_hover_shows_a_label_and_click_reports_the_item(setup, qtbot) -> None:  
     assert picked.args == ["entities", "BUS-7"]
     far = panel.widget_point(5, 5)
     assert panel.hover_text(far) is None
+
+
+def test_hover_labels_speak_the_operators_language(setup, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from controlroom.qt.i18n import install_language
+
+    panel, live, pub, _clock = setup
+    _publish_until(qtbot, live, lambda: _send_bus(pub, live), _has_bus(live))
+    x, y = world_to_display(panel.plotter, (SPOT[0], SPOT[1], 2.0))
+    try:
+        install_language("zh_CN")
+        text = panel.hover_text(panel.widget_point(x, y))
+    finally:
+        install_language("en")
+    assert text is not None and text.startswith("BUS-7 · 公交车 · 正常"), text
+    assert "32 公里/小时 · 最近上报：" in text and "km/h" not in text
 
 
 def test_incidents_pulse_and_layers_toggle(setup, qtbot) -> None:  # type: ignore[no-untyped-def]

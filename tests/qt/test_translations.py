@@ -5,7 +5,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from controlroom.core.protocol import ENTITY_KINDS, INCIDENT_STATUSES, INCIDENT_TYPES
+from controlroom.core.alarm_lifecycle import STATES as ALARM_STATES
+from controlroom.core.protocol import (
+    ENTITY_KINDS,
+    ENTITY_STATUSES,
+    INCIDENT_STATUSES,
+    INCIDENT_TYPES,
+    SENSOR_STATUSES,
+)
 from controlroom.layouts.spec import PANEL_IDS
 from controlroom.qt import strings
 from controlroom.qt.translations import (
@@ -16,6 +23,7 @@ from controlroom.qt.translations import (
     run_lupdate,
     ts_path,
 )
+from controlroom.render import hover_words
 
 
 def test_every_ui_string_has_a_finished_translation(tmp_path: Path) -> None:
@@ -61,3 +69,11 @@ def test_codes_from_data_all_have_display_names() -> None:
     assert set(strings.INCIDENT_TYPES) == set(INCIDENT_TYPES)
     assert set(strings.INCIDENT_STATUSES) == set(INCIDENT_STATUSES)
     assert set(strings.ENTITY_KINDS) == set(ENTITY_KINDS)
+    assert set(strings.ENTITY_STATUSES) == set(ENTITY_STATUSES)
+    assert set(strings.SENSOR_STATUSES) == set(SENSOR_STATUSES)
+    assert set(strings.ALARM_STATES) == set(ALARM_STATES)
+
+
+def test_every_map_hover_phrase_is_marked_for_translation() -> None:
+    """The render layer's hover phrases have no tr() around them; qt/strings.py marks each one."""
+    assert set(strings.HOVER_PHRASES) == set(hover_words.PHRASES)

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from controlroom.render import hover_words as hover
+from controlroom.render.hover_words import PLAIN, HoverWords
 from controlroom.render.overlays.base import MeshOverlay, camera_distance, palette
 from controlroom.render.overlays.solids import COLUMN_TRIS, COLUMN_VERTS, columns, faces_for
 
@@ -124,12 +126,15 @@ class AlarmOverlay(MeshOverlay):
         beacon = columns(x, y, np.full(n, stem), height).reshape(n, COLUMN_VERTS, 3)
         return np.concatenate([ring.reshape(n, RING_VERTS, 3), beacon], axis=1).reshape(-1, 3)
 
-    def describe(self, item_id: str) -> str:
+    def describe(self, item_id: str, words: HoverWords = PLAIN) -> str:
         a = self._alarms.get(item_id)
         if a is None:
             return item_id
-        age = max(0.0, self.clock() - a.raised_at) / 60.0
-        head = f"{a.priority.upper()} · {a.title}"
-        if a.predicted:
-            head = f"FORECAST · {head}"
-        return f"{head}\n{a.message}\n{a.state.replace('_', ' ')} · {age:.0f} min ago"
+        return words.say(
+            hover.ALARM_FORECAST if a.predicted else hover.ALARM,
+            priority=words.code("alarm_priority", a.priority).upper(),
+            title=a.title,
+            message=a.message,
+            state=words.code("alarm_state", a.state),
+            ago=words.ago(max(0.0, self.clock() - a.raised_at)),
+        )

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from controlroom.render.hover_words import PLAIN, HoverWords
+
 if TYPE_CHECKING:
     from vtkmodules.vtkRenderingCore import vtkRenderer
 
@@ -272,7 +274,7 @@ class MeshOverlay:
         index = nearest_on_screen(plotter, anchors, x_px, y_px, self.pick_radius_px)
         return None if index is None else ids[index]
 
-    def describe(self, item_id: str) -> str:
+    def describe(self, item_id: str, words: HoverWords = PLAIN) -> str:
         return item_id
 
     # ---------------------------------------------------------------- helpers

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from controlroom.render import hover_words as hover
+from controlroom.render.hover_words import PLAIN, HoverWords
 from controlroom.render.overlays.base import (
     MeshOverlay,
     ViewWatch,
@@ -193,15 +195,13 @@ class CameraOverlay(MeshOverlay):
         x, y, _ = self.anchors[k]
         return float(x), float(y), min(CLUSTER_ABOVE_M * 0.8, max(300.0, self.cell_m * 4))
 
-    def describe(self, item_id: str) -> str:
+    def describe(self, item_id: str, words: HoverWords = PLAIN) -> str:
         registry = self.source()
         if registry is None:
             return item_id
         if item_id.startswith("cluster:"):
-            rows = self.cluster_rows(item_id)
-            return f"{len(rows)} cameras" + (" · click to zoom in" if len(rows) else "")
+            return words.say(hover.CAMERA_CLUSTER, len(self.cluster_rows(item_id)))
         camera = registry.find(item_id)
         if camera is None:
             return item_id
-        extra = " · PTZ" if camera.ptz else ""
-        return f"{camera.name}\n{camera.id}{extra} · click for live video"
+        return words.say(hover.CAMERA_PTZ if camera.ptz else hover.CAMERA, name=camera.name, id=camera.id)

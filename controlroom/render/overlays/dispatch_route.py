@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from controlroom.geo.road_route import Route, route_between
+from controlroom.render import hover_words as hover
+from controlroom.render.hover_words import PLAIN, HoverWords
 from controlroom.render.overlays.base import F64, MeshOverlay, camera_distance, rgb255
 from controlroom.render.overlays.solids import faces_for
 
@@ -121,14 +123,14 @@ class DispatchRouteOverlay(MeshOverlay):
         self._draw(target, units, now)
         return True
 
-    def describe(self, item_id: str) -> str:
+    def describe(self, item_id: str, words: HoverWords = PLAIN) -> str:
         target, route = self.target, self.routes.get(item_id)
         if target is None:
             return item_id
         if route is None:
-            return f"{item_id} · {len(self.routes)} unit(s) assigned"
-        how = "by road" if route.by_road else "straight line"
-        return f"{item_id} → {target.incident_id}\n{route.length_m / 1000:.1f} km {how}"
+            return words.say(hover.ROUTE_UNITS, len(self.routes), id=item_id)
+        phrase = hover.ROUTE_BY_ROAD if route.by_road else hover.ROUTE_STRAIGHT
+        return words.say(phrase, unit=item_id, incident=target.incident_id, km=route.length_m / 1000)
 
     # ---------------------------------------------------------------- routing
     def _route_for(self, uid: str, xy: tuple[float, float], goal: tuple[float, float], now: float) -> Route:

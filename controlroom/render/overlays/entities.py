@@ -23,6 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from controlroom.core.protocol import ENTITY_KINDS, ENTITY_STATUSES
+from controlroom.render import hover_words as hover
+from controlroom.render.hover_words import PLAIN, HoverWords
 from controlroom.render.overlays.base import (
     F64,
     U8,
@@ -290,21 +292,16 @@ class EntityOverlay(MeshOverlay):
         self.actor.GetProperty().SetPointSize(self.dot_px or 1.0)
         self._set_geometry(points, rgba, faces=faces, verts=verts)
 
-    def describe(self, item_id: str) -> str:
+    def describe(self, item_id: str, words: HoverWords = PLAIN) -> str:
         store = self.source()
         if store is None or item_id not in store:
             return item_id
         r = store.row(item_id)
-        kind = ENTITY_KINDS[int(store.kind[r])].replace("_", " ")
-        status = ENTITY_STATUSES[int(store.status[r])].replace("_", " ")
-        speed_kmh = float(store.speed[r]) * 3.6
-        heard = max(0.0, self.clock() - float(store.last_seen[r]))
-        return f"{item_id} · {kind} · {status}\n{speed_kmh:.0f} km/h · heard {_ago(heard)}"
-
-
-def _ago(seconds: float) -> str:
-    if seconds < 1.0:
-        return "just now"
-    if seconds < 120:
-        return f"{seconds:.0f} s ago"
-    return f"{seconds / 60:.0f} min ago"
+        return words.say(
+            hover.ENTITY,
+            id=item_id,
+            kind=words.code("entity_kind", ENTITY_KINDS[int(store.kind[r])]),
+            status=words.code("entity_status", ENTITY_STATUSES[int(store.status[r])]),
+            speed=float(store.speed[r]) * 3.6,
+            ago=words.ago(max(0.0, self.clock() - float(store.last_seen[r]))),
+        )

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from controlroom.render import hover_words as hover
+from controlroom.render.hover_words import PLAIN, HoverWords
 from controlroom.render.overlays.base import MeshOverlay, camera_distance, palette
 from controlroom.render.overlays.solids import PIN_TRIS, PIN_VERTS, faces_for, pins
 
@@ -22,7 +24,6 @@ if TYPE_CHECKING:
     from controlroom.core.incidents import IncidentBoard
 
 SEVERITY_COLOURS = ["#facc15", "#fb923c", "#ef4444", "#ff2d95"]  # severity 1..4
-SEVERITY_NAMES = ["low", "medium", "high", "critical"]
 NEW_FOR_S = 60.0
 _SEV_RGB = palette(SEVERITY_COLOURS).astype(np.float32)
 
@@ -82,16 +83,17 @@ class IncidentOverlay(MeshOverlay):
         self._set_geometry(points, np.repeat(rgba, PIN_VERTS, axis=0), faces=faces)
         return True
 
-    def describe(self, item_id: str) -> str:
+    def describe(self, item_id: str, words: HoverWords = PLAIN) -> str:
         board = self.source()
         state = board.get(item_id) if board is not None else None
         if state is None:
             return item_id
-        kind = state.type.replace("_", " ")
-        severity = SEVERITY_NAMES[max(1, min(4, state.severity)) - 1]
-        age = max(0.0, self.clock() - state.raised_at)
-        status = state.status.replace("_", " ")
-        text = f"{item_id} · {kind} · {severity}\n{status} · raised {age / 60:.0f} min ago"
-        if state.text:
-            text += f"\n{state.text}"
-        return text
+        text = words.say(
+            hover.INCIDENT,
+            id=item_id,
+            type=words.code("incident_type", state.type),
+            severity=words.code("severity", state.severity),
+            status=words.code("incident_status", state.status),
+            ago=words.ago(max(0.0, self.clock() - state.raised_at)),
+        )
+        return f"{text}\n{state.text}" if state.text else text

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from controlroom.core.protocol import SENSOR_STATUSES
+from controlroom.render import hover_words as hover
+from controlroom.render.hover_words import PLAIN, HoverWords
 from controlroom.render.overlays.base import MeshOverlay, camera_distance, palette
 from controlroom.render.overlays.solids import COLUMN_TRIS, COLUMN_VERTS, columns, faces_for
 
@@ -95,12 +97,18 @@ class SensorOverlay(MeshOverlay):
         self._set_geometry(points, np.repeat(rgba, COLUMN_VERTS, axis=0), faces=faces)
         return True
 
-    def describe(self, item_id: str) -> str:
+    def describe(self, item_id: str, words: HoverWords = PLAIN) -> str:
         store = self.source()
         if store is None or item_id not in store.ids:
             return item_id
         kind, value, status = store.reading(item_id)
-        unit = store.units.get(kind, "")
         r = store.ids.index(item_id)
-        age = max(0.0, self.clock() - float(store.last_seen[r]))
-        return f"{item_id} · {kind.replace('_', ' ')}\n{value:g} {unit} · {status} · {age:.0f} s ago"
+        return words.say(
+            hover.SENSOR,
+            id=item_id,
+            kind=kind.replace("_", " "),
+            value=f"{value:g}",
+            unit=store.units.get(kind, ""),
+            status=words.code("sensor_status", status),
+            ago=words.ago(max(0.0, self.clock() - float(store.last_seen[r]))),
+        )

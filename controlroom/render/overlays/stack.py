@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from controlroom.render.hover_words import PLAIN, HoverWords
 from controlroom.render.overlay import MapOverlay
 
 
@@ -18,6 +19,8 @@ class OverlayStack:
     def __init__(self) -> None:
         self._items: dict[str, MapOverlay] = {}
         self.plotter: Any = None
+        #: The language of the hover labels (the Qt map sets a translating one).
+        self.words: HoverWords = PLAIN
 
     def __contains__(self, key: object) -> bool:
         return key in self._items
@@ -83,4 +86,4 @@ class OverlayStack:
         return None
 
     def describe(self, key: str, item_id: str) -> str:
-        return self.get(key).describe(item_id)
+        return self.get(key).describe(item_id, self.words)
