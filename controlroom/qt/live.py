@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from controlroom.core.site import Site
 from controlroom.feed.pump import PUMP_HZ
+from controlroom.qt.gui_gc import collect_on_gui_thread
 from controlroom.qt.worker import BackgroundTask, Progress
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class LiveCity(QObject):
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(parent)
+        collect_on_gui_thread()  # before this instance starts its loader and feed threads
         self.site = site
         self.clock = clock
         self.model: CityModel | None = None
