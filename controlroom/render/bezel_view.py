@@ -63,6 +63,7 @@ class BezelTiles:
             renderer.SetBackground2(self.main.GetBackground2())
             renderer.SetGradientBackground(self.main.GetGradientBackground())
             renderer.SetLightFollowCamera(self.main.GetLightFollowCamera())
+            renderer.SetUseOIT(self.main.GetUseOIT())
             camera = vtk.vtkCamera()
             renderer.SetActiveCamera(camera)
             render_window.AddRenderer(renderer)

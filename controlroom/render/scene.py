@@ -17,7 +17,14 @@ from controlroom.core.city import CityModel
 from controlroom.render.city_visual import CityVisual
 from controlroom.render.line_visual import LineVisual, PointVisual, boundary_level
 from controlroom.render.picking import Picker, PickResult
-from controlroom.render.theme import DEFAULT_THEME, CityTheme, PlotterLike, apply_lighting, hex_rgb
+from controlroom.render.theme import (
+    DEFAULT_THEME,
+    CityTheme,
+    PlotterLike,
+    apply_lighting,
+    hex_rgb,
+    plain_blending,
+)
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -78,6 +85,9 @@ class CityScene:
             visual.add_to(plotter)
         plotter.set_background(hex_rgb(theme.background_bottom), top=hex_rgb(theme.background_top))
         apply_lighting(plotter, theme)
+        renderer = getattr(plotter, "renderer", None)
+        if renderer is not None:
+            plain_blending(renderer)
         self.reset_camera()
 
     def _all_visuals(self) -> list[CityVisual | LineVisual | PointVisual]:

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from controlroom.render.hover_words import PLAIN, HoverWords
+from controlroom.render.theme import plain_blending
 
 if TYPE_CHECKING:
     from vtkmodules.vtkRenderingCore import vtkRenderer
@@ -56,6 +57,7 @@ def top_layer(plotter: Any) -> vtkRenderer:
     layer.SetActiveCamera(base.GetActiveCamera())
     layer.SetViewport(base.GetViewport())
     layer.InteractiveOff()
+    plain_blending(layer)
     layer.SetLayer(window.GetNumberOfLayers())
     window.SetNumberOfLayers(window.GetNumberOfLayers() + 1)
     window.AddRenderer(layer)
