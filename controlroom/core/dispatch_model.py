@@ -13,7 +13,7 @@ statuses stay as they are; the dispatch detail keeps the difference).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
@@ -36,6 +36,21 @@ REPORTABLE_UNIT_STATES = ("en_route", "on_scene", "available", "out_of_service")
 OPEN_STATUSES = frozenset({"new", "acknowledged", "dispatched", "on_scene"})
 WIRE_STATUS = {"cancelled": "closed"}  # the feed protocol has no "cancelled"
 MAX_TEXT = 2000
+#: Unit registry spellings → feed entity kinds (the gateway's registry and the feed simulator).
+UNIT_KIND_ALIASES = {
+    "police": "police",
+    "city_management": "city_management",
+    "ambulance": "ambulance",
+    "fire": "fire_engine",
+    "fire_engine": "fire_engine",
+    "sanitation": "sanitation",
+}
+
+
+def unit_kind(record: Mapping[str, object]) -> str:
+    """A registry row's feed entity kind, from its ``type`` (or ``kind``) column; "other" if unknown."""
+    raw = str(record.get("type") or record.get("kind") or "").strip().lower()
+    return UNIT_KIND_ALIASES.get(raw, "other")
 
 
 class Command(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):

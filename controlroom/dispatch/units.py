@@ -12,18 +12,9 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from controlroom.core.dispatch_model import UnitRow
+from controlroom.core.dispatch_model import UNIT_KIND_ALIASES, UnitRow, unit_kind
 from controlroom.core.site import VectorSource
 
-#: Registry spellings → feed entity kinds (the feed simulator uses the same table).
-UNIT_KIND_ALIASES = {
-    "police": "police",
-    "city_management": "city_management",
-    "ambulance": "ambulance",
-    "fire": "fire_engine",
-    "fire_engine": "fire_engine",
-    "sanitation": "sanitation",
-}
 DISPATCHABLE_KINDS = frozenset(UNIT_KIND_ALIASES.values())
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -38,10 +29,9 @@ def read_registry(source: VectorSource) -> list[UnitRow]:
     lon, lat = to_wgs84(df.geometry.x.to_numpy(), df.geometry.y.to_numpy(), source.crs)
     out = []
     for i, r in enumerate(records):
-        raw_kind = str(r.get("type") or r.get("kind") or "").strip().lower()
         uid = str(r.get("id") or f"U{i:04d}")
         out.append(
-            UnitRow(uid, UNIT_KIND_ALIASES.get(raw_kind, "other"),
+            UnitRow(uid, unit_kind(r),
                     str(r.get(source.name_attribute or "name") or uid),
                     "available", "", float(lon[i]), float(lat[i]))
         )  # fmt: skip

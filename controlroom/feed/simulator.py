@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
+from controlroom.core.dispatch_model import unit_kind
 from controlroom.core.protocol import INCIDENT_TYPES, Incident, MetricPoint, Position, SensorReading
 from controlroom.feed.sim_roads import RoadNetwork, read_points
 from controlroom.geo.crs import LocalFrame
@@ -30,14 +31,6 @@ if TYPE_CHECKING:
     from controlroom.feed.publisher import FeedPublisher
 
 F64 = npt.NDArray[np.float64]
-_UNIT_KINDS = {
-    "police": "police",
-    "city_management": "city_management",
-    "ambulance": "ambulance",
-    "fire": "fire_engine",
-    "fire_engine": "fire_engine",
-    "sanitation": "sanitation",
-}
 #: Speed range (m/s) and status of each kind while driving.
 _SPEEDS = {
     "bus": (7.0, 11.0),
@@ -132,9 +125,7 @@ class CitySimulator:
         if site.units is not None:
             rows, lon, lat = read_points(site.units)
             ids = [r.get("id") or f"U{i:04d}" for i, r in enumerate(rows)]
-            kinds = [
-                _UNIT_KINDS.get((r.get("type") or r.get("kind") or "").strip().lower(), "other") for r in rows
-            ]
+            kinds = [unit_kind(r) for r in rows]
             units = (ids, kinds, lon, lat)
         if site.water:
             water = _water_points(site)
