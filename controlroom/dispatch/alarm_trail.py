@@ -20,7 +20,7 @@ from typing import Any
 
 from controlroom.core.dispatch_model import MAX_TEXT, Actor, Command
 from controlroom.dispatch.db import Db
-from controlroom.dispatch.store import Outcome
+from controlroom.dispatch.store import Outcome, replayed
 
 OPERATOR_ACTIONS = ("acknowledge", "start_work", "snooze", "close", "owner")
 SYSTEM_ACTIONS = ("raised", "predicted", "confirmed", "re-raised", "cleared", "withdrawn", "escalated")
@@ -63,12 +63,9 @@ class AlarmTrail:
     def execute(self, cmd: Command, actor: Actor, now: float | None = None) -> Outcome:
         """Store one alarm order; ``Outcome.alarm`` is the transition to publish (operator actions)."""
         now = time.time() if now is None else now
-        done = self.db.query("SELECT fingerprint, accepted, reason FROM commands WHERE id = ?", (cmd.id,))
-        if done:
-            fingerprint, accepted, reason = done[0]
-            if fingerprint != cmd.fingerprint():
-                return Outcome(cmd.id, False, f"command id {cmd.id} was already used for a different order")
-            return Outcome(cmd.id, bool(accepted), reason, duplicate=True)
+        earlier = replayed(self.db, cmd)
+        if earlier is not None:
+            return earlier
         refusal = alarm_refusal(cmd, actor)
         accepted = refusal is None
         system = cmd.action in SYSTEM_ACTIONS

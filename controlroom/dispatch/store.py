@@ -42,6 +42,21 @@ class Outcome:
     alarm: dict[str, Any] | None = None  # an alarm transition every desk applies (``alarm_trail``)
 
 
+def replayed(db: Db, cmd: Command) -> Outcome | None:
+    """The answer already given to this command id (a retry), or None for a new command.
+
+    Orders are idempotent by id: a retry gets the stored answer; the same id reused for a
+    different order (another fingerprint) is refused.
+    """
+    done = db.query("SELECT fingerprint, accepted, reason FROM commands WHERE id = ?", (cmd.id,))
+    if not done:
+        return None
+    fingerprint, accepted, reason = done[0]
+    if fingerprint != cmd.fingerprint():
+        return Outcome(cmd.id, False, f"command id {cmd.id} was already used for a different order")
+    return Outcome(cmd.id, bool(accepted), reason, duplicate=True)
+
+
 def _incident(r: tuple[Any, ...]) -> IncidentRow:
     return IncidentRow(
         r[0], r[1], int(r[2]), float(r[3]), float(r[4]), r[5], r[6], tuple(json.loads(r[7])),
@@ -136,13 +151,11 @@ class Store:
         self, cmd: Command, actor: Actor, enrich: Enrich | None = None, now: float | None = None
     ) -> Outcome:
         now = time.time() if now is None else now
-        done = self.db.query("SELECT fingerprint, accepted, reason FROM commands WHERE id = ?", (cmd.id,))
-        if done:
-            fingerprint, accepted, reason = done[0]
-            if fingerprint != cmd.fingerprint():
-                return Outcome(cmd.id, False, f"command id {cmd.id} was already used for a different order")
-            inc = self.incident(cmd.incident_id) if cmd.incident_id else None
-            return Outcome(cmd.id, bool(accepted), reason, inc, duplicate=True)
+        earlier = replayed(self.db, cmd)
+        if earlier is not None:
+            if earlier.duplicate and cmd.incident_id:
+                earlier.incident = self.incident(cmd.incident_id)
+            return earlier
         fingerprint = cmd.fingerprint()
         decision, cmd = self._decide(cmd, actor, now)
         if decision.accepted and cmd.kind == "create" and decision.incident is not None and enrich:
