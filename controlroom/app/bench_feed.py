@@ -115,7 +115,9 @@ def _publisher_main(conn: Connection) -> None:
     ctx.term()
 
 
-def _raw_ceiling(endpoint: str, conn: Connection, n: int) -> float:
+def _raw_loop(endpoint: str, conn: Connection, n: int, *, queued: bool) -> float:
+    """Messages/s of a plain recv loop: on the live burst (from the publisher's first send to the
+    last message received), or, ``queued``, on messages already in the SUB's queue (pyzmq alone)."""
     import zmq
 
     ctx = zmq.Context()
@@ -124,33 +126,17 @@ def _raw_ceiling(endpoint: str, conn: Connection, n: int) -> float:
     sub.setsockopt(zmq.SUBSCRIBE, b"")
     sub.connect(endpoint)
     conn.send(("burst", None))
-    recv = sub.recv
-    for _ in range(n):
-        recv()
-    t_end = time.time()
-    _, t0, sent = conn.recv()
-    sub.close(0)
-    ctx.term()
-    return sent / (t_end - t0)
-
-
-def _raw_drain(endpoint: str, conn: Connection, n: int) -> float:
-    """The plain recv loop on messages already queued: what pyzmq itself can take, publisher aside."""
-    import zmq
-
-    ctx = zmq.Context()
-    sub = ctx.socket(zmq.SUB)
-    sub.setsockopt(zmq.RCVHWM, 0)
-    sub.setsockopt(zmq.SUBSCRIBE, b"")
-    sub.connect(endpoint)
-    conn.send(("burst", None))
-    conn.recv()  # everything sent
-    time.sleep(0.5)  # and over loopback into the SUB's queue
+    if queued:
+        conn.recv()  # everything sent
+        time.sleep(0.5)  # and over loopback into the SUB's queue
     recv = sub.recv
     start = time.perf_counter()
     for _ in range(n):
         recv()
-    elapsed = time.perf_counter() - start
+    t_end, elapsed = time.time(), time.perf_counter() - start
+    if not queued:
+        _, t0, sent = conn.recv()
+        elapsed, n = t_end - t0, sent
     sub.close(0)
     ctx.term()
     return n / elapsed
@@ -247,8 +233,8 @@ def bench_feed(
         lost = 0
         snap: dict[str, Any] = {}
         for _ in range(rounds):
-            raw.append(_raw_ceiling(endpoint, parent, messages))
-            drain.append(_raw_drain(endpoint, parent, messages))
+            raw.append(_raw_loop(endpoint, parent, messages, queued=False))
+            drain.append(_raw_loop(endpoint, parent, messages, queued=True))
             rate, missing, snap = _pipeline(endpoint, parent, messages, extent)
             pipe.append(rate)
             lost += missing
