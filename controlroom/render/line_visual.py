@@ -25,6 +25,18 @@ def boundary_level(kind: str) -> str | None:
     return level if prefix == "boundary" and level else None
 
 
+def _plain_actor(mesh: Any) -> vtkActor:
+    """An actor drawing ``mesh`` in one colour set on its property (no scalar colouring)."""
+    from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
+
+    mapper = vtkPolyDataMapper()
+    mapper.SetInputData(mesh)
+    mapper.ScalarVisibilityOff()
+    actor = vtkActor()
+    actor.SetMapper(mapper)
+    return actor
+
+
 class LineVisual:
     """One polyline layer as one line actor."""
 
@@ -42,13 +54,7 @@ class LineVisual:
         self.actor = self._make_actor(level)
 
     def _make_actor(self, level: str | None) -> vtkActor:
-        from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
-
-        mapper = vtkPolyDataMapper()
-        mapper.SetInputData(self.mesh)
-        mapper.ScalarVisibilityOff()
-        actor = vtkActor()
-        actor.SetMapper(mapper)
+        actor = _plain_actor(self.mesh)
         prop = actor.GetProperty()
         prop.LightingOff()  # lines are annotations: same brightness from every angle
         if level is not None:
@@ -112,13 +118,7 @@ class PointVisual:
         self.label_actor: vtkActor2D | None = None
 
     def _make_actor(self) -> vtkActor:
-        from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
-
-        mapper = vtkPolyDataMapper()
-        mapper.SetInputData(self.mesh)
-        mapper.ScalarVisibilityOff()
-        actor = vtkActor()
-        actor.SetMapper(mapper)
+        actor = _plain_actor(self.mesh)
         prop = actor.GetProperty()
         prop.SetRepresentationToPoints()
         prop.SetPointSize(self.theme.poi_size)
