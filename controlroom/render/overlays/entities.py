@@ -95,9 +95,9 @@ _STATUS_RGB = _status_rgb()
 
 def entity_colours(kind: U8, status: U8, opacity: Any) -> U8:
     """(n, 4) RGBA: kind colour, lightened when busy, red in alarm, grey out of service."""
-    words = _STATUS_RGB[kind.astype(np.intp) * len(ENTITY_STATUSES) + status]
+    rgb = _STATUS_RGB[kind.astype(np.intp) * len(ENTITY_STATUSES) + status]
     alpha = np.clip(np.asarray(opacity, np.float32) * 255.0, 0, 255).astype(_RGBA32)
-    return (words | (alpha << 24)).view(np.uint8).reshape(-1, 4)
+    return (rgb | (alpha << 24)).view(np.uint8).reshape(-1, 4)
 
 
 def _vertex_cells(k: int) -> Any:
@@ -151,14 +151,24 @@ class EntityOverlay(MeshOverlay):
         self.sizes = np.zeros(0)  # metres per glyph unit of each entity drawn as a glyph, else 0
         self._fading = False
         self.opacity = np.zeros(0, np.float32)
-        #: Pixels of the fleet's glyphs as last drawn, and of its dots (0 while drawn as glyphs).
-        self.glyph_px = GLYPH_PX
+        #: The glyph size (pixels) the crowd in view left room for, as last drawn.
         self._crowd_px = GLYPH_PX
-        self.dot_px = 0.0
         #: Rows drawn as dots and as glyphs, in the order their vertices are in the mesh.
         self.dot_rows = np.zeros(0, np.int64)
         self.glyph_rows = np.zeros(0, np.int64)
         self._x = self._y = np.zeros(0)
+
+    @property
+    def glyph_px(self) -> float:
+        """Pixels of the fleet's glyphs as last drawn (the crowd's room, at least ``MIN_GLYPH_PX``)."""
+        return max(self._crowd_px, MIN_GLYPH_PX)
+
+    @property
+    def dot_px(self) -> float:
+        """Side of the fleet's dots as last drawn; 0 while it is drawn as glyphs (see ``_split``)."""
+        if self._crowd_px >= DOT_BELOW_PX:
+            return 0.0
+        return float(max(MIN_DOT_PX, round(DOT_FRACTION * self._crowd_px)))
 
     @property
     def anchors(self) -> F64:
@@ -227,17 +237,15 @@ class EntityOverlay(MeshOverlay):
         while units in alarm keep a full-size glyph so they still stand out.
         """
         rows = np.flatnonzero(shown)
-        if self._crowd_px >= DOT_BELOW_PX:
-            self.dot_px = 0.0
+        if not self.dot_px:
             return rows[:0], rows
         alarm = store.status[rows] == _ALARM
-        self.dot_px = float(max(MIN_DOT_PX, round(DOT_FRACTION * self._crowd_px)))
         return rows[~alarm], rows[alarm]
 
     def _near_view(self, n: int) -> npt.NDArray[np.bool_]:
         """Per entity: its glyph may reach into the viewport (off-screen ones cost nothing).
 
-        Sets ``glyph_px`` from the crowd of those whose anchor is in view.
+        Sets the crowd's room (``glyph_px``, ``dot_px``) from those whose anchor is in view.
         """
         if self.plotter is None:
             return np.ones(n, bool)
@@ -249,7 +257,6 @@ class EntityOverlay(MeshOverlay):
             m = GLYPH_PX * ALARM_SCALE * MAX_TILT_BOOST  # a glyph reaching in from outside
             near = (x >= -m) & (x <= width + m) & (y >= -m) & (y <= height + m)
         self._crowd_px = self.crowd_pixels(display, in_view) if len(display) else GLYPH_PX
-        self.glyph_px = max(self._crowd_px, MIN_GLYPH_PX)
         return near
 
     def _build(self, store: EntityStore, opacity: npt.NDArray[np.float32]) -> None:
