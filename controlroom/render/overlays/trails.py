@@ -12,7 +12,7 @@ is not drawn.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -39,7 +39,7 @@ class TrailOverlay(MeshOverlay):
         self.source = source
         self.clock = clock
         self._version = -1
-        self._lines_n: tuple[int, int] | int = -1
+        self._lines_n = (-1, -1)  # (trails, points each) the line cells were built for
         self.actor.GetProperty().SetLineWidth(1.0)  # wide lines cost a geometry shader pass
 
     def _nearest_rows(self, store: EntityStore) -> npt.NDArray[np.int64]:
@@ -51,7 +51,9 @@ class TrailOverlay(MeshOverlay):
         d2 = (store.x - fx) ** 2 + (store.y - fy) ** 2
         return np.sort(np.argpartition(d2, MAX_TRAILS)[:MAX_TRAILS]).astype(np.int64)
 
-    def _long_enough(self, trails: npt.NDArray[np.float32], counts: npt.NDArray[np.int64]) -> Any:
+    def _long_enough(
+        self, trails: npt.NDArray[np.float32], counts: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.bool_]:
         """Per trail: it reaches ``MIN_TRAIL_PX`` beyond its newest point on screen.
 
         A shorter one lies under its own glyph or dot (a parked car, or any car seen from far
@@ -82,7 +84,7 @@ class TrailOverlay(MeshOverlay):
         k, p = trails.shape[:2]
         if k == 0:
             self._set_geometry(np.zeros((0, 3)), np.zeros((0, 4), np.uint8))
-            self._lines_n = -1
+            self._lines_n = (-1, -1)
             return True
         # one polyline of P vertices per entity; the unfilled start repeats the oldest valid point
         j = np.arange(p)
