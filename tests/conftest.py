@@ -19,11 +19,47 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("CONTROLROOM_CONFIG_DIR", str(base / "config"))
 
 
+#: CI sets this so that a missing ``../shared/data`` fails the real-data tests instead of skipping them.
+REQUIRE_SHARED_DATA = os.environ.get("CONTROLROOM_REQUIRE_SHARED_DATA", "") not in ("", "0")
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
+    """The real third-party data (``../shared/data``); skips the test, in one line, where it is absent."""
     if not SHARED_DATA.is_dir():
-        pytest.fail(f"real test data not found at {SHARED_DATA} (set CONTROLROOM_SHARED_DATA)")
+        message = (
+            f"real test data not found at {SHARED_DATA}: put the project's shared/data folder "
+            "beside the checkout or set CONTROLROOM_SHARED_DATA"
+        )
+        if REQUIRE_SHARED_DATA:
+            pytest.fail(f"{message} (CONTROLROOM_REQUIRE_SHARED_DATA is set)", pytrace=False)
+        pytest.skip(message)
     return SHARED_DATA
+
+
+@pytest.fixture
+def minimal_site(tmp_path: Path) -> Path:
+    """A valid site file with a feed section and no roads, for tests that never read city data."""
+    site = tmp_path / "site.toml"
+    site.write_text(
+        """schema = 1
+[site]
+name = "minimal"
+title = "Minimal test site"
+crs = "EPSG:32649"
+origin = [113.3157, 23.1226]
+
+[[city_model]]
+path = "buildings.geojson"
+crs = "EPSG:4326"
+
+[feed]
+endpoint = "tcp://127.0.0.1:0"
+snapshot_endpoint = "tcp://127.0.0.1:0"
+""",
+        encoding="utf-8",
+    )
+    return site
 
 
 @pytest.fixture(autouse=True)

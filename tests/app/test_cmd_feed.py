@@ -85,7 +85,7 @@ def test_keys_new_writes_a_private_secret(tmp_path: Path, capsys: pytest.Capture
     assert "already exists" in capsys.readouterr().err
 
 
-def test_feed_commands_report_bad_input(tmp_path: Path, huacheng_site: Path, capsys) -> None:
+def test_feed_commands_report_bad_input(tmp_path: Path, minimal_site: Path, capsys) -> None:
     assert _run(["feed", "replay", str(tmp_path / "missing.crf"), "--bind", "tcp://127.0.0.1:0"]) == 2
     assert "no such recording" in capsys.readouterr().err
     junk = tmp_path / "junk.crf"
@@ -98,4 +98,4 @@ def test_feed_commands_report_bad_input(tmp_path: Path, huacheng_site: Path, cap
     assert "refusing plain-text" in capsys.readouterr().err
     assert _run(["feed", "sim", "--site", str(tmp_path / "nope"), "--seconds", "0"]) == 2
     assert "no such file" in capsys.readouterr().err
-    assert _run(["feed", "sim", "--site", str(huacheng_site), "--hz", "0"]) == 2
+    assert _run(["feed", "sim", "--site", str(minimal_site), "--hz", "0"]) == 2

@@ -97,26 +97,26 @@ def test_publisher_and_subscriber_refuse_plain_network_endpoints() -> None:
         FeedSubscriber("tcp://10.1.2.3:7710", None)  # type: ignore[arg-type]
 
 
-def test_site_keys_resolve_and_half_configs_are_refused(tmp_path: Path, huacheng_site: Path) -> None:
+def test_site_keys_resolve_and_half_configs_are_refused(tmp_path: Path, minimal_site: Path) -> None:
     from controlroom.core.site import load_site
     from controlroom.feed.keys import client_security, server_security
 
     create_keypair("server", tmp_path / "keys")
     create_keypair("wall", tmp_path / "keys")
-    text = huacheng_site.read_text().replace(
+    text = minimal_site.read_text().replace(
         'snapshot_endpoint = "tcp://127.0.0.1:0"',
         'snapshot_endpoint = "tcp://127.0.0.1:0"\nserver_secret_key = "keys/server.key_secret"\n'
         'authorized_keys = "authorized"\nclient_secret_key = "keys/wall.key_secret"\n'
         'server_public_key = "keys/server.key"',
     )
-    huacheng_site.write_text(text)
-    site = load_site(huacheng_site)
+    minimal_site.write_text(text)
+    site = load_site(minimal_site)
     srv = server_security(site, ["tcp://0.0.0.0:7710"])  # CURVE: any address is fine
     cli = client_security(site, ["tcp://10.0.0.5:7710"])
     assert srv is not None and srv.secret_key == tmp_path / "keys" / "server.key_secret"
     assert srv.authorized_keys == tmp_path / "authorized"
     assert cli is not None and cli.server_public_key == tmp_path / "keys" / "server.key"
-    half = huacheng_site.read_text().replace('server_public_key = "keys/server.key"', "")
-    huacheng_site.write_text(half)
+    half = minimal_site.read_text().replace('server_public_key = "keys/server.key"', "")
+    minimal_site.write_text(half)
     with pytest.raises(FeedSecurityError, match="both client_secret_key and server_public_key"):
-        client_security(load_site(huacheng_site), ["tcp://127.0.0.1:7710"])
+        client_security(load_site(minimal_site), ["tcp://127.0.0.1:7710"])
