@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+#: ``pytester`` runs small suites in a subprocess (tests/test_leak_harness.py).
+pytest_plugins = ["pytester"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("CONTROLROOM_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
@@ -64,28 +67,14 @@ snapshot_endpoint = "tcp://127.0.0.1:0"
 
 @pytest.fixture(autouse=True)
 def _no_leaks(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    """GUI tests must close what they open: visible windows and extra threads fail the test."""
-    import threading
+    """Every test must stop what it starts: threads, Qt timers, windows and VTK plotters (tests/leaks.py)."""
+    from tests.leaks import Snapshot, leaks
 
-    before = {t.ident for t in threading.enumerate()}
+    qt = "qtbot" in request.fixturenames or "qapp" in request.fixturenames
+    before = Snapshot.take(qt)
     yield
-    if "qtbot" not in request.fixturenames and "qapp" not in request.fixturenames:
-        return
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance()
-    if app is None:
-        return
-    for _ in range(3):
-        app.processEvents()
-    visible = [w for w in QApplication.topLevelWidgets() if w.isVisible() and not w.isHidden()]
-    leaked_threads = [
-        t.name for t in threading.enumerate() if t.ident not in before and t.is_alive() and not t.daemon
-    ]
-    for w in visible:
-        w.close()
-    assert not visible, f"test left windows open: {[type(w).__name__ for w in visible]}"
-    assert not leaked_threads, f"test left threads running: {leaked_threads}"
+    problems = leaks(before, qt)
+    assert not problems, "; ".join(problems)
 
 
 @pytest.fixture

@@ -103,6 +103,7 @@ class AlarmService(QObject):
         live.sig_tick.connect(self._on_live_tick)
         live.sig_city_loaded.connect(self._on_city_loaded)
         live.destroyed.connect(self._timer.stop)
+        live.sig_stopped.connect(self.stop)
         if live.frame is not None:
             self._on_city_loaded(live.model)
 

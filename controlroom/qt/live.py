@@ -60,6 +60,8 @@ class LiveCity(QObject):
     sig_feed_started = Signal()
     sig_tick = Signal(object)  # ChangeSet, only for ticks that changed something
     sig_feed_status = Signal(object)  # FeedStats.snapshot(now) dict, at STATUS_HZ
+    #: ``stop()`` was called: services built on this instance stop their timers and threads.
+    sig_stopped = Signal()
     # Operator intents, asked by one panel and carried out by others.
     sig_focus = Signal(float, float, float, str)  # x, y (local metres), distance_m, label
     sig_open_cameras = Signal(object, str)  # list of camera ids, a title for the grid
@@ -163,6 +165,7 @@ class LiveCity(QObject):
         self.stop_feed()
         if self._task is not None and self._task.is_running():
             self._task.wait()
+        self.sig_stopped.emit()
 
     # ------------------------------------------------------------------ ticks
     @Slot()
