@@ -95,6 +95,11 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
         spec = _load_layout(site, args.layout)
         if spec is None:
             return 2
+    from controlroom.geo.city_loader import missing_files
+
+    if missing := missing_files(site):  # said before any window opens
+        print_error(SiteError(missing), hint=_doctor_hint(site_path))
+        return 1
     if (problem := display_problem()) is not None:
         print_error(problem)
         return 2

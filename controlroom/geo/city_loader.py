@@ -171,7 +171,7 @@ def _doctor_hint(site: Site) -> str:
     return f"`controlroom doctor --site {site.path}` checks every file of the site at once"
 
 
-def _missing_files(site: Site) -> list[Issue]:
+def missing_files(site: Site) -> list[Issue]:
     """Every map layer whose file is not there, by its site key: one message, before any work."""
     return [
         Issue(
@@ -213,7 +213,7 @@ def load_city(site: Site, *, progress: ProgressFn | None = None, use_cache: bool
     A missing file, an unreadable one or one outside its declared CRS's area of use raises
     ``SiteError`` naming the site key; nothing is half-shown.
     """
-    if missing := _missing_files(site):
+    if missing := missing_files(site):
         raise SiteError(missing)
     city = [_city_source(site, s) for s in site.city_model]
     _report(progress, 0.0, f"Locating {site.city_model[0].path.name}")

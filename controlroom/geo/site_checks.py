@@ -81,6 +81,10 @@ def source_bounds_wgs84(source: CityModelSource | VectorSource) -> tuple[BBox, i
         try:
             info = pyogrio.read_info(path, force_total_bounds=True)
         except Exception as exc:  # pyogrio raises DataSourceError & friends; all mean "cannot read"
+            from controlroom.geo.file_kind import sniff
+
+            if (kind := sniff(path)) is not None:  # GDAL would talk about drivers; say what it is
+                raise InputError(f"{path}: found {kind}; expected a {fmt} layer") from None
             raise InputError(f"{path}: cannot be read as {fmt} ({exc})") from None
         count = int(info["features"])
         if count == 0:
