@@ -161,5 +161,5 @@ def register_bench(bench_sub: Any, print_result: Any) -> None:
         "--clicks", type=int, default=300, help="single orders timed click → acknowledged (default 300)"
     )
     p.add_argument("--crash-orders", type=int, default=1000, help="orders in the kill -9 run (default 1000)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=run)

@@ -166,5 +166,5 @@ def register_bench(bench_sub: Any, printer: Callable[[dict[str, Any], bool], Non
         "video", help="click → first frame (file, HTTP), 16-tile CPU, nearest-4 at 35k"
     )
     video.add_argument("--no-playback", action="store_true", help="only the registry figures (no Qt)")
-    video.add_argument("--json", action="store_true")
+    video.add_argument("--json", action="store_true", help="print JSON")
     video.set_defaults(handler=handler)

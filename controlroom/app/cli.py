@@ -45,7 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    _describe_subcommands(parser)
     return parser
+
+
+def _describe_subcommands(parser: argparse.ArgumentParser) -> None:
+    """A sub-command without its own description shows its one-line help atop its ``--help``."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help for a in action._choices_actions}
+            for name, sub in action.choices.items():
+                if not sub.description and helps.get(name):
+                    text = str(helps[name])
+                    sub.description = text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+                _describe_subcommands(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,8 +72,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    from controlroom.app.cli_errors import CliError, print_error
+    from controlroom.core.issues import InputError, SiteError
+
     try:
         return int(handler(args) or 0)
+    except CliError as exc:
+        print_error(exc)
+        return exc.exit_code
+    except (SiteError, InputError) as exc:  # bad input met deep inside a command: its message, no traceback
+        print_error(exc)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

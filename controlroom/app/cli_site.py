@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,12 +11,12 @@ if TYPE_CHECKING:
 
 def load_site_or_report(path: str | Path) -> Site | None:
     """The validated site, or None after printing each issue, so a command can exit non-zero."""
+    from controlroom.app.cli_errors import print_error
     from controlroom.core.issues import SiteError
     from controlroom.core.site import load_site
 
     try:
         return load_site(path)
     except SiteError as exc:
-        for issue in exc.issues:
-            print(str(issue), file=sys.stderr)
+        print_error(exc)
         return None

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from controlroom.app.cli_errors import print_error
 from controlroom.core.issues import InputError, Issue, SiteError
 
 KNOWN_LAYERS = ("buildings", "roads", "water", "poi", "cameras", "units", "entities", "incidents", "sensors")
@@ -81,7 +82,7 @@ def _backtest(args: argparse.Namespace) -> int:
         _emit({"ok": False, "issues": [i.to_dict() for i in exc.issues]}, args.json)
         return 1
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 1
     _emit(backtest(rule, t, v), args.json)
     return 0
@@ -92,11 +93,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     asub = alarms.add_subparsers(dest="alarms_command", metavar="ALARMS", required=True)
     check = asub.add_parser("check", help="rules valid, referenced layers and boundary codes exist")
     check.add_argument("--site", required=True, help="site.toml or its folder")
-    check.add_argument("--json", action="store_true")
+    check.add_argument("--json", action="store_true", help="print JSON")
     check.set_defaults(handler=_check)
     bt = asub.add_parser("backtest", help="replay a series (CSV t,value) through a threshold rule's forecast")
     bt.add_argument("--site", required=True, help="site.toml or its folder")
     bt.add_argument("--series", required=True, help="CSV with a header: t (unix seconds), value")
     bt.add_argument("--rule", help="rule id (default: the first threshold rule with forecast_horizon_s)")
-    bt.add_argument("--json", action="store_true")
+    bt.add_argument("--json", action="store_true", help="print JSON")
     bt.set_defaults(handler=_backtest)

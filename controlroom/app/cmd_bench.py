@@ -45,16 +45,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     city = bench_sub.add_parser("city", help="mesh build, CityJSON load, frame time, pick latency")
     city.add_argument("--buildings", type=int, default=100_000, help="synthetic footprints (default 100000)")
     city.add_argument("--data", help="folder with cityjson/DenHaag_01.city.json (default ../shared/data)")
-    city.add_argument("--json", action="store_true")
+    city.add_argument("--json", action="store_true", help="print JSON")
     city.set_defaults(handler=_bench_city)
     feed = bench_sub.add_parser("feed", help="feed pipeline vs raw pyzmq ceiling, publish→applied latency")
-    feed.add_argument("--json", action="store_true")
+    feed.add_argument("--json", action="store_true", help="print JSON")
     feed.set_defaults(handler=_bench_feed)
     alarms = bench_sub.add_parser(
         "alarms", help="alarm rules on the feed benchmark's stream: updates_s, overhead"
     )
     alarms.add_argument("--rules", type=int, default=1000, help="number of rules (default 1000)")
-    alarms.add_argument("--json", action="store_true")
+    alarms.add_argument("--json", action="store_true", help="print JSON")
     alarms.set_defaults(handler=_bench_alarms)
     from controlroom.app.bench_video import register_bench
 

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from controlroom.app.cli_errors import print_error
 from controlroom.core.period_stats import PERIODS
 
 
@@ -52,10 +53,10 @@ def _brief(args: argparse.Namespace) -> int:
         site = load_site(args.site)
         view = _find_view(site, args.view)
     except (SiteError, KeyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 1
     if args.recording is not None and not args.recording.is_file():
-        print(f"error: --recording {args.recording}: no such file", file=sys.stderr)
+        print_error(f"--recording {args.recording}: no such file")
         return 1
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # text and images only: no window needed
@@ -82,7 +83,7 @@ def _brief(args: argparse.Namespace) -> int:
             endpoint=args.endpoint,
         )
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 1
     from controlroom.core.incidents import IncidentState
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from controlroom.app.cli_errors import print_error
+
 
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser("cameras", help="camera registry queries; the demo camera server")
@@ -32,8 +34,8 @@ def register(subparsers: Any) -> None:
 
     find = sub.add_parser("search", help="cameras whose id, name or tag matches TEXT")
     find.add_argument("--site", required=True, help="site.toml (or its folder)")
-    find.add_argument("text")
-    find.add_argument("--limit", type=int, default=20)
+    find.add_argument("text", help="text to find in camera ids, names and tags")
+    find.add_argument("--limit", type=int, default=20, help="show at most this many (default 20)")
     find.add_argument("--json", action="store_true", help="print JSON")
     find.set_defaults(handler=_search)
 
@@ -55,12 +57,12 @@ def _registry(site_path: str) -> tuple[Any, Any] | None:
     if site is None:
         return None
     if site.cameras is None:
-        print(f"error: {site.path}: no [cameras] section; expected a camera registry", file=sys.stderr)
+        print_error(f"{site.path}: no [cameras] section; expected a camera registry")
         return None
     try:
         return site, load_cameras(site.cameras, LocalFrame(site.site.crs, 0.0, 0.0))
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return None
 
 
@@ -82,12 +84,12 @@ def _nearest(args: argparse.Namespace) -> int:
         return 1
     site, registry = loaded
     if args.n is not None and args.n < 1:
-        print("error: --n must be at least 1", file=sys.stderr)
+        print_error("--n must be at least 1")
         return 2
     try:
         x, y = LocalFrame(site.site.crs, 0.0, 0.0).from_crs([args.lon], [args.lat], args.crs)
     except Exception as exc:
-        print(f"error: --crs {args.crs!r}: {exc}; expected EPSG:<code>, gcj02 or bd09", file=sys.stderr)
+        print_error(f"--crs {args.crs!r}: {exc}; expected EPSG:<code>, gcj02 or bd09")
         return 2
     hits = registry.nearest(float(x[0]), float(y[0]), args.n)
     rows = [{"id": h.camera.id, "name": h.camera.name, "distance_m": round(h.distance_m, 2)} for h in hits]
@@ -139,7 +141,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         server = ClipServer(names, args.cache or clip_cache_dir(), port=port)
     except OSError as exc:
-        print(f"error: cannot listen on 127.0.0.1:{port} ({exc}); pass --port", file=sys.stderr)
+        print_error(f"cannot listen on 127.0.0.1:{port} ({exc}); pass --port")
         return 1
     print(f"serving {len(names)} cameras at http://127.0.0.1:{server.port}/cam/<id>/sub.mp4 (and main.mp4)")
     sys.stdout.flush()

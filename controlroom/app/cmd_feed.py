@@ -31,28 +31,32 @@ def register(subparsers: Any) -> None:
     )
     sim.add_argument("--endpoint", help="bind here instead of the site's [feed] endpoint")
     sim.add_argument("--snapshot-endpoint", help="bind the snapshot service here instead of the site's")
-    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument(
+        "--seed", type=int, default=1, help="random seed: the same seed, the same city (default 1)"
+    )
     sim.set_defaults(handler=_sim)
 
     rec = sub.add_parser("record", help="record a feed to a file")
-    rec.add_argument("--endpoint", required=True)
-    rec.add_argument("--out", required=True, type=Path)
-    rec.add_argument("--seconds", type=float, default=None)
+    rec.add_argument("--endpoint", required=True, help="the feed to record, e.g. tcp://127.0.0.1:7710")
+    rec.add_argument("--out", required=True, type=Path, help="the recording file to write")
+    rec.add_argument(
+        "--seconds", type=float, default=None, help="stop after this long (default: until Ctrl+C)"
+    )
     rec.add_argument("--site", help="take CURVE keys from this site's [feed] section")
     rec.add_argument("--insecure", action="store_true", help="allow plain text to a non-loopback endpoint")
     rec.set_defaults(handler=_record)
 
     rep = sub.add_parser("replay", help="publish a recording with its original timing")
-    rep.add_argument("file", type=Path)
-    rep.add_argument("--bind", required=True)
+    rep.add_argument("file", type=Path, help="a recording made by `feed record`")
+    rep.add_argument("--bind", required=True, help="publish on this endpoint, e.g. tcp://127.0.0.1:7710")
     rep.add_argument("--speed", type=float, default=1.0, help="playback speed factor (default 1)")
     rep.add_argument("--wait", type=float, default=5.0, help="seconds to wait for a subscriber (default 5)")
     rep.add_argument("--insecure", action="store_true", help="allow plain text on a non-loopback address")
     rep.set_defaults(handler=_replay)
 
     st = sub.add_parser("stats", help="subscribe, apply to the models headless, print counters")
-    st.add_argument("--endpoint", required=True)
-    st.add_argument("--seconds", type=float, default=5.0)
+    st.add_argument("--endpoint", required=True, help="the feed to subscribe to")
+    st.add_argument("--seconds", type=float, default=5.0, help="listen this long (default 5)")
     st.add_argument("--snapshot-endpoint", help="start from this snapshot service (clone pattern)")
     st.add_argument("--site", help="validate against this site's extent, use its keys and local frame")
     st.add_argument("--insecure", action="store_true", help="allow plain text to a non-loopback endpoint")

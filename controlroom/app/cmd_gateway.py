@@ -52,6 +52,8 @@ def _gateway(args: argparse.Namespace) -> int:
     except Exception as exc:  # a bound port, a bad boundary file: say what, not a traceback
         print(f"gateway: cannot start ({type(exc).__name__}: {exc})", file=sys.stderr)
         return 2
+    if gateway.store.db.upgrade_notice:  # an older store was migrated or moved aside: say what and where
+        print(gateway.store.db.upgrade_notice, file=sys.stderr, flush=True)
     signal.signal(signal.SIGTERM, lambda *_: gateway.stop())
     signal.signal(signal.SIGINT, lambda *_: gateway.stop())
     assert gateway.publisher is not None

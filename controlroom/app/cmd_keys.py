@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
+
+from controlroom.app.cli_errors import print_error
 
 
 def register(subparsers: Any) -> None:
@@ -23,7 +24,7 @@ def _new(args: argparse.Namespace) -> int:
     try:
         public, secret = create_keypair(args.name, args.dir)
     except (FeedSecurityError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 2
     print(f"public key (share it; copy clients' keys into the server's authorized_keys folder): {public}")
     print(f"secret key (keep it on this machine only, mode 600): {secret}")

@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from controlroom.app.cli_errors import print_error
+
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
@@ -27,16 +29,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check = sub.add_parser(
         "check", help="validate layout files; every problem at once, non-zero exit on error"
     )
-    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="layout .toml file(s), e.g. layouts/wall-3x2.toml"
+    )
     check.add_argument("--json", action="store_true", help="machine-readable report on stdout")
     check.set_defaults(handler=run_check)
 
     preview = sub.add_parser("preview", help="draw a layout (monitors, bezels, panels, preset) as a PNG")
-    preview.add_argument("file", type=Path, metavar="FILE")
+    preview.add_argument("file", type=Path, metavar="FILE", help="the layout .toml file to draw")
     preview.add_argument("--out", type=Path, required=True, metavar="PNG", help="where to write the picture")
     preview.add_argument("--preset", help="which preset to draw (default: the layout's default preset)")
     preview.add_argument("--width", type=int, default=1600, help="image width in pixels (default 1600)")
     preview.set_defaults(handler=run_preview)
+
+    listing = sub.add_parser(
+        "list",
+        help="the layout names --layout accepts, and the file each one is",
+        description="List the layout names `run --layout NAME` accepts: the site's layouts/ folder "
+        "first (with --site), then the layouts shipped with controlroom.",
+    )
+    listing.add_argument("--site", help="also list this site's own layouts (site.toml or its folder)")
+    listing.set_defaults(handler=run_list)
 
 
 def check_files(files: list[Path]) -> list[dict[str, Any]]:
@@ -99,17 +112,13 @@ def run_preview(args: argparse.Namespace) -> int:
     try:
         spec = load_layout(args.file)
     except SiteError as exc:
-        for issue in exc.issues:
-            print(str(issue), file=sys.stderr)
+        print_error(exc)
         return EXIT_INVALID
     if args.preset is not None and args.preset not in spec.presets:
-        print(
-            f"error: {args.file}: no preset '{args.preset}'; expected one of: {', '.join(spec.presets)}",
-            file=sys.stderr,
-        )
+        print_error(f"{args.file}: no preset '{args.preset}'; expected one of: {', '.join(spec.presets)}")
         return EXIT_USAGE
     if not 400 <= args.width <= 8000:
-        print(f"error: --width {args.width}: expected 400..8000 pixels", file=sys.stderr)
+        print_error(f"--width {args.width}: expected 400..8000 pixels")
         return EXIT_USAGE
     app = _ensure_gui_app()
     from controlroom.qt.wall_preview import render_layout_preview
@@ -121,11 +130,26 @@ def run_preview(args: argparse.Namespace) -> int:
 
     writer = QImageWriter(str(args.out), QByteArray(b"png"))  # PNG whatever the file's suffix
     if not writer.write(image):
-        print(
-            f"error: {args.out}: could not write the PNG (check the folder and permissions)", file=sys.stderr
-        )
+        print_error(f"{args.out}: could not write the PNG (check the folder and permissions)")
         return EXIT_INVALID
     del app
     preset = args.preset or spec.default_preset_name
     print(f"wrote {args.out} ({image.width()}×{image.height()}, preset {preset})")
+    return EXIT_OK
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from controlroom.app.site_doctor import SHIPPED_LAYOUTS, layout_dirs
+    from controlroom.layouts.spec import layout_names
+
+    dirs = [SHIPPED_LAYOUTS]
+    if args.site:
+        from controlroom.app.cli_site import load_site_or_report
+
+        site = load_site_or_report(args.site)
+        if site is None:
+            return EXIT_INVALID
+        dirs = layout_dirs(site)
+    for name, path in layout_names(dirs).items():
+        print(f"{name:<20} {path}")
     return EXIT_OK

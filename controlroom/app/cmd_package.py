@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from controlroom.app.cli_errors import print_error
 from controlroom.core.issues import InputError, SiteError
 
 
@@ -22,7 +23,7 @@ def _package(args: argparse.Namespace) -> int:
         print(f"verify: {'OK' if not problems else 'FAILED'}: {len(problems)} problem(s)")
         return 1 if problems else 0
     if not args.site or not args.out:
-        print("error: package needs --site and --out (or --verify BUILD)", file=sys.stderr)
+        print_error("package needs --site and --out (or --verify BUILD)")
         return 2
     try:
         result = package_site(
@@ -33,14 +34,12 @@ def _package(args: argparse.Namespace) -> int:
             work=Path(args.work) if args.work else None,
         )
     except SiteError as exc:
-        print(exc, file=sys.stderr)
-        print(
-            "package: refused; fix the above (controlroom doctor --site ... lists everything)",
-            file=sys.stderr,
+        print_error(
+            exc, hint="package: refused; fix the above (controlroom doctor --site ... lists everything)"
         )
         return 1
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return 1
     summary = result.summary()
     if args.json:

@@ -4,10 +4,13 @@ a wall layout's screens."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from controlroom.app.cli_errors import print_error
 from controlroom.core.issues import SiteError
 
 if TYPE_CHECKING:
@@ -33,9 +36,33 @@ def _load_layout(site: Site, name: str) -> LayoutSpec | None:
 
     try:
         return load_layout(find_layout(name, layout_dirs(site)))
-    except (InputError, SiteError, FileNotFoundError, KeyError) as exc:
-        print(f"error: layout {name!r}: {exc}", file=sys.stderr)
+    except SiteError as exc:  # its issues name the layout already
+        print_error(exc)
         return None
+    except (InputError, FileNotFoundError, KeyError) as exc:
+        print_error(f"layout {name!r}: {exc}")
+        return None
+
+
+def display_problem(env: Mapping[str, str] | None = None, platform: str = sys.platform) -> str | None:
+    """Why a window cannot open here, checked before Qt (which would abort the process, exit 134).
+
+    On Linux a window needs an X or Wayland server; Qt's display-less platforms (offscreen,
+    eglfs, vnc, …) are the user's explicit choice and are left alone.
+    """
+    env = os.environ if env is None else env
+    if not platform.startswith("linux"):
+        return None
+    qpa = env.get("QT_QPA_PLATFORM", "").split(":")[0].strip().lower()
+    if qpa and qpa != "xcb" and not qpa.startswith("wayland"):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return "no display: run under xvfb-run or set DISPLAY"
+
+
+def _doctor_hint(site_path: Path | str) -> str:
+    return f"run `controlroom doctor --site {site_path}` for the full report"
 
 
 def wall_image(windows: list[Any]) -> Any:
@@ -61,14 +88,21 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
     try:
         site = load_site(site_path)
     except SiteError as exc:
-        print(exc, file=sys.stderr)
-        print("run `controlroom doctor --site ...` for the full report", file=sys.stderr)
+        print_error(exc, hint=_doctor_hint(site_path))
         return 1
     spec = None
     if args.layout:
         spec = _load_layout(site, args.layout)
         if spec is None:
             return 2
+    from controlroom.geo.city_loader import missing_files
+
+    if missing := missing_files(site):  # said before any window opens
+        print_error(SiteError(missing), hint=_doctor_hint(site_path))
+        return 1
+    if (problem := display_problem()) is not None:
+        print_error(problem)
+        return 2
 
     from controlroom.core.preferences import choose_language
     from controlroom.qt.application import make_application
@@ -102,7 +136,7 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
         try:
             session = WallSession(site, spec, live=live, control_endpoint=args.control_endpoint)
         except FeedSecurityError as exc:
-            print(f"error: push-to-wall not started: {exc}", file=sys.stderr)
+            print_error(f"push-to-wall not started: {exc}")
             return 2
         session.start()
         if session.manager.banner_text():
@@ -136,7 +170,7 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
 
     def on_failed(message: str) -> None:
         nonlocal exit_code
-        print(f"error: {message}", file=sys.stderr)
+        print_error(message, hint="" if "controlroom doctor" in message else _doctor_hint(site_path))
         exit_code = 1
         if args.screenshot or args.quit_after is not None:
             app.quit()
@@ -185,6 +219,9 @@ def _run(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from controlroom.app.demo_services import DemoServices
 
+    if (problem := display_problem()) is not None:  # before generating data and starting services
+        print_error(problem)
+        return 2
     site_path = sample_site_path()
     services = DemoServices(site_path)
     if not args.no_feed and not args.no_services:
@@ -196,13 +233,25 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    demo = sub.add_parser("demo", help="open the bundled sample site with its simulated live feed")
+    demo = sub.add_parser(
+        "demo",
+        help="open the bundled sample site with its simulated live feed",
+        description="Open the bundled sample site (a generated Pearl River delta district) with its "
+        "services: the live feed simulator, the demo camera video server and the dispatch gateway. "
+        "The sample data is generated on first use; everything stops when the window closes.",
+    )
     _add_window_options(demo)
     demo.add_argument(
         "--no-services", action="store_true", help="do not start the simulator and other demo services"
     )
     demo.set_defaults(handler=_demo)
-    run = sub.add_parser("run", help="open a site")
+    run = sub.add_parser(
+        "run",
+        help="open a site",
+        description="Open a site's operations view: the 3D city, the live feed, incidents and video, "
+        "in one window or (with --layout) across a wall's screens. Check a new site with "
+        "`controlroom doctor --site SITE` first; it lists every problem at once.",
+    )
     run.add_argument("--site", required=True, help="site.toml (or its folder)")
     _add_window_options(run)
     run.set_defaults(handler=_run)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from controlroom.app.cli_errors import print_error
 from controlroom.core.issues import InputError, SiteError
 
 
@@ -29,11 +29,8 @@ def _snapshot(args: argparse.Namespace) -> int:
         site = load_site(args.site)
         view = site.view(args.view) if args.view else None
         model = load_city(site)
-    except SiteError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    except (InputError, KeyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (SiteError, InputError, KeyError) as exc:
+        print_error(exc)
         return 1
     try:
         out = render_snapshot(
@@ -46,14 +43,25 @@ def _snapshot(args: argparse.Namespace) -> int:
             title=site.title,
         )
     except KeyError as exc:  # the renderer names the attribute and lists the real ones
-        print(f"error: --color-by: {exc.args[0]}", file=sys.stderr)
+        print_error(f"--color-by: {exc.args[0]}")
         return 1
-    print(out)
+    buildings = model.layers.get("buildings")
+    n = len(buildings.objects) if buildings is not None else 0
+    kib = out.stat().st_size / 1024
+    print(
+        f"wrote {out} ({args.size[0]}×{args.size[1]} PNG, {kib:,.0f} KiB; {n:,} buildings, "
+        f"{model.n_triangles:,} triangles; view {args.view or 'overview'})"
+    )
     return 0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("snapshot", help="render the site's 3D city to a PNG off-screen")
+    p = sub.add_parser(
+        "snapshot",
+        help="render the site's 3D city to a PNG off-screen",
+        description="Render a site's 3D city to a PNG without a window or an X server (EGL), "
+        "e.g. for a report or to check a new site's data; prints what it wrote.",
+    )
     p.add_argument("--site", required=True, help="site.toml (or its folder)")
     p.add_argument("--out", required=True, help="PNG file to write")
     p.add_argument("--size", type=_size, default=(1600, 900), help="WIDTHxHEIGHT (default 1600x900)")

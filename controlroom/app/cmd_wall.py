@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from controlroom.app.cli_errors import print_error
+
 EXIT_APPLIED = 0
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -131,13 +133,13 @@ def run_push(args: argparse.Namespace) -> int:
         security = ClientSecurity(args.secret_key, args.server_key) if args.secret_key else None
         client = ControlClient(args.endpoint, security=security, insecure=args.insecure)
     except (UsageError, FeedSecurityError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return EXIT_USAGE
     started = time.monotonic()
     try:
         reply = client.send(command, args.timeout)
     except FeedSecurityError as exc:  # an unreadable or world-readable key file
-        print(f"error: {exc}", file=sys.stderr)
+        print_error(exc)
         return EXIT_USAGE
     except ControlError as exc:
         if args.json:
@@ -145,7 +147,7 @@ def run_push(args: argparse.Namespace) -> int:
                 {"ok": False, "status": "no answer", "reason": str(exc), "command_id": command.command_id}
             )
         else:
-            print(f"error: {exc}", file=sys.stderr)
+            print_error(exc)
         return EXIT_REFUSED
     elapsed_ms = round((time.monotonic() - started) * 1000, 1)
     if args.json:

@@ -20,9 +20,14 @@ class Issue:
     severity: Severity = "error"
     fix: str = ""
 
-    def __str__(self) -> str:
-        text = f"{self.severity}: {self.file}: {self.key}: found {self.found}; expected {self.expected}"
+    @property
+    def message(self) -> str:
+        """The problem without its severity: where a window shows it under its own heading."""
+        text = f"{self.file}: {self.key}: found {self.found}; expected {self.expected}"
         return text + (f" (fix: {self.fix})" if self.fix else "")
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.message}"
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -34,6 +39,11 @@ class SiteError(Exception):
     def __init__(self, issues: Iterable[Issue]) -> None:
         self.issues = list(issues)
         super().__init__("\n".join(str(i) for i in self.issues))
+
+    @property
+    def message(self) -> str:
+        """Every problem, one a line, without the severity prefix."""
+        return "\n".join(i.message for i in self.issues)
 
 
 class InputError(ValueError):

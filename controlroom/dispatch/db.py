@@ -95,6 +95,7 @@ class Db:
     def __init__(self, url: str) -> None:
         self.url = url
         self.dialect = "postgresql" if url.startswith(("postgresql://", "postgres://")) else "sqlite"
+        self.upgrade_notice: str | None = None  # what opening did to an older store (db_upgrade)
         self._conn: Any
         if self.dialect == "postgresql":
             try:
@@ -110,6 +111,9 @@ class Db:
         else:
             path = Path(url.removeprefix("sqlite:///").removeprefix("sqlite://"))
             path.parent.mkdir(parents=True, exist_ok=True)
+            from controlroom.dispatch.db_upgrade import upgrade_sqlite_store
+
+            self.upgrade_notice = upgrade_sqlite_store(path, self.schema_sql())
             try:
                 self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
                 self._conn.execute("PRAGMA journal_mode=WAL")
@@ -119,10 +123,15 @@ class Db:
                 raise DbError(f"{path}: cannot open the SQLite store ({exc})") from None
         self._create()
 
+    def schema_sql(self) -> str:
+        return _TABLES + _AUDIT[self.dialect] + _ALARM_TRAIL[self.dialect]
+
     def _create(self) -> None:
-        script = _TABLES + _AUDIT[self.dialect] + _ALARM_TRAIL[self.dialect]
+        script = self.schema_sql()
         if self.dialect == "sqlite":
-            self._conn.executescript(script)
+            from controlroom.dispatch.db_upgrade import SCHEMA_VERSION
+
+            self._conn.executescript(script + f"PRAGMA user_version = {SCHEMA_VERSION};")
         else:
             with self._conn.cursor() as cur:
                 cur.execute(script)

@@ -8,7 +8,8 @@ origin, or the centre of the first city model source, in the site's metric CRS.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -17,11 +18,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from controlroom.core.city import CityLayer, CityModel, LoadIssue
-from controlroom.core.issues import InputError
+from controlroom.core.issues import InputError, Issue, SiteError
 from controlroom.core.site import BoundarySource, CityModelSource, Site, VectorSource
 from controlroom.core.vector import LineLayer, PointLayer
 from controlroom.geo import mesh_cache
 from controlroom.geo.crs import LocalFrame, is_geographic
+from controlroom.geo.crs_area import CrsAreaError
 from controlroom.geo.footprints import FootprintSet, read_footprints, utm_crs_for
 from controlroom.geo.mesh_cache import LayerBundle
 from controlroom.geo.vector_layers import (
@@ -162,38 +164,92 @@ def _city_source(site: Site, src: CityModelSource) -> _CitySource:
     return _CitySource(src, site.site.storey_height_m, site.site.default_height_m)
 
 
+_MAP_LAYERS = ("city_model[", "boundaries[", "roads[", "water[", "poi[")
+
+
+def _doctor_hint(site: Site) -> str:
+    return f"`controlroom doctor --site {site.path}` checks every file of the site at once"
+
+
+def missing_files(site: Site) -> list[Issue]:
+    """Every map layer whose file is not there, by its site key: one message, before any work."""
+    return [
+        Issue(
+            str(site.path),
+            f"{key}.path",
+            f"{source.path} (no such file)",
+            "an existing file (paths are relative to site.toml)",
+            fix=f"check the path; {_doctor_hint(site)}",
+        )
+        for key, source in site.data_sources()
+        if key.startswith(_MAP_LAYERS) and not source.path.is_file()
+    ]
+
+
+@contextmanager
+def _layer(site: Site, key: str) -> Iterator[None]:
+    """A layer's input error as a site issue naming its key (``roads[0].crs``), not just its file."""
+    try:
+        yield
+    except CrsAreaError as exc:
+        raise SiteError([exc.issue(str(site.path), key)]) from None
+    except InputError as exc:
+        raise SiteError(
+            [
+                Issue(
+                    str(site.path),
+                    f"{key}.path",
+                    str(exc),
+                    "a readable file in the declared format",
+                    fix=_doctor_hint(site),
+                )
+            ]
+        ) from None
+
+
 def load_city(site: Site, *, progress: ProgressFn | None = None, use_cache: bool = True) -> CityModel:
-    """Every layer the site names, in one local frame, with the issues met on the way."""
+    """Every layer the site names, in one local frame, with the issues met on the way.
+
+    A missing file, an unreadable one or one outside its declared CRS's area of use raises
+    ``SiteError`` naming the site key; nothing is half-shown.
+    """
+    if missing := missing_files(site):
+        raise SiteError(missing)
     city = [_city_source(site, s) for s in site.city_model]
     _report(progress, 0.0, f"Locating {site.city_model[0].path.name}")
-    frame = site_frame(site, city, use_cache=use_cache)
+    with _layer(site, "city_model[0]"):
+        frame = site_frame(site, city, use_cache=use_cache)
     model = CityModel(crs=frame.crs, origin=frame.origin)
-    vector_jobs: list[tuple[str, VectorSource, Callable[[], LayerBundle]]] = []
-    for b in site.boundaries:
-        vector_jobs.append((f"boundary:{b.level}", b, partial(_boundaries_bundle, b, frame)))
-    for r in site.roads:
-        vector_jobs.append(("roads", r, partial(_roads_bundle, r, frame)))
-    for w in site.water:
-        vector_jobs.append(("water", w, partial(_water_bundle, w, frame)))
-    for p in site.poi:
-        vector_jobs.append(("poi", p, partial(_poi_bundle, p, frame)))
+    vector_jobs: list[tuple[str, str, VectorSource, Callable[[], LayerBundle]]] = []
+    for i, b in enumerate(site.boundaries):
+        vector_jobs.append(
+            (f"boundary:{b.level}", f"boundaries[{i}]", b, partial(_boundaries_bundle, b, frame))
+        )
+    for i, r in enumerate(site.roads):
+        vector_jobs.append(("roads", f"roads[{i}]", r, partial(_roads_bundle, r, frame)))
+    for i, w in enumerate(site.water):
+        vector_jobs.append(("water", f"water[{i}]", w, partial(_water_bundle, w, frame)))
+    for i, p in enumerate(site.poi):
+        vector_jobs.append(("poi", f"poi[{i}]", p, partial(_poi_bundle, p, frame)))
 
     total = len(city) * 4 + len(vector_jobs)  # a city model weighs about four flat layers
     done = 0
     out = _Assembler()
-    for cs in city:
+    for i, cs in enumerate(city):
         _report(progress, done / total, f"Building {cs.source.path.name}")
-        out.add(
-            _through_cache(
-                "city_model", cs.source.path, cs.params(), frame, partial(cs.build, frame), use_cache
+        with _layer(site, f"city_model[{i}]"):
+            out.add(
+                _through_cache(
+                    "city_model", cs.source.path, cs.params(), frame, partial(cs.build, frame), use_cache
+                )
             )
-        )
         cs._parsed = None  # free the parsed source as soon as its mesh exists
         done += 4
         model.sources.append(str(cs.source.path))
-    for kind, src, build in vector_jobs:
+    for kind, key, src, build in vector_jobs:
         _report(progress, done / total, f"Reading {kind} from {src.path.name}")
-        out.add(_through_cache(kind, src.path, src.model_dump(mode="json"), frame, build, use_cache))
+        with _layer(site, key):
+            out.add(_through_cache(kind, src.path, src.model_dump(mode="json"), frame, build, use_cache))
         done += 1
         model.sources.append(str(src.path))
     out.into(model)

@@ -276,8 +276,24 @@ def _parse(path: Path, crs: str | None, lod: str | None) -> CityJsonFile:
     wanted = None if lod is None else _lod_text(lod)
     result = CityJsonFile(path, doc.version, source_crs, vertices, CityObjects(), [], type_counts,
                           issues, offset=offset)
+    if len(vertices):
+        _check_area(result, declared_in_file=_file_reference(doc.metadata) is not None)
     _collect_objects(result, doc.CityObjects, wanted)
     return result
+
+
+def _file_reference(metadata: Any) -> Any:
+    return metadata.get("referenceSystem") if isinstance(metadata, dict) else None
+
+
+def _check_area(f: CityJsonFile, *, declared_in_file: bool) -> None:
+    """The vertices must lie where the CRS is used: EPSG:7415 on Guangzhou metres is refused."""
+    from controlroom.geo.crs_area import FIX_CITYJSON, FIX_SITE, check_crs_area
+
+    if declared_in_file:
+        check_crs_area(f.path, f.bbox_source(), f.crs, "metadata.referenceSystem", FIX_CITYJSON)
+    else:
+        check_crs_area(f.path, f.bbox_source(), f.crs, "crs", FIX_SITE)
 
 
 def cityjson_info(path: Path, *, crs: str | None = None) -> dict[str, Any]:
@@ -371,7 +387,7 @@ def epsg_from_reference(value: str) -> str | None:
 
 
 def _source_crs(metadata: Any, declared: str | None, path: Path) -> str:
-    reference = metadata.get("referenceSystem") if isinstance(metadata, dict) else None
+    reference = _file_reference(metadata)
     if reference is not None:
         code = epsg_from_reference(reference) if isinstance(reference, str) else None
         if code is None:

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from controlroom.core.city import CityLayer, CityObjects, LoadIssue
 from controlroom.core.issues import InputError
 from controlroom.core.site import CityModelSource, normalise_crs
-from controlroom.geo.crs import WGS84, LocalFrame, is_geographic, to_wgs84
+from controlroom.geo.crs import WGS84, LocalFrame, to_wgs84
 from controlroom.geo.extrude import extrude_footprints
 from controlroom.geo.vector_layers import json_safe_records, read_frame
 
@@ -122,42 +122,11 @@ def _first_present(
     return next((c for c in candidates if c in cols), None)
 
 
-def _check_coordinates(path: Path, crs: str, bounds: npt.NDArray[np.float64]) -> None:
+def _check_coordinates(path: Path, crs: str, bounds: npt.NDArray[np.float64], where: str) -> None:
     """Refuse a CRS declaration the coordinates cannot be in (degrees vs metres, wrong zone)."""
-    x0, y0, x1, y1 = (float(b) for b in bounds)
-    if not np.all(np.isfinite(bounds)):
-        return
-    looks_degrees = -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90
-    if is_geographic(crs):
-        if not looks_degrees:
-            raise InputError(
-                f"{path}: declared crs '{crs}' is lon/lat but coordinates reach "
-                f"({x0:.0f}, {y0:.0f})–({x1:.0f}, {y1:.0f}); expected degrees within ±180/±90 "
-                "(declare the projected CRS the file is in, e.g. 'EPSG:32649')"
-            )
-        return
-    if looks_degrees:
-        raise InputError(
-            f"{path}: declared crs '{crs}' is projected (metres) but coordinates look like lon/lat degrees "
-            f"({x0:.4f}, {y0:.4f})–({x1:.4f}, {y1:.4f}); expected crs = 'EPSG:4326' (or 'gcj02' / 'bd09')"
-        )
-    from pyproj import CRS
+    from controlroom.geo.crs_area import FIX_SITE, check_crs_area
 
-    area = CRS.from_user_input(crs).area_of_use
-    if area is None:
-        return
-    lon, lat = to_wgs84(np.array([x0, x1]), np.array([y0, y1]), crs)
-    margin = 5.0
-    inside = (
-        np.all(np.isfinite(lon))
-        and area.west - margin <= lon.min() <= lon.max() <= area.east + margin
-        and area.south - margin <= lat.min() <= lat.max() <= area.north + margin
-    )
-    if not inside:
-        raise InputError(
-            f"{path}: coordinates do not fall inside the area of declared crs '{crs}' ({area.name}); "
-            "expected the CRS the file was written in"
-        )
+    check_crs_area(path, bounds, crs, where, FIX_SITE)
 
 
 def _resolve_crs(source: CityModelSource, file_crs: Any) -> str:
@@ -235,7 +204,9 @@ def read_footprints(
     keep_rows = np.flatnonzero(polygonal)
     geoms = geoms[keep_rows]
     if len(geoms):
-        _check_coordinates(path, crs, shapely.total_bounds(geoms))
+        _check_coordinates(
+            path, crs, shapely.total_bounds(geoms), "crs" if source.crs else "the file's own CRS"
+        )
     if crs in ("gcj02", "bd09"):
         geoms = shapely.transform(geoms, lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1], crs)))
         work_crs = WGS84

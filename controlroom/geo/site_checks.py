@@ -15,6 +15,7 @@ from controlroom.core.doctor import DoctorOptions
 from controlroom.core.issues import InputError, Issue
 from controlroom.core.site import CityModelSource, Site, VectorSource
 from controlroom.geo.crs import to_wgs84
+from controlroom.geo.crs_area import FIX_SITE, CrsAreaError, check_crs_area
 
 BBox = tuple[float, float, float, float]
 
@@ -80,6 +81,10 @@ def source_bounds_wgs84(source: CityModelSource | VectorSource) -> tuple[BBox, i
         try:
             info = pyogrio.read_info(path, force_total_bounds=True)
         except Exception as exc:  # pyogrio raises DataSourceError & friends; all mean "cannot read"
+            from controlroom.geo.file_kind import sniff
+
+            if (kind := sniff(path)) is not None:  # GDAL would talk about drivers; say what it is
+                raise InputError(f"{path}: found {kind}; expected a {fmt} layer") from None
             raise InputError(f"{path}: cannot be read as {fmt} ({exc})") from None
         count = int(info["features"])
         if count == 0:
@@ -88,6 +93,7 @@ def source_bounds_wgs84(source: CityModelSource | VectorSource) -> tuple[BBox, i
         crs = source.crs or (info.get("crs") or "")
         if not crs:
             raise InputError(f"{path}: no CRS declared in the site or the file")
+    check_crs_area(path, (x0, y0, x1, y1), crs, "crs" if source.crs else "the file's own CRS", FIX_SITE)
     lon, lat = to_wgs84([x0, x1, x0, x1], [y0, y0, y1, y1], crs)
     return (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())), count
 
@@ -120,6 +126,9 @@ def check_site_files(site: Site, options: DoctorOptions | None = None) -> list[I
             continue
         try:
             bbox, count = source_bounds_wgs84(source)
+        except CrsAreaError as exc:  # this layer, not the others, is the one in the wrong place
+            issues.append(exc.issue(site_file, key))
+            continue
         except InputError as exc:
             issues.append(
                 Issue(site_file, f"{key}.path", str(exc), "a readable file in the declared format and CRS")

@@ -49,6 +49,8 @@ def read_frame(path: Path, fmt: str, *, what: str) -> tuple[gpd.GeoDataFrame, An
     """
     import geopandas as gpd
 
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; expected {what} as a {fmt} file")
     if not path.is_file():
         raise InputError(f"{path}: no such file; expected {what} as {fmt}")
     try:
@@ -65,6 +67,10 @@ def read_frame(path: Path, fmt: str, *, what: str) -> tuple[gpd.GeoDataFrame, An
     except InputError:
         raise
     except Exception as exc:
+        from controlroom.geo.file_kind import sniff
+
+        if (kind := sniff(path)) is not None:  # GDAL would talk about drivers; say what the file is
+            raise InputError(f"{path}: found {kind}; expected {what} as {fmt}") from None
         raise InputError(
             f"{path}: cannot be read as {fmt} ({type(exc).__name__}: {exc}); expected {what}"
         ) from None
@@ -153,7 +159,11 @@ def read_features(
     """Geometries in a working CRS (the declared one, or WGS 84 for China frames) + properties."""
     import shapely
 
+    from controlroom.geo.crs_area import FIX_SITE, check_crs_area
+
     df, _ = read_frame(source.path, source.resolved_format, what=what)
+    if len(df):
+        check_crs_area(source.path, df.total_bounds, source.crs, "crs", FIX_SITE)
     geoms = np.asarray(df.geometry.values, dtype=object)
     records = json_safe_records(df.drop(columns=df.geometry.name))
     crs = source.crs

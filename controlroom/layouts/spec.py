@@ -298,6 +298,16 @@ def check_layout(path: str | Path) -> list[Issue]:
     return [i for i in cross_check(spec) if i.severity == "warning"]
 
 
+def layout_names(search_dirs: list[Path]) -> dict[str, Path]:
+    """Every layout name the folders offer (``wall-3x2`` → its file), the first folder winning."""
+    names: dict[str, Path] = {}
+    for folder in search_dirs:
+        if folder.is_dir():
+            for p in sorted(folder.glob("*.toml")):
+                names.setdefault(p.stem, p)
+    return names
+
+
 def find_layout(name_or_path: str | Path, search_dirs: list[Path]) -> Path:
     """A layout by file path, or by name (``wall-3x2``) in the given folders, first match wins."""
     candidate = Path(name_or_path).expanduser()
@@ -308,6 +318,15 @@ def find_layout(name_or_path: str | Path, search_dirs: list[Path]) -> Path:
         if p.is_file():
             return p
     where = ", ".join(str(d) for d in search_dirs) or "no folders"
+    known = ", ".join(layout_names(search_dirs)) or "none"
     raise SiteError(
-        [Issue(str(name_or_path), "(layout)", "not found", f"a layout file or a name found in {where}")]
+        [
+            Issue(
+                str(name_or_path),
+                "(layout)",
+                f"no layout named '{name_or_path}' (not found in {where})",
+                f"one of: {known}; or a path to a layout .toml file",
+                fix="pick a name above; `controlroom layout list` shows where each comes from",
+            )
+        ]
     )

@@ -14,6 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from controlroom.core.issues import InputError, SiteError
+
 log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
@@ -32,6 +34,12 @@ class _Runner(QObject):
     def run(self) -> None:
         try:
             result = self._job(self.sig_progress.emit)
+        except SiteError as exc:  # the user's input: the message is the whole story, no traceback
+            log.info("background task refused its input:\n%s", exc)
+            self.sig_failed.emit(exc.message)
+        except InputError as exc:
+            log.info("background task refused its input: %s", exc)
+            self.sig_failed.emit(str(exc))
         except Exception as exc:
             log.error("background task failed:\n%s", traceback.format_exc())
             self.sig_failed.emit(f"{type(exc).__name__}: {exc}")

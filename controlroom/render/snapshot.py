@@ -7,6 +7,9 @@ An off-screen plotter draws nothing until ``show(auto_close=False)`` has run onc
 
 from __future__ import annotations
 
+import ctypes.util
+import os
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -24,6 +27,22 @@ if TYPE_CHECKING:
     from controlroom.core.site import View
 
 
+def prefer_egl_without_display() -> None:
+    """Off-screen rendering with no X server: ask VTK for EGL directly.
+
+    VTK (9.4+) picks its OpenGL window at run time and tries X first; with no ``DISPLAY`` that
+    probe prints a coloured "bad X server connection" warning before falling back to EGL. Naming
+    EGL up front (VTK's documented ``VTK_DEFAULT_OPENGL_WINDOW``) skips the probe. Only when
+    libEGL is there, so VTK's own fallback to OSMesa still works where it is not; a user's own
+    choice of window class is kept.
+    """
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or not sys.platform.startswith("linux"):
+        return
+    if ctypes.util.find_library("EGL") is None:
+        return
+    os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+
+
 def open_offscreen(
     model: CityModel, size: tuple[int, int], theme: CityTheme = DEFAULT_THEME
 ) -> tuple[pv.Plotter, CityScene]:
@@ -31,6 +50,7 @@ def open_offscreen(
     import pyvista as pv
 
     configure_pyvista()
+    prefer_egl_without_display()
     plotter = pv.Plotter(off_screen=True, window_size=list(size))
     try:
         scene = CityScene(plotter, model, theme)

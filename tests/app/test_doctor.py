@@ -75,13 +75,13 @@ def test_layer_far_from_the_city_is_caught(
     tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Guangzhou districts are real, but this city model is Guangzhou's CBD while the water layer
-    # is declared in the Dutch RD frame: its coordinates land in the sea off Africa.
+    # (lon/lat numbers) is declared in the Dutch RD frame: the doctor blames that layer's crs.
     districts = shared_data / "china_admin" / "guangzhou_districts_tianditu.derived.geojson"
     extra = f'[[water]]\npath = "{districts}"\ncrs = "EPSG:28992"\n'
     code, report = _doctor_json(_write_site(tmp_path, shared_data, extra), capsys)
     assert code == 1
-    issue = next(i for i in report["issues"] if i["key"] == "water[0]")
-    assert "overlapping the city model" in issue["expected"]
+    issue = next(i for i in report["issues"] if i["key"] == "water[0].crs")
+    assert "look like lon/lat degrees" in issue["found"] and "EPSG:4326" in issue["fix"]
 
 
 def test_schema_errors_come_all_at_once_in_text_mode(

@@ -200,7 +200,9 @@ def test_projected_input_and_info(tmp_path: Path, shared_data: Path) -> None:
     layer, _ = _read(tmp_path / "utm.gpkg", "EPSG:32649").to_layer(FRAME)
     assert layer.points[:, 2].max() == pytest.approx(440.2)
     with pytest.raises(
-        InputError, match=r"utm\.gpkg: coordinates do not fall inside the area of declared crs 'EPSG:28992'"
+        InputError,
+        match=r"utm\.gpkg: crs: found EPSG:28992 \(Amersfoort / RD New\), but the coordinates .* land at .*, "
+        r"outside its area of use \(Netherlands.*coordinates look like EPSG:32649 / WGS 84 / UTM zone 49N",
     ):
         _read(tmp_path / "utm.gpkg", "EPSG:28992")
     info = footprint_info(shared_data / "guangzhou" / "huacheng-osm-buildings.geojson", "EPSG:4326")
@@ -217,12 +219,17 @@ def test_bad_inputs_name_the_file_and_the_expectation(tmp_path: Path, shared_dat
     garbage.write_text("{ not json", encoding="utf-8")
     with pytest.raises(InputError, match=r"junk\.geojson: cannot be read as geojson"):
         _read(garbage)
-    with pytest.raises(InputError, match=r"projected \(metres\) but coordinates look like lon/lat"):
+    with pytest.raises(
+        InputError, match=r"EPSG:32649 .* look like lon/lat degrees, and EPSG:32649 counts metres"
+    ):
         _read(osm, "EPSG:32649")
     x, y = from_wgs84(113.31, 23.12, "EPSG:32649")
     x0, y0 = float(x), float(y)
     square = {"type": "Polygon", "coordinates": [[[x0, y0], [x0 + 20, y0], [x0, y0 + 20], [x0, y0]]]}
-    with pytest.raises(InputError, match=r"is lon/lat but coordinates reach"):
+    with pytest.raises(
+        InputError,
+        match=r"EPSG:4326 \(WGS 84\), but the coordinates .* are not a place on Earth.*look like EPSG:32649",
+    ):
         _read(_geojson(tmp_path, [({"height": 5}, square)], "utm.geojson"), "EPSG:4326")
     with pytest.raises(InputError, match=r"height_attribute = 'hoogte' is not a property"):
         _read(osm, "EPSG:4326", height_attribute="hoogte")

@@ -186,7 +186,7 @@ def test_file_errors(tmp_path: Path) -> None:
 
 def test_find_layout_by_name(tmp_path: Path) -> None:
     assert find_layout("wall-3x2", [tmp_path, ROOT / "layouts"]) == ROOT / "layouts" / "wall-3x2.toml"
-    with pytest.raises(SiteError, match="not found"):
+    with pytest.raises(SiteError, match=r"no layout named .nowhere. .*expected one of: none"):
         find_layout("nowhere", [tmp_path])
 
 

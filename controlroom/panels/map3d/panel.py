@@ -165,6 +165,7 @@ class MapPanel(MapCameraMixin, QWidget):
         font.setPointSize(OVERLAY_POINT_SIZE)
         font.setBold(True)
         self.progress_label.setFont(font)
+        self._overlay_font = font
         self.progress_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.progress_bar = QProgressBar(overlay)
         self.progress_bar.setRange(0, 1000)
@@ -187,7 +188,25 @@ class MapPanel(MapCameraMixin, QWidget):
         else:
             self.progress_bar.setRange(0, 1000)
             self.progress_bar.setValue(round(min(fraction, 1.0) * 1000))
+        self.progress_bar.show()
+        self.progress_label.setFont(self._overlay_font)
         self.progress_label.setText(message)
+        self.progress_overlay.show()
+        self.progress_overlay.raise_()
+
+    def show_failure(self, message: str) -> None:
+        """The city could not load: say why in the middle of the map, wrapped to fit, instead of an
+        empty dark view (the message names the site key and file, as the command line does)."""
+        self.progress_bar.hide()
+        font = QFont(self._overlay_font)
+        font.setPointSize(max(10, OVERLAY_POINT_SIZE // 2))
+        font.setBold(False)
+        self.progress_label.setFont(font)
+        self.progress_label.setWordWrap(True)
+        self.progress_label.setMaximumWidth(max(420, int(self.width() * 0.8)))
+        self.progress_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.progress_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.progress_label.setText(self.tr("Could not load the city: {0}").format(message))
         self.progress_overlay.show()
         self.progress_overlay.raise_()
 
@@ -243,9 +262,7 @@ class MapPanel(MapCameraMixin, QWidget):
         self.live = live
         live.sig_load_progress.connect(self.show_progress)
         live.sig_city_loaded.connect(lambda model: self.set_model(model, list(live.site.views), live.frame))
-        live.sig_city_failed.connect(
-            lambda message: self.show_progress(1.0, self.tr("Could not load the city: {0}").format(message))
-        )
+        live.sig_city_failed.connect(self.show_failure)
         live.sig_focus.connect(lambda x, y, d, _label: self.focus_on(x, y, d))
         live.sig_tick.connect(self._on_live_tick)
         live.sig_feed_started.connect(self._add_feed_layers)
