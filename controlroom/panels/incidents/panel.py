@@ -384,6 +384,8 @@ class IncidentsPanel(QWidget):
             self._suggest_query = self.client.query("suggest", id=entry.incident_id)
 
     def _show_orders(self) -> None:
+        if self.client.outbox.closed:
+            return  # an answer still queued when the app shut the client down
         recent = self.client.outbox.entries(limit=4)
         counts = self.client.outbox.counts()
         parts = [self.tr("Orders: {0} pending").format(counts["pending"])]
@@ -397,6 +399,8 @@ class IncidentsPanel(QWidget):
 
     def _show_refused(self) -> None:
         """Refused orders wait here for the operator: retry (a new order) or drop."""
+        if self.client.outbox.closed:
+            return
         keep = self._refused_selected()
         self.refused.clear()
         for e in self.client.outbox.entries(state="refused", limit=50):
