@@ -78,6 +78,8 @@ def test_a_desk_the_gateway_refuses_says_why_and_never_blocks(
         assert desk.outbox.get(entry.command_id).state == "pending"  # type: ignore[union-attr]
     finally:
         _stops_at_once(desk)
+    if secret == "stranger":  # the gateway cannot audit a connection it never let in; it logs it, once
+        assert g.log().count("gateway: refused a connection with key") == 1
 
 
 def test_no_gateway_is_reported_after_the_silence_and_clears_when_it_comes(
