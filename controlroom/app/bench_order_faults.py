@@ -128,9 +128,8 @@ class _Proc:
             self.log.close()
 
 
-def _gateway(site: Path, db: Path, eps: tuple[str, str, str], log: Path) -> _Proc:
-    cmd = [sys.executable, "-m", "controlroom", "gateway", "--site", str(site), "--db", str(db), "--no-feed",
-           "--endpoint", eps[0], "--publish-endpoint", eps[1], "--snapshot-endpoint", eps[2]]  # fmt: skip
+def _started(cmd: list[str], log: Path, what: str) -> _Proc:
+    """Start a process and wait for its first stdout line (it is ready: bound, or handling SIGTERM)."""
     err = log.open("ab")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
     assert proc.stdout is not None
@@ -143,15 +142,20 @@ def _gateway(site: Path, db: Path, eps: tuple[str, str, str], log: Path) -> _Pro
     proc.kill()
     proc.wait(10)
     err.close()
-    raise RuntimeError(f"the gateway did not start; its log: {log}")
+    raise RuntimeError(f"the {what} did not start; its log: {log}")
+
+
+def _gateway(site: Path, db: Path, eps: tuple[str, str, str], log: Path) -> _Proc:
+    cmd = [sys.executable, "-m", "controlroom", "gateway", "--site", str(site), "--db", str(db), "--no-feed",
+           "--endpoint", eps[0], "--publish-endpoint", eps[1], "--snapshot-endpoint", eps[2]]  # fmt: skip
+    return _started(cmd, log, "gateway")
 
 
 def _desk(name: str, endpoint: str, work: Path, rate_hz: float, seed: int) -> _Proc:
     cmd = [sys.executable, "-m", "controlroom.app.bench_order_faults", "desk", "--name", name,
            "--endpoint", endpoint, "--outbox", str(work / f"{name}.sqlite"), "--rate", str(rate_hz),
            "--seed", str(seed)]  # fmt: skip
-    err = (work / f"{name}.log").open("ab")
-    return _Proc(subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL), err)
+    return _started(cmd, work / f"{name}.log", f"desk {name}")
 
 
 def _run_desk(args: argparse.Namespace) -> int:
@@ -170,6 +174,7 @@ def _run_desk(args: argparse.Namespace) -> int:
     orders = plan(args.name, int(args.rate * MAX_PLAN_S), args.seed)
     done = len(outbox.entries())  # a prefix of the plan: each add commits before the next
     client = DispatchClient(args.endpoint, outbox, user=USER, desk=args.name).start()
+    print("ready", flush=True)
     t0 = time.monotonic()
     for i, cmd in enumerate(orders[done:]):
         if stop:
