@@ -510,6 +510,7 @@ class BadQueryError(ValueError):
 
 
 _MISSING: Any = object()
+_SEQ_MAX = 2**63 - 1  # what a store's integer column holds
 
 
 def _arg(q: str, args: dict[str, Any], name: str, what: str, default: Any) -> Any:
@@ -534,10 +535,10 @@ def _number_arg(q: str, args: dict[str, Any], name: str, what: str) -> float:
     return float(v)
 
 
-def _int_arg(q: str, args: dict[str, Any], name: str, default: int, low: int, high: int | None = None) -> int:
+def _int_arg(q: str, args: dict[str, Any], name: str, default: int, low: int, high: int = _SEQ_MAX) -> int:
     v = _arg(q, args, name, "a whole number", default)
-    if isinstance(v, bool) or not isinstance(v, int) or v < low or (high is not None and v > high):
-        span = f"{low}…{high}" if high is not None else f">= {low}"
+    if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+        span = f"{low}…{high}" if high < _SEQ_MAX else f">= {low}"
         raise BadQueryError(f"query {q!r} needs {name} as a whole number {span}; got {v!r}")
     return v
 

@@ -3,6 +3,8 @@ reply and one log line — never a traceback, never a rolled-back batch."""
 
 from __future__ import annotations
 
+import json
+import random
 import time
 from pathlib import Path
 
@@ -137,3 +139,60 @@ def test_a_flood_of_malformed_queries_gets_one_line_each_and_the_order_among_the
     assert [r.ok for r in replies].count(True) == 1 and next(r for r in replies if r.ok).id == "c-1"
     log = g.log()
     assert "Traceback" not in log and log.count("gateway: refused query") == 50, log
+
+
+def _hostile_frames(n: int, seed: int = 3) -> list[bytes]:
+    """Random bytes, and orders and questions with wrong, huge, empty or non-finite fields."""
+    rng = random.Random(seed)
+    junk = [None, True, 0, -1, 2**63, 1.5, float("nan"), float("inf"), "", "x" * 5000, [], [1, "a"], {"a": 1}]
+    order = {"id": "", "op": "command", "user": "demo-supervisor", "command": {"kind": "create", **PLACE}}
+    fields = ["incident_id", "unit_id", "status", "text", "override", "type", "severity", "lon", "lat",
+              "camera_ids", "raised_at", "alarm_id", "alarm_key", "action", "seconds", "unknown"]  # fmt: skip
+    kinds = [
+        "create",
+        "acknowledge",
+        "assign",
+        "unit_status",
+        "comment",
+        "resolve",
+        "close",
+        "cancel",
+        "alarm",
+    ]
+    queries = ["state", "incident", "suggest", "route", "audit", "alarm_trail", "counts", "what"]
+    frames = []
+    for i in range(n):
+        if i % 10 == 0:
+            frames.append(bytes(rng.randrange(256) for _ in range(rng.randrange(64))))
+        elif i % 2:
+            d = json.loads(json.dumps(order))
+            d["id"] = d["command"]["id"] = f"h{i}"
+            d["command"]["kind"] = rng.choice(kinds)
+            for k in rng.sample(fields, 3):
+                d["command"][k] = rng.choice(junk)
+            frames.append(msgspec.msgpack.encode(d))
+        else:
+            args = {
+                k: rng.choice(junk) for k in rng.sample(["x", "y", "crs", "id", "limit", "since", "all"], 3)
+            }
+            q = {
+                "id": f"h{i}",
+                "op": "query",
+                "query": rng.choice(queries),
+                "args": args,
+                "user": "demo-supervisor",
+            }
+            frames.append(msgspec.msgpack.encode(q))
+    return frames
+
+
+def test_hostile_frames_each_get_an_answer_and_none_breaks_the_gateway(
+    sample_site: Path, tmp_path: Path, gateway_factory, raw_request
+) -> None:  # type: ignore[no-untyped-def]
+    g = gateway_factory(sample_site, tmp_path / "gw.sqlite")
+    frames = _hostile_frames(400)
+    replies = raw_request(g.endpoint, *frames)
+    assert len(replies) == len(frames)
+    assert raw_request(g.endpoint, _req("q-ok", query="counts"))[0].ok  # still serving
+    log = g.log()
+    assert "Traceback" not in log and "could not handle" not in log, log[-3000:]
