@@ -77,6 +77,10 @@ def new_command_id() -> str:
 
 
 class DispatchClient:
+    """``retry_s``: resend from the oldest unanswered order when the gateway has been silent this
+    long; ``silence_s``: report the link as broken after waiting this long for any answer;
+    ``window``: orders in flight at most."""
+
     def __init__(
         self,
         endpoint: str,
