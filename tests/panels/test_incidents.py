@@ -274,7 +274,7 @@ def test_a_desk_without_an_answering_gateway_says_so(qtbot, sample_site: Path, t
     from controlroom.panels.incidents import DispatchBridge, IncidentsPanel
     from controlroom.qt.live import LiveCity
 
-    endpoint = f"ipc://{tmp_path}/nobody"
+    endpoint = "tcp://127.0.0.1:1"  # nothing listens there
     live = LiveCity(load_site(sample_site), feed=False)
     client = DispatchClient(endpoint, Outbox(tmp_path / "o.sqlite"), user="demo-operator", silence_s=1.0)
     bridge = DispatchBridge(live, client)
