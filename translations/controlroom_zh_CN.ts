@@ -881,6 +881,18 @@
         <translation>时间线</translation>
     </message>
     <message>
+        <source>Retry order</source>
+        <translation>重新发送指令</translation>
+    </message>
+    <message>
+        <source>Drop order</source>
+        <translation>放弃指令</translation>
+    </message>
+    <message>
+        <source>Refused orders: select one, then retry or drop it</source>
+        <translation>被拒绝的指令：选中一条后重新发送或放弃</translation>
+    </message>
+    <message>
         <source>Severity</source>
         <translation>紧急程度</translation>
     </message>
@@ -919,6 +931,10 @@
     <message>
         <source>Orders: {0} pending</source>
         <translation>指令：{0} 条待发送</translation>
+    </message>
+    <message>
+        <source>Gateway link: {0}</source>
+        <translation>网关连接：{0}</translation>
     </message>
 </context>
 <context>

@@ -23,12 +23,22 @@ def _route(args: argparse.Namespace) -> int:
     from controlroom.app.cli_site import load_site_or_report
     from controlroom.core.issues import InputError
     from controlroom.core.site import normalise_crs
-    from controlroom.dispatch.routing import AdminRouter
+    from controlroom.dispatch.routing import AdminRouter, point_problem
 
     site = load_site_or_report(args.site)
     if site is None:
         return 2
     crs = normalise_crs(args.crs)
+    try:
+        problem = point_problem(args.lon, args.lat, crs)
+    except ValueError as exc:
+        print(f"route: {exc}", file=sys.stderr)
+        return 2
+    if problem:
+        print(
+            f"route: ({args.lon:.10g}, {args.lat:.10g}) in {crs} is not a place: {problem}", file=sys.stderr
+        )
+        return 2
     if not site.boundaries:
         print(
             f"{site.path}: no [[boundaries]] layers; routing needs city/district/street/grid polygons",

@@ -13,6 +13,7 @@ statuses stay as they are; the dispatch detail keeps the difference).
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
@@ -45,6 +46,23 @@ UNIT_KIND_ALIASES = {
     "fire_engine": "fire_engine",
     "sanitation": "sanitation",
 }
+
+
+def lonlat_problem(lon: float, lat: float) -> str | None:
+    """Why (lon, lat) cannot be a WGS 84 point, naming a likely swap; None if it can be."""
+    for name, v in (("longitude", lon), ("latitude", lat)):
+        if not math.isfinite(v):
+            return f"{name} {v} is not a finite number"
+    if -180 <= lon <= 180 and -90 <= lat <= 90:
+        return None
+    if -90 <= lon <= 90 and -180 <= lat <= 180:
+        return (
+            f"latitude {lat:.10g} is outside -90…90: longitude and latitude look swapped "
+            f"(longitude comes first: {lat:.10g} {lon:.10g})"
+        )
+    if not -180 <= lon <= 180:
+        return f"longitude {lon:.10g} is outside -180…180 (a projected easting? give its CRS)"
+    return f"latitude {lat:.10g} is outside -90…90"
 
 
 def unit_kind(record: Mapping[str, object]) -> str:
@@ -181,8 +199,11 @@ def _check_create(cmd: Command, existing: IncidentRow | None) -> str | None:
         return f"incident type {cmd.type!r} is unknown; expected one of {', '.join(INCIDENT_TYPES)}"
     if not 1 <= cmd.severity <= 4:
         return f"severity {cmd.severity} is out of range; expected 1 (low) to 4 (critical)"
-    if not (-180 <= cmd.lon <= 180 and -90 <= cmd.lat <= 90):
-        return f"location ({cmd.lon}, {cmd.lat}) is not a WGS 84 lon/lat"
+    where = lonlat_problem(cmd.lon, cmd.lat)
+    if where:
+        return f"location ({cmd.lon}, {cmd.lat}) is not a WGS 84 lon/lat: {where}"
+    if not (math.isfinite(cmd.raised_at) and cmd.raised_at >= 0):
+        return f"raised_at {cmd.raised_at} is not a time (seconds since 1970, or 0 for now)"
     if len(cmd.text) > MAX_TEXT:
         return f"text is {len(cmd.text)} characters; the limit is {MAX_TEXT}"
     return None

@@ -63,7 +63,7 @@ class AlarmTrail:
     def execute(self, cmd: Command, actor: Actor, now: float | None = None) -> Outcome:
         """Store one alarm order; ``Outcome.alarm`` is the transition to publish (operator actions)."""
         now = time.time() if now is None else now
-        earlier = replayed(self.db, cmd)
+        earlier = replayed(self.db, cmd, actor)
         if earlier is not None:
             return earlier
         refusal = alarm_refusal(cmd, actor)

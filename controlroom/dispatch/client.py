@@ -1,10 +1,22 @@
 """The desk's connection to the gateway: a thread owning the sockets, fed by the durable outbox.
 
 ``submit`` (any thread) writes the order to the outbox and wakes the thread; the thread sends
-it on a DEALER, resends unanswered orders every ``retry_s``, records answers in the outbox and
-reports them through ``DispatchListener`` callbacks (called on the client thread: a GUI wraps
-them in queued signals). The thread also subscribes to the gateway's ``dsp|`` events and reads
-the whole state on start, on a gap in the event numbers, or when the gateway restarted.
+orders strictly in outbox sequence, a bounded window at a time, records answers in the outbox
+and reports them through ``DispatchListener`` callbacks (called on the client thread: a GUI
+wraps them in queued signals). The thread also subscribes to the gateway's ``dsp|`` events and
+reads the whole state on start, on a gap in the event numbers, or when the gateway restarted.
+
+Order is the point: an order never overtakes an earlier unanswered one, since the state machine
+would refuse it for good (a ``close`` before its ``resolve``). After a reconnect, a ``retry``
+answer (the gateway has not seen the previous order yet) or a silent gateway, the thread resends
+from the oldest unanswered order; the gateway answers a known command id from its store, so a
+resend is harmless. Each order names its predecessor (``after``) so the gateway enforces the
+same rule whatever the network delivered first.
+
+The thread never blocks: the DEALER only queues on a completed connection (``IMMEDIATE``) and
+every send is non-blocking. A socket monitor tells why nothing gets through (the gateway refused
+this desk's key, a key mismatch, nobody listening), reported through ``on_link`` at once for a
+refused handshake and after ``silence_s`` of waiting otherwise; ``stop()`` always returns.
 """
 
 from __future__ import annotations
@@ -21,6 +33,7 @@ from typing import Any
 
 import msgspec
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
 from controlroom.core.dispatch_model import Command
 from controlroom.dispatch import wire
@@ -28,6 +41,20 @@ from controlroom.dispatch.outbox import OrderEntry, Outbox
 from controlroom.feed.keys import ClientSecurity
 
 log = logging.getLogger(__name__)
+
+#: Orders sent and not yet answered, at most (the gateway applies up to 500 per transaction).
+WINDOW = 1000
+#: A question unanswered this long is forgotten (its reply will never come).
+QUERY_TTL_S = 60.0
+_MONITORED = (
+    zmq.EVENT_CONNECTED
+    | zmq.EVENT_DISCONNECTED
+    | zmq.EVENT_CONNECT_RETRIED
+    | zmq.EVENT_HANDSHAKE_SUCCEEDED
+    | zmq.EVENT_HANDSHAKE_FAILED_AUTH
+    | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+    | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+)
 
 
 class DispatchListener:
@@ -41,12 +68,19 @@ class DispatchListener:
 
     def on_result(self, query_id: str, reply: wire.Reply) -> None: ...
 
+    def on_link(self, problem: str) -> None:
+        """Why the gateway does not answer this desk ("" once it answers again)."""
+
 
 def new_command_id() -> str:
     return uuid.uuid4().hex
 
 
 class DispatchClient:
+    """``retry_s``: resend from the oldest unanswered order when the gateway has been silent this
+    long; ``silence_s``: report the link as broken after waiting this long for any answer;
+    ``window``: orders in flight at most."""
+
     def __init__(
         self,
         endpoint: str,
@@ -58,6 +92,8 @@ class DispatchClient:
         security: ClientSecurity | None = None,
         listener: DispatchListener | None = None,
         retry_s: float = 1.0,
+        silence_s: float = 5.0,
+        window: int = WINDOW,
     ) -> None:
         self.endpoint = endpoint
         self.publish_endpoint = publish_endpoint
@@ -67,9 +103,13 @@ class DispatchClient:
         self.security = security
         self.listener = listener or DispatchListener()
         self.retry_s = retry_s
+        self.silence_s = silence_s
+        self.window = window
         self.state_seq = -1
         self.epoch = 0.0
         self.error: BaseException | None = None
+        #: Why the gateway does not answer ("" while it does); also sent to ``listener.on_link``.
+        self.link_problem = ""
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         self._queries: list[wire.Request] = []
@@ -78,6 +118,20 @@ class DispatchClient:
         self._stop = threading.Event()
         self._state_query: str | None = None
         self._held_events: list[wire.Event] = []
+        # the send window (client thread only)
+        self._inflight: dict[str, float] = {}  # command id → sent at (monotonic), in outbox order
+        self._cursor = 0  # outbox seq of the last order sent
+        self._last_sent = ""  # its command id: the next order's ``after``
+        self._generation = 0  # bumped at each rewind; older ``retry`` answers are stale
+        self._blocked = False  # pending orders the socket would not take
+        self._open: dict[str, tuple[float, wire.Request]] = {}  # questions sent, unanswered
+        # the link (client thread only)
+        self._up = False  # a completed handshake, not lost since
+        self._ever_up = False
+        self._handshake_failure = ""
+        self._last_heard = time.monotonic()
+        self._last_answer = time.monotonic()
+        self._waiting_since: float | None = None
         self._thread = threading.Thread(target=self._run, name="dispatch-client", daemon=True)
 
     # ------------------------------------------------------------------ API (any thread)
@@ -94,6 +148,9 @@ class DispatchClient:
     def close(self) -> None:
         """Stop the thread and release the pipe and the outbox (safe to call twice)."""
         self.stop()
+        if self._thread.is_alive():  # cannot happen with non-blocking sockets; never crash it
+            log.warning("dispatch client: the thread did not stop in time; leaving its outbox open")
+            return
         if self._wake_w >= 0:
             os.close(self._wake_r)
             os.close(self._wake_w)
@@ -113,6 +170,16 @@ class DispatchClient:
     def order(self, kind: str, **fields: Any) -> OrderEntry:
         """Build a command with a fresh id and submit it."""
         return self.submit(Command(new_command_id(), kind, **fields))  # type: ignore[arg-type]
+
+    def retry(self, command_id: str) -> OrderEntry:
+        """Send a refused order again (a new command id, at the end of the queue)."""
+        entry = self.outbox.retry(command_id, new_command_id())
+        self._wake()
+        return entry
+
+    def drop(self, command_id: str) -> OrderEntry:
+        """Let a refused order go (kept in the outbox history as dropped)."""
+        return self.outbox.drop(command_id)
 
     def query(self, name: str, **args: Any) -> str:
         """Ask the gateway something; the reply comes to ``listener.on_result(query_id, reply)``."""
@@ -137,8 +204,9 @@ class DispatchClient:
         self._wake()
         if not done.wait(timeout_s):
             self._waiters.pop(qid, None)
+            why = f": {self.link_problem}" if self.link_problem else ""
             raise TimeoutError(
-                f"no answer to '{name}' from the dispatch gateway at {self.endpoint} in {timeout_s:g} s"
+                f"no answer to '{name}' from the dispatch gateway at {self.endpoint} in {timeout_s:g} s{why}"
             )
         return box[0]
 
@@ -161,6 +229,7 @@ class DispatchClient:
     def _run(self) -> None:
         ctx = zmq.Context()
         dealer = ctx.socket(zmq.DEALER)
+        monitor = dealer.get_monitor_socket(_MONITORED)
         sub = ctx.socket(zmq.SUB) if self.publish_endpoint else None
         try:
             for s in (dealer, sub):
@@ -169,10 +238,13 @@ class DispatchClient:
                 s.setsockopt(zmq.LINGER, 0)
                 if self.security:
                     self.security.apply(s)
-            dealer.setsockopt(zmq.SNDHWM, 0)
+            monitor.setsockopt(zmq.LINGER, 0)
+            dealer.setsockopt(zmq.IMMEDIATE, 1)  # queue nothing for a gateway not (yet) connected
+            dealer.setsockopt(zmq.SNDHWM, 4 * self.window)
             dealer.connect(self.endpoint)
             poller = zmq.Poller()
             poller.register(dealer, zmq.POLLIN)
+            poller.register(monitor, zmq.POLLIN)
             poller.register(self._wake_r, zmq.POLLIN)
             if sub is not None:
                 assert self.publish_endpoint
@@ -180,7 +252,6 @@ class DispatchClient:
                 sub.connect(self.publish_endpoint)
                 poller.register(sub, zmq.POLLIN)
                 self._ask_state()
-            last_resend = 0.0
             while not self._stop.is_set():
                 events = dict(poller.poll(100))
                 if self._wake_r in events:
@@ -189,20 +260,23 @@ class DispatchClient:
                             pass
                     except BlockingIOError:
                         pass
+                if monitor in events:
+                    self._read_monitor(monitor)
                 if dealer in events:
                     self._read_replies(dealer)
                 if sub is not None and sub in events:
                     self._read_events(sub)
-                self._send_queries(dealer)
-                now = time.time()
-                fresh_only = now - last_resend < self.retry_s / 4
-                self._send_due(dealer, now, fresh_only)
-                if not fresh_only:
-                    last_resend = now
+                now = time.monotonic()
+                self._send_queries(dealer, now)
+                self._send_orders(dealer, now)
+                self._check_link(now)
         except BaseException as exc:
             self.error = exc
             log.exception("dispatch client stopped on an error")
         finally:
+            with contextlib.suppress(zmq.ZMQError):
+                dealer.disable_monitor()
+            monitor.close(0)
             dealer.close(0)
             if sub is not None:
                 sub.close(0)
@@ -214,43 +288,101 @@ class DispatchClient:
         with self._qlock:
             self._queries.append(wire.Request(qid, "query", query="state", user=self.user, desk=self.desk))
 
-    def _send_queries(self, dealer: zmq.Socket) -> None:
+    def _send_queries(self, dealer: zmq.Socket, now: float) -> None:
         with self._qlock:
             queries, self._queries = self._queries, []
-        for q in queries:
-            dealer.send(wire.encode(q))
+        for i, q in enumerate(queries):
+            try:
+                dealer.send(wire.encode(q), zmq.NOBLOCK)
+            except zmq.Again:  # no gateway connected: keep them for later
+                with self._qlock:
+                    self._queries[:0] = queries[i:]
+                return
+            self._open[q.id] = (now, q)
+        for qid in [k for k, (at, _) in self._open.items() if now - at > QUERY_TTL_S]:
+            del self._open[qid]
 
-    def _send_due(self, dealer: zmq.Socket, now: float, fresh_only: bool) -> None:
-        retry = 1e12 if fresh_only else self.retry_s
-        while True:
-            due = self.outbox.due(now, retry)
-            if not due:
+    # ------------------------------------------------------------------ orders, in sequence
+    def _send_orders(self, dealer: zmq.Socket, now: float) -> None:
+        if self._inflight and self._stalled(now):
+            self._rewind()
+        self._blocked = False
+        room = self.window - len(self._inflight)
+        while room > 0:
+            rows = self.outbox.pending_from(self._cursor, min(room, 500))
+            if not rows:
                 return
-            for _cid, cmd in due:
-                dealer.send(wire.encode(wire.Request(cmd.id, "command", cmd, user=self.user, desk=self.desk)))
-            self.outbox.mark_sent([cid for cid, _ in due], now)
-            if len(due) < 500:
+            sent: list[str] = []
+            for seq, cid, cmd in rows:
+                req = wire.Request(
+                    cid,
+                    "command",
+                    cmd,
+                    user=self.user,
+                    desk=self.desk,
+                    after=self._last_sent,
+                    tag=self._generation,
+                )
+                try:
+                    dealer.send(wire.encode(req), zmq.NOBLOCK)
+                except zmq.Again:
+                    self._blocked = True
+                    break
+                self._inflight[cid] = now
+                self._cursor, self._last_sent = seq, cid
+                sent.append(cid)
+            self.outbox.mark_sent(sent, time.time())
+            if self._blocked or len(rows) < min(room, 500):
                 return
+            room -= len(sent)
+
+    def _stalled(self, now: float) -> bool:
+        """The oldest order in flight waits too long: the gateway is silent, or its answer is lost."""
+        oldest = next(iter(self._inflight.values()))
+        waited = now - oldest
+        silent = now - self._last_answer
+        return (waited > self.retry_s and silent > self.retry_s) or waited > max(5.0, 10 * self.retry_s)
+
+    def _rewind(self) -> None:
+        """Resend from the oldest unanswered order (the gateway answers known ids from its store)."""
+        self._inflight.clear()
+        self._cursor, self._last_sent = 0, ""
+        self._generation += 1
 
     def _read_replies(self, dealer: zmq.Socket) -> None:
         answers: list[tuple[str, bool, str]] = []
+        rewind = False
         try:
             while True:
                 frame = dealer.recv(zmq.NOBLOCK)
+                self._last_heard = time.monotonic()
                 try:
                     rep = wire.decode_reply(frame)
                 except (msgspec.DecodeError, msgspec.ValidationError) as exc:
                     log.warning("dispatch client: ignoring an undecodable reply (%s)", exc)
                     continue
                 if rep.id.startswith(("q:", "state:")):
+                    self._open.pop(rep.id, None)
                     self._on_query_reply(rep)
-                elif rep.id:
+                    continue
+                if not rep.id:
+                    log.warning(
+                        "dispatch client: the gateway refused a request it could not read: %s", rep.reason
+                    )
+                    continue
+                self._last_answer = self._last_heard
+                if rep.retry:  # an earlier order has not arrived: resend from the oldest (once a round)
+                    rewind = rewind or rep.tag == self._generation
+                else:
+                    self._inflight.pop(rep.id, None)
                     answers.append((rep.id, rep.ok, rep.reason))
         except zmq.Again:
             pass
         if answers:
             for entry in self.outbox.answer(answers, time.time()):
                 self.listener.on_order(entry)
+        if rewind:
+            self._rewind()
 
     def _on_query_reply(self, rep: wire.Reply) -> None:
         if rep.id == self._state_query:
@@ -270,6 +402,88 @@ class DispatchClient:
             return
         self.listener.on_result(rep.id, rep)
 
+    # ------------------------------------------------------------------ the link
+    def _read_monitor(self, monitor: zmq.Socket) -> None:
+        while True:
+            try:
+                msg = recv_monitor_message(monitor, zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            event, value = int(msg["event"]), int(msg["value"])
+            if event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                self._up = self._ever_up = True
+                self._handshake_failure = ""
+                self._last_heard = time.monotonic()
+                self._on_reconnect()
+            elif event == zmq.EVENT_DISCONNECTED:
+                self._up = False
+            elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
+                self._handshake_failure = (
+                    f"the gateway at {self.endpoint} refuses this desk's key (ZAP status {value}): "
+                    "its public key is not among the site's [[dispatch.users]]; "
+                    "send it to the site administrator"
+                )
+            elif event in (zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL):
+                self._handshake_failure = self._handshake_problem(event, value)
+
+    def _handshake_problem(self, event: int, value: int) -> str:
+        at = f"the security handshake with the gateway at {self.endpoint} fails"
+        mismatch = (
+            event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
+            and value == zmq.PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
+        )
+        if self.security is None:
+            return (
+                f"{at}: the gateway requires CURVE keys and this desk talks plain text "
+                "(set [dispatch] server_public_key and client_secret_key in the desk's site file)"
+            )
+        if mismatch:
+            return f"{at}: this desk uses CURVE keys but the gateway runs without them (no server_secret_key)"
+        if event == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+            return (
+                f"{at}: [dispatch] server_public_key ({self.security.server_public_key}) "
+                "is probably not this gateway's key"
+            )
+        return f"{at} (ZMTP protocol error {value:#x}): is it a controlroom gateway of the same version?"
+
+    def _on_reconnect(self) -> None:
+        """A (new) connection: whatever was in flight went with the old one; resend it, in order."""
+        self._rewind()
+        if self._open:
+            with self._qlock:
+                self._queries[:0] = [q for _, q in self._open.values()]
+            self._open.clear()
+
+    def _check_link(self, now: float) -> None:
+        waiting = bool(self._inflight or self._blocked or self._open or self._queries)
+        if not waiting:
+            self._waiting_since = None
+        elif self._waiting_since is None:
+            self._waiting_since = now
+        problem = self._handshake_failure
+        waited = now - max(self._waiting_since or now, self._last_heard)
+        if not problem and self._waiting_since is not None and waited >= self.silence_s:
+            problem = self._silence()
+        if problem != self.link_problem:
+            self.link_problem = problem
+            if problem:
+                log.warning("dispatch client: %s", problem)
+            else:
+                log.info("dispatch client: the gateway at %s answers again", self.endpoint)
+            self.listener.on_link(problem)
+
+    def _silence(self) -> str:
+        head = f"no answer from the gateway at {self.endpoint} for {self.silence_s:g} s"
+        if self._up:
+            return f"{head}: it accepted the connection but does not answer (overloaded or stuck?)"
+        if self._ever_up:
+            return f"{head}: the connection was lost and it does not come back (gateway down or unreachable)"
+        return (
+            f"{head}: nothing completes a connection there (gateway down, wrong [dispatch] endpoint, "
+            "or it refuses this desk's key: check [dispatch] server_public_key and the desk's client key)"
+        )
+
+    # ------------------------------------------------------------------ events
     def _read_events(self, sub: zmq.Socket) -> None:
         try:
             while True:

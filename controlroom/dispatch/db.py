@@ -167,5 +167,25 @@ class Db:
         else:
             self._conn.rollback()
 
+    # One request's work inside the batch transaction: undone alone if it fails.
+    def savepoint(self) -> None:
+        self._conn.execute("SAVEPOINT request")
+
+    def release(self) -> None:
+        self._conn.execute("RELEASE SAVEPOINT request")
+
+    def rollback_to_savepoint(self) -> None:
+        self._conn.execute("ROLLBACK TO SAVEPOINT request")
+
+    def unavailable(self, exc: BaseException) -> bool:
+        """Whether ``exc`` is the store failing (locked, disk, connection), not one request's data."""
+        if isinstance(exc, sqlite3.OperationalError):
+            return True
+        if self.dialect == "postgresql":
+            import psycopg
+
+            return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+        return False
+
     def close(self) -> None:
         self._conn.close()

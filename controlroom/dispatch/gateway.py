@@ -8,7 +8,15 @@ of incidents raised elsewhere (the simulator, video AI) and where units are.
 
 Orders arriving together are applied in one transaction (group commit) and answered only after
 the commit, so an acknowledged order is on disk; a crash before the commit loses nothing the
-desk believes done — its outbox resends, and the command id makes the resend harmless.
+desk believes done — its outbox resends, and the command id makes the resend harmless. Each
+request runs in its own savepoint: one that fails (malformed, or a bug) is undone and refused
+alone, with an audit row and one log line, and the rest of the batch stands. An order whose
+predecessor from the same desk (``after``) is not stored yet is answered ``retry``, so orders
+are applied in the order the desk gave them even across gateway restarts.
+
+Every refusal is audited: the state machine's (in the store), a key that belongs to no user, a
+reused command id with other content, a malformed request. Connections the ZAP handler denies
+never reach this layer (the desk learns it from its handshake; see ``DispatchClient``).
 
 Incidents raised on the feed are created here idempotently (command id ``feed:<source>:<id>``).
 The gateway is the authority on status from then on: when the feed later reports a different
@@ -33,9 +41,9 @@ from controlroom.core.protocol import Incident
 from controlroom.core.site import Site
 from controlroom.dispatch import wire
 from controlroom.dispatch.alarm_trail import AlarmTrail
-from controlroom.dispatch.routing import AdminRouter
+from controlroom.dispatch.routing import AdminRouter, point_problem
 from controlroom.dispatch.security import GatewaySecurity, UserRegistry, gateway_security
-from controlroom.dispatch.store import Outcome, Store
+from controlroom.dispatch.store import Outcome, Store, audit_refusal
 from controlroom.dispatch.units import DISPATCHABLE_KINDS, rank_units, read_registry
 from controlroom.feed.publisher import FeedPublisher
 
@@ -185,13 +193,10 @@ class Gateway:
                 frames.append(self._router.recv_multipart(zmq.NOBLOCK, copy=False))
         except zmq.Again:
             pass
-        if not self._serve(frames) and len(frames) > 1:
-            # one bad request must not hold up everyone else's: apply them one by one
-            for parts in frames:
-                self._serve([parts])
+        self._serve(frames)
 
     def _serve(self, frames: list[list[zmq.Frame]]) -> bool:
-        """Apply requests in one transaction and answer after the commit; False if it failed."""
+        """Apply requests in one transaction and answer after the commit; False if the store failed."""
         assert self._router is not None
         replies: list[tuple[bytes, bytes]] = []
         outcomes: list[Outcome] = []
@@ -199,13 +204,13 @@ class Gateway:
         db.begin()
         try:
             for parts in frames:
-                identity = parts[0].bytes
-                rep = self._handle(parts, outcomes)
-                replies.append((identity, wire.encode(rep)))
+                replies.append((parts[0].bytes, wire.encode(self._handle_alone(parts, outcomes))))
             db.commit()
         except Exception:
             db.rollback()
-            log.exception("gateway: %d request(s) failed; nothing of them was stored", len(frames))
+            log.exception(
+                "gateway: the store failed; %d request(s) not stored (the desks resend)", len(frames)
+            )
             return False  # no replies: the desks' outboxes resend
         for identity, payload in replies:
             self._router.send_multipart([identity, payload])
@@ -214,27 +219,115 @@ class Gateway:
             self._publish_outcome(out)
         return True
 
+    def _handle_alone(self, parts: list[zmq.Frame], outcomes: list[Outcome]) -> wire.Reply:
+        """One request in its own savepoint: if it fails, only its own work is undone."""
+        db = self.store.db
+        mine: list[Outcome] = []
+        db.savepoint()
+        try:
+            rep = self._handle(parts, mine)
+        except Exception as exc:
+            if db.unavailable(exc):
+                raise
+            db.rollback_to_savepoint()
+            rep = self._refuse_failed(parts, exc)
+        else:
+            outcomes.extend(mine)
+        db.release()
+        return rep
+
     def _handle(self, parts: list[zmq.Frame], outcomes: list[Outcome]) -> wire.Reply:
+        key = str(parts[-1].get("User-Id")) if self.security else None
         try:
             req = wire.decode_request(parts[-1].bytes)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            return wire.Reply("", False, f"not a dispatch request ({exc})")
-        user_id = str(parts[-1].get("User-Id")) if self.security else None
-        actor = self.users.actor(user_id, req.user, req.desk)
+            return self._refuse_malformed(parts[-1].bytes, key, f"not a dispatch request ({exc})")
+        actor = self.users.actor(key, req.user, req.desk)
         if isinstance(actor, str):
-            return wire.Reply(req.id, False, actor)
+            return self._refuse(req, actor, self._stranger(key, req.user), log_it=True)
         if req.op == "command":
-            if req.command is None:
-                return wire.Reply(req.id, False, "a command request needs a command")
-            if req.command.kind == "alarm":
-                out = self.alarms.execute(req.command, actor)
+            cmd = req.command
+            if cmd is None:
+                return self._refuse(req, "a command request needs a command", actor, log_it=True)
+            if req.after and not self.store.known(req.after, cmd.id):
+                why = f"order {req.after} from this desk has not arrived yet; resend from the oldest"
+                return wire.Reply(req.id, False, why, retry=True, tag=req.tag)
+            if cmd.kind == "alarm":
+                out = self.alarms.execute(cmd, actor)
             else:
-                out = self.store.execute(req.command, actor, self._enrich)
+                out = self.store.execute(cmd, actor, self._enrich)
             if out.accepted and not out.duplicate:
                 outcomes.append(out)
             result = {"incident": wire.incident_dict(out.incident)} if out.incident else {}
-            return wire.Reply(req.id, out.accepted, out.reason, result, duplicate=out.duplicate)
-        return self._query(req)
+            return wire.Reply(req.id, out.accepted, out.reason, result, duplicate=out.duplicate, tag=req.tag)
+        try:
+            return self._query(req)
+        except BadQueryError as exc:
+            return self._refuse(req, str(exc), actor, log_it=True)
+
+    def _stranger(self, key: str | None, claimed: str) -> str:
+        """The audit trail's name for a sender that is no dispatch user."""
+        return f"unknown key {key}" if key is not None else (claimed or "(no user named)")
+
+    def _refuse(self, req: wire.Request, reason: str, who: Actor | str, *, log_it: bool) -> wire.Reply:
+        """Refuse a request the state machine never saw, with an audit row (and a log line)."""
+        user, role = (who.user, who.role) if isinstance(who, Actor) else (who, "")
+        cmd = req.command
+        if cmd is not None:
+            fields = {
+                "command_id": cmd.id,
+                "kind": cmd.kind,
+                "incident_id": cmd.incident_id,
+                "unit_id": cmd.unit_id,
+            }
+        else:
+            fields = {"command_id": req.id, "kind": req.op}
+        extra = {"query": req.query} if req.op == "query" else {}
+        audit_refusal(self.store.db, reason, user=user, role=role, desk=req.desk, **fields, **extra)  # type: ignore[arg-type]
+        if log_it:
+            log.warning("gateway: refused %s %s from %s at %s: %s", req.op, req.query or fields["kind"], user,
+                        req.desk or "?", reason)  # fmt: skip
+        return wire.Reply(req.id, False, reason, tag=req.tag)
+
+    def _refuse_malformed(self, frame: bytes, key: str | None, reason: str) -> wire.Reply:
+        """An undecodable frame: audit what can be read of it, answer its id if it has one."""
+        try:
+            raw: Any = msgspec.msgpack.decode(frame)
+        except (msgspec.DecodeError, ValueError):
+            raw = None
+        raw = raw if isinstance(raw, dict) else {}
+        cmd = raw.get("command") if isinstance(raw.get("command"), dict) else {}
+
+        def text(d: dict[Any, Any], k: str) -> str:
+            v = d.get(k)
+            return v if isinstance(v, str) else ""
+
+        user = self.users.users_by_key.get(key or "") if key is not None else text(raw, "user")
+        user = user or self._stranger(key, "")
+        rid = text(raw, "id")
+        audit_refusal(
+            self.store.db, reason, user=user, desk=text(raw, "desk"), command_id=text(cmd, "id") or rid,
+            kind="malformed", incident_id=text(cmd, "incident_id"), unit_id=text(cmd, "unit_id"),
+            bytes=len(frame),
+        )  # fmt: skip
+        log.warning("gateway: refused a malformed request (%d bytes) from %s: %s", len(frame), user, reason)
+        return wire.Reply(rid, False, reason)
+
+    def _refuse_failed(self, parts: list[zmq.Frame], exc: Exception) -> wire.Reply:
+        """A request that made the gateway fail (a bug, or data the store rejects): refused alone."""
+        key = str(parts[-1].get("User-Id")) if self.security else None
+        reason = (
+            f"the gateway could not handle this request ({type(exc).__name__}: {exc}); "
+            "nothing of it was stored"
+        )
+        try:
+            req = wire.decode_request(parts[-1].bytes)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return self._refuse_malformed(parts[-1].bytes, key, reason)
+        who = self.users.actor(key, req.user, req.desk)
+        return self._refuse(
+            req, reason, who if isinstance(who, Actor) else self._stranger(key, req.user), log_it=True
+        )
 
     def _query(self, req: wire.Request) -> wire.Reply:
         q, args = req.query, req.args
@@ -252,9 +345,10 @@ class Gateway:
                 },
             )
         if q == "incident":
-            inc = st.incident(str(args.get("id", "")))
+            inc_id = _text_arg(q, args, "id", "an incident id")
+            inc = st.incident(inc_id)
             if inc is None:
-                return wire.Reply(req.id, False, f"no incident {args.get('id')!r}")
+                return wire.Reply(req.id, False, f"no incident {inc_id!r}")
             return wire.Reply(
                 req.id,
                 True,
@@ -265,31 +359,42 @@ class Gateway:
                 },
             )
         if q == "suggest":
-            inc = st.incident(str(args.get("id", "")))
+            inc_id = _text_arg(q, args, "id", "an incident id")
+            limit = _int_arg(q, args, "limit", 5, 1, 100)
+            inc = st.incident(inc_id)
             if inc is None:
-                return wire.Reply(req.id, False, f"no incident {args.get('id')!r}")
+                return wire.Reply(req.id, False, f"no incident {inc_id!r}")
             kinds = self.router.unit_kinds(inc.type)
-            ranked = rank_units(
-                st.units(), inc.lon, inc.lat, kinds, self.live_positions, int(args.get("limit", 5))
-            )
+            ranked = rank_units(st.units(), inc.lon, inc.lat, kinds, self.live_positions, limit)
             return wire.Reply(
                 req.id,
                 True,
                 result={"units": [c.as_json() for c in ranked], "kinds": kinds or sorted(DISPATCHABLE_KINDS)},
             )
         if q == "route":
-            chain = self.router.route(float(args["x"]), float(args["y"]), str(args.get("crs", "EPSG:4326")))
-            return wire.Reply(req.id, True, result=chain.as_json())
+            x = _number_arg(q, args, "x", "longitude or easting")
+            y = _number_arg(q, args, "y", "latitude or northing")
+            crs = _text_arg(q, args, "crs", "EPSG:<code>, gcj02 or bd09", "EPSG:4326")
+            try:
+                problem = point_problem(x, y, crs)
+            except ValueError as exc:
+                raise BadQueryError(f"query 'route': {exc}") from None
+            if problem:
+                raise BadQueryError(f"query 'route': ({x:.10g}, {y:.10g}) in {crs} is not a place: {problem}")
+            return wire.Reply(req.id, True, result=self.router.route(x, y, crs).as_json())
         if q == "audit":
-            return wire.Reply(req.id, True, result={"audit": st.audit(int(args.get("since", 0)))})
+            return wire.Reply(req.id, True, result={"audit": st.audit(_int_arg(q, args, "since", 0, 0))})
         if q == "alarm_trail":
             key = args.get("alarm_key")
-            trail = self.alarms.entries(int(args.get("since", 0)), str(key) if key else None)
+            if key is not None and not isinstance(key, str):
+                why = "alarm_key as text ('rule|subject')"
+                raise BadQueryError(f"query 'alarm_trail' needs {why}; got {key!r}")
+            trail = self.alarms.entries(_int_arg(q, args, "since", 0, 0), key or None)
             return wire.Reply(req.id, True, result={"alarm_trail": trail})
         if q == "counts":
             return wire.Reply(req.id, True, result=st.counts())
         expected = "state, incident, suggest, route, audit, alarm_trail, counts"
-        return wire.Reply(req.id, False, f"unknown query {q!r}; expected {expected}")
+        raise BadQueryError(f"unknown query {q!r}; expected {expected}")
 
     def _unit_view(self, u: Any) -> dict[str, Any]:
         d = wire.unit_dict(u)
@@ -398,6 +503,44 @@ class Gateway:
 
     def _enrich_feed(self, row: IncidentRow) -> IncidentRow:
         return replace(self._enrich(row), source=FEED_ACTOR)
+
+
+class BadQueryError(ValueError):
+    """A question with missing or wrong arguments: answered with this message, never a traceback."""
+
+
+_MISSING: Any = object()
+_SEQ_MAX = 2**63 - 1  # what a store's integer column holds
+
+
+def _arg(q: str, args: dict[str, Any], name: str, what: str, default: Any) -> Any:
+    if name in args:
+        return args[name]
+    if default is _MISSING:
+        raise BadQueryError(f"query {q!r} needs {name} ({what}); it was not given")
+    return default
+
+
+def _text_arg(q: str, args: dict[str, Any], name: str, what: str, default: Any = _MISSING) -> str:
+    v = _arg(q, args, name, what, default)
+    if not isinstance(v, str) or not v:
+        raise BadQueryError(f"query {q!r} needs {name} as text ({what}); got {v!r}")
+    return v
+
+
+def _number_arg(q: str, args: dict[str, Any], name: str, what: str) -> float:
+    v = _arg(q, args, name, what, _MISSING)
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        raise BadQueryError(f"query {q!r} needs {name} as a finite number ({what}); got {v!r}")
+    return float(v)
+
+
+def _int_arg(q: str, args: dict[str, Any], name: str, default: int, low: int, high: int = _SEQ_MAX) -> int:
+    v = _arg(q, args, name, "a whole number", default)
+    if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+        span = f"{low}…{high}" if high < _SEQ_MAX else f">= {low}"
+        raise BadQueryError(f"query {q!r} needs {name} as a whole number {span}; got {v!r}")
+    return v
 
 
 def _wire_incident(r: IncidentRow) -> Incident:

@@ -5,6 +5,12 @@ restarting. So ``add`` commits the order to a local SQLite file (WAL, synchronou
 the client thread sends it and resends it until the gateway answers, and the answer
 (acknowledged or refused, with the reason) is stored with it. After a restart every order still
 ``pending`` is sent again; the gateway knows the command id and answers without applying twice.
+
+Orders go out strictly in outbox sequence (``pending_from``): the client never lets an order
+overtake an earlier unanswered one, because the state machine would refuse it for good (a
+``close`` arriving before its ``resolve``). A refused order stays on the desk with its reason
+until the operator retries it (a copy with a fresh command id joins the end of the queue, since
+the gateway answers a known id from its store) or drops it.
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ import msgspec
 from controlroom.core.dispatch_model import Command
 
 PENDING, ACKNOWLEDGED, REFUSED = "pending", "acknowledged", "refused"
+#: A refused order the operator dealt with: sent again as a new order, or let go.
+RETRIED, DROPPED = "retried", "dropped"
+STATES = (PENDING, ACKNOWLEDGED, REFUSED, RETRIED, DROPPED)
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ _INSERT = (
     "INSERT OR IGNORE INTO outbox (command_id, kind, incident_id, unit_id, payload, state, reason, "
     "created_at, attempts, last_sent_at) VALUES (?, ?, ?, ?, ?, ?, '', ?, 0, 0)"
 )
+_LEAVE = "UPDATE outbox SET state = ? WHERE command_id = ? AND state = ?"
 _enc = msgspec.msgpack.Encoder()
 _dec = msgspec.msgpack.Decoder(Command)
 
@@ -55,6 +65,7 @@ class Outbox:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._closed = False
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -68,6 +79,7 @@ class Outbox:
               created_at REAL NOT NULL, attempts INTEGER NOT NULL, last_sent_at REAL NOT NULL,
               answered_at REAL);
             CREATE INDEX IF NOT EXISTS outbox_state ON outbox (state);
+            CREATE INDEX IF NOT EXISTS outbox_state_seq ON outbox (state, seq);
             """
         )
 
@@ -111,15 +123,64 @@ class Outbox:
                 )
             return [OrderEntry(*r) for r in rows.fetchall()]
 
-    def due(self, now: float, retry_s: float, limit: int = 500) -> list[tuple[str, Command]]:
-        """Pending orders never sent, or sent more than ``retry_s`` ago, oldest first."""
+    def pending_from(self, after_seq: int, limit: int = 500) -> list[tuple[int, str, Command]]:
+        """Pending orders after outbox position ``after_seq`` (0: from the oldest), in sequence."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT command_id, payload FROM outbox "
-                "WHERE state = ? AND (attempts = 0 OR last_sent_at < ?) ORDER BY seq LIMIT ?",
-                (PENDING, now - retry_s, limit),
+                "SELECT seq, command_id, payload FROM outbox WHERE state = ? AND seq > ? "
+                "ORDER BY seq LIMIT ?",
+                (PENDING, after_seq, limit),
             ).fetchall()
-        return [(cid, _dec.decode(payload)) for cid, payload in rows]
+        return [(int(seq), cid, _dec.decode(payload)) for seq, cid, payload in rows]
+
+    def command(self, command_id: str) -> Command | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT payload FROM outbox WHERE command_id = ?", (command_id,)
+            ).fetchone()
+        return _dec.decode(row[0]) if row else None
+
+    def retry(self, command_id: str, new_id: str, now: float | None = None) -> OrderEntry:
+        """Send a refused order again as a new order ``new_id`` (same content), at the end of the
+        queue; the refused entry becomes ``retried``. Raises ``ValueError`` unless it is refused."""
+        cmd = self._refused(command_id)
+        copy = msgspec.structs.replace(cmd, id=new_id)
+        now = time.time() if now is None else now
+        with self._lock:
+            self._db.execute("BEGIN")
+            if not self._db.execute(_LEAVE, (RETRIED, command_id, REFUSED)).rowcount:
+                self._db.execute("ROLLBACK")
+                raise ValueError(f"order {command_id} was already retried or dropped")
+            self._db.execute(
+                _INSERT,
+                (copy.id, copy.kind, copy.incident_id, copy.unit_id, _enc.encode(copy), PENDING, now),
+            )
+            self._db.execute("COMMIT")
+        entry = self.get(new_id)
+        assert entry is not None
+        return entry
+
+    def drop(self, command_id: str) -> OrderEntry:
+        """The operator lets a refused order go (it stays in the history as ``dropped``)."""
+        self._refused(command_id)
+        with self._lock:
+            if not self._db.execute(_LEAVE, (DROPPED, command_id, REFUSED)).rowcount:
+                raise ValueError(f"order {command_id} was already retried or dropped")
+        entry = self.get(command_id)
+        assert entry is not None
+        return entry
+
+    def _refused(self, command_id: str) -> Command:
+        entry = self.get(command_id)
+        if entry is None:
+            raise ValueError(f"no order {command_id} in the outbox {self.path}")
+        if entry.state != REFUSED:
+            raise ValueError(
+                f"order {command_id} is {entry.state}; only a refused order can be retried or dropped"
+            )
+        cmd = self.command(command_id)
+        assert cmd is not None
+        return cmd
 
     def mark_sent(self, command_ids: list[str], now: float) -> None:
         if not command_ids:
@@ -151,10 +212,15 @@ class Outbox:
     def counts(self) -> dict[str, int]:
         with self._lock:
             rows = self._db.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall()
-        out = {PENDING: 0, ACKNOWLEDGED: 0, REFUSED: 0}
+        out = dict.fromkeys(STATES, 0)
         out.update({s: int(n) for s, n in rows})
         return out
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._db.close()

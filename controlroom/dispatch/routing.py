@@ -9,6 +9,7 @@ frame is converted to WGS 84 too, then joined against every level (geopandas spa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -16,10 +17,29 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from controlroom.core.dispatch_model import lonlat_problem
 from controlroom.core.site import ADMIN_LEVELS, BoundarySource, DispatchConfig
 
 if TYPE_CHECKING:
     import geopandas as gpd
+
+
+def point_problem(x: float, y: float, crs: str = "EPSG:4326") -> str | None:
+    """Why (x, y) in ``crs`` cannot be a place (latitude 113: lon/lat swapped); None if it can.
+
+    Geographic frames (WGS 84, GCJ-02, BD-09 …) are range-checked; a projected frame only needs
+    finite numbers. Raises ``ValueError`` for a CRS pyproj does not know."""
+    from controlroom.geo.crs import is_geographic
+
+    try:
+        geographic = is_geographic(crs)
+    except Exception as exc:  # pyproj.exceptions.CRSError
+        raise ValueError(f"unknown CRS {crs!r} ({exc}); expected EPSG:<code>, gcj02 or bd09") from None
+    if geographic:
+        return lonlat_problem(x, y)
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return f"({x}, {y}) are not finite numbers"
+    return None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ keys (a loopback demo) the desk names its user, and the gateway trusts that name
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,8 @@ from controlroom.feed.keys import (
     site_path,
 )
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from zmq.auth.thread import ThreadAuthenticator
 
@@ -32,13 +35,24 @@ if TYPE_CHECKING:
 
 
 class _KeyList:
-    """The ZAP callback: admit the z85 keys in ``allowed``."""
+    """The ZAP callback: admit the z85 keys in ``allowed``; log each refused key once (a denied
+    desk reconnects every fraction of a second, and never reaches the gateway's audit trail)."""
 
     def __init__(self, allowed: set[bytes]) -> None:
         self.allowed = allowed
+        self.refused: set[bytes] = set()
 
     def callback(self, domain: str, key: bytes) -> bool:
-        return key in self.allowed
+        if key in self.allowed:
+            return True
+        if key not in self.refused and len(self.refused) < 10_000:
+            self.refused.add(key)
+            log.warning(
+                "gateway: refused a connection with key %s "
+                "(not in [[dispatch.users]] nor [feed] authorized_keys)",
+                key.decode(errors="replace"),
+            )
+        return False
 
 
 @dataclass

@@ -3,7 +3,9 @@
 ``execute`` applies one command inside the caller's transaction: it first looks the command id
 up (a retry gets the stored answer, nothing is applied twice), loads what the command touches,
 asks the state machine (``core.dispatch_model.decide``), writes the changed rows, the answer and
-an audit entry. Refused commands are audited too (who tried what, and why it was refused).
+an audit entry. Refused commands are audited too (who tried what, and why it was refused):
+the state machine's refusals here, and through ``audit_refusal`` every request the gateway
+refuses before that (a key that belongs to no user, a reused command id, a malformed frame).
 """
 
 from __future__ import annotations
@@ -42,18 +44,63 @@ class Outcome:
     alarm: dict[str, Any] | None = None  # an alarm transition every desk applies (``alarm_trail``)
 
 
-def replayed(db: Db, cmd: Command) -> Outcome | None:
+_AUDIT_INSERT = (
+    "INSERT INTO audit (at, user_name, role, desk, command_id, kind, incident_id, unit_id, accepted, "
+    "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def audit_refusal(
+    db: Db,
+    reason: str,
+    *,
+    user: str,
+    role: str = "",
+    desk: str = "",
+    command_id: str = "",
+    kind: str = "",
+    incident_id: str = "",
+    unit_id: str = "",
+    now: float | None = None,
+    **detail: Any,
+) -> None:
+    """One audit row for a request refused before (or instead of) the state machine."""
+    now = time.time() if now is None else now
+    row = {**detail, "refused": reason}
+    db.execute(
+        _AUDIT_INSERT,
+        (
+            now,
+            user,
+            role,
+            desk,
+            command_id,
+            kind,
+            incident_id,
+            unit_id,
+            0,
+            json.dumps(row, ensure_ascii=False),
+        ),
+    )
+
+
+def replayed(db: Db, cmd: Command, actor: Actor) -> Outcome | None:
     """The answer already given to this command id (a retry), or None for a new command.
 
     Orders are idempotent by id: a retry gets the stored answer; the same id reused for a
-    different order (another fingerprint) is refused.
+    different order (another fingerprint) is refused, and that refusal is audited.
     """
     done = db.query("SELECT fingerprint, accepted, reason FROM commands WHERE id = ?", (cmd.id,))
     if not done:
         return None
     fingerprint, accepted, reason = done[0]
     if fingerprint != cmd.fingerprint():
-        return Outcome(cmd.id, False, f"command id {cmd.id} was already used for a different order")
+        why = f"command id {cmd.id} was already used for a different order"
+        audit_refusal(
+            db, why, user=actor.user, role=actor.role, desk=actor.desk, command_id=cmd.id, kind=cmd.kind,
+            incident_id=cmd.incident_id, unit_id=cmd.unit_id,
+        )  # fmt: skip
+        return Outcome(cmd.id, False, why)
     return Outcome(cmd.id, bool(accepted), reason, duplicate=True)
 
 
@@ -131,6 +178,11 @@ class Store:
         )
         return [dict(zip(keys, r[:10], strict=True)) | {"detail": json.loads(r[10])} for r in rows]
 
+    def known(self, *command_ids: str) -> bool:
+        """Whether any of these command ids has been answered (and stored) before."""
+        marks = ", ".join("?" * len(command_ids))
+        return bool(self.db.query(f"SELECT 1 FROM commands WHERE id IN ({marks}) LIMIT 1", command_ids))
+
     def counts(self) -> dict[str, int]:
         out = {}
         for table in ("incidents", "units", "commands", "audit"):
@@ -151,7 +203,7 @@ class Store:
         self, cmd: Command, actor: Actor, enrich: Enrich | None = None, now: float | None = None
     ) -> Outcome:
         now = time.time() if now is None else now
-        earlier = replayed(self.db, cmd)
+        earlier = replayed(self.db, cmd, actor)
         if earlier is not None:
             if earlier.duplicate and cmd.incident_id:
                 earlier.incident = self.incident(cmd.incident_id)
@@ -206,8 +258,7 @@ class Store:
             "accepted": int(d.accepted), "detail": detail,
         }  # fmt: skip
         db.execute(
-            "INSERT INTO audit (at, user_name, role, desk, command_id, kind, incident_id, unit_id, accepted, "
-            "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _AUDIT_INSERT,
             (now, actor.user, actor.role, actor.desk, cmd.id, cmd.kind, cmd.incident_id, cmd.unit_id,
              int(d.accepted), json.dumps(detail, ensure_ascii=False)),
         )  # fmt: skip

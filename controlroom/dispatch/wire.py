@@ -4,6 +4,11 @@ A desk's DEALER sends one ``Request`` per frame to the gateway's ROUTER: an orde
 or a question (``query``: state, incident, suggest, route). Each gets one ``Reply`` with the same
 ``id``. Orders carry the client's command id; a retried order gets the first answer again.
 
+An order also names the desk's previous unanswered order (``after``). The gateway applies it
+only once that one is known, and otherwise answers ``retry`` (nothing stored): orders a desk
+made while the gateway was down, or that sat in a socket queue across a restart, can never
+overtake the ones before them, whatever order the frames arrive in.
+
 On the PUB socket the gateway sends feed ``inc|`` batches (the map's incident overlay, clone
 snapshot for late joiners) and ``dsp|`` events: the full dispatch view of an incident or unit
 after each change, or an alarm transition an operator made, numbered so a desk notices a gap and
@@ -30,6 +35,8 @@ class Request(msgspec.Struct, omit_defaults=True):
     args: dict[str, Any] = {}
     user: str = ""  # only trusted when the gateway runs without CURVE (loopback demo)
     desk: str = ""
+    after: str = ""  # command: the desk's previous order, to be applied first ("" = none waiting)
+    tag: int = 0  # the desk's send round, echoed in the reply (tells a stale ``retry`` from a new one)
     v: int = WIRE_VERSION
 
 
@@ -39,6 +46,8 @@ class Reply(msgspec.Struct, omit_defaults=True):
     reason: str = ""
     result: dict[str, Any] = {}
     duplicate: bool = False  # an answer given before (a retry)
+    retry: bool = False  # not applied yet (its ``after`` is unknown): resend from the oldest order
+    tag: int = 0  # the request's ``tag``
     v: int = WIRE_VERSION
 
 

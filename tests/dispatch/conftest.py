@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from typing import IO
 import pytest
 
 from controlroom.app.sample_site import ensure_sample_site
+from controlroom.feed.keys import create_keypair
 
 
 @pytest.fixture(scope="session")
@@ -133,3 +135,79 @@ def gateway_factory() -> Iterator[object]:
     yield make
     for g in started:
         g.stop()
+
+
+def curve_site(sample_site: Path, keys: Path, name: str) -> Path:
+    """The sample site with CURVE on the gateway: users olga (operator) and lee (leader); the
+    ``[feed]`` allow-list folder ``keys/watchers`` admits watch-only keys (walls) through ZAP."""
+    text = sample_site.read_text(encoding="utf-8")
+    text = text.replace("[feed]\n", f'[feed]\nauthorized_keys = "{keys}/watchers"\n', 1)
+    head, rest = text.split("[dispatch]", 1)
+    tail = rest[rest.index("[layouts]") :]
+    dispatch = f"""[dispatch]
+server_secret_key = "{keys}/gateway.key_secret"
+
+[[dispatch.users]]
+name = "olga"
+role = "operator"
+public_key = "{keys}/olga.key"
+
+[[dispatch.users]]
+name = "lee"
+role = "leader"
+public_key = "{keys}/lee.key"
+
+"""
+    site = sample_site.parent / name
+    site.write_text(head + dispatch + tail, encoding="utf-8")
+    return site
+
+
+@pytest.fixture
+def curve(sample_site: Path, tmp_path: Path, gateway_factory) -> Iterator[tuple[GatewayProcess, Path]]:  # type: ignore[no-untyped-def]
+    """A CURVE gateway and its key folder: gateway, olga, lee, stranger (admitted by nobody) and
+    wall (in the feed's allow-list: passes ZAP, but no dispatch user)."""
+    keys = tmp_path / "keys"
+    for who in ("gateway", "olga", "lee", "stranger", "wall"):
+        create_keypair(who, keys)
+    (keys / "watchers").mkdir()
+    shutil.copy(keys / "wall.key", keys / "watchers" / "wall.key")
+    site = curve_site(sample_site, keys, f"site-curve-{tmp_path.name}.toml")
+    g = gateway_factory(site, tmp_path / "gw.sqlite")
+    assert g.ready["curve"] is True
+    yield g, keys
+    site.unlink()
+
+
+@pytest.fixture
+def ipc_endpoints() -> Iterator[tuple[str, str, str]]:
+    """Fixed gateway endpoints (a restarted gateway binds the same ones); ipc paths stay short."""
+    short = Path(tempfile.mkdtemp(prefix="gw", dir="/tmp"))
+    yield (f"ipc://{short}/r", f"ipc://{short}/p", f"ipc://{short}/s")
+    shutil.rmtree(short, ignore_errors=True)
+
+
+@pytest.fixture
+def raw_request() -> Iterator[object]:
+    """Send frames on a fresh DEALER and read one reply per frame (what a desk, or anything
+    else, could send a gateway): ``raw_request(endpoint, *frames) -> [wire.Reply, ...]``."""
+    import zmq
+
+    from controlroom.dispatch import wire
+
+    ctx = zmq.Context()
+
+    def send(endpoint: str, *frames: bytes) -> list[wire.Reply]:
+        s = ctx.socket(zmq.DEALER)
+        s.setsockopt(zmq.LINGER, 0)
+        s.setsockopt(zmq.RCVTIMEO, 10_000)
+        try:
+            s.connect(endpoint)
+            for f in frames:
+                s.send(f)
+            return [wire.decode_reply(s.recv()) for _ in frames]
+        finally:
+            s.close(0)
+
+    yield send
+    ctx.term()

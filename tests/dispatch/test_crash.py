@@ -47,7 +47,7 @@ def test_kill_9_mid_stream_then_restart_applies_every_order_once(sample_site: Pa
             restarted.stop()
         shutil.rmtree(short, ignore_errors=True)
     assert pending_at_restart > 0
-    assert counts == {"pending": 0, "acknowledged": N + 1, "refused": 0}
+    assert counts == {"pending": 0, "acknowledged": N + 1, "refused": 0, "retried": 0, "dropped": 0}
     con = sqlite3.connect(db)
     texts = Counter(
         r[0] for r in con.execute("SELECT json_extract(detail, '$.text') FROM audit WHERE kind = 'comment'")

@@ -10,44 +10,9 @@ import pytest
 
 from controlroom.dispatch.client import DispatchClient
 from controlroom.dispatch.outbox import Outbox
-from controlroom.feed.keys import ClientSecurity, create_keypair
+from controlroom.feed.keys import ClientSecurity
 
 from .conftest import GatewayProcess
-
-
-def _curve_site(sample_site: Path, keys: Path, name: str) -> Path:
-    text = sample_site.read_text(encoding="utf-8")
-    head, rest = text.split("[dispatch]", 1)
-    tail = rest[rest.index("[layouts]") :]
-    dispatch = f"""[dispatch]
-server_secret_key = "{keys}/gateway.key_secret"
-
-[[dispatch.users]]
-name = "olga"
-role = "operator"
-public_key = "{keys}/olga.key"
-
-[[dispatch.users]]
-name = "lee"
-role = "leader"
-public_key = "{keys}/lee.key"
-
-"""
-    site = sample_site.parent / name
-    site.write_text(head + dispatch + tail, encoding="utf-8")
-    return site
-
-
-@pytest.fixture
-def curve(sample_site: Path, tmp_path: Path, gateway_factory) -> tuple[GatewayProcess, Path]:  # type: ignore[no-untyped-def]
-    keys = tmp_path / "keys"
-    for who in ("gateway", "olga", "lee", "stranger"):
-        create_keypair(who, keys)
-    site = _curve_site(sample_site, keys, f"site-curve-{tmp_path.name}.toml")
-    g = gateway_factory(site, tmp_path / "gw.sqlite")
-    assert g.ready["curve"] is True
-    yield g, keys
-    site.unlink()
 
 
 def _desk(g: GatewayProcess, keys: Path, who: str, tmp: Path, claim: str = "") -> DispatchClient:

@@ -139,6 +139,12 @@ def test_route_command_prints_the_chain(tmp_path: Path, shared_data: Path) -> No
     }
     bad = run("113.3", "23.1", "--crs", "EPSG:999999")
     assert bad.returncode == 2 and "EPSG:999999" in bad.stderr
+    swapped = run("23.1064", "113.3245", "--json")  # latitude first: a common slip
+    assert (swapped.returncode, swapped.stdout) == (2, "")
+    assert swapped.stderr == (
+        "route: (23.1064, 113.3245) in EPSG:4326 is not a place: latitude 113.3245 is outside -90…90: "
+        "longitude and latitude look swapped (longitude comes first: 113.3245 23.1064)\n"
+    )
 
 
 def test_sample_site_chain_has_four_levels_and_department(sample_site: Path) -> None:

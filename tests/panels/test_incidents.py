@@ -107,7 +107,13 @@ def test_alarm_to_closed_with_one_click_dispatch(qtbot, sample_site: Path, city,
         )
         qtbot.waitUntil(lambda: panel.timeline.count() == 5, timeout=5000)
         assert "demo-supervisor@desk-1" in panel.timeline.item(1).text()
-        assert panel.client.outbox.counts() == {"pending": 0, "acknowledged": 5, "refused": 0}
+        assert panel.client.outbox.counts() == {
+            "pending": 0,
+            "acknowledged": 5,
+            "refused": 0,
+            "retried": 0,
+            "dropped": 0,
+        }
     finally:
         panel.shutdown()
         panel.close()
@@ -210,3 +216,78 @@ def test_a_panel_opened_after_the_state_read_shows_every_incidents_district(  # 
         live.stop()
         feed.close()
         g.stop()
+
+
+def test_a_refused_order_waits_on_the_desk_to_be_retried_or_dropped(  # type: ignore[no-untyped-def]
+    qtbot, sample_site: Path, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from controlroom.panels.incidents import DispatchBridge, IncidentsPanel
+    from controlroom.qt.live import LiveCity
+
+    g = start_gateway(sample_site, tmp_path / "gw.sqlite")
+    live = LiveCity(load_site(sample_site), feed=False)
+    client = DispatchClient(
+        g.endpoint, Outbox(tmp_path / "outbox.sqlite"), user="demo-supervisor", desk="desk-1", retry_s=0.3
+    )
+    bridge = DispatchBridge(live, client)
+    panel = IncidentsPanel(live, bridge)
+    bridge.start()
+    qtbot.addWidget(panel)
+    panel.show()
+
+    def refused() -> list[str]:
+        return [panel.refused.item(i).text() for i in range(panel.refused.count())]
+
+    try:
+        client.order("create", incident_id="INC-P", type="road_damage", severity=2, lon=113.3345, lat=23.0903)
+        early = client.order("resolve", incident_id="INC-P", text="patched")
+        late = client.order("close", incident_id="INC-P")
+        qtbot.waitUntil(lambda: len(refused()) == 2, timeout=10000)
+        assert panel.refused_box.isVisible() and not panel.retry_button.isEnabled()
+        assert (
+            refused()[1]
+            == "✗ resolve INC-P — incident INC-P is new; cannot resolve (acknowledge or dispatch it first)"
+        )
+        client.order("acknowledge", incident_id="INC-P")
+        assert client.wait_settled(10)
+        panel.refused.item(1).setSelected(True)
+        assert panel.retry_button.isEnabled()
+        qtbot.mouseClick(panel.retry_button, Qt.MouseButton.LeftButton)
+        assert refused() == [f"✗ close INC-P — {client.outbox.get(late.command_id).reason}"]  # type: ignore[union-attr]
+        qtbot.waitUntil(lambda: client.outbox.counts()["acknowledged"] == 3, timeout=10000)
+        panel.refused.item(0).setSelected(True)
+        qtbot.mouseClick(panel.drop_button, Qt.MouseButton.LeftButton)
+        assert refused() == [] and not panel.refused_box.isVisible()
+        assert client.outbox.get(early.command_id).state == "retried"  # type: ignore[union-attr]
+        assert client.outbox.get(late.command_id).state == "dropped"  # type: ignore[union-attr]
+        assert client.ask("incident", id="INC-P").result["incident"]["status"] == "resolved"
+    finally:
+        panel.shutdown()
+        panel.close()
+        live.stop()
+        g.stop()
+
+
+def test_a_desk_without_an_answering_gateway_says_so(qtbot, sample_site: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from controlroom.panels.incidents import DispatchBridge, IncidentsPanel
+    from controlroom.qt.live import LiveCity
+
+    endpoint = "tcp://127.0.0.1:1"  # nothing listens there
+    live = LiveCity(load_site(sample_site), feed=False)
+    client = DispatchClient(endpoint, Outbox(tmp_path / "o.sqlite"), user="demo-operator", silence_s=1.0)
+    bridge = DispatchBridge(live, client)
+    panel = IncidentsPanel(live, bridge)
+    bridge.start()
+    qtbot.addWidget(panel)
+    panel.show()
+    try:
+        assert not panel.link.isVisible()
+        client.order("acknowledge", incident_id="INC-Q")
+        qtbot.waitUntil(panel.link.isVisible, timeout=5000)
+        assert panel.link.text().startswith(f"Gateway link: no answer from the gateway at {endpoint} for 1 s")
+    finally:
+        panel.shutdown()
+        panel.close()
+        live.stop()

@@ -44,12 +44,17 @@ class _Forward(DispatchListener):
     def on_result(self, query_id: str, reply: wire.Reply) -> None:
         self.bridge.sig_result_received.emit(query_id, reply)
 
+    def on_link(self, problem: str) -> None:
+        self.bridge.sig_link.emit(problem)
+
 
 class DispatchBridge(QObject):
     sig_order_answered = Signal(object)  # OrderEntry
     sig_state_read = Signal(object)  # dict: epoch, seq, incidents, units
     sig_event_received = Signal(object)  # wire.Event
     sig_result_received = Signal(str, object)  # query id, wire.Reply
+    #: Why the gateway does not answer this desk ("" once it does again); client thread.
+    sig_link = Signal(str)
     #: A unit's assignment changed (GUI thread): incident id ("" once released), unit id.
     sig_assignment = Signal(str, str)
     #: GUI thread, after ``incident_rows``/``unit_rows`` took a state read / an event.

@@ -4,7 +4,9 @@ The queue is the live incident board (``live.incidents``: the feed and the gatew
 the same picture the map shows), enriched with what only the gateway knows (admin chain,
 department, assigned units, timeline) from the dispatch client's state and events. Orders go
 through the client's durable outbox; the strip at the bottom shows each one pending,
-acknowledged or refused (with the gateway's reason). Keys: A acknowledge, D dispatch nearest,
+acknowledged or refused (with the gateway's reason). A refused order stays listed until the
+operator retries it (sent again as a new order) or drops it; when the gateway does not answer
+this desk, a line says why (gateway down, this desk's key refused …). Keys: A acknowledge, D dispatch nearest,
 E en route, S on scene, R resolve, X close, C cameras around, Ctrl+F filter.
 """
 
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
     from controlroom.qt.live import LiveCity
 
 BODY_POINT_SIZE = 15
+#: An order's state in the strip (refused ones the operator retried or dropped included).
+_MARKS = {"pending": "…", "acknowledged": "✓", "refused": "✗", "retried": "↻", "dropped": "–"}
 
 
 class IncidentsPanel(QWidget):
@@ -72,6 +76,7 @@ class IncidentsPanel(QWidget):
         b.sig_state_applied.connect(self._on_state_read)
         b.sig_event_applied.connect(self._on_event_received)
         b.sig_result_received.connect(self._on_result_received, q)
+        b.sig_link.connect(self._on_link, q)
         live.sig_tick.connect(self._on_live_tick)
         live.sig_create_incident.connect(self._on_create_requested)
         live.sig_incident_selected.connect(self._on_incident_selected)
@@ -80,6 +85,8 @@ class IncidentsPanel(QWidget):
         if self.units:
             self.unit_board.show_units(list(self.units.values()))
         self.refresh_queue()
+        self._show_refused()  # refused orders of an earlier session still wait for the operator
+        self._on_link(self.client.link_problem)
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -152,6 +159,31 @@ class IncidentsPanel(QWidget):
         self.unit_board = UnitBoard(self)
         self.orders = QLabel("")
         self.orders.setWordWrap(True)
+        self.link = QLabel("")
+        self.link.setWordWrap(True)
+        self.link.setStyleSheet("color: #ff6b6b; font-weight: bold;")
+        self.link.hide()
+        self.refused = QListWidget()
+        self.refused.setMaximumHeight(110)
+        self.refused.itemSelectionChanged.connect(self._update_refused_buttons)
+        self.retry_button = QPushButton(self.tr("Retry order"))
+        self.retry_button.clicked.connect(self.retry_refused)
+        self.drop_button = QPushButton(self.tr("Drop order"))
+        self.drop_button.clicked.connect(self.drop_refused)
+        self.refused_title = QLabel(self.tr("Refused orders: select one, then retry or drop it"))
+        refused_buttons = QVBoxLayout()
+        refused_buttons.addWidget(self.retry_button)
+        refused_buttons.addWidget(self.drop_button)
+        refused_buttons.addStretch(1)
+        refused_row = QHBoxLayout()
+        refused_row.addWidget(self.refused, 1)
+        refused_row.addLayout(refused_buttons)
+        self.refused_box = QWidget()
+        rb = QVBoxLayout(self.refused_box)
+        rb.setContentsMargins(0, 0, 0, 0)
+        rb.addWidget(self.refused_title)
+        rb.addLayout(refused_row)
+        self.refused_box.hide()
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(left)
         top.addWidget(right)
@@ -164,8 +196,11 @@ class IncidentsPanel(QWidget):
         outer.setStretchFactor(1, 1)
         lay = QVBoxLayout(self)
         lay.addWidget(outer, 1)
+        lay.addWidget(self.link)
         lay.addWidget(self.orders)
+        lay.addWidget(self.refused_box)
         self._update_buttons()
+        self._update_refused_buttons()
 
     def title_text(self) -> str:
         return self.tr("Incidents and dispatch")
@@ -349,15 +384,70 @@ class IncidentsPanel(QWidget):
             self._suggest_query = self.client.query("suggest", id=entry.incident_id)
 
     def _show_orders(self) -> None:
+        if self.client.outbox.closed:
+            return  # an answer still queued when the app shut the client down
         recent = self.client.outbox.entries(limit=4)
         counts = self.client.outbox.counts()
         parts = [self.tr("Orders: {0} pending").format(counts["pending"])]
         for e in recent:
-            mark = {"pending": "…", "acknowledged": "✓", "refused": "✗"}[e.state]
+            mark = _MARKS.get(e.state, "?")
             parts.append(
                 f"{mark} {e.kind} {e.unit_id or e.incident_id}" + (f" — {e.reason}" if e.reason else "")
             )
         self.orders.setText("   ".join(parts))
+        self._show_refused()
+
+    def _show_refused(self) -> None:
+        """Refused orders wait here for the operator: retry (a new order) or drop."""
+        if self.client.outbox.closed:
+            return
+        keep = self._refused_selected()
+        self.refused.clear()
+        for e in self.client.outbox.entries(state="refused", limit=50):
+            item = QListWidgetItem(f"✗ {e.kind} {e.unit_id or e.incident_id} — {e.reason}")
+            item.setData(Qt.ItemDataRole.UserRole, e.command_id)
+            self.refused.addItem(item)
+            if e.command_id == keep:
+                item.setSelected(True)
+        self.refused_box.setVisible(self.refused.count() > 0)
+        self._update_refused_buttons()
+
+    def _refused_selected(self) -> str | None:
+        items = self.refused.selectedItems()
+        return str(items[0].data(Qt.ItemDataRole.UserRole)) if items else None
+
+    @Slot()
+    def _update_refused_buttons(self) -> None:
+        has = self._refused_selected() is not None
+        self.retry_button.setEnabled(has)
+        self.drop_button.setEnabled(has)
+
+    @Slot()
+    def retry_refused(self) -> None:
+        """Send the selected refused order again, as a new order at the end of the queue."""
+        command_id = self._refused_selected()
+        if command_id is not None:
+            self._settle_refused(lambda: self.client.retry(command_id))
+
+    @Slot()
+    def drop_refused(self) -> None:
+        command_id = self._refused_selected()
+        if command_id is not None:
+            self._settle_refused(lambda: self.client.drop(command_id))
+
+    def _settle_refused(self, act: Any) -> None:
+        try:
+            act()
+        except ValueError as exc:  # another window of this desk dealt with it first
+            self.orders.setText(str(exc))
+            self._show_refused()
+            return
+        self._show_orders()
+
+    @Slot(str)
+    def _on_link(self, problem: str) -> None:
+        self.link.setText(self.tr("Gateway link: {0}").format(problem) if problem else "")
+        self.link.setVisible(bool(problem))
 
     @Slot(object)
     def _on_state_read(self, state: dict[str, Any]) -> None:
