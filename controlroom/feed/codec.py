@@ -149,10 +149,25 @@ def _decode_kind(kind: str, payload: bytes) -> Message:
     return msg
 
 
+def _untyped(payload: bytes | memoryview, json: bool) -> Any:
+    """The payload as plain Python objects; ``RejectError("too_deep")`` for absurd nesting.
+
+    Only the slow paths decode untyped. msgspec guards that recursion with the interpreter's
+    limit and raises ``RecursionError`` (a 1 KB frame nested 1,000 deep is enough); the typed
+    decoder never gets that deep, because the schema is at most four levels.
+    """
+    try:
+        return msgspec.json.decode(payload) if json else msgspec.msgpack.decode(payload)
+    except RecursionError:
+        raise RejectError("too_deep", f"{len(payload)} bytes nested deeper than any message can be") from None
+
+
 def classify(payload: bytes | memoryview, json: bool, exc: Exception) -> RejectError:
     """Why a payload failed the typed decoder, as a reject reason (slow path, bad input only)."""
     try:
-        raw = msgspec.json.decode(payload) if json else msgspec.msgpack.decode(payload)
+        raw = _untyped(payload, json)
+    except RejectError as deep:
+        return deep
     except (msgspec.DecodeError, ValueError, TypeError):
         return RejectError("undecodable", f"not valid {'JSON' if json else 'msgpack'} ({exc})")
     kind, version = _header(raw)
@@ -185,13 +200,13 @@ def salvage(frame: bytes) -> tuple[Message, list[tuple[int, str]]] | None:
     payload = memoryview(frame)[TOPIC_LEN:]
     json = is_json(payload)
     try:
-        raw = msgspec.json.decode(payload) if json else msgspec.msgpack.decode(payload)
-    except (msgspec.DecodeError, ValueError, TypeError):
+        raw = _untyped(payload, json)
+    except (RejectError, msgspec.DecodeError, ValueError, TypeError):
         return None
     records_at: Any = 5 if not json else "records"
     try:
         records = raw[records_at] if isinstance(raw, (list, dict)) else None
-    except (IndexError, KeyError):
+    except (IndexError, KeyError, TypeError):  # TypeError: a JSON array where an object belongs
         return None
     if not isinstance(records, list):
         return None
