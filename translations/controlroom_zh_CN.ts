@@ -788,6 +788,13 @@
     </message>
 </context>
 <context>
+    <name>IncidentTables</name>
+    <message>
+        <source>{0} (source silent)</source>
+        <translation>{0}（数据源已中断）</translation>
+    </message>
+</context>
+<context>
     <name>IncidentType</name>
     <message>
         <source>Garbage piled up</source>

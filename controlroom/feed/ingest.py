@@ -413,6 +413,7 @@ class Ingestor:
         )
 
     def _incidents(self, msg: IncidentBatch, pending: Pending, counts: BatchCounts) -> None:
+        pending.incident_sources.update(dict.fromkeys(map(_id, msg.records), msg.source))
         self._latest_by_id(
             msg,
             pending.incidents,
