@@ -90,15 +90,19 @@ def decode(frame: bytes) -> Message:
     return cast(Message, msg)
 
 
-def position_decoder(box: tuple[float, float, float, float]) -> msgspec.msgpack.Decoder[Any]:
-    """A msgpack decoder for clean WGS 84 position batches only, validating inside msgspec.
+def position_decoder(box: tuple[float, float, float, float], epoch: int = 0) -> msgspec.msgpack.Decoder[Any]:
+    """A msgpack decoder for clean WGS 84 position batches of one publisher run only, validating
+    inside msgspec.
 
     The hot path of ingestion. The decoded types are subclasses of ``PositionBatch`` and
     ``Position`` whose constraints do the checks that would otherwise cost Python per record:
-    schema version, WGS 84, coordinates inside ``box`` (lon/lat bounds; NaN fails them), finite
-    heading and speed. Records come as a tuple, which the garbage collector stops tracking,
-    unlike a list per message (measured: ~30 % of the decode time at one record per message).
-    Anything this decoder refuses is not necessarily bad: the general path then says what it is.
+    schema version, WGS 84, the run (``epoch``), coordinates inside ``box`` (lon/lat bounds; NaN
+    fails them), finite heading and speed. Records come as a tuple, which the garbage collector
+    stops tracking, unlike a list per message (measured: ~30 % of the decode time at one record
+    per message). For a run other than 0, ``crs`` and ``epoch`` are required (a positional
+    frame that carries an epoch carries its crs too), so a frame without one never passes as
+    that run. Anything this decoder refuses is not necessarily bad: the general path then says
+    what it is.
     """
     minx, miny, maxx, maxy = box
     finite = Annotated[float, msgspec.Meta(ge=-_FMAX, le=_FMAX)]
@@ -114,12 +118,17 @@ def position_decoder(box: tuple[float, float, float, float]) -> msgspec.msgpack.
         array_like=True,
         gc=False,
     )
+    tail: list[Any] = (
+        [("crs", Literal[WGS84]), ("epoch", Literal[epoch])]
+        if epoch
+        else [("crs", Literal[WGS84], WGS84), ("epoch", Literal[0], 0)]
+    )
     batch = msgspec.defstruct(
         "CheckedPositionBatch",
         [
             ("v", Literal[SCHEMA_VERSION]),
             ("records", tuple[record, ...]),  # type: ignore[valid-type]
-            ("crs", Literal[WGS84], WGS84),
+            *tail,
         ],
         bases=(PositionBatch,),
         tag="pos",
@@ -129,23 +138,26 @@ def position_decoder(box: tuple[float, float, float, float]) -> msgspec.msgpack.
     return msgspec.msgpack.Decoder(batch)
 
 
-def hot_decoders(box: tuple[float, float, float, float]) -> dict[bytes, Callable[[bytes], Message]]:
-    """Per topic, a decoder that raises for anything but a clean message of that topic's kind.
+def hot_decoders(
+    box: tuple[float, float, float, float], epoch: int = 0
+) -> dict[bytes, Callable[[bytes], Message]]:
+    """Per topic, a decoder that raises for anything but a clean message of that topic's kind
+    from run ``epoch``.
 
     Positions must also be in WGS 84 inside ``box`` (see ``position_decoder``); the low-rate
     kinds are decoded as usual and checked after.
     """
-    decoders: dict[bytes, Callable[[bytes], Message]] = {TOPICS["pos"]: position_decoder(box).decode}
+    decoders: dict[bytes, Callable[[bytes], Message]] = {TOPICS["pos"]: position_decoder(box, epoch).decode}
     for kind, topic in TOPICS.items():
         if kind != "pos":
-            decoders[topic] = partial(_decode_kind, kind)
+            decoders[topic] = partial(_decode_kind, kind, epoch)
     return decoders
 
 
-def _decode_kind(kind: str, payload: bytes) -> Message:
+def _decode_kind(kind: str, epoch: int, payload: bytes) -> Message:
     msg = msgpack_decoder.decode(payload)
-    if kind != msg.KIND or msg.v != SCHEMA_VERSION:
-        raise ValueError(f"a {msg.KIND!r} v{msg.v} message on topic {kind!r}")
+    if kind != msg.KIND or msg.v != SCHEMA_VERSION or msg.epoch != epoch:
+        raise ValueError(f"a {msg.KIND!r} v{msg.v} run {msg.epoch} message on topic {kind!r}")
     return msg
 
 

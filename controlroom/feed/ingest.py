@@ -107,8 +107,10 @@ class Ingestor:
         self.reject_log = reject_log or RejectLog()
         #: After a snapshot: per source, updates up to this sequence are already in the snapshot.
         self.skip_upto: dict[str, int] = {}
-        #: The hot path's decoders per topic and the extent they were built for.
-        self._hot_decoders: tuple[Extent, dict[bytes, Callable[[bytes], Message]]] | None = None
+        #: The hot path's decoders per topic and the extent and publisher run they were built for.
+        self._hot_decoders: tuple[Extent, int, dict[bytes, Callable[[bytes], Message]]] | None = None
+        #: The run of the source whose message was accepted last: the hot path expects more of it.
+        self._hot_epoch: int | None = None
 
     def ingest(
         self, frames: Iterable[bytes], now: float | None = None, *, snapshot: bool = False
@@ -200,6 +202,7 @@ class Ingestor:
             n = len(bad)
             self._reject(counts, "invalid_record", f"{n} bad record(s), first: {bad[0][1]}", source, n)
         src.last_heard = now
+        self._hot_epoch = src.epoch
         counts.applied += 1
         self._dispatch(msg, pending, counts)
 
@@ -265,11 +268,19 @@ class Ingestor:
         """
         if self.skip_upto:
             return False
+        epoch = self._hot_epoch
+        if epoch is None:  # nothing accepted yet: expect the run of the first frame
+            try:
+                epoch = msgpack_decoder.decode(frames[0][TOPIC_LEN:]).epoch
+            except Exception:  # not a clean msgpack message: the other paths say what it is
+                return False
         size = sum(map(len, frames))
         if size > self.max_frame_bytes and max(map(len, frames)) > self.max_frame_bytes:
             return False
         hot = self._hot_decoders
-        decoders = hot[1] if hot and hot[0] is self.extent else self._new_hot_decoders()
+        decoders = (
+            hot[2] if hot and hot[0] is self.extent and hot[1] == epoch else self._new_hot_decoders(epoch)
+        )
         topics = list(map(_topic, frames))
         only_positions = set(topics) == _POS_TOPIC
         try:
@@ -284,9 +295,13 @@ class Ingestor:
             return False
         (source,) = sources
         src = self.stats.source(source)
+        if src.epoch is None:  # the first word from this source: adopt its run
+            src.epoch, src.run_heard = epoch, now
+        elif src.epoch != epoch:  # the decoders checked every message is of run ``epoch``
+            return False
         n = len(msgs)
         first = src.last_seq + 1 if src.last_seq else msgs[0].seq
-        if list(map(_seq, msgs)) != list(range(first, first + n)) or set(map(_epoch, msgs)) != {src.epoch}:
+        if list(map(_seq, msgs)) != list(range(first, first + n)):
             return False
         positions = msgs if only_positions else [m for m in msgs if m.KIND == "pos"]
         recs: list[Position] = list(chain.from_iterable(map(_records, positions)))
@@ -306,12 +321,14 @@ class Ingestor:
         src.received += n
         src.last_heard = now
         src.last_seq = msgs[-1].seq
+        self._hot_epoch = epoch
         return True
 
-    def _new_hot_decoders(self) -> dict[bytes, Callable[[bytes], Message]]:
+    def _new_hot_decoders(self, epoch: int) -> dict[bytes, Callable[[bytes], Message]]:
+        """Built once per extent and publisher run (a restart rebuilds them: ~1 ms)."""
         box = self.extent.in_crs(WGS84) or _EMPTY_BOX  # none: nothing passes, the other paths say why
-        decoders = hot_decoders(box)
-        self._hot_decoders = (self.extent, decoders)
+        decoders = hot_decoders(box, epoch)
+        self._hot_decoders = (self.extent, epoch, decoders)
         return decoders
 
     # ------------------------------------------------------------------ fast path
@@ -368,6 +385,7 @@ class Ingestor:
             src.last_heard = now
         if not snapshot:
             src.last_seq = msgs[-1].seq
+            self._hot_epoch = src.epoch
         return True
 
     def _fast_positions(self, msgs: Sequence[PositionBatch], pending: Pending, counts: BatchCounts) -> bool:

@@ -127,3 +127,20 @@ def test_a_repeated_frame_with_a_bad_record_is_one_duplicate_and_the_counts_add_
     assert again.applied == 0 and again.rejected == {"duplicate": 1}
     assert list(buffer.drain().incidents) == ["I1"]
     assert _adds_up(stats)
+
+
+def test_a_new_run_continuing_the_old_numbers_is_still_a_restart() -> None:
+    """The new run's first frame seen may carry exactly the next number; the run id decides."""
+
+    def legacy(seq: int) -> bytes:
+        body = ["pos", SCHEMA_VERSION, "sim", seq, time.time(), [["BUS1", "bus", LON, LAT]], "EPSG:4326"]
+        return b"pos|" + msgspec.msgpack.encode(body)
+
+    ingest, buffer, stats = _ingestor()
+    for start in (1, 101):  # two batches of run A: the second takes the hot path
+        ingest.ingest([_pos(s, RUN_A) for s in range(start, start + 100)])
+    ingest.ingest([_pos(s, RUN_B, x=LON + 1e-4) for s in range(201, 251)])
+    assert stats.sources["sim"].restarts == 1 and _x_of(buffer) == LON + 1e-4
+    ingest.ingest([legacy(s) for s in range(251, 260)])  # an old publisher took the name over
+    assert stats.sources["sim"].restarts == 2 and stats.sources["sim"].epoch == 0
+    assert stats.applied == 259 and not stats.rejected
