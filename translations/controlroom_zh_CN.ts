@@ -708,6 +708,10 @@
         <translation>异常消息</translation>
     </message>
     <message>
+        <source>Publisher restarts</source>
+        <translation>数据源重启</translation>
+    </message>
+    <message>
         <source>Source</source>
         <translation>数据源</translation>
     </message>
@@ -718,6 +722,10 @@
     <message>
         <source>Gaps / dups</source>
         <translation>丢包 / 重复</translation>
+    </message>
+    <message>
+        <source>Restarts</source>
+        <translation>重启次数</translation>
     </message>
     <message>
         <source>Feed Status</source>
@@ -734,6 +742,10 @@
     <message>
         <source>● Waiting for the feed</source>
         <translation>● 等待数据接入</translation>
+    </message>
+    <message>
+        <source>Feed thread died and was restarted {0}× (last: {1})</source>
+        <translation>数据接入线程曾中断，已自动重启 {0} 次（最近原因：{1}）</translation>
     </message>
     <message>
         <source>Rejected: {0}</source>
@@ -773,6 +785,13 @@
     <message>
         <source>Closed</source>
         <translation>已结案</translation>
+    </message>
+</context>
+<context>
+    <name>IncidentTables</name>
+    <message>
+        <source>{0} (source silent)</source>
+        <translation>{0}（数据源已中断）</translation>
     </message>
 </context>
 <context>
@@ -1447,6 +1466,10 @@
     <message>
         <source>No feed</source>
         <translation>无数据接入</translation>
+    </message>
+    <message>
+        <source>feed thread restarted {0}×</source>
+        <translation>接入线程已重启 {0} 次</translation>
     </message>
 </context>
 <context>

@@ -39,6 +39,13 @@ def _bench_alarms(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_faults(args: argparse.Namespace) -> int:
+    from controlroom.app.bench_faults import bench_faults
+
+    _print(bench_faults(restarts=args.restarts, site=Path(args.site) if args.site else None), args.json)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bench = sub.add_parser("bench", help="benchmarks (print figures and ratios)")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCH", required=True)
@@ -56,6 +63,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     alarms.add_argument("--rules", type=int, default=1000, help="number of rules (default 1000)")
     alarms.add_argument("--json", action="store_true", help="print JSON")
     alarms.set_defaults(handler=_bench_alarms)
+    faults = bench_sub.add_parser(
+        "faults",
+        help="publisher kill/restart series and a 256 MB frame: restarts_recognised, reapply_s_max, "
+        "peak_rss_mb_bigframe",
+    )
+    faults.add_argument("--restarts", type=int, default=20, help="publisher SIGKILL/restarts (default 20)")
+    faults.add_argument("--site", help="site whose roads `feed sim` drives on (default: the sample site)")
+    faults.add_argument("--json", action="store_true")
+    faults.set_defaults(handler=_bench_faults)
     from controlroom.app.bench_video import register_bench
 
     register_bench(bench_sub, _print)

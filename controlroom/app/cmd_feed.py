@@ -208,6 +208,10 @@ def _stats(args: argparse.Namespace) -> int:
         "metrics": pump.metrics.names(),
         "records": snap["records"],
         "msgs_per_s": round(int(snap["received"]) / max(args.seconds, 1e-9), 1),  # type: ignore[call-overload]
+        "restarts": snap["restarts"],
+        "disconnects": snap["disconnects"],
+        "subscriber_restarts": snap["thread_restarts"],
+        "subscriber_error": _subscriber_error(subscriber, snap),
         "sources": snap["sources"],
     }
     if args.json:
@@ -215,4 +219,20 @@ def _stats(args: argparse.Namespace) -> int:
     else:
         for k, v in out.items():
             print(f"{k:>12}: {v}")
+    if out["subscriber_error"]:
+        print(
+            f"error: the feed subscriber died ({out['subscriber_error']}); "
+            "the counters above miss what arrived while it was down",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def _subscriber_error(subscriber: Any, snap: dict[str, Any]) -> str:
+    """What the subscriber thread died of during the run ("" when it never did)."""
+    if subscriber.error is not None:
+        return f"{type(subscriber.error).__name__}: {subscriber.error}"
+    if snap["thread_restarts"]:
+        return f"{snap['thread_error']} (restarted {snap['thread_restarts']}×)"
+    return ""

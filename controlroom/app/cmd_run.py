@@ -141,8 +141,13 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
         session.start()
         if session.manager.banner_text():
             print(session.manager.banner_text(), file=sys.stderr)
-        if session.control_endpoint:
-            print(f"push-to-wall: listening on {session.control_endpoint}", file=sys.stderr)
+        if session.control is not None:  # it opens once the wall can apply commands
+            session.control.sig_listening.connect(
+                lambda endpoint: print(f"push-to-wall: listening on {endpoint}", file=sys.stderr, flush=True)
+            )
+            session.control.sig_open_failed.connect(
+                lambda why: print(f"error: push-to-wall not started: {why}", file=sys.stderr, flush=True)
+            )
         stop: Callable[[], object] = session.stop
     else:
         from controlroom.app.main_window import MainWindow

@@ -116,12 +116,18 @@ class WallSession:
             self._preset_before_alarm = None
 
     def start(self) -> WallSession:
+        """Show the wall and load its city; push-to-wall opens once the wall can apply commands
+        (``control.sig_listening``): after the city is on screen (or failed), from the event loop."""
         self.follow_alarm_presets()
         self.manager.show()
-        if self.live.model is None:
-            self.live.start()
+        loading = self.live.model is None
         if self.control is not None:
-            self.control.start()
+            if loading:
+                self.control.start_when_ready(self.live.sig_city_loaded, self.live.sig_city_failed)
+            else:
+                self.control.start_when_ready()
+        if loading:
+            self.live.start()
         return self
 
     def stop(self) -> None:

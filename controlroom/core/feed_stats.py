@@ -21,7 +21,11 @@ MESSAGE_REASONS = (
     "unknown_kind",
     "topic_mismatch",
     "oversize",
+    "too_deep",
     "duplicate",
+    "stale_epoch",
+    "decode_failed",
+    "internal_error",
 )
 #: Reasons that reject one record inside an otherwise good message (counted in records).
 RECORD_REASONS = ("non_finite", "out_of_extent", "unknown_crs", "invalid_record", "buffer_full")
@@ -30,10 +34,19 @@ REASONS = MESSAGE_REASONS + RECORD_REASONS
 
 @dataclass
 class SourceStats:
-    """One publisher as seen from here."""
+    """One publisher as seen from here.
+
+    ``last_heard`` is when data from it was last *accepted* (a wall that rejects everything a
+    source sends must not call it live); ``epoch`` is the run its sequence numbers belong to
+    (None until the first message), ``retired`` the runs it has left.
+    """
 
     last_seq: int = 0
     last_heard: float = 0.0
+    epoch: int | None = None
+    retired: tuple[int, ...] = ()
+    #: When the first message of the current run arrived (0: before any).
+    run_heard: float = 0.0
     received: int = 0
     gaps: int = 0
     duplicates: int = 0
@@ -67,6 +80,11 @@ class FeedStats:
         self.coalesced = 0
         self.rejected: Counter[str] = Counter()
         self.sources: dict[str, SourceStats] = {}
+        #: Times the feed thread died and was restarted by its supervisor, and what it last died of.
+        self.thread_restarts = 0
+        self.thread_error = ""
+        #: Connections to a publisher that dropped (it stopped, the network, or a frame over the limit).
+        self.disconnects = 0
         self._window = rate_window_s
         self._samples: deque[tuple[float, int]] = deque()
 
@@ -87,6 +105,16 @@ class FeedStats:
         with self._lock:
             self.records_applied += records
             self.coalesced += coalesced
+
+    def note_thread_restart(self, error: str) -> None:
+        """Called by the supervisor each time it restarts a dead feed thread."""
+        with self._lock:
+            self.thread_restarts += 1
+            self.thread_error = error
+
+    def note_disconnect(self) -> None:
+        with self._lock:
+            self.disconnects += 1
 
     def source(self, name: str) -> SourceStats:
         """The per-source entry (created on first sight); only the feed thread mutates it."""
@@ -124,6 +152,7 @@ class FeedStats:
                     "gaps": s.gaps,
                     "duplicates": s.duplicates,
                     "restarts": s.restarts,
+                    "epoch": s.epoch or 0,
                 }
                 for name, s in self.sources.items()
             }
@@ -139,5 +168,9 @@ class FeedStats:
                 "duplicates": sum(s["duplicates"] for s in sources.values()),
                 "bytes": self.bytes,
                 "msgs_per_s": round(rate, 1),
+                "restarts": sum(s["restarts"] for s in sources.values()),
+                "thread_restarts": self.thread_restarts,
+                "thread_error": self.thread_error,
+                "disconnects": self.disconnects,
                 "sources": sources,
             }

@@ -3,12 +3,17 @@
 The feed re-sends an incident with the same id whenever it changes (acknowledged, dispatched,
 resolved); this board keeps the latest and hands the renderer columns of the open ones. Closed
 and resolved incidents leave the map after ``keep_resolved_s`` but stay queryable until then.
+
+An incident is only as current as its source: once nothing from that source has been accepted
+for the incident type's timeout (the publisher died, or everything it sends is refused), its
+open incidents are marked ``stale`` (drawn grey, listed as such) until the source speaks again.
+They are not removed: an open incident is a real thing in the street that someone must close.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -16,6 +21,9 @@ import numpy.typing as npt
 from controlroom.core.protocol import INCIDENT_STATUSES, INCIDENT_TYPES
 
 _OPEN = {"new", "acknowledged", "dispatched", "on_scene"}
+#: Seconds of silence from an incident's source before its open incidents are marked stale
+#: (sources send a heartbeat about every second, so a minute is many missed ones).
+DEFAULT_INCIDENT_TIMEOUTS_S: dict[str, float] = dict.fromkeys(INCIDENT_TYPES, 60.0)
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,9 @@ class IncidentState:
     status: str
     raised_at: float
     updated_at: float
+    #: The feed source that reported it ("" when not from the feed) and whether it went silent.
+    source: str = ""
+    stale: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -49,10 +60,18 @@ class IncidentColumns:
     type: npt.NDArray[np.uint8]
     status: npt.NDArray[np.uint8]
     raised_at: npt.NDArray[np.float64]
+    stale: npt.NDArray[np.bool_]
 
 
 class IncidentBoard:
-    def __init__(self, keep_resolved_s: float = 60.0) -> None:
+    def __init__(self, keep_resolved_s: float = 60.0, timeouts_s: Mapping[str, float] | None = None) -> None:
+        merged = {**DEFAULT_INCIDENT_TIMEOUTS_S, **(timeouts_s or {})}
+        unknown = sorted(set(merged) - set(INCIDENT_TYPES))
+        if unknown:
+            raise ValueError(
+                f"incident timeouts for unknown types {unknown}; expected types from {INCIDENT_TYPES}"
+            )
+        self.timeouts_s = merged
         self.keep_resolved_s = keep_resolved_s
         self.version = 0
         self._items: dict[str, IncidentState] = {}
@@ -97,6 +116,23 @@ class IncidentBoard:
             self.version += 1
         return gone
 
+    def mark_stale(self, now: float, heard: Mapping[str, float]) -> list[str]:
+        """Mark open incidents stale whose source (``heard``: source → when data from it was last
+        accepted) has been silent past the type's timeout, and fresh again once it speaks.
+        Returns the ids whose mark changed."""
+        changed: list[str] = []
+        for s in list(self._items.values()):
+            if not s.is_open:
+                continue
+            last = max(heard.get(s.source, 0.0), s.updated_at)
+            stale = now - last > self.timeouts_s[s.type]
+            if stale != s.stale:
+                self._items[s.id] = replace(s, stale=stale)
+                changed.append(s.id)
+        if changed:
+            self.version += 1
+        return changed
+
     def columns(self) -> IncidentColumns:
         items = self.open()
         return IncidentColumns(
@@ -107,4 +143,5 @@ class IncidentBoard:
             type=np.array([INCIDENT_TYPES.index(i.type) for i in items], np.uint8),
             status=np.array([INCIDENT_STATUSES.index(i.status) for i in items], np.uint8),
             raised_at=np.array([i.raised_at for i in items], np.float64),
+            stale=np.array([i.stale for i in items], np.bool_),
         )

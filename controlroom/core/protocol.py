@@ -8,13 +8,16 @@ JSON is accepted for interop and debugging, as objects with field names. The cod
 by the payload's first byte (``{``/``[``/whitespace → JSON), so one socket carries both.
 
 Each message carries the schema version, a source id, a per-source sequence number (gaps and
-duplicates become visible) and the publish time (staleness and latency become visible). Records
+duplicates become visible), the publish time (staleness and latency become visible) and, last,
+the publisher's *epoch*: a run id chosen when the publisher starts, so a restarted publisher is
+recognised at its first frame whatever sequence number that frame has. Records
 are batched: a message holds many records of one kind. Coordinates are lon/lat (WGS 84) unless
 the batch names another ``crs`` (the site's metric CRS, ``gcj02``, ``bd09``).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any, ClassVar, Literal, cast, get_args
 
 import msgspec
@@ -112,8 +115,18 @@ class MetricPoint(msgspec.Struct, array_like=True, gc=False):
 # ------------------------------------------------------------------ messages
 
 
+def new_epoch() -> int:
+    """A publisher run id: its start time in microseconds (never 0, different for every run).
+
+    Subscribers compare epochs only for equality, so a clock stepped back cannot blind them.
+    """
+    return max(1, time.time_ns() // 1000)
+
+
 class Envelope(msgspec.Struct, array_like=True, gc=False, tag_field="kind"):
-    """Common header: the tag (message kind) is encoded first, then these fields, then the body."""
+    """Common header: the tag (message kind) is encoded first, then these fields, then the body,
+    then ``epoch`` (each kind declares it last, with default 0, so frames from publishers that
+    predate epochs still decode: they are judged by the old restart rule, see ``feed.validate``)."""
 
     KIND: ClassVar[str] = ""
     v: int
@@ -126,23 +139,27 @@ class PositionBatch(Envelope, tag="pos"):
     KIND: ClassVar[str] = "pos"
     records: list[Position]
     crs: str = WGS84
+    epoch: int = 0
 
 
 class SensorBatch(Envelope, tag="sen"):
     KIND: ClassVar[str] = "sen"
     records: list[SensorReading]
     crs: str = WGS84
+    epoch: int = 0
 
 
 class IncidentBatch(Envelope, tag="inc"):
     KIND: ClassVar[str] = "inc"
     records: list[Incident]
     crs: str = WGS84
+    epoch: int = 0
 
 
 class MetricBatch(Envelope, tag="met"):
     KIND: ClassVar[str] = "met"
     records: list[MetricPoint]
+    epoch: int = 0
 
 
 class Heartbeat(Envelope, tag="hbt"):
@@ -152,6 +169,7 @@ class Heartbeat(Envelope, tag="hbt"):
     rate_hz: float = 0.0
     entities: int = 0
     uptime_s: float = 0.0
+    epoch: int = 0
 
 
 Message = PositionBatch | SensorBatch | IncidentBatch | MetricBatch | Heartbeat

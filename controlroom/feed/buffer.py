@@ -40,6 +40,8 @@ class Pending:
     history: dict[str, deque[PendingPosition]] = field(default_factory=dict)
     sensors: dict[str, tuple[SensorReading, str]] = field(default_factory=dict)
     incidents: dict[str, tuple[Incident, str]] = field(default_factory=dict)
+    #: Incident id → the source that sent it (its silence makes the incident stale).
+    incident_sources: dict[str, str] = field(default_factory=dict)
     metrics: list[MetricPoint] = field(default_factory=list)
     heartbeats: dict[str, Heartbeat] = field(default_factory=dict)
     #: Records superseded by a newer one for the same id before reaching the models.
@@ -108,6 +110,7 @@ class CoalescingBuffer:
                 p.metrics.extend(batch.metrics[: max(room, 0)])
             else:
                 p.metrics.extend(batch.metrics)
+            p.incident_sources.update(batch.incident_sources)
             p.heartbeats.update(batch.heartbeats)
         return refused
 

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 ICANHAZ = b"ICANHAZ?"
 KTHXBAI = b"KTHXBAI"
 _CLOSED = {"resolved", "closed"}
+#: Requests are ``ICANHAZ?``; ZeroMQ drops anything bigger (and its connection) before it is in memory.
+MAX_REQUEST_BYTES = 256
 
 
 class StateCache:
@@ -48,6 +50,8 @@ class StateCache:
         self.incidents: dict[str, tuple[Incident, str]] = {}
         self.metrics: dict[str, MetricPoint] = {}
         self.seq: dict[str, int] = {}
+        #: The run (epoch) each source's state and sequence belong to; stamped on snapshot frames.
+        self.epoch: dict[str, int] = {}
 
     def update(self, msg: object) -> None:
         """Record a just-published message (call with ``lock`` held, together with the send)."""
@@ -76,6 +80,7 @@ class StateCache:
         """Encoded frames holding the whole state, and the sequence per source they correspond to."""
         with self.lock:
             seqs = dict(self.seq)
+            epoch = self.epoch.get(source, 0)
             positions = list(self.positions.values())
             sensors = list(self.sensors.values())
             incidents = list(self.incidents.values())
@@ -92,11 +97,11 @@ class StateCache:
                 for i in range(0, len(recs), batch_size):
                     frames.append(encode(make(recs[i : i + batch_size], crs)))  # type: ignore[arg-type]
 
-        by_crs(positions, lambda r, c: PositionBatch(SCHEMA_VERSION, source, seq, now, r, c))
-        by_crs(sensors, lambda r, c: SensorBatch(SCHEMA_VERSION, source, seq, now, r, c))
-        by_crs(incidents, lambda r, c: IncidentBatch(SCHEMA_VERSION, source, seq, now, r, c))
+        by_crs(positions, lambda r, c: PositionBatch(SCHEMA_VERSION, source, seq, now, r, c, epoch))
+        by_crs(sensors, lambda r, c: SensorBatch(SCHEMA_VERSION, source, seq, now, r, c, epoch))
+        by_crs(incidents, lambda r, c: IncidentBatch(SCHEMA_VERSION, source, seq, now, r, c, epoch))
         if metrics:
-            frames.append(encode(MetricBatch(SCHEMA_VERSION, source, seq, now, metrics)))
+            frames.append(encode(MetricBatch(SCHEMA_VERSION, source, seq, now, metrics, epoch)))
         return frames, seqs
 
 
@@ -121,6 +126,7 @@ class SnapshotServer:
         self._socket = context.socket(zmq.ROUTER)
         self._socket.setsockopt(zmq.LINGER, 0)
         self._socket.setsockopt(zmq.SNDHWM, 0)
+        self._socket.setsockopt(zmq.MAXMSGSIZE, MAX_REQUEST_BYTES)
         if secure:
             secure(self._socket)
         self._socket.bind(endpoint)
@@ -169,14 +175,17 @@ def fetch_snapshot(
     timeout_s: float,
     secure: Callable[[zmq.Socket], None] | None = None,
     max_queued: int = 1_000_000,
+    max_frame_bytes: int = -1,
 ) -> tuple[list[bytes], dict[str, int], list[bytes]]:
     """Ask for the state while queueing live updates from ``sub`` (already subscribed).
 
     Returns (snapshot frames, sequence per source, queued live frames). Raises ``SnapshotTimeoutError``
-    with the queued frames attached when no complete answer arrives in time.
+    with the queued frames attached when no complete answer arrives in time. ``max_frame_bytes``
+    (-1: no limit) bounds each snapshot frame inside ZeroMQ, before it reaches memory.
     """
     dealer = context.socket(zmq.DEALER)
     dealer.setsockopt(zmq.LINGER, 0)
+    dealer.setsockopt(zmq.MAXMSGSIZE, max_frame_bytes)
     dealer.setsockopt(zmq.RCVHWM, 0)
     if secure:
         secure(dealer)

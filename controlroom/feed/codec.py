@@ -90,15 +90,19 @@ def decode(frame: bytes) -> Message:
     return cast(Message, msg)
 
 
-def position_decoder(box: tuple[float, float, float, float]) -> msgspec.msgpack.Decoder[Any]:
-    """A msgpack decoder for clean WGS 84 position batches only, validating inside msgspec.
+def position_decoder(box: tuple[float, float, float, float], epoch: int = 0) -> msgspec.msgpack.Decoder[Any]:
+    """A msgpack decoder for clean WGS 84 position batches of one publisher run only, validating
+    inside msgspec.
 
     The hot path of ingestion. The decoded types are subclasses of ``PositionBatch`` and
     ``Position`` whose constraints do the checks that would otherwise cost Python per record:
-    schema version, WGS 84, coordinates inside ``box`` (lon/lat bounds; NaN fails them), finite
-    heading and speed. Records come as a tuple, which the garbage collector stops tracking,
-    unlike a list per message (measured: ~30 % of the decode time at one record per message).
-    Anything this decoder refuses is not necessarily bad: the general path then says what it is.
+    schema version, WGS 84, the run (``epoch``), coordinates inside ``box`` (lon/lat bounds; NaN
+    fails them), finite heading and speed. Records come as a tuple, which the garbage collector
+    stops tracking, unlike a list per message (measured: ~30 % of the decode time at one record
+    per message). For a run other than 0, ``crs`` and ``epoch`` are required (a positional
+    frame that carries an epoch carries its crs too), so a frame without one never passes as
+    that run. Anything this decoder refuses is not necessarily bad: the general path then says
+    what it is.
     """
     minx, miny, maxx, maxy = box
     finite = Annotated[float, msgspec.Meta(ge=-_FMAX, le=_FMAX)]
@@ -114,12 +118,17 @@ def position_decoder(box: tuple[float, float, float, float]) -> msgspec.msgpack.
         array_like=True,
         gc=False,
     )
+    tail: list[Any] = (
+        [("crs", Literal[WGS84]), ("epoch", Literal[epoch])]
+        if epoch
+        else [("crs", Literal[WGS84], WGS84), ("epoch", Literal[0], 0)]
+    )
     batch = msgspec.defstruct(
         "CheckedPositionBatch",
         [
             ("v", Literal[SCHEMA_VERSION]),
             ("records", tuple[record, ...]),  # type: ignore[valid-type]
-            ("crs", Literal[WGS84], WGS84),
+            *tail,
         ],
         bases=(PositionBatch,),
         tag="pos",
@@ -129,30 +138,48 @@ def position_decoder(box: tuple[float, float, float, float]) -> msgspec.msgpack.
     return msgspec.msgpack.Decoder(batch)
 
 
-def hot_decoders(box: tuple[float, float, float, float]) -> dict[bytes, Callable[[bytes], Message]]:
-    """Per topic, a decoder that raises for anything but a clean message of that topic's kind.
+def hot_decoders(
+    box: tuple[float, float, float, float], epoch: int = 0
+) -> dict[bytes, Callable[[bytes], Message]]:
+    """Per topic, a decoder that raises for anything but a clean message of that topic's kind
+    from run ``epoch``.
 
     Positions must also be in WGS 84 inside ``box`` (see ``position_decoder``); the low-rate
     kinds are decoded as usual and checked after.
     """
-    decoders: dict[bytes, Callable[[bytes], Message]] = {TOPICS["pos"]: position_decoder(box).decode}
+    decoders: dict[bytes, Callable[[bytes], Message]] = {TOPICS["pos"]: position_decoder(box, epoch).decode}
     for kind, topic in TOPICS.items():
         if kind != "pos":
-            decoders[topic] = partial(_decode_kind, kind)
+            decoders[topic] = partial(_decode_kind, kind, epoch)
     return decoders
 
 
-def _decode_kind(kind: str, payload: bytes) -> Message:
+def _decode_kind(kind: str, epoch: int, payload: bytes) -> Message:
     msg = msgpack_decoder.decode(payload)
-    if kind != msg.KIND or msg.v != SCHEMA_VERSION:
-        raise ValueError(f"a {msg.KIND!r} v{msg.v} message on topic {kind!r}")
+    if kind != msg.KIND or msg.v != SCHEMA_VERSION or msg.epoch != epoch:
+        raise ValueError(f"a {msg.KIND!r} v{msg.v} run {msg.epoch} message on topic {kind!r}")
     return msg
+
+
+def _untyped(payload: bytes | memoryview, json: bool) -> Any:
+    """The payload as plain Python objects; ``RejectError("too_deep")`` for absurd nesting.
+
+    Only the slow paths decode untyped. msgspec guards that recursion with the interpreter's
+    limit and raises ``RecursionError`` (a 1 KB frame nested 1,000 deep is enough); the typed
+    decoder never gets that deep, because the schema is at most four levels.
+    """
+    try:
+        return msgspec.json.decode(payload) if json else msgspec.msgpack.decode(payload)
+    except RecursionError:
+        raise RejectError("too_deep", f"{len(payload)} bytes nested deeper than any message can be") from None
 
 
 def classify(payload: bytes | memoryview, json: bool, exc: Exception) -> RejectError:
     """Why a payload failed the typed decoder, as a reject reason (slow path, bad input only)."""
     try:
-        raw = msgspec.json.decode(payload) if json else msgspec.msgpack.decode(payload)
+        raw = _untyped(payload, json)
+    except RejectError as deep:
+        return deep
     except (msgspec.DecodeError, ValueError, TypeError):
         return RejectError("undecodable", f"not valid {'JSON' if json else 'msgpack'} ({exc})")
     kind, version = _header(raw)
@@ -185,13 +212,13 @@ def salvage(frame: bytes) -> tuple[Message, list[tuple[int, str]]] | None:
     payload = memoryview(frame)[TOPIC_LEN:]
     json = is_json(payload)
     try:
-        raw = msgspec.json.decode(payload) if json else msgspec.msgpack.decode(payload)
-    except (msgspec.DecodeError, ValueError, TypeError):
+        raw = _untyped(payload, json)
+    except (RejectError, msgspec.DecodeError, ValueError, TypeError):
         return None
     records_at: Any = 5 if not json else "records"
     try:
         records = raw[records_at] if isinstance(raw, (list, dict)) else None
-    except (IndexError, KeyError):
+    except (IndexError, KeyError, TypeError):  # TypeError: a JSON array where an object belongs
         return None
     if not isinstance(records, list):
         return None

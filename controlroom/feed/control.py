@@ -280,10 +280,8 @@ class ControlServer(ServiceThread):
             self.bound_endpoint = router.getsockopt_string(zmq.LAST_ENDPOINT)
             self._ready.set()
             self._serve(router)
-        except BaseException as exc:  # raised by start() or logged; the thread must not die silently
+        except BaseException as exc:  # raised by start(), or logged and restarted by the supervisor
             self.error = exc
-            if self._ready.is_set():
-                log.exception("wall control server on %s stopped on an error", self.endpoint)
         finally:
             self._ready.set()
             router.close(0)

@@ -42,7 +42,14 @@ from controlroom.core.protocol import (
 )
 from controlroom.feed.buffer import CoalescingBuffer, Pending
 from controlroom.feed.codec import RejectError, decode, hot_decoders, msgpack_decoder, salvage
-from controlroom.feed.validate import AnyExtent, Extent, RejectLog, check_sequence, finite_reason
+from controlroom.feed.validate import (
+    AnyExtent,
+    Extent,
+    RejectLog,
+    adopt_epoch,
+    check_sequence,
+    finite_reason,
+)
 
 #: Larger frames are refused before decoding (a 1000-record position batch is ~60 KB).
 DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024
@@ -53,6 +60,7 @@ _kind = attrgetter("KIND")
 _version = attrgetter("v")
 _source = attrgetter("source")
 _seq = attrgetter("seq")
+_epoch = attrgetter("epoch")
 _ts = attrgetter("ts")
 _crs = attrgetter("crs")
 _records = attrgetter("records")
@@ -99,16 +107,32 @@ class Ingestor:
         self.reject_log = reject_log or RejectLog()
         #: After a snapshot: per source, updates up to this sequence are already in the snapshot.
         self.skip_upto: dict[str, int] = {}
-        #: The hot path's decoders per topic and the extent they were built for.
-        self._hot_decoders: tuple[Extent, dict[bytes, Callable[[bytes], Message]]] | None = None
+        #: The hot path's decoders per topic and the extent and publisher run they were built for.
+        self._hot_decoders: tuple[Extent, int, dict[bytes, Callable[[bytes], Message]]] | None = None
+        #: The run of the source whose message was accepted last: the hot path expects more of it.
+        self._hot_epoch: int | None = None
 
     def ingest(
         self, frames: Iterable[bytes], now: float | None = None, *, snapshot: bool = False
     ) -> BatchCounts:
-        """Process frames (live updates, or snapshot frames which skip sequence checks)."""
+        """Process frames (live updates, or snapshot frames which skip sequence checks).
+
+        Never raises for what a frame holds: a frame that makes the decoder itself fail is
+        counted as ``decode_failed`` and the rest of the batch goes on; should anything else fail
+        (a bug), the batch is counted as ``internal_error`` and the feed thread lives on.
+        """
         now = time.time() if now is None else now
-        counts = BatchCounts()
         batch = frames if isinstance(frames, list) else list(frames)
+        try:
+            return self._ingest(batch, now, snapshot)
+        except Exception as exc:  # counted and logged; the subscriber must keep draining
+            counts = BatchCounts(received=len(batch), bytes=sum(map(len, batch)))
+            self._reject(counts, "internal_error", f"{type(exc).__name__}: {exc}", n=len(batch))
+            self.stats.merge(counts, now)
+            return counts
+
+    def _ingest(self, batch: list[bytes], now: float, snapshot: bool) -> BatchCounts:
+        counts = BatchCounts()
         if batch and not snapshot and self._hot(batch, counts, now):
             self.stats.merge(counts, now)
             return counts
@@ -127,6 +151,19 @@ class Ingestor:
         counts.rejected[reason] += n
         self.reject_log(reason, detail, source)
 
+    def _decode(self, frame: bytes, counts: BatchCounts) -> tuple[Message, list[tuple[int, str]]] | None:
+        """The frame's message and its bad records, or None (rejected and counted)."""
+        try:
+            return decode(frame), []
+        except RejectError as r:
+            rescued = salvage(frame) if r.reason == "malformed" else None
+            if rescued is None:
+                self._reject(counts, r.reason, r.detail)
+            return rescued
+        except Exception as exc:  # the decoder itself failed on this frame: count it, go on
+            self._reject(counts, "decode_failed", f"{type(exc).__name__}: {exc}"[:200])
+            return None
+
     def _one(self, frame: bytes, pending: Pending, counts: BatchCounts, now: float, snapshot: bool) -> None:
         counts.received += 1
         size = len(frame)
@@ -134,40 +171,38 @@ class Ingestor:
         if size > self.max_frame_bytes:
             self._reject(counts, "oversize", f"{size} bytes; the limit is {self.max_frame_bytes}")
             return
-        msg: Message
-        try:
-            msg = decode(frame)
-        except RejectError as r:
-            if r.reason != "malformed":
-                self._reject(counts, r.reason, r.detail)
-                return
-            rescued = salvage(frame)
-            if rescued is None:
-                self._reject(counts, r.reason, r.detail)
-                return
-            msg, bad = rescued
-            self._reject(
-                counts,
-                "invalid_record",
-                f"{len(bad)} bad record(s), first: {bad[0][1]}",
-                msg.source,
-                len(bad),
-            )
+        decoded = self._decode(frame, counts)
+        if decoded is None:
+            return
+        msg, bad = decoded
         source = msg.source
         src = self.stats.source(source)
         src.received += 1
-        src.last_heard = now
-        if not snapshot:
+        run = src.epoch
+        if snapshot:
+            if not adopt_epoch(src, msg.epoch):
+                self._reject(counts, "stale_epoch", f"a snapshot of run {msg.epoch}, already left", source)
+                return
+        else:
             if self.skip_upto:
                 upto = self.skip_upto.get(source)
-                if upto is not None:
+                if upto is not None and msg.epoch == src.epoch:
                     if msg.seq <= upto:
+                        src.last_heard = now
                         counts.skipped += 1
                         return
                     del self.skip_upto[source]
-            if not check_sequence(src, msg.seq):
-                self._reject(counts, "duplicate", f"seq {msg.seq} (last {src.last_seq})", source)
+            reason = check_sequence(src, msg.seq, msg.epoch)
+            if reason is not None:
+                self._reject(counts, reason, f"seq {msg.seq} run {msg.epoch} (last {src.last_seq})", source)
                 return
+        if src.epoch != run:
+            src.run_heard = now
+        if bad:  # counted only for a message that is applied: a repeat is a duplicate, nothing more
+            n = len(bad)
+            self._reject(counts, "invalid_record", f"{n} bad record(s), first: {bad[0][1]}", source, n)
+        src.last_heard = now
+        self._hot_epoch = src.epoch
         counts.applied += 1
         self._dispatch(msg, pending, counts)
 
@@ -233,11 +268,19 @@ class Ingestor:
         """
         if self.skip_upto:
             return False
+        epoch = self._hot_epoch
+        if epoch is None:  # nothing accepted yet: expect the run of the first frame
+            try:
+                epoch = msgpack_decoder.decode(frames[0][TOPIC_LEN:]).epoch
+            except Exception:  # not a clean msgpack message: the other paths say what it is
+                return False
         size = sum(map(len, frames))
         if size > self.max_frame_bytes and max(map(len, frames)) > self.max_frame_bytes:
             return False
         hot = self._hot_decoders
-        decoders = hot[1] if hot and hot[0] is self.extent else self._new_hot_decoders()
+        decoders = (
+            hot[2] if hot and hot[0] is self.extent and hot[1] == epoch else self._new_hot_decoders(epoch)
+        )
         topics = list(map(_topic, frames))
         only_positions = set(topics) == _POS_TOPIC
         try:
@@ -252,6 +295,10 @@ class Ingestor:
             return False
         (source,) = sources
         src = self.stats.source(source)
+        if src.epoch is None:  # the first word from this source: adopt its run
+            src.epoch, src.run_heard = epoch, now
+        elif src.epoch != epoch:  # the decoders checked every message is of run ``epoch``
+            return False
         n = len(msgs)
         first = src.last_seq + 1 if src.last_seq else msgs[0].seq
         if list(map(_seq, msgs)) != list(range(first, first + n)):
@@ -274,12 +321,14 @@ class Ingestor:
         src.received += n
         src.last_heard = now
         src.last_seq = msgs[-1].seq
+        self._hot_epoch = epoch
         return True
 
-    def _new_hot_decoders(self) -> dict[bytes, Callable[[bytes], Message]]:
+    def _new_hot_decoders(self, epoch: int) -> dict[bytes, Callable[[bytes], Message]]:
+        """Built once per extent and publisher run (a restart rebuilds them: ~1 ms)."""
         box = self.extent.in_crs(WGS84) or _EMPTY_BOX  # none: nothing passes, the other paths say why
-        decoders = hot_decoders(box)
-        self._hot_decoders = (self.extent, decoders)
+        decoders = hot_decoders(box, epoch)
+        self._hot_decoders = (self.extent, epoch, decoders)
         return decoders
 
     # ------------------------------------------------------------------ fast path
@@ -308,6 +357,14 @@ class Ingestor:
             first = src.last_seq + 1 if src.last_seq else msgs[0].seq
             if list(map(_seq, msgs)) != list(range(first, first + len(msgs))):
                 return False
+            if set(map(_epoch, msgs)) != {src.epoch}:
+                return False
+        else:
+            runs = {(m.source, m.epoch) for m in msgs}
+            if len(runs) != len(sources) or any(
+                m_epoch != self.stats.source(name).epoch for name, m_epoch in runs
+            ):
+                return False  # a snapshot of a new run: the careful path counts the restart
         kind_set = set(kinds)
         if kind_set == {"pos"}:
             if not self._fast_positions(msgs, pending, counts):  # type: ignore[arg-type]
@@ -328,6 +385,7 @@ class Ingestor:
             src.last_heard = now
         if not snapshot:
             src.last_seq = msgs[-1].seq
+            self._hot_epoch = src.epoch
         return True
 
     def _fast_positions(self, msgs: Sequence[PositionBatch], pending: Pending, counts: BatchCounts) -> bool:
@@ -373,6 +431,7 @@ class Ingestor:
         )
 
     def _incidents(self, msg: IncidentBatch, pending: Pending, counts: BatchCounts) -> None:
+        pending.incident_sources.update(dict.fromkeys(map(_id, msg.records), msg.source))
         self._latest_by_id(
             msg,
             pending.incidents,

@@ -1,7 +1,8 @@
 """Publishing side of the feed: sequence numbers, batching, and the state for late joiners.
 
-Used by the simulator, replay and (later) the dispatch gateway. One publisher is one *source*:
-it numbers its messages 1, 2, 3 … so subscribers can see gaps and duplicates, splits large
+Used by the simulator, replay and the dispatch gateway. One publisher is one *source*: it
+numbers its messages 1, 2, 3 … within a run (``epoch``, chosen at start and stamped on every
+message) so subscribers can see gaps and duplicates and recognise a restart, splits large
 record lists into batches, and, when given a snapshot endpoint, keeps the latest state per id so
 a late joiner can start from the current picture (clone pattern, see ``clone.py``).
 """
@@ -17,16 +18,17 @@ import zmq
 from controlroom.core.protocol import (
     SCHEMA_VERSION,
     WGS84,
-    Envelope,
     Heartbeat,
     Incident,
     IncidentBatch,
+    Message,
     MetricBatch,
     MetricPoint,
     Position,
     PositionBatch,
     SensorBatch,
     SensorReading,
+    new_epoch,
 )
 from controlroom.feed.clone import SnapshotServer, StateCache
 from controlroom.feed.codec import encode
@@ -47,6 +49,7 @@ class FeedPublisher:
         codec: str = "msgpack",
         batch_size: int = 200,
         sndhwm: int = 200_000,
+        epoch: int | None = None,
     ) -> None:
         if security is None:
             for e in (endpoint, snapshot_endpoint):
@@ -56,6 +59,8 @@ class FeedPublisher:
         self.codec = codec
         self.batch_size = batch_size
         self.seq = 0
+        #: This run's id: a subscriber that sees it change knows the numbering started again.
+        self.epoch = new_epoch() if epoch is None else epoch
         self.sent = 0
         self.started = time.time()
         self._ctx = zmq.Context()
@@ -82,20 +87,21 @@ class FeedPublisher:
 
     # ------------------------------------------------------------- sending
 
-    def send(self, msg: Envelope) -> None:
-        """Send a message whose header this publisher fills in (seq, ts, source)."""
+    def send(self, msg: Message) -> None:
+        """Send a message whose header this publisher fills in (seq, source, epoch)."""
         cache = self.cache
         if cache is None:
             self.seq += 1
-            msg.seq, msg.source = self.seq, self.source
+            msg.seq, msg.source, msg.epoch = self.seq, self.source, self.epoch
             self._pub.send(encode(msg, self.codec))
         else:
             with cache.lock:  # the snapshot must never see a state without its sequence number
                 self.seq += 1
-                msg.seq, msg.source = self.seq, self.source
+                msg.seq, msg.source, msg.epoch = self.seq, self.source, self.epoch
                 self._pub.send(encode(msg, self.codec))
                 cache.update(msg)
                 cache.seq[self.source] = self.seq
+                cache.epoch[self.source] = self.epoch
         self.sent += 1
 
     def send_raw(self, frame: bytes) -> None:

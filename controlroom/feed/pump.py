@@ -42,6 +42,8 @@ ToLocal = Callable[[F64, F64, str], tuple[F64, F64]]
 #: the issue's 100 ms budget with nothing to spare). Views that cannot draw that fast (a 3D map
 #: on software GL) throttle their own refresh; the models stay current.
 PUMP_HZ = 20.0
+#: How often open incidents are checked for a silent source (they are marked stale after minutes).
+STALE_CHECK_S = 1.0
 
 _KIND = {k: i for i, k in enumerate(ENTITY_KINDS)}
 _STATUS = {s: i for i, s in enumerate(ENTITY_STATUSES)}
@@ -111,6 +113,7 @@ class FeedPump:
         #: Last heartbeat per source (for the feed status widget).
         self.heartbeats: dict[str, Heartbeat] = {}
         self.ticks = 0
+        self._stale_checked = 0.0
 
     def _local(self, x: F64, y: F64, crs: str) -> tuple[F64, F64]:
         return (x, y) if self.to_local is None else self.to_local(x, y, crs)
@@ -130,7 +133,9 @@ class FeedPump:
             change.sensors_updated = len(pending.sensors)
             applied += len(pending.sensors)
         if pending.incidents:
-            change.new_incidents = self._apply_incidents(list(pending.incidents.values()), now)
+            change.new_incidents = self._apply_incidents(
+                list(pending.incidents.values()), pending.incident_sources, now
+            )
             change.incidents_updated = len(pending.incidents)
             applied += len(pending.incidents)
         if pending.metrics:
@@ -142,6 +147,10 @@ class FeedPump:
         if self.expire:
             change.entities_removed = self.entities.expire(now)
             self.incidents.expire(now)
+            if len(self.incidents) and now - self._stale_checked >= STALE_CHECK_S:
+                self._stale_checked = now
+                heard = {name: src.last_heard for name, src in list(self.stats.sources.items())}
+                change.incidents_updated += len(self.incidents.mark_stale(now, heard))
         if applied or pending.coalesced:
             self.stats.note_applied(applied, pending.coalesced)
         return change
@@ -202,7 +211,7 @@ class FeedPump:
             now,
         )
 
-    def _apply_incidents(self, items: list, now: float) -> list[str]:
+    def _apply_incidents(self, items: list, sources: dict[str, str], now: float) -> list[str]:
         recs = [r for r, _ in items]
         x, y = self._local_xy(items)
         states = [
@@ -217,6 +226,7 @@ class FeedPump:
                 r.status,
                 r.raised_at or now,
                 now,
+                sources.get(r.id, ""),
             )
             for r, px, py in zip(recs, x, y, strict=True)
         ]

@@ -1,41 +1,98 @@
-"""The start / wait-until-ready / stop lifecycle of a thread that owns its ZeroMQ sockets.
+"""The start / wait-until-ready / stop lifecycle of a thread that owns its ZeroMQ sockets, and the
+supervisor that brings such a thread back when it dies.
 
 pyzmq sockets belong to the thread that made them, so each feed server or client runs one daemon
 thread that creates, uses and closes its own. The subclass's ``_run`` sets ``_ready`` once its
 sockets are bound or connected (and again in its ``finally``), records what it died of in
-``error``, and loops until ``_stop`` is set; ``_start_thread`` hands a startup failure (address
-in use, bad key) back to the caller instead of leaving it in a log.
+``error`` (or raises it), and loops until ``_stop`` is set; ``_start_thread`` hands a startup
+failure (address in use, bad key) back to the caller instead of leaving it in a log.
+
+A thread that dies *after* a good start would otherwise leave the wall frozen with nothing on
+screen saying so. The thread's own target therefore supervises ``_run``: when it ends with an
+error and nobody asked it to stop, it logs one line, waits (0.1 s, doubling up to 5 s while it
+keeps dying quickly), counts the restart, tells ``_on_restart`` (the feed subscriber puts it in
+its stats, which the feed panel and status strip show) and runs ``_run`` again with fresh sockets.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
+
+log = logging.getLogger(__name__)
+
+#: First and longest wait before restarting a dead thread; the wait doubles while it keeps dying.
+RESTART_BACKOFF_S = (0.1, 5.0)
+#: A thread that ran this long before dying starts again from the shortest wait.
+HEALTHY_RUN_S = 30.0
 
 
 class ServiceThread:
-    """Base for a class whose work runs in ``_run`` on its own daemon thread."""
+    """Base for a class whose work runs in ``_run`` on its own daemon thread, supervised."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, supervise: bool = True) -> None:
+        self.name = name
         self.error: BaseException | None = None
+        #: How many times the supervisor restarted ``_run`` after it died, and the last cause.
+        self.restarts = 0
+        self.last_error = ""
+        self.supervise = supervise
         self._ready = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._checked = threading.Event()  # _start_thread has looked at the startup result
+        self._startup_failed = False
+        self._thread = threading.Thread(target=self._supervised, name=name, daemon=True)
 
     def _run(self) -> None:
         raise NotImplementedError
+
+    def _on_restart(self, error: str) -> None:
+        """Called from the thread before each restart (override to publish the count)."""
+
+    def _supervised(self) -> None:
+        delay = RESTART_BACKOFF_S[0]
+        while True:
+            began = time.monotonic()
+            try:
+                self._run()
+            except BaseException as exc:  # what it died of is the supervisor's business
+                self.error = exc
+            error = self.error
+            if error is None or self._stop.is_set() or not self.supervise:
+                return
+            self._checked.wait()
+            if self._startup_failed:  # start() raises it to the caller: nothing to supervise
+                return
+            if time.monotonic() - began > HEALTHY_RUN_S:
+                delay = RESTART_BACKOFF_S[0]
+            what = f"{type(error).__name__}: {error}"
+            log.warning("%s thread died (%s); restarting it in %.1f s", self.name, what, delay)
+            log.debug("%s thread died", self.name, exc_info=error)
+            if self._stop.wait(delay):
+                return
+            delay = min(delay * 2, RESTART_BACKOFF_S[1])
+            self.restarts += 1
+            self.last_error = what
+            self.error = None
+            self._on_restart(what)
 
     def _start_thread(self, wait_s: float) -> bool:
         """Start and wait up to ``wait_s`` for ready; False if not ready in time. Re-raises the
         error the thread failed with, once it has closed its sockets."""
         self._thread.start()
         ready = self._ready.wait(wait_s)
-        if self.error is not None:
+        error = self.error
+        self._startup_failed = error is not None
+        self._checked.set()
+        if error is not None:
             self._thread.join(wait_s)
-            raise self.error
+            raise error
         return ready
 
     def stop(self, timeout_s: float = 2.0) -> None:
         self._stop.set()
+        self._checked.set()
         if self._thread.is_alive():
             self._thread.join(timeout_s)
 

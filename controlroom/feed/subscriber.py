@@ -4,15 +4,23 @@ pyzmq sockets are not thread-safe, so this thread creates, uses and closes its o
 sockets; the only things it shares are the coalescing buffer and the stats, both locked. It
 polls with a short timeout so ``stop()`` takes effect within ~50 ms, and drains with
 ``recv(NOBLOCK)`` until empty or ``batch_max`` (measured: costs nothing over a blocking loop).
+
+Frames over the ingestor's ``max_frame_bytes`` are refused by ZeroMQ itself (``ZMQ_MAXMSGSIZE``),
+before they are in memory: libzmq drops such a frame together with the connection it came on,
+and the socket reconnects (messages lost meanwhile show as gaps). A frame that breaks decoding is
+counted by the ingestor and the loop goes on; should the thread die anyway, its supervisor
+(``ServiceThread``) restarts it and the count shows in the stats (``thread_restarts``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Sequence
 
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
 from controlroom.feed.clone import SnapshotTimeoutError, fetch_snapshot
 from controlroom.feed.ingest import Ingestor
@@ -63,12 +71,18 @@ class FeedSubscriber(ServiceThread):
         self._start_thread(wait_s)
         return self
 
+    def _on_restart(self, error: str) -> None:
+        self.ingestor.stats.note_thread_restart(error)
+
     def _run(self) -> None:
+        self.state = "connecting"
         ctx = zmq.Context()
         sub = ctx.socket(zmq.SUB)
+        monitor = sub.get_monitor_socket(zmq.EVENT_DISCONNECTED)
         try:
             sub.setsockopt(zmq.LINGER, 0)
             sub.setsockopt(zmq.RCVHWM, self.rcvhwm)
+            sub.setsockopt(zmq.MAXMSGSIZE, self.ingestor.max_frame_bytes)
             if self.security:
                 self.security.apply(sub)
             for t in self.topics:
@@ -79,13 +93,14 @@ class FeedSubscriber(ServiceThread):
                 self._late_join(ctx, sub)
             self.state = "live" if self.state == "connecting" else self.state
             self._ready.set()
-            self._drain_loop(sub)
-        except BaseException as exc:  # reported to start() or logged; the thread must not die silently
+            self._drain_loop(sub, monitor)
+        except BaseException as exc:  # reported to start(), or logged and restarted by the supervisor
             self.error = exc
             self.state = f"error: {exc}"
-            log.exception("feed subscriber stopped on an error")
         finally:
             self._ready.set()
+            sub.disable_monitor()
+            monitor.close(0)
             sub.close(0)
             ctx.term()
             self.cpu_s = time.thread_time()
@@ -99,7 +114,12 @@ class FeedSubscriber(ServiceThread):
         ingestor = self.ingestor
         try:
             frames, seqs, queued = fetch_snapshot(
-                ctx, self.snapshot_endpoint, sub, self.snapshot_timeout_s, secure
+                ctx,
+                self.snapshot_endpoint,
+                sub,
+                self.snapshot_timeout_s,
+                secure,
+                max_frame_bytes=ingestor.max_frame_bytes,
             )
         except SnapshotTimeoutError as exc:
             log.warning("%s; continuing with live updates only", exc)
@@ -115,12 +135,32 @@ class FeedSubscriber(ServiceThread):
             ingestor.ingest(queued[i : i + self.batch_max])
         self.state = "live"
 
-    def _drain_loop(self, sub: zmq.Socket) -> None:
+    def _reconnect(self, sub: zmq.Socket, monitor: zmq.Socket) -> None:
+        """Connect again to publishers whose connection dropped.
+
+        libzmq reconnects by itself after a network error, but not after a protocol error, and a
+        frame over ``MAXMSGSIZE`` is one: without this the wall would never hear that publisher
+        again. Disconnect + connect is harmless where libzmq was reconnecting anyway.
+        """
+        while monitor.poll(0):
+            event = recv_monitor_message(monitor)
+            self.ingestor.stats.note_disconnect()
+            dropped = event.get("endpoint", b"")
+            text = dropped.decode(errors="replace") if isinstance(dropped, bytes) else str(dropped)
+            for endpoint in [e for e in self.endpoints if e == text] or self.endpoints:
+                with contextlib.suppress(zmq.ZMQError):  # already gone (the protocol-error case)
+                    sub.disconnect(endpoint)
+                sub.connect(endpoint)
+
+    def _drain_loop(self, sub: zmq.Socket, monitor: zmq.Socket) -> None:
         recv = sub.recv
         noblock = zmq.NOBLOCK
         batch_max = self.batch_max
         ingest = self.ingestor.ingest
+        watch = monitor.poll
         while not self._stop.is_set():
+            if watch(0):
+                self._reconnect(sub, monitor)
             if not sub.poll(self.poll_ms):
                 continue
             frames: list[bytes] = []

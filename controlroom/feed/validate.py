@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 #: Sequence numbers this far below the last one mean the publisher restarted, not a duplicate.
 RESTART_WINDOW = 10_000
+#: Runs remembered per source, so a late frame from a run already replaced cannot reset it again.
+RETIRED_EPOCHS = 8
 _FMAX = 1.7976931348623157e308
 _UNBOUNDED = (-_FMAX, -_FMAX, _FMAX, _FMAX)
 
@@ -98,24 +100,57 @@ class AnyExtent(Extent):
         return _UNBOUNDED
 
 
-def check_sequence(src: SourceStats, seq: int) -> bool:
-    """Track one source's sequence; False for a duplicate (already seen), True otherwise.
+def check_sequence(src: SourceStats, seq: int, epoch: int = 0) -> str | None:
+    """Judge one live message against its source's run; the reject reason, or None to accept it.
 
-    A jump ahead counts the missing numbers as gaps. A number far below the last one, or 1 after
-    a later one, is a publisher restart: tracking starts again rather than rejecting its messages.
+    A message from a run (``epoch``) not seen before is a publisher restart: counted, and the
+    sequence is tracked afresh from that message whatever its number (a PUB socket drops a new
+    publisher's first messages while subscribers reconnect, so the first one seen may be any
+    number). A message from a run this source has already left is ``stale_epoch``. Within a run
+    a jump ahead counts the missing numbers as gaps and a number already passed is a
+    ``duplicate``. Epoch 0 (publishers that predate epochs, old recordings) keeps the old rule:
+    1 after a later number, or a number more than ``RESTART_WINDOW`` below the last, is a restart.
     """
+    if epoch != src.epoch:
+        if src.epoch is None:  # first word from this source (or only a snapshot so far): adopt its run
+            src.epoch = epoch
+        elif epoch in src.retired:
+            return "stale_epoch"
+        else:
+            new_run(src, epoch)
+            src.last_seq = seq
+            return None
     last = src.last_seq
     if seq > last:
         if last and seq > last + 1:
             src.gaps += seq - last - 1
         src.last_seq = seq
-        return True
-    if (seq == 1 and last > 1) or last - seq > RESTART_WINDOW:
+        return None
+    if epoch == 0 and ((seq == 1 and last > 1) or last - seq > RESTART_WINDOW):
         src.restarts += 1
         src.last_seq = seq
-        return True
+        return None
     src.duplicates += 1
-    return False
+    return "duplicate"
+
+
+def new_run(src: SourceStats, epoch: int) -> None:
+    """The source restarted as run ``epoch``: count it and forget the old run's sequence."""
+    if src.epoch is not None:
+        src.retired = (*src.retired[-(RETIRED_EPOCHS - 1) :], src.epoch)
+        src.restarts += 1
+    src.epoch = epoch
+    src.last_seq = 0
+
+
+def adopt_epoch(src: SourceStats, epoch: int) -> bool:
+    """A snapshot's run for this source (no sequence check): False when it is a run already left."""
+    if epoch == src.epoch:
+        return True
+    if epoch in src.retired:
+        return False
+    new_run(src, epoch)
+    return True
 
 
 def finite_reason(x: float, y: float) -> str:

@@ -1,5 +1,9 @@
 """Is the feed alive? Connected or silent, messages per second, gaps, bad input, last heard per source.
 
+"Heard" means data was *accepted* from the source: a publisher whose frames are all refused
+shows as silent. Publisher restarts (a new run, ``epoch``) and restarts of the app's own feed
+thread (its supervisor brought it back after it died) are counted where the operator sees them.
+
 Fed by ``LiveCity.sig_feed_status`` (``FeedStats.snapshot``, once a second), so it costs nothing
 between updates. The headline is one word an operator can read from across the room; the
 numbers below it are for whoever has to phone the feed's owner.
@@ -68,6 +72,7 @@ class FeedStatusPanel(QWidget):
             "gaps": self.tr("Gaps"),
             "duplicates": self.tr("Duplicates"),
             "bad": self.tr("Bad messages"),
+            "restarts": self.tr("Publisher restarts"),
         }
         for i, (key, caption) in enumerate(captions.items()):
             cap = QLabel(caption, self)
@@ -81,12 +86,22 @@ class FeedStatusPanel(QWidget):
             self.numbers[key] = value
         box.addLayout(grid)
 
+        self.thread_label = QLabel(self)
+        self.thread_label.setWordWrap(True)
+        self.thread_label.setStyleSheet("color: #f59e0b;")
+        box.addWidget(self.thread_label)
         self.reasons_label = QLabel(self)
         self.reasons_label.setWordWrap(True)
         box.addWidget(self.reasons_label)
-        self.sources = QTableWidget(0, 4, self)
+        self.sources = QTableWidget(0, 5, self)
         self.sources.setHorizontalHeaderLabels(
-            [self.tr("Source"), self.tr("Last heard"), self.tr("Received"), self.tr("Gaps / dups")]
+            [
+                self.tr("Source"),
+                self.tr("Last heard"),
+                self.tr("Received"),
+                self.tr("Gaps / dups"),
+                self.tr("Restarts"),
+            ]
         )
         self.sources.verticalHeader().setVisible(False)
         self.sources.horizontalHeader().setStretchLastSection(True)
@@ -118,9 +133,15 @@ class FeedStatusPanel(QWidget):
             "gaps": f"{int(snapshot.get('gaps', 0)):,}",
             "duplicates": f"{int(snapshot.get('duplicates', 0)):,}",
             "bad": f"{sum(rejected.values()):,}",
+            "restarts": f"{int(snapshot.get('restarts', 0)):,}",
         }
         for key, text in values.items():
             self.numbers[key].setText(text)
+        thread_restarts = int(snapshot.get("thread_restarts", 0))
+        if thread_restarts:
+            text = self.tr("Feed thread died and was restarted {0}× (last: {1})")
+            self.thread_label.setText(text.format(thread_restarts, snapshot.get("thread_error", "")))
+        self.thread_label.setVisible(bool(thread_restarts))
         if rejected:
             parts = ", ".join(f"{reason.replace('_', ' ')} {count:,}" for reason, count in rejected.items())
             self.reasons_label.setText(self.tr("Rejected: {0}").format(parts))
@@ -135,6 +156,7 @@ class FeedStatusPanel(QWidget):
                 self.tr("{0} s ago").format(f"{ago:.0f}"),
                 f"{int(s.get('received', 0)):,}",
                 f"{int(s.get('gaps', 0))} / {int(s.get('duplicates', 0))}",
+                f"{int(s.get('restarts', 0))}",
             ]
             for col, text in enumerate(cells):
                 self.sources.setItem(row, col, QTableWidgetItem(text))

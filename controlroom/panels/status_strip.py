@@ -1,8 +1,9 @@
 """The status strip across the top of a wall or screen: site title, clock, feed connection.
 
 An operator glancing at the wall must see at once whose city this is, what time it is there, and
-whether the picture is live: the connection light turns amber when the feed has been silent for
-a few seconds and red when it has never been heard or stopped.
+whether the picture is live: the connection light turns amber when no source's data has been
+*accepted* for a few seconds (a publisher whose frames are refused is not live) and red when it
+has never been heard or stopped. A feed thread that died and was restarted is said here too.
 """
 
 from __future__ import annotations
@@ -87,4 +88,8 @@ class StatusStrip(QFrame):
             "down": (DOWN, self.tr("No feed")),
         }[self.state]
         rate = f"{float(status.get('msgs_per_s', 0.0)):,.0f}" if status else "0"
-        self.feed.setText(f"<span style='color:{colour}'>●</span> " + text.format(rate))
+        words = text.format(rate)
+        restarted = int(status.get("thread_restarts", 0)) if status else 0
+        if restarted:
+            words += " · " + self.tr("feed thread restarted {0}×").format(restarted)
+        self.feed.setText(f"<span style='color:{colour}'>●</span> " + words)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 
 import msgspec
-from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QTimer, Signal, SignalInstance, Slot
 
 from controlroom.feed.control import (
     Command,
@@ -47,15 +47,51 @@ class WallControl(QObject):
     """Serves a ``WallManager`` on a ``ControlServer``: ``start()`` once shown, ``stop()`` before close."""
 
     sig_command_handled = Signal(object, object)  # (Command, Reply): for the wall's log / status line
+    sig_listening = Signal(str)  # the bound endpoint, once the channel is open
+    sig_open_failed = Signal(str)  # why it could not open (address in use, bad key)
 
     def __init__(self, manager: WallManager, server: ControlServer, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.manager = manager
         self.server = server
+        self._opening = False
         server.set_targets(manager.spec.regions, manager.spec.presets)
 
     def start(self) -> None:
+        """Open the channel now (the caller knows the wall can apply commands)."""
         self.server.start(notify=self._queue_drain)
+        self.sig_listening.emit(self.server.bound_endpoint or self.server.endpoint)
+
+    def start_when_ready(self, *ready: SignalInstance) -> None:
+        """Open the channel once the wall can apply what it accepts: from the running event loop,
+        after the first of ``ready`` (e.g. the city loaded or failed) has fired.
+
+        A desk's command is refused when the wall's screen does not apply it within the server's
+        ``apply_timeout_s``; opening while the GUI thread is still building the wall (before its
+        event loop runs, or while the city model is put on screen) refused commands a second later
+        it would have applied. ``sig_listening`` or ``sig_open_failed`` says when it happened.
+        """
+        if not ready:
+            QTimer.singleShot(0, self._open)
+            return
+        for signal in ready:
+            signal.connect(self._open_soon)
+
+    @Slot()
+    def _open_soon(self, *_args: object) -> None:
+        if not self._opening:
+            self._opening = True
+            QTimer.singleShot(0, self._open)  # after every other slot of the same signal has run
+
+    @Slot()
+    def _open(self) -> None:
+        if self.server.running or self.server.bound_endpoint:
+            return
+        try:
+            self.start()
+        except Exception as exc:  # address in use, a bad key …: the wall itself must stay up and say why
+            log.error("push-to-wall not started: %s", exc)
+            self.sig_open_failed.emit(str(exc))
 
     def _queue_drain(self) -> None:  # the server thread
         QMetaObject.invokeMethod(self, "_drain", Qt.ConnectionType.QueuedConnection)

@@ -103,7 +103,9 @@ def test_desk_pushes_its_3d_view_to_a_wall_instance(
     )
     sessions.append(wall)
     wall.start()
-    wall.live.set_model(model)
+    assert wall.control_endpoint is None, "push-to-wall waits until the wall can apply commands"
+    with qtbot.waitSignal(wall.control.sig_listening, timeout=10_000):
+        wall.live.set_model(model)
     assert wall.control_endpoint and not wall.control_endpoint.endswith("*")
 
     from controlroom.core.site import WallTarget

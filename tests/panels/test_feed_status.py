@@ -44,3 +44,30 @@ def test_status_follows_the_feed(qtbot, tmp_path: Path) -> None:  # type: ignore
         assert panel.state == "silent" and "silent" in panel.headline.text()
         assert panel.sources.item(0, 1).text() == "30 s ago"
     assert feed_state({}) == "waiting"
+
+
+def test_publisher_and_feed_thread_restarts_are_shown(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A publisher that restarted twice and a feed thread its supervisor brought back once."""
+    import time
+
+    from controlroom.core.feed_stats import FeedStats
+    from controlroom.core.protocol import SCHEMA_VERSION, Heartbeat
+    from controlroom.feed.buffer import CoalescingBuffer
+    from controlroom.feed.codec import encode
+    from controlroom.feed.ingest import Ingestor
+
+    stats = FeedStats()
+    ingest = Ingestor(CoalescingBuffer(), stats)
+    now = time.time()
+    for epoch in (11, 22, 33):  # three runs of the same source: two restarts
+        ingest.ingest([encode(Heartbeat(SCHEMA_VERSION, "gps", 40, now, epoch=epoch))], now)
+    stats.note_thread_restart("RuntimeError: socket went away")
+    panel = FeedStatusPanel()
+    qtbot.addWidget(panel)
+    panel.show_status(stats.snapshot(now))
+    assert panel.numbers["restarts"].text() == "2"
+    assert panel.sources.item(0, 4).text() == "2"
+    assert not panel.thread_label.isHidden()
+    assert "restarted 1×" in panel.thread_label.text() and "socket went away" in panel.thread_label.text()
+    panel.show_status({})
+    assert panel.thread_label.isHidden()

@@ -53,3 +53,17 @@ def test_strip_shows_title_local_clock_and_feed_light(qtbot: QtBot, tmp_path) ->
     assert strip.state == "live" and "1,234" in strip.feed.text()
     assert strip.title.font().pixelSize() >= 30, "readable from across the room"
     strip.close()
+
+
+def test_the_strip_says_when_the_feed_thread_was_restarted(qtbot: QtBot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from controlroom.panels.status_strip import StatusStrip
+    from controlroom.qt.live import LiveCity
+
+    live = LiveCity(_site(tmp_path), feed=False, clock=lambda: 1_700_000_000.0)
+    strip = StatusStrip(live)
+    qtbot.addWidget(strip)
+    status = {"msgs_per_s": 10.0, "thread_restarts": 3, "sources": {"sim": {"last_heard_s_ago": 0.2}}}
+    live.sig_feed_status.emit(status)
+    assert strip.state == "live" and "feed thread restarted 3×" in strip.feed.text()
+    live.sig_feed_status.emit({**status, "thread_restarts": 0})
+    assert "restarted" not in strip.feed.text()

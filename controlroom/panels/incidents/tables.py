@@ -26,6 +26,10 @@ UNIT_STATUS_COLOURS = {
 }
 
 
+# Text colour of an incident whose source went silent (as faded entities are on the map).
+STALE_COLOUR = "#8a94a6"
+
+
 def age_text(seconds: float) -> str:
     """'45 s', '12 min', '3 h 05 min': how long ago, at a glance."""
     s = max(0, int(seconds))
@@ -87,11 +91,17 @@ class IncidentQueue(QTableWidget):
             self._ids = [i.id for i in items]
             for row, inc in enumerate(items):
                 d = details.get(inc.id, {})
-                status = d.get("status") or inc.status
+                status = (d.get("status") or inc.status).replace("_", " ")
+                if inc.stale:  # its source went silent: this may no longer be how it is
+                    status = QCoreApplication.translate("IncidentTables", "{0} (source silent)").format(
+                        status
+                    )
                 cells = [str(inc.severity), age_text(now - inc.raised_at), inc.type.replace("_", " "),
-                         d.get("district") or "", status.replace("_", " "), inc.id]  # fmt: skip
+                         d.get("district") or "", status, inc.id]  # fmt: skip
                 for col, text in enumerate(cells):
                     item = QTableWidgetItem(text)
+                    if inc.stale and col:
+                        item.setForeground(QBrush(QColor(STALE_COLOUR)))
                     if col == 0:
                         item.setBackground(QBrush(QColor(SEVERITY_COLOURS.get(inc.severity, "#888888"))))
                         item.setForeground(QBrush(QColor("#ffffff")))

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 SEVERITY_COLOURS = ["#facc15", "#fb923c", "#ef4444", "#ff2d95"]  # severity 1..4
 NEW_FOR_S = 60.0
 _SEV_RGB = palette(SEVERITY_COLOURS).astype(np.float32)
+_STALE_RGB = np.array([138, 148, 166], np.float32)
 
 
 class IncidentOverlay(MeshOverlay):
@@ -71,10 +72,12 @@ class IncidentOverlay(MeshOverlay):
         fresh = (now - cols.raised_at) < NEW_FOR_S
         rate_hz = np.where(fresh, 1.6, 0.6)
         pulse = 0.5 + 0.5 * np.sin(2.0 * math.pi * rate_hz * now)  # 0..1
+        pulse[cols.stale] = 0.0  # a stale incident (its source went silent) holds still, in grey
         self.phase = float(pulse[0])
         head: np.ndarray = scale * 0.008 * (1.0 + 0.35 * sev / 3) * (1.0 + 0.35 * pulse)
         points = pins(cols.x, cols.y, height, np.full(n, scale * 0.0012), head)
         rgb = _SEV_RGB[sev] * (0.75 + 0.25 * pulse[:, None]) + 60.0 * pulse[:, None] * fresh[:, None]
+        rgb[cols.stale] = _STALE_RGB
         rgba = np.column_stack([np.clip(rgb, 0, 255), np.full(n, 255.0)]).astype(np.uint8)
         faces = None
         if n != self._faces_n:
