@@ -1,0 +1,167 @@
+"""MQTT sources through a real mosquitto and a real bridge process into our own subscriber."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from tests.bridges.conftest import LAB, Server, free_port, wait_for, write_site
+from tests.bridges.test_mapping import LAB_MAPS
+
+FLEET_MAP = """
+[[sources.map]]
+match = "fleet/+"
+record = "position"
+fields = { id = "$topic[1]", lon = "lon", lat = "lat", speed = "speed_kmh?" }
+static = { kind = "sanitation" }
+convert = { speed = "km/h->m/s" }
+"""
+
+
+def lab_source(broker: int, publish: int, password: str = "s3cret", version: str = "3.1.1") -> str:
+    return f"""[[sources]]
+name = "lab"
+kind = "mqtt"
+url = "mqtt://127.0.0.1:{broker}"
+publish = "tcp://127.0.0.1:{publish}"
+username = "city"
+password = "{password}"
+client_id = "controlroom-test-lab"
+mqtt_version = "{version}"
+qos = 1
+topics = ["#"]
+heartbeat_s = 0.5
+reconnect_max_s = 2
+{LAB_MAPS}
+{FLEET_MAP}"""
+
+
+def log_entries(shared_data: Path) -> list[dict[str, Any]]:
+    flat: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for x in node:
+                walk(x)
+        else:
+            flat.append(node)
+
+    walk(json.loads((shared_data / "mqtt/mozIoT-lab-mqtt-log-20200331.json").read_text()))
+    return flat
+
+
+def publisher(port: int) -> mqtt.Client:
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="test-publisher")
+    client.username_pw_set("city", "s3cret")
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    return client
+
+
+def test_lab_log_round_trip_with_bad_input_counted(
+    tmp_path: Path, shared_data: Path, mosquitto: Server, bridge_process: Any, pipeline: Any
+) -> None:
+    out = free_port()
+    site = write_site(tmp_path / "site", LAB, lab_source(mosquitto.port, out))
+    bridge = bridge_process(site, "lab")
+    feed = pipeline(f"tcp://127.0.0.1:{out}", LAB)
+    wait_for(lambda: "lab" in feed.stats.sources, "the bridge's first heartbeat", log=bridge)
+
+    entries = log_entries(shared_data)
+    client = publisher(mosquitto.port)
+    try:
+        infos = [client.publish(e["topic"], json.dumps(e["payload"]), qos=1) for e in entries]
+        infos.append(client.publish("temp-hum-readings", b'{"node-id": "n9", "temp-C": 2', qos=1))
+        infos.append(client.publish("temp-hum-readings", json.dumps({"node-id": "n9", "temp-F": 70}), qos=1))
+        # a position in Web Mercator metres where the map expects degrees: outside the site
+        infos.append(
+            client.publish("fleet/truck-7", json.dumps({"lon": 12614000.0, "lat": 2647000.0}), qos=1)
+        )
+        infos.append(
+            client.publish(
+                "fleet/truck-8", json.dumps({"lon": 113.315, "lat": 23.122, "speed_kmh": 36}), qos=1
+            )
+        )
+        for info in infos:
+            info.wait_for_publish(10)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+
+    total = len(entries) + 4
+    wait_for(
+        lambda: bridge.read_status().get("messages") == total, f"{total} messages at the bridge", log=bridge
+    )
+    th = sum(e["topic"] == "temp-hum-readings" for e in entries)
+    plugs = sum(e["topic"].startswith("sonoff/") for e in entries)
+    status = bridge.read_status()
+    assert status["rejected"] == {
+        "field_missing": 2,  # the temp-F message: neither temp-C nor hum-percent
+        "malformed_json": 1,
+        "out_of_extent": 1,
+        "unmatched": len(entries) - th - plugs,  # topics = ["#"]: motion, gas, lux, noise have no map
+    }
+    published = 2 * th + plugs + 1
+    assert status["published"] == published
+
+    # everything the bridge published arrived and passed our own ingest
+    assert feed.pump_until(lambda: feed.stats.records == published, 10), feed.stats.snapshot(0)
+    assert not feed.stats.rejected
+    sensors = feed.pump.sensors
+    assert {"SENSOR-NODE-3-MOZIoT:temp", "SENSOR-NODE-3-MOZIoT:hum", "sonoff-plug-1", "sonoff-lamp-1"} <= set(
+        sensors.ids
+    )
+    entities = feed.pump.entities
+    assert list(entities.ids) == ["truck-8"]
+    assert float(entities.speed[0]) == pytest.approx(10.0)
+    assert (float(entities.x[0]), float(entities.y[0])) == (pytest.approx(113.315), pytest.approx(23.122))
+
+
+def test_broker_restart_bridge_goes_down_then_reconnects(
+    tmp_path: Path, mosquitto: Server, bridge_process: Any, pipeline: Any
+) -> None:
+    out = free_port()
+    site = write_site(tmp_path / "site", LAB, lab_source(mosquitto.port, out, version="5"))
+    bridge = bridge_process(site, "lab")
+    feed = pipeline(f"tcp://127.0.0.1:{out}", LAB)
+    wait_for(lambda: "lab" in feed.stats.sources, "the bridge's first heartbeat", log=bridge)
+
+    mosquitto.stop()
+    wait_for(
+        lambda: bridge.read_status().get("state") == "down", "the bridge to see the broker gone", log=bridge
+    )
+    heard = feed.stats.sources["lab"].last_heard
+    seq = feed.stats.sources["lab"].last_seq
+    mosquitto.start()
+    wait_for(lambda: bridge.read_status().get("state") == "live", "the bridge to reconnect", log=bridge)
+    wait_for(lambda: feed.stats.sources["lab"].last_seq > seq, "heartbeats again", log=bridge)
+    # while the broker was away the bridge sent no heartbeat: the app saw the source go quiet
+    assert feed.stats.sources["lab"].last_heard - heard > 1.0
+
+    client = publisher(mosquitto.port)
+    try:
+        client.publish("fleet/truck-9", json.dumps({"lon": 113.316, "lat": 23.123}), qos=1).wait_for_publish(
+            10
+        )
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    assert feed.pump_until(lambda: "truck-9" in feed.pump.entities, 15), bridge.stderr()[-2000:]
+    assert "down" in bridge.stderr() and "lost 127.0.0.1" in bridge.stderr()
+
+
+@pytest.mark.parametrize("version", ["3.1.1", "5"])
+def test_wrong_password_stops_the_bridge_with_a_clear_error(
+    tmp_path: Path, mosquitto: Server, bridge_process: Any, version: str
+) -> None:
+    site = write_site(tmp_path / "site", LAB, lab_source(mosquitto.port, free_port(), "wrong", version))
+    bridge = bridge_process(site, "lab")
+    assert bridge.proc.wait(20) == 1
+    err = bridge.stderr()
+    assert f"source 'lab': the MQTT broker at 127.0.0.1:{mosquitto.port} refused the login" in err
+    assert "check username / password" in err and "Traceback" not in err
