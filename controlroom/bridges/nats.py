@@ -36,7 +36,8 @@ class NatsUpstream:
         self._stop_requested.set()
         loop, stopping = self._loop, self._stopping
         if loop is not None and stopping is not None:
-            loop.call_soon_threadsafe(stopping.set)
+            with contextlib.suppress(RuntimeError):  # the loop already ended (a refused login)
+                loop.call_soon_threadsafe(stopping.set)
         self._thread.join(timeout=5)
 
     def _thread_main(self) -> None:

@@ -38,7 +38,11 @@ def free_port() -> int:
 
 
 def write_site(
-    folder: Path, bbox: tuple[float, float, float, float], sources: str, crs: str = "EPSG:3857"
+    folder: Path,
+    bbox: tuple[float, float, float, float],
+    sources: str,
+    crs: str = "EPSG:3857",
+    feed: str = "",
 ) -> Path:
     """A site whose city model is two 10 m boxes at the corners of ``bbox`` (so its extent is the bbox)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -69,6 +73,7 @@ licence = "test boxes"
 
 [feed]
 extent_margin_m = 500
+{feed}
 
 {sources}
 """,

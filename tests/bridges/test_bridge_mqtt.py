@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,42 @@ def test_wrong_password_stops_the_bridge_with_a_clear_error(
     err = bridge.stderr()
     assert f"source 'lab': the MQTT broker at 127.0.0.1:{mosquitto.port} refused the login" in err
     assert "check username / password" in err and "Traceback" not in err
+
+
+def test_the_app_feed_subscribes_to_the_site_feed_and_every_bridge(
+    tmp_path: Path, mosquitto: Server, bridge_process: Any
+) -> None:
+    from controlroom.core.protocol import Position
+    from controlroom.core.site import load_site
+    from controlroom.feed.publisher import FeedPublisher
+    from controlroom.feed.site_feed import open_site_feed
+    from tests.feed.conftest import wait_until
+
+    out, sim_port, snap_port = free_port(), free_port(), free_port()
+    endpoints = f'endpoint = "tcp://127.0.0.1:{sim_port}"\nsnapshot_endpoint = "tcp://127.0.0.1:{snap_port}"'
+    site_path = write_site(tmp_path / "site", LAB, lab_source(mosquitto.port, out), feed=endpoints)
+    bridge = bridge_process(site_path, "lab")
+    sim = FeedPublisher(
+        f"tcp://127.0.0.1:{sim_port}", source="sim", snapshot_endpoint=f"tcp://127.0.0.1:{snap_port}"
+    )
+    app = open_site_feed(load_site(site_path)).start()
+    try:
+        wait_for(
+            lambda: {"lab", "sim"} <= set(app.stats.sources) or bool(sim.heartbeat()), "both sources heard"
+        )
+        sim.positions([Position("bus-1", "bus", 113.314, 23.121)])
+        client = publisher(mosquitto.port)
+        client.publish("fleet/truck-1", json.dumps({"lon": 113.316, "lat": 23.123}), qos=1).wait_for_publish(
+            10
+        )
+        client.disconnect()
+        client.loop_stop()
+
+        def both() -> bool:
+            app.pump.apply_pending(time.time())
+            return {"bus-1", "truck-1"} <= set(app.pump.entities.ids)
+
+        assert wait_until(both, 15), (app.stats.snapshot(time.time()), bridge.stderr()[-2000:])
+    finally:
+        app.stop()
+        sim.close()
