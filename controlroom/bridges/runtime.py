@@ -71,6 +71,7 @@ class Bridge:
         *,
         status_file: Path | None = None,
         clock: Any = time.time,
+        batch_max: int = 2000,
     ) -> None:
         self.source = source
         self.extent = extent
@@ -78,6 +79,7 @@ class Bridge:
         self.mapper = Mapper(source)
         self.status_file = status_file
         self.clock = clock
+        self.batch_max = batch_max
         self.counts = BridgeCounts()
         self.reject_log = RejectLog(logger=log)
         #: "connecting", "live", "down", "stale", "failed", "stopped".
@@ -124,17 +126,16 @@ class Bridge:
                     raise BridgeFailedError(self._failure)
                 timeout = max(0.0, min(next_beat - self.clock(), 0.2))
                 try:
-                    topic, payload = self._inbox.get(timeout=timeout)
+                    batch = [self._inbox.get(timeout=timeout)]
                 except queue.Empty:
                     pass
                 else:
-                    self.handle(topic, payload)
-                    for _ in range(1000):  # drain what queued up, but keep heartbeats on time
+                    for _ in range(self.batch_max - 1):  # what queued up goes out in one batch per kind
                         try:
-                            topic, payload = self._inbox.get_nowait()
+                            batch.append(self._inbox.get_nowait())
                         except queue.Empty:
                             break
-                        self.handle(topic, payload)
+                    self.handle_many(batch)
                 now = self.clock()
                 if now >= next_beat:
                     self._tick(now)
@@ -146,9 +147,24 @@ class Bridge:
 
     def handle(self, topic: str, payload: bytes) -> MapResult:
         """One upstream message: decode, map, convert, check, publish. Returns what happened."""
+        return self.handle_many([(topic, payload)])
+
+    def handle_many(self, messages: list[tuple[str, bytes]]) -> MapResult:
+        """Upstream messages that queued up together: mapped one by one, published as one batch per kind."""
         now = self.clock()
-        self.counts.messages += 1
-        self._window_messages += 1
+        total = MapResult()
+        for topic, payload in messages:
+            total.merge(self._map(topic, payload, now))
+        self.counts.messages += len(messages)
+        self._window_messages += len(messages)
+        ready = finish(total, self.extent)
+        self._publish(ready)
+        self.counts.rejected.update(total.rejected)
+        for reason, n in total.rejected.items():
+            self.reject_log(reason, f"{n}× {total.details.get(reason, '')}", self.source.name)
+        return total
+
+    def _map(self, topic: str, payload: bytes, now: float) -> MapResult:
         result = MapResult()
         try:
             if self.source.kind == "gtfs-rt":
@@ -169,11 +185,6 @@ class Bridge:
                 result = self.mapper.apply(topic, json_items(payload), now)
         except PayloadError as exc:
             result.reject(exc.reason, f"{topic}: {exc.detail}")
-        ready = finish(result, self.extent)
-        self._publish(ready)
-        self.counts.rejected.update(result.rejected)
-        for reason, n in result.rejected.items():
-            self.reject_log(reason, f"{n}× {result.details.get(reason, '')}", self.source.name)
         return result
 
     def _publish(self, ready: dict[str, list[Any]]) -> None:
