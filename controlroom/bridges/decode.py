@@ -9,9 +9,10 @@ with the protobuf field names, so the same paths as in the GTFS-RT reference wor
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 GTFS_PARTS = ("vehicle", "trip_update", "alert")
 
@@ -33,13 +34,18 @@ def _flatten(node: Any, out: list[Any], depth: int = 0) -> None:
         out.append(node)
 
 
+_json_decode = msgspec.json.Decoder().decode
+
+
 def json_items(payload: bytes | str) -> list[Any]:
     """The items of one JSON payload (raises ``PayloadError('malformed_json')``)."""
     try:
-        doc = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
+        doc = _json_decode(payload)
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         shown = payload[:60] if isinstance(payload, str) else payload[:60].decode("utf-8", "replace")
         raise PayloadError("malformed_json", f"not JSON ({exc}): {shown!r}") from None
+    if type(doc) is not list:
+        return [doc]
     items: list[Any] = []
     _flatten(doc, items)
     return items

@@ -48,6 +48,7 @@ BRIDGE_REASONS = (
     "bad_value",
     "non_finite",
     "out_of_extent",
+    "bridge_full",
 )
 
 

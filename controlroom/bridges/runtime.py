@@ -14,10 +14,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-import queue
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,9 @@ from controlroom.feed.publisher import FeedPublisher
 from controlroom.feed.validate import Extent, RejectLog
 
 log = logging.getLogger(__name__)
+
+#: Upstream messages waiting for the publishing thread; beyond this they are refused (``bridge_full``).
+INBOX_MAX = 200_000
 
 
 def status_dir() -> Path:
@@ -86,7 +88,9 @@ class Bridge:
         self.state = "connecting"
         self.detail = ""
         self.feed_time = 0.0  # GTFS-RT: the newest header timestamp seen
-        self._inbox: queue.Queue[tuple[str, bytes]] = queue.Queue(maxsize=100_000)
+        #: Upstream threads append, ``run`` pops: deque operations are atomic, so no lock per message.
+        self._inbox: deque[tuple[str, bytes]] = deque()
+        self._wake = threading.Event()
         self._lock = threading.Lock()
         self._failure: str | None = None
         self._entities: set[str] = set()
@@ -97,11 +101,14 @@ class Bridge:
     # ------------------------------------------------------------- called from upstream threads
 
     def deliver(self, topic: str, payload: bytes) -> None:
-        try:
-            self._inbox.put_nowait((topic, payload))
-        except queue.Full:
+        inbox = self._inbox
+        if len(inbox) >= INBOX_MAX:
             with self._lock:
                 self.counts.rejected["bridge_full"] += 1
+            return
+        inbox.append((topic, payload))
+        if not self._wake.is_set():
+            self._wake.set()
 
     def upstream(self, state: str, detail: str = "") -> None:
         with self._lock:
@@ -124,18 +131,15 @@ class Bridge:
             while not stop.is_set():
                 if self._failure:
                     raise BridgeFailedError(self._failure)
-                timeout = max(0.0, min(next_beat - self.clock(), 0.2))
-                try:
-                    batch = [self._inbox.get(timeout=timeout)]
-                except queue.Empty:
-                    pass
-                else:
-                    for _ in range(self.batch_max - 1):  # what queued up goes out in one batch per kind
-                        try:
-                            batch.append(self._inbox.get_nowait())
-                        except queue.Empty:
-                            break
-                    self.handle_many(batch)
+                inbox = self._inbox
+                if not inbox:
+                    self._wake.clear()
+                    if not inbox:  # an append between the check and the clear set it again
+                        self._wake.wait(max(0.0, min(next_beat - self.clock(), 0.2)))
+                if inbox:
+                    popleft = inbox.popleft
+                    batch = [popleft() for _ in range(min(len(inbox), self.batch_max))]
+                    self.handle_many(batch)  # what queued up goes out in one batch per kind
                 now = self.clock()
                 if now >= next_beat:
                     self._tick(now)
