@@ -133,6 +133,12 @@ class CompiledMap:
         self.scale: dict[str, tuple[float, float]] = {}
         for name, conv in spec.convert.items():
             self.scale[name] = UNIT_CONVERSIONS[conv] if isinstance(conv, str) else (conv.scale, conv.offset)
+        #: Fields read from each message; the others are constants (``static``), worked out once.
+        self.dynamic = tuple(n for n in self.field_names if n in self.paths)
+        self.constants: dict[str, Any] = {}
+        for n in self.field_names:
+            if n not in self.paths and n in spec.static and not (n == "time" and spec.aggregate):
+                self.constants[n] = self.value(n, {}, ())
 
     def value(self, name: str, item: Any, topic: tuple[str, ...]) -> Any:
         """One field's value (raises ``FieldError``); ``None`` for an absent optional field."""
@@ -180,9 +186,10 @@ class CompiledMap:
         return text
 
     def values(self, item: Any, topic: tuple[str, ...]) -> dict[str, Any]:
-        out = {}
-        for name in self.field_names:
-            v = self.value(name, item, topic)
+        out = dict(self.constants)
+        value = self.value
+        for name in self.dynamic:
+            v = value(name, item, topic)
             if v is not None:
                 out[name] = v
         return out
@@ -276,14 +283,15 @@ class Mapper:
                 self._by_topic[topic] = found
         return found
 
-    def apply(self, topic: str, items: list[Any], now: float) -> MapResult:
-        result = MapResult()
+    def apply(self, topic: str, items: list[Any], now: float, result: MapResult | None = None) -> MapResult:
+        """Map one message's items (into ``result`` when given: a bridge collects a whole batch)."""
+        result = MapResult() if result is None else result
         maps = self.maps_for(topic)
         if not maps:
             result.reject("unmatched", f"no map matches {topic!r}", len(items) or 1)
             return result
         levels = tuple(topic.split("/" if self.source.kind == "mqtt" else "."))
-        result.matched = len(items)
+        result.matched += len(items)
         for cm in maps:
             if cm.spec.aggregate:
                 cm.aggregate(items, levels, now, result)

@@ -158,7 +158,7 @@ class Bridge:
         now = self.clock()
         total = MapResult()
         for topic, payload in messages:
-            total.merge(self._map(topic, payload, now))
+            self._map(topic, payload, now, total)
         self.counts.messages += len(messages)
         self._window_messages += len(messages)
         ready = finish(total, self.extent)
@@ -168,8 +168,7 @@ class Bridge:
             self.reject_log(reason, f"{n}× {total.details.get(reason, '')}", self.source.name)
         return total
 
-    def _map(self, topic: str, payload: bytes, now: float) -> MapResult:
-        result = MapResult()
+    def _map(self, topic: str, payload: bytes, now: float, result: MapResult) -> None:
         try:
             if self.source.kind == "gtfs-rt":
                 feed = gtfs_feed(payload)
@@ -184,12 +183,11 @@ class Bridge:
                 else:
                     for part, entities in feed.parts.items():
                         if entities and self.mapper.maps_for(part):
-                            result.merge(self.mapper.apply(part, entities, feed.timestamp or now))
+                            self.mapper.apply(part, entities, feed.timestamp or now, result)
             else:
-                result = self.mapper.apply(topic, json_items(payload), now)
+                self.mapper.apply(topic, json_items(payload), now, result)
         except PayloadError as exc:
             result.reject(exc.reason, f"{topic}: {exc.detail}")
-        return result
 
     def _publish(self, ready: dict[str, list[Any]]) -> None:
         pub = self.publisher
