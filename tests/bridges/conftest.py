@@ -125,7 +125,7 @@ class Server:
         self.proc = None
 
 
-def _need(binary: str) -> str:
+def need_binary(binary: str) -> str:
     path = shutil.which(binary) or next((p for p in (f"/usr/sbin/{binary}",) if os.path.exists(p)), None)
     if path is None:
         pytest.skip(f"{binary} is not installed (scripts/apt-packages.txt)")
@@ -135,10 +135,10 @@ def _need(binary: str) -> str:
 @pytest.fixture
 def mosquitto(tmp_path: Path) -> Iterator[Server]:
     """mosquitto on a free loopback port; user ``city`` / password ``s3cret``, anonymous refused."""
-    binary = _need("mosquitto")
+    binary = need_binary("mosquitto")
     port = free_port()
     passwd = tmp_path / "mosquitto.passwd"
-    subprocess.run([_need("mosquitto_passwd"), "-b", "-c", str(passwd), "city", "s3cret"], check=True)
+    subprocess.run([need_binary("mosquitto_passwd"), "-b", "-c", str(passwd), "city", "s3cret"], check=True)
     conf = tmp_path / "mosquitto.conf"
     conf.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {passwd}\npersistence false\n"
@@ -153,7 +153,7 @@ def mosquitto(tmp_path: Path) -> Iterator[Server]:
 @pytest.fixture
 def nats_server(tmp_path: Path) -> Iterator[Server]:
     """nats-server (with JetStream) on a free loopback port; user ``city`` / password ``s3cret``."""
-    binary = _need("nats-server")
+    binary = need_binary("nats-server")
     port = free_port()
     store = tmp_path / "jetstream"
     argv = [

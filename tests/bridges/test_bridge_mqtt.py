@@ -24,14 +24,21 @@ convert = { speed = "km/h->m/s" }
 """
 
 
-def lab_source(broker: int, publish: int, password: str = "s3cret", version: str = "3.1.1") -> str:
+def lab_source(
+    broker: int,
+    publish: int,
+    password: str = "s3cret",
+    version: str = "3.1.1",
+    scheme: str = "mqtt",
+    auth: str = "",
+) -> str:
+    auth = auth or f'username = "city"\npassword = "{password}"'
     return f"""[[sources]]
 name = "lab"
 kind = "mqtt"
-url = "mqtt://127.0.0.1:{broker}"
+url = "{scheme}://127.0.0.1:{broker}"
 publish = "tcp://127.0.0.1:{publish}"
-username = "city"
-password = "{password}"
+{auth}
 client_id = "controlroom-test-lab"
 mqtt_version = "{version}"
 qos = 1
@@ -208,3 +215,113 @@ def test_the_app_feed_subscribes_to_the_site_feed_and_every_bridge(
     finally:
         app.stop()
         sim.close()
+
+
+def _tls_files(folder: Path) -> tuple[Path, Path, Path]:
+    """A throw-away CA and a server certificate for 127.0.0.1 (openssl)."""
+    import shutil
+    import subprocess
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed")
+    ca_key, ca, key, csr, cert = (
+        folder / n for n in ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem")
+    )
+    ext = folder / "san.ext"
+    ext.write_text("subjectAltName=IP:127.0.0.1\n")
+
+    def run(*args: str) -> None:
+        subprocess.run([openssl, *args], check=True, capture_output=True)
+
+    run(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=test CA",
+        "-keyout",
+        str(ca_key),
+        "-out",
+        str(ca),
+    )
+    run(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        str(key),
+        "-out",
+        str(csr),
+    )
+    run(
+        "x509",
+        "-req",
+        "-in",
+        str(csr),
+        "-CA",
+        str(ca),
+        "-CAkey",
+        str(ca_key),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        str(ext),
+        "-out",
+        str(cert),
+    )
+    return ca, cert, key
+
+
+def test_tls_with_a_site_ca_and_a_credentials_file(
+    tmp_path: Path, bridge_process: Any, pipeline: Any
+) -> None:
+    import os
+    import pwd
+    import subprocess
+
+    from tests.bridges.conftest import need_binary
+
+    ca, cert, key = _tls_files(tmp_path)
+    port = free_port()
+    passwd = tmp_path / "passwd"
+    subprocess.run([need_binary("mosquitto_passwd"), "-b", "-c", str(passwd), "city", "s3cret"], check=True)
+    conf = tmp_path / "tls.conf"
+    conf.write_text(
+        f"listener {port} 127.0.0.1\ncafile {ca}\ncertfile {cert}\nkeyfile {key}\n"
+        f"allow_anonymous false\npassword_file {passwd}\npersistence false\n"
+        f"user {pwd.getpwuid(os.getuid()).pw_name}\n"
+    )
+    broker = Server([need_binary("mosquitto"), "-c", str(conf)], port, tmp_path / "tls.log").start()
+    try:
+        (tmp_path / "site").mkdir()
+        (tmp_path / "site" / "lab.creds").write_text("city:s3cret\n")
+        auth = f'credentials_file = "lab.creds"\ntls = {{ ca_file = "{ca}" }}'
+        source = lab_source(port, out := free_port(), scheme="mqtts", auth=auth)
+        site = write_site(tmp_path / "site", LAB, source)
+        bridge = bridge_process(site, "lab")
+        feed = pipeline(f"tcp://127.0.0.1:{out}", LAB)
+        wait_for(lambda: "lab" in feed.stats.sources, "the bridge's heartbeat over TLS", log=bridge)
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="tls-publisher")
+        client.username_pw_set("city", "s3cret")
+        client.tls_set(ca_certs=str(ca))
+        client.connect("127.0.0.1", port)
+        client.loop_start()
+        try:
+            client.publish(
+                "fleet/truck-tls", json.dumps({"lon": 113.314, "lat": 23.12}), qos=1
+            ).wait_for_publish(10)
+        finally:
+            client.disconnect()
+            client.loop_stop()
+        assert feed.pump_until(lambda: "truck-tls" in feed.pump.entities, 15), bridge.stderr()[-2000:]
+    finally:
+        broker.stop()
