@@ -66,6 +66,7 @@ class MqttUpstream:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_connect_fail = self._on_connect_fail
         self.where = f"{self.host}:{self.port}"
 
     def start(self) -> None:
@@ -97,6 +98,11 @@ class MqttUpstream:
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if self.bridge.state != "failed":
             self.bridge.upstream("down", f"lost {self.where} ({reason}); reconnecting")
+
+    def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        self.bridge.upstream(
+            "down", f"cannot reach {self.where} (refused, unreachable or TLS failed); retrying"
+        )
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         self.bridge.deliver(message.topic, bytes(message.payload))

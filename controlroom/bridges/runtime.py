@@ -94,8 +94,12 @@ class Bridge:
         self._lock = threading.Lock()
         self._failure: str | None = None
         self._entities: set[str] = set()
-        self._window_start = clock()
+        #: The rate is taken over a window long enough to hold a few polls of a GTFS-RT feed, so a
+        #: source that speaks every 15 s reads as live, not as silent between its messages.
+        self.rate_window_s = max(5.0, 2.5 * source.poll_s) if source.kind == "gtfs-rt" else 5.0
+        self._window: deque[tuple[float, int]] = deque()
         self._window_messages = 0
+        self._started = clock()
         self.rate_hz = 0.0
 
     # ------------------------------------------------------------- called from upstream threads
@@ -205,9 +209,13 @@ class Bridge:
             self.counts.published += len(records)
 
     def _tick(self, now: float) -> None:
-        span = max(now - self._window_start, 1e-6)
-        self.rate_hz = self._window_messages / span
-        self._window_start, self._window_messages = now, 0
+        window = self._window
+        window.append((now, self._window_messages))
+        self._window_messages = 0
+        while window and window[0][0] < now - self.rate_window_s:
+            window.popleft()
+        span = min(self.rate_window_s, max(now - self._started, 1e-6))
+        self.rate_hz = sum(n for _, n in window) / span
         if self.source.kind == "gtfs-rt" and self.state in ("live", "stale") and self.feed_time:
             age = now - self.feed_time
             if age > self.source.stale_after_s:

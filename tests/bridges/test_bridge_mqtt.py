@@ -325,3 +325,21 @@ def test_tls_with_a_site_ca_and_a_credentials_file(
         assert feed.pump_until(lambda: "truck-tls" in feed.pump.entities, 15), bridge.stderr()[-2000:]
     finally:
         broker.stop()
+
+
+def test_a_broker_not_up_yet_shows_down_then_live(
+    tmp_path: Path, mosquitto: Server, bridge_process: Any, pipeline: Any
+) -> None:
+    mosquitto.stop()  # the bridge starts first, as after a power cut
+    out = free_port()
+    bridge = bridge_process(write_site(tmp_path / "site", LAB, lab_source(mosquitto.port, out)), "lab")
+    wait_for(
+        lambda: bridge.read_status().get("state") == "down",
+        "the bridge to report the broker down",
+        log=bridge,
+    )
+    assert "cannot reach 127.0.0.1" in str(bridge.read_status()["detail"])
+    feed = pipeline(f"tcp://127.0.0.1:{out}", LAB)
+    mosquitto.start()
+    wait_for(lambda: "lab" in feed.stats.sources, "heartbeats once the broker is up", log=bridge)
+    assert bridge.read_status()["state"] == "live"
