@@ -71,6 +71,7 @@ def feed_server(shared_data: Path) -> Iterator[FeedServer]:
         {
             "/caltrain/vehicles.pb": (rt / "ct-vehicle-positions.pb").read_bytes(),
             "/bart/trips.pb": (rt / "bart-trip-updates.pb").read_bytes(),
+            "/bart/alerts.pb": (rt / "bart-alerts.pb").read_bytes(),
             "/alerts": b"<html><body>503 Service Temporarily Unavailable</body></html>",
         }
     )
@@ -89,7 +90,8 @@ def newer(pb: bytes) -> bytes:
 
 
 def transit_source(server: FeedServer, publish: int, stale_after_s: float) -> str:
-    urls = ", ".join(f'"{server.url(p)}"' for p in ("/caltrain/vehicles.pb", "/bart/trips.pb", "/alerts"))
+    paths = ("/caltrain/vehicles.pb", "/bart/trips.pb", "/bart/alerts.pb", "/alerts")
+    urls = ", ".join(f'"{server.url(p)}"' for p in paths)
     return f"""[[sources]]
 name = "transit"
 kind = "gtfs-rt"
@@ -119,6 +121,13 @@ aggregate = "percent_at_most"
 at_most = 300
 [sources.map.fields]
 value = "trip_update.stop_time_update[0].arrival.delay | trip_update.stop_time_update[0].departure.delay?"
+
+[[sources.map]]
+match = "alert"
+record = "incident"
+fields = {{ id = "id", text = "alert.header_text.translation[0].text", severity = "alert.effect" }}
+lookup.severity = {{ SIGNIFICANT_DELAYS = 3, NO_SERVICE = 4 }}
+static = {{ type = "road_damage", severity = 2, lon = -122.4013, lat = 37.7894 }}
 """
 
 
@@ -147,7 +156,7 @@ def test_recorded_feeds_reach_the_map_at_their_places(
         log=bridge,
     )
     # … a changed one is (the agency's next snapshot: the same vehicles, stamped now)
-    for path in ("/caltrain/vehicles.pb", "/bart/trips.pb"):
+    for path in ("/caltrain/vehicles.pb", "/bart/trips.pb", "/bart/alerts.pb"):
         feed_server.files[path] = newer(feed_server.files[path])
     assert feed.pump_until(lambda: len(entities) == len(expected), 15), bridge.stderr()[-2000:]
     for i, entity_id in enumerate(entities.ids):
@@ -156,8 +165,11 @@ def test_recorded_feeds_reach_the_map_at_their_places(
             pytest.approx(expected[entity_id][1]),
         )
     assert feed.pump_until(lambda: feed.pump.metrics.latest("transit.on_time") is not None, 10)
-    # 14 vehicles and one punctuality value, once per version of the feeds
-    sent = 2 * (len(expected) + 1)
+    assert feed.pump_until(lambda: feed.pump.incidents.get("BSA_187874") is not None, 10)
+    alert = feed.pump.incidents.get("BSA_187874")
+    assert alert is not None and "Montgomery" in alert.text and alert.severity == 3
+    # 14 vehicles, one punctuality value and one alert, once per version of the feeds
+    sent = 2 * (len(expected) + 2)
     wait_for(lambda: bridge.read_status().get("published") == sent, f"{sent} records published", log=bridge)
     status = bridge.read_status()
     assert set(status["rejected"]) == {"not_gtfs_rt"}  # the HTML error page, every poll; nothing else lost
