@@ -18,6 +18,9 @@ from paho.mqtt.enums import CallbackAPIVersion
 from controlroom.bridges.runtime import Bridge
 from controlroom.core.source_config import SourceConfig
 
+#: MQTT 5 durable sessions: how long the broker keeps ours while the bridge is away.
+SESSION_EXPIRY_S = 7 * 24 * 3600
+
 #: CONNACK reasons that retrying will not fix (3.1.1 codes 4/5; MQTT 5 0x86, 0x87, 0x8C).
 _AUTH_FAILURES = {"Bad user name or password", "Not authorized", "Bad authentication method"}
 
@@ -41,13 +44,16 @@ class MqttUpstream:
         self.tls = url.scheme in ("mqtts", "ssl", "wss") or source.tls is not None
         self.host = url.hostname or "localhost"
         self.port = url.port or (8883 if self.tls else 1883)
-        version = mqtt.MQTTv5 if source.mqtt_version == "5" else mqtt.MQTTv311
+        self.v5 = source.mqtt_version == "5"
         transport: Literal["tcp", "websockets"] = "websockets" if url.scheme in ("ws", "wss") else "tcp"
+        # durable: a persistent session under that client id; the broker keeps QoS 1/2 messages
+        # for us while the bridge is away (restart, upgrade) and delivers them when it is back
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=source.client_id or "",
-            protocol=version,
+            client_id=source.durable or source.client_id or "",
+            protocol=mqtt.MQTTv5 if self.v5 else mqtt.MQTTv311,
             transport=transport,
+            clean_session=None if self.v5 else source.durable is None,
         )
         user, password = read_credentials(source)
         if user is not None:
@@ -71,7 +77,15 @@ class MqttUpstream:
 
     def start(self) -> None:
         self.bridge.upstream("connecting", self.where)
-        self.client.connect_async(self.host, self.port, keepalive=30)
+        if self.v5 and self.source.durable:
+            from paho.mqtt.packettypes import PacketTypes
+            from paho.mqtt.properties import Properties
+
+            props = Properties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = SESSION_EXPIRY_S
+            self.client.connect_async(self.host, self.port, keepalive=30, clean_start=False, properties=props)
+        else:
+            self.client.connect_async(self.host, self.port, keepalive=30)
         self.client.loop_start()
 
     def stop(self) -> None:

@@ -198,7 +198,10 @@ class SourceConfig(_Model):
     client_id: str | None = None
     qos: Literal[0, 1, 2] = 0
     mqtt_version: Literal["3.1.1", "5"] = "3.1.1"
-    durable: str | None = Field(default=None, description="NATS: a JetStream durable consumer name")
+    durable: str | None = Field(
+        default=None,
+        description="NATS: a JetStream durable consumer; MQTT: a persistent session (client id), qos ≥ 1",
+    )
     stream: str | None = Field(default=None, description="NATS: the JetStream stream (with durable)")
     poll_s: Annotated[float, Field(gt=0)] = 15.0
     stale_after_s: Annotated[float, Field(gt=0)] = 120.0
@@ -246,6 +249,8 @@ class SourceConfig(_Model):
                     )
         if self.password is not None and self.credentials_file is not None:
             raise ValueError("password or credentials_file, not both")
+        if self.kind == "mqtt" and self.durable is not None and self.qos == 0:
+            raise ValueError("durable keeps QoS 1/2 messages while the bridge is away: give qos = 1 or 2")
         if self.stream is not None and self.durable is None:
             raise ValueError("stream is for a JetStream durable consumer: give durable too")
         return self

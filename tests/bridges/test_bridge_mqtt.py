@@ -343,3 +343,30 @@ def test_a_broker_not_up_yet_shows_down_then_live(
     mosquitto.start()
     wait_for(lambda: "lab" in feed.stats.sources, "heartbeats once the broker is up", log=bridge)
     assert bridge.read_status()["state"] == "live"
+
+
+@pytest.mark.parametrize("version", ["3.1.1", "5"])
+def test_a_durable_session_gets_what_was_sent_while_the_bridge_was_away(
+    tmp_path: Path, mosquitto: Server, bridge_process: Any, version: str
+) -> None:
+    source = lab_source(mosquitto.port, free_port(), version=version).replace(
+        "qos = 1\n", 'qos = 1\ndurable = "controlroom-lab"\n'
+    )
+    site = write_site(tmp_path / "site", LAB, source)
+    first = bridge_process(site, "lab")
+    wait_for(lambda: first.read_status().get("state") == "live", "the first run to subscribe", log=first)
+    first.proc.terminate()
+    assert first.proc.wait(10) == 0
+    client = publisher(mosquitto.port)
+    try:
+        for i in range(5):
+            client.publish(
+                f"fleet/away-{i}", json.dumps({"lon": 113.315, "lat": 23.121}), qos=1
+            ).wait_for_publish(10)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    second = bridge_process(site, "lab")
+    wait_for(
+        lambda: second.read_status().get("published") == 5, "the 5 messages kept by the broker", log=second
+    )
