@@ -9,6 +9,7 @@ and why. A bad item is refused alone: the rest of the message still goes through
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -111,6 +112,13 @@ def _time(field_name: str, value: Any, fmt: str) -> float:
     return t / 1000.0 if fmt == "epoch_ms" else t
 
 
+def _plain_float(value: Any) -> float:
+    """float() of a JSON number or numeric string; None and other types raise (→ the general path)."""
+    if value is None or isinstance(value, (dict, list)):
+        raise TypeError(value)
+    return float(value)
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -139,6 +147,42 @@ class CompiledMap:
         for n in self.field_names:
             if n not in self.paths and n in spec.static and not (n == "time" and spec.aggregate):
                 self.constants[n] = self.value(n, {}, ())
+        self._plan = self._fast_plan()
+
+    def _fast_plan(self) -> tuple[tuple[str, tuple[str, ...], Callable[[Any], Any]], ...] | None:
+        """For maps whose fields are plain keys without lookups (most sensor and fleet feeds): each
+        field as (name, keys, converter), applied by straight indexing. Anything unusual in a
+        message makes ``values`` fall back to the general path, which says what was wrong."""
+        spec = self.spec
+        plan = []
+        for name in self.dynamic:
+            keys = self.paths[name].simple
+            if keys is None or name in spec.lookup or name == "time":
+                return None
+            plan.append((name, keys, self._converter(name)))
+        return tuple(plan)
+
+    def _converter(self, name: str) -> Callable[[Any], Any]:
+        if name in _NUMERIC:
+            scale, offset = self.scale.get(name, (1.0, 0.0))
+            if (scale, offset) == (1.0, 0.0):
+                return _plain_float
+            return lambda v: _plain_float(v) * scale + offset
+        choices = _CHOICES.get((self.record, name))
+        if choices is not None:
+            allowed = frozenset(choices)
+
+            def choice(v: Any) -> str:
+                text = str(v)
+                if text not in allowed:
+                    raise ValueError(text)
+                return text
+
+            return choice
+        if name == "id" and self.spec.id_format:
+            fmt = self.spec.id_format
+            return lambda v: fmt.replace("{}", str(v))
+        return str
 
     def value(self, name: str, item: Any, topic: tuple[str, ...]) -> Any:
         """One field's value (raises ``FieldError``); ``None`` for an absent optional field."""
@@ -186,6 +230,18 @@ class CompiledMap:
         return text
 
     def values(self, item: Any, topic: tuple[str, ...]) -> dict[str, Any]:
+        plan = self._plan
+        if plan is not None:
+            try:
+                out = dict(self.constants)
+                for name, keys, convert in plan:
+                    node = item
+                    for key in keys:
+                        node = node[key]
+                    out[name] = convert(node)
+                return out
+            except Exception:
+                pass
         out = dict(self.constants)
         value = self.value
         for name in self.dynamic:

@@ -284,3 +284,58 @@ def test_doctor_names_the_field_that_does_not_resolve(tmp_path: Path, shared_dat
     assert "'temp-F'" in issue.found and "temp-C" in issue.found and "temp-hum-readings" in issue.found
     good = write_site(tmp_path / "good", LAB, lab_source(sample))
     assert not [i for i in run_doctor(str(good), DoctorOptions(offline=True)) if i.key.startswith("sources")]
+
+
+def test_plain_key_maps_take_the_fast_path_and_still_say_what_was_wrong() -> None:
+    from controlroom.core.source_config import SourceConfig
+
+    source = SourceConfig.model_validate(
+        {
+            "name": "fleet",
+            "kind": "nats",
+            "url": "nats://127.0.0.1:4222",
+            "publish": "tcp://127.0.0.1:7745",
+            "map": [
+                {
+                    "match": "fleet.>",
+                    "record": "position",
+                    "fields": {
+                        "id": "id",
+                        "lon": "gps.lon",
+                        "lat": "gps.lat",
+                        "speed": "kmh",
+                        "status": "state",
+                    },
+                    "static": {"kind": "police"},
+                    "convert": {"speed": "km/h->m/s"},
+                    "id_format": "unit-{}",
+                }
+            ],
+        }
+    )
+    mapper = Mapper(source)
+    assert mapper.maps[0]._plan is not None  # plain keys, no lookups: the fast plan applies
+    gps = {"lon": 113.315, "lat": 23.121}
+    items = [
+        {"id": 7, "gps": gps, "kmh": 36, "state": "en_route"},
+        {
+            "id": 8,
+            "gps": {"lon": "113.316", "lat": "23.122"},
+            "kmh": "18",
+            "state": "available",
+        },  # numeric strings
+        {"id": 9, "gps": {"lat": 23.12}, "kmh": 10, "state": "en_route"},  # no lon
+        {"id": 10, "gps": gps, "kmh": None, "state": "en_route"},  # null speed
+        {"id": 11, "gps": gps, "kmh": 10, "state": "lunch"},  # not one of our statuses
+        {"id": 12, "gps": [1, 2], "kmh": 10, "state": "en_route"},  # a list where an object belongs
+    ]
+    result = mapper.apply("fleet.north", items, 0.0)
+    good = result.records[("position", "EPSG:4326")]
+    assert [(p.id, p.speed, p.status) for p in good] == [
+        ("unit-7", pytest.approx(10.0), "en_route"),
+        ("unit-8", pytest.approx(5.0), "available"),
+    ]
+    assert (good[1].x, good[1].y) == (113.316, 23.122)
+    assert result.rejected == {"field_missing": 3, "bad_value": 1}
+    assert "no 'lon' in gps" in result.details["field_missing"]
+    assert "'lunch'; expected one of" in result.details["bad_value"]
