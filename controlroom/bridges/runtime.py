@@ -74,6 +74,7 @@ class Bridge:
         status_file: Path | None = None,
         clock: Any = time.time,
         batch_max: int = 2000,
+        gather_s: float = 0.005,
     ) -> None:
         self.source = source
         self.extent = extent
@@ -82,6 +83,7 @@ class Bridge:
         self.status_file = status_file
         self.clock = clock
         self.batch_max = batch_max
+        self.gather_s = gather_s
         self.counts = BridgeCounts()
         self.reject_log = RejectLog(logger=log)
         #: "connecting", "live", "down", "stale", "failed", "stopped".
@@ -140,6 +142,10 @@ class Bridge:
                     self._wake.clear()
                     if not inbox:  # an append between the check and the clear set it again
                         self._wake.wait(max(0.0, min(next_beat - self.clock(), 0.2)))
+                    if inbox and self.gather_s:
+                        # woken by the first message of a burst: let the rest arrive, so the upstream
+                        # thread is not interrupted for every message and they go out as one batch
+                        time.sleep(self.gather_s)
                 if inbox:
                     popleft = inbox.popleft
                     batch = [popleft() for _ in range(min(len(inbox), self.batch_max))]
