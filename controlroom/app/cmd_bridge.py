@@ -60,8 +60,10 @@ def _run(site: Any, source: Any, seconds: float | None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    if seconds is not None:
-        threading.Timer(seconds, stop.set).start()
+    timer = threading.Timer(seconds, stop.set) if seconds is not None else None
+    if timer is not None:
+        timer.daemon = True  # a bridge that fails early must not wait for it
+        timer.start()
     print(
         f"bridge {source.name}: {source.kind} {', '.join(source.urls)} → {source.publish}"
         f" ({len(source.map)} map(s))",
@@ -83,6 +85,8 @@ def _run(site: Any, source: Any, seconds: float | None) -> int:
         return 2
     finally:
         stop.set()
+        if timer is not None:
+            timer.cancel()
     c = bridge.counts
     rejected = ", ".join(f"{k} {v}" for k, v in sorted(c.rejected.items())) or "none"
     print(
