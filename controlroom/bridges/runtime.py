@@ -118,7 +118,7 @@ class Bridge:
 
     def upstream(self, state: str, detail: str = "") -> None:
         with self._lock:
-            if self.state != state or self.detail != detail:
+            if self.state != state:  # logged on a change of state; the detail (an age …) may tick
                 log.warning("source %s: %s%s", self.source.name, state, f" ({detail})" if detail else "")
             self.state, self.detail = state, detail
 
