@@ -237,9 +237,16 @@ def test_missing_field_bad_json_and_wrong_crs_are_counted_alone() -> None:
     with pytest.raises(PayloadError) as exc:
         json_items(b'{"level_cm": 2')
     assert exc.value.reason == "malformed_json"
-    with pytest.raises(PayloadError) as exc:
-        gtfs_feed(b'{"this": "is json"}')
-    assert exc.value.reason == "not_gtfs_rt"
+    from google.protobuf import descriptor_pb2, timestamp_pb2
+
+    other_protobufs = [
+        timestamp_pb2.Timestamp(seconds=1_700_000_000, nanos=5).SerializeToString(),
+        descriptor_pb2.FileDescriptorProto(name="city.proto", package="city").SerializeToString(),
+    ]
+    for payload in [b'{"this": "is json"}', *other_protobufs]:
+        with pytest.raises(PayloadError) as exc:
+            gtfs_feed(payload)
+        assert exc.value.reason == "not_gtfs_rt"
 
 
 def test_site_errors_name_the_source_map_and_field(tmp_path: Path) -> None:
