@@ -452,10 +452,21 @@ class Site(_Model):
             dupes = sorted({v for v in values if values.count(v) > 1})
             if dupes:
                 raise ValueError(f"sources: each {what} once; repeated: {', '.join(dupes)}")
-        taken = {self.feed.endpoint, self.feed.snapshot_endpoint}
+        taken = {
+            self.feed.endpoint: "[feed] endpoint",
+            self.feed.snapshot_endpoint: "[feed] snapshot_endpoint",
+            self.dispatch.endpoint: "[dispatch] endpoint",
+            self.dispatch.publish_endpoint: "[dispatch] publish_endpoint",
+            self.dispatch.snapshot_endpoint: "[dispatch] snapshot_endpoint",
+        }
+        if self.wall.control_endpoint:
+            taken[self.wall.control_endpoint] = "[wall] control_endpoint"
         for s in self.sources:
             if s.publish in taken:
-                raise ValueError(f"sources '{s.name}': publish {s.publish} is already the feed's endpoint")
+                raise ValueError(
+                    f"sources '{s.name}': publish {s.publish} is already the {taken[s.publish]}; "
+                    "give each bridge its own port (e.g. 7740, 7741 …)"
+                )
         return self
 
     def source(self, name: str) -> SourceConfig:

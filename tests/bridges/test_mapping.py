@@ -346,3 +346,21 @@ def test_plain_key_maps_take_the_fast_path_and_still_say_what_was_wrong() -> Non
     assert result.rejected == {"field_missing": 3, "bad_value": 1}
     assert "no 'lon' in gps" in result.details["field_missing"]
     assert "'lunch'; expected one of" in result.details["bad_value"]
+
+
+def test_a_bridge_endpoint_that_another_service_uses_is_refused(tmp_path: Path) -> None:
+    source = """[[sources]]
+name = "lab"
+kind = "mqtt"
+url = "mqtt://127.0.0.1:1883"
+publish = "tcp://127.0.0.1:7720"
+
+[[sources.map]]
+match = "a/+"
+record = "metric"
+fields = { value = "v" }
+static = { name = "a" }
+"""
+    with pytest.raises(SiteError) as exc:
+        load_site(write_site(tmp_path, LAB, source))
+    assert "publish tcp://127.0.0.1:7720 is already the [dispatch] endpoint" in str(exc.value)
