@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "controlroom.app.cmd_alarms",
     "controlroom.app.cmd_bench",
     "controlroom.app.cmd_brief",
+    "controlroom.app.cmd_bridge",
 )
 
 

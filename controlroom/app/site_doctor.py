@@ -29,6 +29,7 @@ DOCTOR_CHECKS: dict[str, str] = {
     "cameras": "controlroom.geo.camera_checks:check_camera_urls",
     "keys": "controlroom.feed.key_checks:check_keys",
     "branding": "controlroom.app.doctor_checks:check_branding",
+    "sources": "controlroom.bridges.checks:check_sources",
     "endpoints": "controlroom.app.doctor_checks:check_endpoints",
 }
 

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from controlroom.core.issues import Issue, SiteError
+from controlroom.core.source_config import SourceConfig
 
 SCHEMA_VERSION = 1
 
@@ -438,10 +439,42 @@ class Site(_Model):
     views: list[View] = Field(default_factory=list)
     metrics: list[MetricSpec] = Field(default_factory=list)
     alarms: AlarmsConfig = Field(default_factory=AlarmsConfig)
+    sources: list[SourceConfig] = Field(default_factory=list)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     path: Path = Field(default=Path("site.toml"), exclude=True)
+
+    @model_validator(mode="after")
+    def _sources_distinct(self) -> Site:
+        for what in ("name", "publish"):
+            values = [getattr(s, what) for s in self.sources]
+            dupes = sorted({v for v in values if values.count(v) > 1})
+            if dupes:
+                raise ValueError(f"sources: each {what} once; repeated: {', '.join(dupes)}")
+        taken = {
+            self.feed.endpoint: "[feed] endpoint",
+            self.feed.snapshot_endpoint: "[feed] snapshot_endpoint",
+            self.dispatch.endpoint: "[dispatch] endpoint",
+            self.dispatch.publish_endpoint: "[dispatch] publish_endpoint",
+            self.dispatch.snapshot_endpoint: "[dispatch] snapshot_endpoint",
+        }
+        if self.wall.control_endpoint:
+            taken[self.wall.control_endpoint] = "[wall] control_endpoint"
+        for s in self.sources:
+            if s.publish in taken:
+                raise ValueError(
+                    f"sources '{s.name}': publish {s.publish} is already the {taken[s.publish]}; "
+                    "give each bridge its own port (e.g. 7740, 7741 …)"
+                )
+        return self
+
+    def source(self, name: str) -> SourceConfig:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        known = ", ".join(s.name for s in self.sources) or "none declared"
+        raise KeyError(f"no source named '{name}' in {self.path} (sources: {known})")
 
     @property
     def folder(self) -> Path:
@@ -485,6 +518,11 @@ _PATH_KEYS = {
     "server_secret_key",
     "authorized_keys",
     "public_key",
+    "sample",
+    "credentials_file",
+    "ca_file",
+    "cert_file",
+    "key_file",
 }
 
 

@@ -73,12 +73,14 @@ def open_site_feed(
     endpoint = endpoint or cfg.endpoint
     snapshot_endpoint = snapshot_endpoint or cfg.snapshot_endpoint
     frame = frame if frame is not None else site_frame(site)
-    security = client_security(site, [endpoint, snapshot_endpoint])
+    # every [[sources]] bridge publishes on its own endpoint (docs/sources.md)
+    endpoints = [endpoint, *(s.publish for s in site.sources)]
+    security = client_security(site, [*endpoints, snapshot_endpoint])
     stats = FeedStats()
     buffer = CoalescingBuffer()
     ingestor = Ingestor(buffer, stats, site_extent(site, city, frame), max_frame_bytes=cfg.max_frame_bytes)
     subscriber = FeedSubscriber(
-        endpoint, ingestor, snapshot_endpoint=snapshot_endpoint, security=security, insecure=cfg.insecure
+        endpoints, ingestor, snapshot_endpoint=snapshot_endpoint, security=security, insecure=cfg.insecure
     )
     entities = EntityStore(timeouts_s=cfg.entity_timeouts_s or None)
     pump = FeedPump(buffer, stats, entities=entities, to_local=site_to_local(frame))

@@ -1,4 +1,6 @@
-"""Is the feed alive? Connected or silent, messages per second, gaps, bad input, last heard per source.
+"""Is the feed alive? Connected or silent, messages per second, gaps, bad input, and per source
+(our publishers and every ``[[sources]]`` bridge) when it was last heard, live / silent / down, and
+the rate its heartbeat reports.
 
 "Heard" means data was *accepted* from the source: a publisher whose frames are all refused
 shows as silent. Publisher restarts (a new run, ``epoch``) and restarts of the app's own feed
@@ -14,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 SILENT_AFTER_S = 5.0  # no message from any source for this long: the feed is silent
 STATE_COLOURS = {"connected": "#22c55e", "silent": "#f59e0b", "waiting": "#7d8ba0"}
+SOURCE_COLOURS = {"live": "#22c55e", "silent": "#f59e0b", "down": "#ef4444"}
 HEADLINE_POINT_SIZE = 26
 NUMBER_POINT_SIZE = 16
 
@@ -40,6 +43,15 @@ def feed_state(snapshot: dict[str, Any]) -> str:
         return "connected" if snapshot.get("msgs_per_s", 0) else "waiting"
     recent = min(float(s.get("last_heard_s_ago", 1e9)) for s in sources.values())
     return "connected" if recent <= SILENT_AFTER_S else "silent"
+
+
+def source_state(source: dict[str, Any]) -> str:
+    """One source: 'down' (not heard for SILENT_AFTER_S: its publisher, or a bridge's upstream, is
+    gone), 'silent' (heartbeats say it is connected but nothing is arriving), else 'live'."""
+    if float(source.get("last_heard_s_ago", 1e9)) > SILENT_AFTER_S:
+        return "down"
+    rate = source.get("rate_hz")
+    return "silent" if rate is not None and float(rate) <= 0.0 else "live"
 
 
 class FeedStatusPanel(QWidget):
@@ -93,7 +105,7 @@ class FeedStatusPanel(QWidget):
         self.reasons_label = QLabel(self)
         self.reasons_label.setWordWrap(True)
         box.addWidget(self.reasons_label)
-        self.sources = QTableWidget(0, 5, self)
+        self.sources = QTableWidget(0, 7, self)
         self.sources.setHorizontalHeaderLabels(
             [
                 self.tr("Source"),
@@ -101,6 +113,8 @@ class FeedStatusPanel(QWidget):
                 self.tr("Received"),
                 self.tr("Gaps / dups"),
                 self.tr("Restarts"),
+                self.tr("State"),
+                self.tr("Rate"),
             ]
         )
         self.sources.verticalHeader().setVisible(False)
@@ -149,14 +163,22 @@ class FeedStatusPanel(QWidget):
             self.reasons_label.setText(self.tr("No bad input"))
         sources: dict[str, dict[str, Any]] = snapshot.get("sources") or {}
         self.sources.setRowCount(len(sources))
+        states = {"live": self.tr("live"), "silent": self.tr("silent"), "down": self.tr("down")}
         for row, (name, s) in enumerate(sorted(sources.items())):
             ago = float(s.get("last_heard_s_ago", 0.0))
+            state = source_state(s)
+            rate = s.get("rate_hz")
             cells = [
                 name,
                 self.tr("{0} s ago").format(f"{ago:.0f}"),
                 f"{int(s.get('received', 0)):,}",
                 f"{int(s.get('gaps', 0))} / {int(s.get('duplicates', 0))}",
                 f"{int(s.get('restarts', 0))}",
+                states[state],
+                self.tr("{0}/s").format(f"{float(rate):,.1f}") if rate is not None else "—",
             ]
             for col, text in enumerate(cells):
-                self.sources.setItem(row, col, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if col == 5:
+                    item.setForeground(QColor(SOURCE_COLOURS[state]))
+                self.sources.setItem(row, col, item)

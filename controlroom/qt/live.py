@@ -180,7 +180,13 @@ class LiveCity(QObject):
     @Slot()
     def _emit_status(self) -> None:
         if self.feed is not None:
-            self.sig_feed_status.emit(self.feed.stats.snapshot(self.clock()))
+            snapshot = self.feed.stats.snapshot(self.clock())
+            # each source's own rate from its heartbeat (a bridge: messages/s from its upstream)
+            sources: dict[str, dict[str, object]] = snapshot["sources"]  # type: ignore[assignment]
+            for name, beat in list(self.feed.pump.heartbeats.items()):
+                if name in sources:
+                    sources[name]["rate_hz"] = beat.rate_hz
+            self.sig_feed_status.emit(snapshot)
 
     # ---------------------------------------------------------------- intents
     def request_focus(self, x: float, y: float, distance_m: float = 800.0, label: str = "") -> None:

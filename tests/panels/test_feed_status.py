@@ -71,3 +71,37 @@ def test_publisher_and_feed_thread_restarts_are_shown(qtbot) -> None:  # type: i
     assert "restarted 1×" in panel.thread_label.text() and "socket went away" in panel.thread_label.text()
     panel.show_status({})
     assert panel.thread_label.isHidden()
+
+
+def test_each_source_shows_live_silent_or_down_with_its_heartbeat_rate(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    panel = FeedStatusPanel()
+    qtbot.addWidget(panel)
+    with live_city(tmp_path, Clock()) as (live, pub):
+        panel.attach_live(live)
+
+        def heard() -> bool:
+            pub.heartbeat(rate_hz=7.0)  # a bridge reports its upstream's message rate
+            live.pump_now()
+            return (
+                live.stats is not None
+                and "test" in live.stats.sources
+                and "test" in live.feed.pump.heartbeats
+            )
+
+        qtbot.waitUntil(heard, timeout=5_000)
+        with qtbot.waitSignal(live.sig_feed_status, timeout=5_000) as emitted:
+            live._emit_status()
+        assert emitted.args[0]["sources"]["test"]["rate_hz"] == 7.0
+    snapshot = {
+        "sources": {
+            "lab": {"last_heard_s_ago": 0.4, "rate_hz": 3.0},  # heartbeats and messages
+            "transit": {"last_heard_s_ago": 0.6, "rate_hz": 0.0},  # heartbeats, nothing arriving
+            "city-bus": {"last_heard_s_ago": 12.0, "rate_hz": 5.0},  # its broker went away: no heartbeat
+        }
+    }
+    panel.show_status(snapshot)
+    rows = {panel.sources.item(r, 0).text(): r for r in range(panel.sources.rowCount())}
+    assert panel.sources.item(rows["lab"], 5).text() == "live"
+    assert panel.sources.item(rows["lab"], 6).text() == "3.0/s"
+    assert panel.sources.item(rows["transit"], 5).text() == "silent"
+    assert panel.sources.item(rows["city-bus"], 5).text() == "down"

@@ -1,0 +1,104 @@
+"""One bridge process: the site's source, its upstream client, its publisher, until stopped.
+
+``controlroom bridge --site S --source NAME`` calls ``run_bridge``; tests call it too (in a real
+subprocess). The publisher is secured like our own feed (the site's ``[feed]`` CURVE keys, or
+plain text on loopback / ``insecure``), so the app subscribes to a bridge as to any publisher.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from typing import Any, Protocol
+
+from controlroom.bridges.runtime import Bridge, status_path
+from controlroom.core.site import Site
+from controlroom.core.source_config import SourceConfig
+from controlroom.feed.validate import Extent
+
+
+class Upstream(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+def make_upstream(source: SourceConfig, bridge: Bridge) -> Upstream:
+    if source.kind == "mqtt":
+        from controlroom.bridges.mqtt import MqttUpstream
+
+        return MqttUpstream(source, bridge)
+    if source.kind == "nats":
+        from controlroom.bridges.nats import NatsUpstream
+
+        return NatsUpstream(source, bridge)
+    from controlroom.bridges.gtfs import GtfsUpstream
+
+    return GtfsUpstream(source, bridge)
+
+
+def run_bridge(
+    site: Site, source: SourceConfig, stop: threading.Event, extent: Extent | None = None
+) -> Bridge:
+    """Bridge until ``stop`` is set; raises ``BridgeFailedError`` when the upstream refuses us for good."""
+    from controlroom.feed.keys import server_security
+    from controlroom.feed.publisher import FeedPublisher
+    from controlroom.feed.site_feed import site_extent
+
+    extent = extent if extent is not None else site_extent(site)
+    security = server_security(site, [source.publish])
+    publisher = FeedPublisher(
+        source.publish, source=source.name, security=security, insecure=site.feed.insecure
+    )
+    bridge = Bridge(source, extent, publisher, status_file=status_path(site.site.name, source.name))
+    upstream = make_upstream(source, bridge)
+    try:
+        upstream.start()
+        bridge.run(stop)
+    finally:
+        upstream.stop()
+        publisher.close()
+    return bridge
+
+
+def source_states(site: Site, now: float | None = None) -> list[dict[str, Any]]:
+    """Each declared source with what its bridge last wrote: live / silent / down / stale / not running.
+
+    A bridge writes its status every heartbeat; one not updated for 3 heartbeats (or its process
+    gone) is "not running". "silent": connected, but nothing arrived in the last heartbeat.
+    """
+    import os
+
+    now = time.time() if now is None else now
+    out: list[dict[str, Any]] = []
+    for s in site.sources:
+        row: dict[str, Any] = {
+            "source": s.name,
+            "kind": s.kind,
+            "url": ", ".join(s.urls),
+            "publish": s.publish,
+        }
+        path = status_path(site.site.name, s.name)
+        try:
+            status = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            status = None
+        state = "not running"
+        if status is not None:
+            alive = now - float(status.get("updated", 0)) <= 3 * s.heartbeat_s + 1
+            pid = int(status.get("pid", 0))
+            try:
+                os.kill(pid, 0)
+            except (OSError, ValueError):
+                alive = False
+            up = str(status.get("state", ""))
+            if not alive:
+                state = "not running" if up != "failed" else "failed"
+            elif up == "live":
+                state = "live" if float(status.get("rate_hz", 0)) > 0 else "silent"
+            else:
+                state = up
+            row.update({k: status.get(k) for k in ("detail", "rate_hz", "published", "rejected", "entities")})
+        row["state"] = state
+        out.append(row)
+    return out
