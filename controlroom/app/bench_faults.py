@@ -262,6 +262,7 @@ def _finish(proc: subprocess.Popen[bytes], timeout_s: float) -> tuple[int, bytes
         code = proc.wait()
     finally:
         watchdog.cancel()
+        watchdog.join()
     return code, out, err
 
 

@@ -573,5 +573,5 @@ def register_bench(bench_sub: Any, print_result: Any) -> None:
     )
     p.add_argument("--messages", type=int, default=30_000, help="messages per throughput run (default 30000)")
     p.add_argument("--seconds", type=int, default=5, help="seconds of the 10k × 1 Hz latency run (default 5)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=run)

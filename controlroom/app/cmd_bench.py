@@ -70,7 +70,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     faults.add_argument("--restarts", type=int, default=20, help="publisher SIGKILL/restarts (default 20)")
     faults.add_argument("--site", help="site whose roads `feed sim` drives on (default: the sample site)")
-    faults.add_argument("--json", action="store_true")
+    faults.add_argument("--json", action="store_true", help="print JSON")
     faults.set_defaults(handler=_bench_faults)
     from controlroom.app.bench_video import register_bench
 

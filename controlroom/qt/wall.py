@@ -10,6 +10,7 @@ state per layout. Panels survive re-layouts and preset switches: a widget is cre
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 
@@ -137,6 +138,10 @@ class WallManager(QObject):
         if isinstance(app, QGuiApplication):
             for signal in (app.screenAdded, app.screenRemoved, app.primaryScreenChanged):
                 signal.disconnect(self._on_screens_changed)
+        for screen in self._watched:
+            with contextlib.suppress(RuntimeError):  # a monitor unplugged meanwhile: its screen is gone
+                screen.geometryChanged.disconnect(self._on_screens_changed)
+        self._watched.clear()
 
     def set_preset(self, name: str) -> None:
         if name not in self.spec.presets:
@@ -220,7 +225,8 @@ class WallManager(QObject):
                 self._watched.append(screen)
 
     def _on_screens_changed(self, *_args: object) -> None:
-        self._relayout_timer.start()
+        if self._visible:  # a closed wall ignores screens (their geometryChanged stays connected)
+            self._relayout_timer.start()
 
     def _panel(self, region: str, panel_id: str) -> QWidget:
         key = (region, panel_id)
