@@ -25,6 +25,12 @@ def _plotters() -> dict[str, Any]:
     return dict(getattr(module, "_ALL_PLOTTERS", None) or {})
 
 
+def _process_wide_thread(thread: threading.Thread) -> bool:
+    """pyzmq's zero-copy garbage collector: started by the first ``send(copy=False)``, it lives
+    as long as the process by design."""
+    return type(thread).__name__ == "GarbageCollectorThread" and type(thread).__module__.startswith("zmq.")
+
+
 def _qt_app() -> Any:
     if "PySide6.QtWidgets" not in sys.modules:
         return None
@@ -104,7 +110,11 @@ def leaks(before: Snapshot, qt: bool) -> list[str]:
                 plotter.close()
     deadline = time.monotonic() + THREAD_GRACE_S
     while True:
-        threads = [t for t in threading.enumerate() if t not in before.threads and t.is_alive()]
+        threads = [
+            t
+            for t in threading.enumerate()
+            if t not in before.threads and t.is_alive() and not _process_wide_thread(t)
+        ]
         if not threads or time.monotonic() > deadline:
             break
         time.sleep(0.02)
