@@ -114,6 +114,7 @@ def _through_cache(
         return hit
     bundle = build()
     mesh_cache.store_bundle(key, bundle)
+    mesh_cache.prune_cache(keep=(key,))
     return bundle
 
 
@@ -207,8 +208,12 @@ def _layer(site: Site, key: str) -> Iterator[None]:
         ) from None
 
 
-def load_city(site: Site, *, progress: ProgressFn | None = None, use_cache: bool = True) -> CityModel:
+def load_city(
+    site: Site, *, progress: ProgressFn | None = None, use_cache: bool = True, include_vectors: bool = True
+) -> CityModel:
     """Every layer the site names, in one local frame, with the issues met on the way.
+
+    ``include_vectors=False`` loads the city models only (what the tile builder needs).
 
     A missing file, an unreadable one or one outside its declared CRS's area of use raises
     ``SiteError`` naming the site key; nothing is half-shown.
@@ -221,15 +226,15 @@ def load_city(site: Site, *, progress: ProgressFn | None = None, use_cache: bool
         frame = site_frame(site, city, use_cache=use_cache)
     model = CityModel(crs=frame.crs, origin=frame.origin)
     vector_jobs: list[tuple[str, str, VectorSource, Callable[[], LayerBundle]]] = []
-    for i, b in enumerate(site.boundaries):
+    for i, b in enumerate(site.boundaries if include_vectors else []):
         vector_jobs.append(
             (f"boundary:{b.level}", f"boundaries[{i}]", b, partial(_boundaries_bundle, b, frame))
         )
-    for i, r in enumerate(site.roads):
+    for i, r in enumerate(site.roads if include_vectors else []):
         vector_jobs.append(("roads", f"roads[{i}]", r, partial(_roads_bundle, r, frame)))
-    for i, w in enumerate(site.water):
+    for i, w in enumerate(site.water if include_vectors else []):
         vector_jobs.append(("water", f"water[{i}]", w, partial(_water_bundle, w, frame)))
-    for i, p in enumerate(site.poi):
+    for i, p in enumerate(site.poi if include_vectors else []):
         vector_jobs.append(("poi", f"poi[{i}]", p, partial(_poi_bundle, p, frame)))
 
     total = len(city) * 4 + len(vector_jobs)  # a city model weighs about four flat layers
