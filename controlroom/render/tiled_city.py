@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 from controlroom.core.city import Surface
 
 DEFAULT_MAX_SSE = 16.0
+# Software GL draws ~6 M triangles/s (DESIGN §3): 700 k keeps a frame near 120–150 ms.
+DEFAULT_MAX_TRIANGLES = 700_000
+BYTES_PER_TRIANGLE = 32  # our glb on disk; the estimate when a tileset does not say
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -161,6 +164,7 @@ class TiledCity:
         renderer: Any = None,
         submit: Callable[[int], None] | None = None,
         max_sse: float = DEFAULT_MAX_SSE,
+        max_triangles: int = DEFAULT_MAX_TRIANGLES,
         theme: CityTheme = DEFAULT_THEME,
     ) -> None:
         self.tileset = tileset
@@ -180,6 +184,12 @@ class TiledCity:
         self.budget_bound = False
         sizes = [sum(p.stat().st_size if p.is_file() else 0 for p in t.contents) for t in tileset.tiles]
         self._file_bytes = np.asarray(sizes, np.float64)
+        self.max_triangles = max_triangles
+        self._triangles = np.array(
+            [t.triangles if t.triangles is not None else sizes[t.index] / BYTES_PER_TRIANGLE for t in tileset.tiles],
+            np.float64,
+        )
+        self.detail_capped = False
         self._ratio = 3.0  # decoded bytes per file byte; learned from the tiles loaded so far
         self._pressure = 1.0
         self._camera: Camera | None = None
@@ -200,13 +210,17 @@ class TiledCity:
         # After a refused admission the threshold starts higher; the pressure eases off as views fit.
         self._pressure = max(1.0, self._pressure / 1.25)
         sse = self.max_sse * self._pressure
+        over_bytes = over_triangles = False
         while True:
             wanted = select(self.index, camera, sse)
-            if self._estimate(wanted) <= self.cache.budget or sse > 1e5:
+            over_bytes = self._estimate(wanted) > self.cache.budget
+            over_triangles = float(self._triangles[wanted].sum()) > self.max_triangles
+            if not (over_bytes or over_triangles) or sse > 1e5:
                 break
-            sse *= 1.5
+            sse *= 1.25
         self.sse_in_use = sse
-        self.budget_bound = sse > self.max_sse
+        self.budget_bound = self._pressure > 1.0 or (sse > self.max_sse and self._bytes_bind(camera, sse))
+        self.detail_capped = sse > self.max_sse and not self.budget_bound
         self.wanted = wanted
         self.cache.touch(wanted)
         missing = [
@@ -221,6 +235,11 @@ class TiledCity:
             self.pending.add(t)
             self.submit(t)
         return missing
+
+    def _bytes_bind(self, camera: Camera, sse: float) -> bool:
+        """Whether memory (not the triangle cap) made the threshold rise to ``sse``."""
+        finer = select(self.index, camera, sse / 1.25)
+        return self._estimate(finer) > self.cache.budget
 
     def _load_inline(self, tile: int) -> None:
         self.deliver(load_tile(self.tileset, tile, self.to_local, self.theme))
@@ -318,6 +337,7 @@ class TiledCity:
             "bytes": self.cache.bytes,
             "budget": self.cache.budget,
             "budget_bound": self.budget_bound,
+            "detail_capped": self.detail_capped,
             "sse": self.sse_in_use,
             "errors": sum(len(v) for v in self.errors.values()),
         }

@@ -286,6 +286,7 @@ def build_tileset(
     features = 0
     content: dict[int, list[dict[str, Any]]] = {}
     zrange: dict[int, tuple[float, float]] = {}
+    triangles: dict[int, int] = {}
     written = 0
     n_nodes = len(nodes)
 
@@ -298,6 +299,7 @@ def build_tileset(
         path.write_bytes(data)
         total_bytes += len(data)
         content.setdefault(id(node), []).append({"uri": rel})
+        triangles[id(node)] = triangles.get(id(node), 0) + len(tris)
         z = (float(pts[:, 2].min()), float(pts[:, 2].max()))
         old = zrange.get(id(node), z)
         zrange[id(node)] = (min(old[0], z[0]), max(old[1], z[1]))
@@ -354,6 +356,8 @@ def build_tileset(
             tile["contents"] = items
         if kids:
             tile["children"] = kids
+        if id(node) in triangles:  # lets a viewer keep a frame's triangle count in check before loading
+            tile["extras"] = {"triangles": triangles[id(node)]}
         return tile
 
     root_json = tile_json(root)

@@ -33,6 +33,7 @@ class Tile:
     box_max: npt.NDArray[np.float64]
     contents: list[Path] = field(default_factory=list)
     children: list[int] = field(default_factory=list)
+    triangles: int | None = None  # from the tile's extras when the writer said (ours does)
 
 
 @dataclass
@@ -148,6 +149,9 @@ def _add(
         return None
     refine = str(tj.get("refine", inherited_refine)).upper()
     tile = Tile(len(ts.tiles), parent, level, err, refine, m, world.min(0), world.max(0))
+    extras = tj.get("extras")
+    if isinstance(extras, dict) and isinstance(extras.get("triangles"), int):
+        tile.triangles = extras["triangles"]
     ts.tiles.append(tile)
     items = list(tj.get("contents") or []) + ([tj["content"]] if isinstance(tj.get("content"), dict) else [])
     for item in items:
