@@ -35,6 +35,10 @@ def _rss_mb() -> float:
 
 def _child(code: str, timeout: float) -> dict[str, Any]:
     env = dict(os.environ)
+    # Tiles and meshes of the generated city stay in the bench folder, not the user's cache.
+    env["CONTROLROOM_CACHE_DIR"] = env.get("CONTROLROOM_BENCH_CACHE", env.get("CONTROLROOM_CACHE_DIR", ""))
+    if not env["CONTROLROOM_CACHE_DIR"]:
+        del env["CONTROLROOM_CACHE_DIR"]
     run = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, env=env
     )
@@ -200,6 +204,7 @@ def bench_bigcity(
     if folder is None:
         tmp = tempfile.TemporaryDirectory(prefix="controlroom-bigcity-")
         folder = Path(tmp.name)
+    os.environ["CONTROLROOM_BENCH_CACHE"] = str(folder / "cache")
     try:
         built = _build(folder, n)
         if "error" in built:

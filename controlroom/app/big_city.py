@@ -152,6 +152,10 @@ crs = "{SITE_CRS}"
 origin = [{lon}, {lat}]
 timezone = "Asia/Shanghai"
 
+[city]
+tiles = true
+memory_mb = 600
+
 [[city_model]]
 path = "data/buildings.parquet"
 format = "geoparquet"
@@ -227,6 +231,19 @@ def generate(folder: Path, n: int = 1_000_000, seed: int = SEED) -> Path:
     (data / "water.geojson").write_text(_lines_geojson(water, SITE_CRS), encoding="utf-8")
     site = folder / "site.toml"
     site.write_text(_site_toml(n), encoding="utf-8")
+    return site
+
+
+def ensure_big_city(n: int = 1_000_000, folder: Path | None = None) -> Path:
+    """The generated city in the user's cache (made once; the same ``n`` gives the same files)."""
+    if folder is None:
+        from controlroom.geo.mesh_cache import cache_dir
+
+        folder = cache_dir().parent / f"big-city-{n}"
+    site = folder / "site.toml"
+    if not (site.is_file() and (folder / "data" / "buildings.parquet").is_file()):
+        print(f"Generating a city of {n:,} buildings in {folder} …", flush=True)
+        generate(folder, n)
     return site
 
 

@@ -88,6 +88,7 @@ class LiveCity(QObject):
         self.frame: LocalFrame | None = None
         self.feed: SiteFeed | None = None
         self.load_error: str | None = None
+        self.tile_memory_mb = site.city.memory_mb  # the map's tile budget (``--memory-mb`` overrides)
         self._want_feed = feed
         self._task: BackgroundTask | None = None
         self._tick = QTimer(self)

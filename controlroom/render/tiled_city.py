@@ -185,9 +185,9 @@ class TiledCity:
         sizes = [sum(p.stat().st_size if p.is_file() else 0 for p in t.contents) for t in tileset.tiles]
         self._file_bytes = np.asarray(sizes, np.float64)
         self.max_triangles = max_triangles
+        said = [t.triangles for t in tileset.tiles]
         self._triangles = np.array(
-            [t.triangles if t.triangles is not None else sizes[t.index] / BYTES_PER_TRIANGLE for t in tileset.tiles],
-            np.float64,
+            [n if n is not None else sizes[i] / BYTES_PER_TRIANGLE for i, n in enumerate(said)], np.float64
         )
         self.detail_capped = False
         self._ratio = 3.0  # decoded bytes per file byte; learned from the tiles loaded so far

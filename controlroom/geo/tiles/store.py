@@ -34,6 +34,7 @@ def site_tiles_key(site: Site, frame_params: dict[str, Any]) -> str:
     sources = [
         {"sha256": mesh_cache.file_digest(s.path), "params": s.model_dump(mode="json", exclude={"path"})}
         for s in site.city_model
+        if s.resolved_format != "3dtiles"
     ]
     blob = json.dumps(
         {
@@ -66,6 +67,7 @@ def build_site_tiles(
     model = load_city(
         site,
         include_vectors=False,
+        as_tiles=False,
         progress=None if progress is None else (lambda f, m: progress(0.3 * f, m)),
     )
     result = build_tileset(
