@@ -122,6 +122,36 @@ def read_tileset(path: str | Path) -> Tileset:
     return ts
 
 
+def _add_implicit(
+    ts: Tileset,
+    tj: dict[str, Any],
+    base: Path,
+    parent: int | None,
+    level: int,
+    parent_m: Matrix,
+    where: str,
+    inherited_refine: str,
+) -> int | None:
+    from controlroom.geo.tiles.implicit import expand
+
+    try:
+        m = parent_m @ _matrix(tj.get("transform"), where)
+        spec = tj["implicitTiling"]
+        int(spec["subtreeLevels"]), int(spec["availableLevels"]), str(spec["subtrees"]["uri"])
+    except (ValueError, TypeError, KeyError) as exc:
+        ts.issues.append(f"{ts.path}: {where}.implicitTiling unusable ({exc}); tile skipped")
+        return None
+    tj = {**tj, "refine": tj.get("refine", inherited_refine)}
+
+    def add_tile(parent_index: int | None, tile_level: int, tile_json: dict[str, Any]) -> int | None:
+        idx = _add(ts, tile_json, base, parent_index, tile_level, m, where, tj["refine"], depth_files=8)
+        if idx is not None and parent_index is not None and parent_index != parent:
+            ts.tiles[parent_index].children.append(idx)
+        return idx
+
+    return expand(tj, base, add_tile, parent, level, ts.issues)
+
+
 def _add(
     ts: Tileset,
     tj: dict[str, Any],
@@ -133,6 +163,8 @@ def _add(
     inherited_refine: str,
     depth_files: int,
 ) -> int | None:
+    if isinstance(tj.get("implicitTiling"), dict):
+        return _add_implicit(ts, tj, base, parent, level, parent_m, where, inherited_refine)
     try:
         m = parent_m @ _matrix(tj.get("transform"), where)
         volume: Any = tj.get("boundingVolume")
