@@ -72,7 +72,7 @@ import json, resource
 from controlroom.core.site import load_site
 from controlroom.geo.city_loader import load_city
 from controlroom.render.snapshot import measure_render
-model = load_city(load_site({str(folder / "site.toml")!r}), include_vectors=False)
+model = load_city(load_site({str(folder / "site.toml")!r}), include_vectors=False, as_tiles=False)
 m = measure_render(model, size=(1280, 800), frames=3, picks=1)
 print(json.dumps({{"frame_ms": m["frame_ms"], "triangles": m["triangles"],
   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))

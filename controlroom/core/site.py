@@ -117,7 +117,7 @@ class CityModelSource(_Model):
         if self.format:
             return self.format
         name = self.path.name.lower()
-        if name.endswith(".city.json") or name.endswith(".cityjson"):
+        if name.endswith((".city.json", ".cityjson", ".city.jsonl")):
             return "cityjson"
         if name == "tileset.json":
             return "3dtiles"
