@@ -218,6 +218,14 @@ class LiveCity(QObject):
             return
         self.sig_object_selected.emit(self.model.record(layer_kind, index))
 
+    def select_feature(self, feature: dict[str, object]) -> None:
+        """A building picked on streamed tiles: its feature-table row, shaped like a city record."""
+        builtin = ("id", "type", "name", "height", "lod", "parent")
+        record: dict[str, object] = {k: feature.get(k) for k in builtin}
+        record["attributes"] = {k: v for k, v in feature.items() if k not in builtin}
+        record["layer"] = "buildings"
+        self.sig_object_selected.emit(record)
+
     def select_entity(self, entity_id: str) -> None:
         self.sig_entity_selected.emit(entity_id)
 

@@ -126,3 +126,21 @@ def test_the_memory_budget_is_a_site_setting_with_a_command_line_override(tmp_pa
     with pytest.raises(SiteError) as err:
         load_site(tmp_path / "c" / "site.toml")
     assert "memory_mb" in str(err.value)
+
+
+def test_a_tile_pick_fills_the_selection_panel(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from controlroom.app.big_city import generate
+    from controlroom.core.site import load_site
+    from controlroom.panels.object_info import ObjectInfoPanel
+    from controlroom.qt.live import LiveCity
+
+    live = LiveCity(load_site(generate(tmp_path / "c", n=1_000)), feed=False)
+    info = ObjectInfoPanel()
+    qtbot.addWidget(info)
+    live.sig_object_selected.connect(info.show_object)
+    live.select_feature(
+        {"id": "B0000042", "type": "footprint", "height": 31.5, "use": "public", "district": "Donghu"}
+    )
+    assert info.record is not None and info.record["id"] == "B0000042"
+    assert dict(info.attribute_rows()) == {"use": "public", "district": "Donghu"}
+    live.stop()

@@ -297,6 +297,7 @@ class MapPanel(MapCameraMixin, QWidget):
         live.sig_feed_started.connect(self._add_feed_layers)
         self.sig_overlay_picked.connect(self._on_overlay_picked)
         self.sig_object_picked.connect(live.select_object)
+        self.sig_feature_picked.connect(live.select_feature)
         self.sig_selection_cleared.connect(lambda: live.select_object(None))
         if live.model is not None:
             self.set_model(live.model, list(live.site.views), live.frame)
