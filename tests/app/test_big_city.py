@@ -32,7 +32,7 @@ def test_generated_site_loads_every_building(tmp_path: Path) -> None:
 
     site = load_site(generate(tmp_path / "city", n=20_000))
     assert site.site.crs == SITE_CRS
-    model = load_city(site, use_cache=False)
+    model = load_city(site, use_cache=False, as_tiles=False)
     layer = model.layers["buildings"]
     assert len(layer.objects) == 20_000
     assert layer.objects.ids[0] == "B0000001"

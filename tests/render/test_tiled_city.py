@@ -216,3 +216,20 @@ def test_tiles_render_with_one_actor_per_tile(city_tiles: Path, offscreen: Any) 
     assert (image.sum(axis=2) > 60).mean() > 0.2  # buildings cover the view
     visible = [a for acts in city.actors.values() for a in acts if a.GetVisibility()]
     assert len(visible) == len(city.shown)
+
+
+def test_snapshot_of_a_tiled_site_shows_the_buildings(city_tiles: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from controlroom.core.city import CityModel
+    from controlroom.render.snapshot import render_snapshot
+
+    ts = read_tileset(city_tiles)
+    ours = ts.extras["controlroom"]
+    model = CityModel(
+        crs=ours["crs"], origin=tuple(ours["origin"]), tilesets=[str(city_tiles / "tileset.json")]
+    )
+    out = render_snapshot(model, tmp_path / "city.png", size=(640, 400))
+    image = np.asarray(Image.open(out).convert("RGB")).astype(int)
+    lit = image.sum(axis=2) > 300  # light building faces on the dark theme background
+    assert lit.mean() > 0.01, "the streamed buildings are in the picture"
