@@ -996,6 +996,10 @@
         <translation>{0} 栋建筑 · {1} 个三角面</translation>
     </message>
     <message>
+        <source>{0} tilesets streamed</source>
+        <translation>流式加载 {0} 个瓦片集</translation>
+    </message>
+    <message>
         <source>{0} input problems repaired or skipped</source>
         <translation>{0} 处数据问题已修复或跳过</translation>
     </message>

@@ -150,6 +150,11 @@ class TilePick:
     record: dict[str, Any]
     point: tuple[float, float, float]
     resolved_from_coarse: bool
+    triangles: npt.NDArray[np.float32] | None = None  # (T, 3, 3) the building, for a highlight
+
+
+def _feature_triangles(part: TilePart, feature: int) -> npt.NDArray[np.float32]:
+    return np.asarray(part.points[part.triangles[part.cell_feature == feature]], np.float32)
 
 
 class TiledCity:
@@ -362,7 +367,8 @@ class TiledCity:
         if not self.index.children[t]:
             feature = int(part.cell_feature[tri])
             record = {key: col[feature] for key, col in part.features.items()}
-            return TilePick(t, self.index.level[t], record, tuple(float(v) for v in point), False)  # type: ignore[arg-type]
+            shape = _feature_triangles(part, feature)
+            return TilePick(t, self.index.level[t], record, tuple(float(v) for v in point), False, shape)  # type: ignore[arg-type]
         return self._resolve_coarse(t, k, origin, d, point, part, tri)
 
     def _resolve_coarse(
@@ -381,6 +387,7 @@ class TiledCity:
             leaf = inside[0]
         fallback = int(part.cell_feature[tri])
         record = {key: col[fallback] for key, col in part.features.items()}
+        shape = _feature_triangles(part, fallback)
         if leaf != t:
             loaded = load_tile(self.tileset, leaf, self.to_local, self.theme)
             for lp in loaded.parts[k : k + 1] or loaded.parts:
@@ -395,8 +402,9 @@ class TiledCity:
                     centres /= np.maximum(counts, 1)[:, None]
                     f = int(np.argmin(np.linalg.norm(centres - point[:2], axis=1) + (counts == 0) * 1e18))
                 record = {key: col[f] for key, col in lp.features.items()}
+                shape = _feature_triangles(lp, f)
                 break
-        return TilePick(t, self.index.level[t], record, tuple(float(v) for v in point), True)  # type: ignore[arg-type]
+        return TilePick(t, self.index.level[t], record, tuple(float(v) for v in point), True, shape)  # type: ignore[arg-type]
 
 
 def _ray_hits_box(origin: FloatArray, d: FloatArray, lo: FloatArray, hi: FloatArray) -> bool:

@@ -111,6 +111,9 @@ def test_a_click_on_a_tile_names_its_building(panel: MapPanel, tiled_model: City
     record = blocker.args[0]
     assert str(record["id"]).startswith("B") and record["use"] and record["district"]
     assert str(record["id"]) in panel.tiles_label.text()
+    highlight = tiles._highlight
+    assert highlight is not None and highlight.GetVisibility()  # the picked building is outlined
+    assert highlight.GetMapper().GetInput().GetNumberOfCells() >= 6
 
 
 def test_the_memory_budget_is_a_site_setting_with_a_command_line_override(tmp_path: Path) -> None:

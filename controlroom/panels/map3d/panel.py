@@ -520,6 +520,7 @@ class MapPanel(MapCameraMixin, QWidget):
 
             near, far = display_ray(self.plotter, x, y)
             tile_hit = self.tiles.pick(near, far)
+            self.tiles.highlight(tile_hit)
             if tile_hit is not None:
                 self.picked_feature = dict(tile_hit.record)
                 self.tiles_label.setText(self.tr("Building {id}").format(id=tile_hit.record.get("id")))

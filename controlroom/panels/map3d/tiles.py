@@ -62,6 +62,7 @@ class MapTiles(QObject):
         self._timer.setInterval(SETTLE_MS)
         self._timer.timeout.connect(self.update_now)
         self._last = 0.0
+        self._highlight: Any = None
         camera = plotter.renderer.GetActiveCamera()
         self._observer = camera.AddObserver("ModifiedEvent", lambda *_: self._camera_moved())
 
@@ -133,6 +134,34 @@ class MapTiles(QObject):
                     best = (d, got)
         return None if best is None else best[1]
 
+    def highlight(self, pick: TilePick | None) -> None:
+        """Outline the picked building (its full-detail triangles, even over a coarse tile)."""
+        import pyvista as pv
+        from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
+
+        from controlroom.render.theme import hex_rgb
+
+        if self._highlight is None:
+            mapper = vtkPolyDataMapper()
+            actor = vtkActor()
+            actor.SetMapper(mapper)
+            theme = self.cities[0].theme if self.cities else None
+            actor.GetProperty().SetColor(*hex_rgb(theme.highlight if theme else "#ffb000"))
+            actor.GetProperty().SetAmbient(0.55)
+            actor.SetPickable(False)
+            self.plotter.renderer.AddActor(actor)
+            self._highlight = actor
+        tris = None if pick is None else pick.triangles
+        if tris is None or not len(tris):
+            self._highlight.SetVisibility(False)
+            return
+        pts = tris.reshape(-1, 3)
+        faces = np.arange(len(pts), dtype=np.int64).reshape(-1, 3)
+        mesh = pv.PolyData.from_regular_faces(pts, faces)  # type: ignore[arg-type]
+        self._highlight.GetMapper().SetInputData(mesh)
+        self._highlight.SetVisibility(True)
+        self.sig_changed.emit()
+
     def bounds(self) -> tuple[float, float, float, float, float, float]:
         lo = np.min([c.index.lo[0] for c in self.cities], axis=0)
         hi = np.max([c.index.hi[0] for c in self.cities], axis=0)
@@ -146,3 +175,6 @@ class MapTiles(QObject):
             s.stop()
         for c in self.cities:
             c.remove()
+        if self._highlight is not None:
+            self.plotter.renderer.RemoveActor(self._highlight)
+            self._highlight = None
