@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 from controlroom.core.city import Surface
 
 DEFAULT_MAX_SSE = 16.0
-# Software GL draws ~6 M triangles/s (DESIGN §3): 700 k keeps a frame near 120–150 ms.
-DEFAULT_MAX_TRIANGLES = 700_000
+# Software GL draws ~6 M triangles/s on a quiet machine (DESIGN §3); measured on a shared one, 580 k took
+# 170–380 ms a frame, so 450 k keeps street level and fly-throughs nearer 200 ms (bench bigcity).
+DEFAULT_MAX_TRIANGLES = 450_000
 BYTES_PER_TRIANGLE = 32  # our glb on disk; the estimate when a tileset does not say
 FloatArray = npt.NDArray[np.float64]
 
