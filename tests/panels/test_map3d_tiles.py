@@ -116,7 +116,7 @@ def test_a_click_on_a_tile_names_its_building(panel: MapPanel, tiled_model: City
     assert highlight.GetMapper().GetInput().GetNumberOfCells() >= 6
 
 
-def test_the_memory_budget_is_a_site_setting_with_a_command_line_override(tmp_path: Path) -> None:
+def test_the_memory_budget_is_a_validated_site_setting(tmp_path: Path) -> None:
     from controlroom.app.big_city import generate
     from controlroom.core.site import load_site
 
