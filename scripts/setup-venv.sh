@@ -8,3 +8,5 @@ if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
 .venv/bin/python -m pip install -q -e ".[test]"
 # compiled translations (.qm) from translations/*.ts
 scripts/build-translations.sh >/dev/null
+# Khronos glTF validator for the 3D Tiles tests (tests/geo/test_tiles_*.py); skipped without npm
+if command -v npm >/dev/null; then npm install -q --prefix tools/gltf-validator gltf-validator >/dev/null || true; fi

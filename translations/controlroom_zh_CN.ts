@@ -857,6 +857,7 @@
     <name>IncidentsPanel</name>
     <message>
         <source>Incidents and dispatch</source>
+        <extracomment>An order&apos;s state in the strip (refused ones the operator retried or dropped included).</extracomment>
         <translation>事件与派单</translation>
     </message>
     <message>
@@ -1036,6 +1037,10 @@
     <message>
         <source>{0} buildings · {1} triangles</source>
         <translation>{0} 栋建筑 · {1} 个三角面</translation>
+    </message>
+    <message>
+        <source>{0} tilesets streamed</source>
+        <translation>流式加载 {0} 个瓦片集</translation>
     </message>
     <message>
         <source>{0} input problems repaired or skipped</source>
@@ -1260,6 +1265,25 @@
     <message>
         <source>Points of interest</source>
         <translation>兴趣点</translation>
+    </message>
+    <message>
+        <source>Building {id}</source>
+        <translation>建筑 {id}</translation>
+    </message>
+</context>
+<context>
+    <name>MapTiles</name>
+    <message>
+        <source>Tiles: {shown} shown, {loading} loading</source>
+        <translation>瓦片：已显示 {shown} 个，加载中 {loading} 个</translation>
+    </message>
+    <message>
+        <source>memory budget ({mb} MB) reached: showing coarser tiles</source>
+        <translation>已达内存上限（{mb} MB）：显示较粗的瓦片</translation>
+    </message>
+    <message>
+        <source>{n} tiles could not be read (see the log)</source>
+        <translation>{n} 个瓦片无法读取（见日志）</translation>
     </message>
 </context>
 <context>

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "controlroom.app.cmd_self_test",
     "controlroom.app.cmd_package",
     "controlroom.app.cmd_city",
+    "controlroom.app.cmd_tiles",
     "controlroom.app.cmd_snapshot",
     "controlroom.app.cmd_layout",
     "controlroom.app.cmd_wall",

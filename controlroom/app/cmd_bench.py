@@ -25,6 +25,19 @@ def _bench_city(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_bigcity(args: argparse.Namespace) -> int:
+    from controlroom.app.bench_bigcity import bench_bigcity
+
+    folder = Path(args.keep) if args.keep else None
+    _print(
+        bench_bigcity(
+            n=args.buildings, memory_mb=args.memory_mb, folder=folder, baseline=not args.no_baseline
+        ),
+        args.json,
+    )
+    return 0
+
+
 def _bench_feed(args: argparse.Namespace) -> int:
     from controlroom.app.bench_feed import bench_feed
 
@@ -54,6 +67,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     city.add_argument("--data", help="folder with cityjson/DenHaag_01.city.json (default ../shared/data)")
     city.add_argument("--json", action="store_true", help="print JSON")
     city.set_defaults(handler=_bench_city)
+    big = bench_sub.add_parser(
+        "bigcity",
+        help="generated city of N buildings as tiles: build, first frame, frame times, RSS, budget, picks",
+    )
+    big.add_argument("--buildings", type=int, default=1_000_000, help="buildings (default 1000000)")
+    big.add_argument("--memory-mb", type=int, default=600, help="tile memory budget in MB (default 600)")
+    big.add_argument(
+        "--keep", metavar="DIR", help="generate and build in DIR and keep it (default: a temp dir)"
+    )
+    big.add_argument("--no-baseline", action="store_true", help="skip today's single-mesh path")
+    big.add_argument("--json", action="store_true", help="print JSON")
+    big.set_defaults(handler=_bench_bigcity)
     feed = bench_sub.add_parser("feed", help="feed pipeline vs raw pyzmq ceiling, publish→applied latency")
     feed.add_argument("--json", action="store_true", help="print JSON")
     feed.set_defaults(handler=_bench_feed)

@@ -115,6 +115,8 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
     from controlroom.qt.live import LiveCity
 
     live = LiveCity(site, feed=not args.no_feed)
+    if getattr(args, "memory_mb", None):
+        live.tile_memory_mb = args.memory_mb
     if not args.no_feed:
         # Every screen of this instance shows the gateway's incident state (the authority once it
         # has an incident), whether or not an incidents panel is open.
@@ -215,6 +217,12 @@ def _add_window_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--screenshot", help="after the city loads, save the window(s) to this PNG and quit")
     p.add_argument("--quit-after", type=float, help="quit this many seconds after the city loaded")
+    p.add_argument(
+        "--memory-mb",
+        type=int,
+        metavar="MB",
+        help="memory for streamed city tiles (default: the site's [city] memory_mb, 600)",
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -227,6 +235,10 @@ def _demo(args: argparse.Namespace) -> int:
     if (problem := display_problem()) is not None:  # before generating data and starting services
         print_error(problem)
         return 2
+    if args.city == "big":  # the city-sized sample: streamed as tiles, no live services
+        from controlroom.app.big_city import ensure_big_city
+
+        return open_site(ensure_big_city(), args)
     site_path = sample_site_path()
     services = DemoServices(site_path)
     if not args.no_feed and not args.no_services:
@@ -248,6 +260,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     _add_window_options(demo)
     demo.add_argument(
         "--no-services", action="store_true", help="do not start the simulator and other demo services"
+    )
+    demo.add_argument(
+        "--city",
+        choices=("district", "big"),
+        default="district",
+        help="district: the 23k-building sample with its services; big: a generated 1,000,000-building "
+        "city streamed as tiles (generated and tiled on first use, about a minute)",
     )
     demo.set_defaults(handler=_demo)
     run = sub.add_parser(

@@ -48,10 +48,11 @@ def _snapshot(args: argparse.Namespace) -> int:
     buildings = model.layers.get("buildings")
     n = len(buildings.objects) if buildings is not None else 0
     kib = out.stat().st_size / 1024
-    print(
-        f"wrote {out} ({args.size[0]}×{args.size[1]} PNG, {kib:,.0f} KiB; {n:,} buildings, "
-        f"{model.n_triangles:,} triangles; view {args.view or 'overview'})"
-    )
+    city = f"{n:,} buildings, {model.n_triangles:,} triangles"
+    if model.tilesets:  # the streamed city is not in the model's own layers
+        city = f"{len(model.tilesets)} streamed tileset(s)"
+    size = f"{args.size[0]}×{args.size[1]}"
+    print(f"wrote {out} ({size} PNG, {kib:,.0f} KiB; {city}; view {args.view or 'overview'})")
     return 0
 
 

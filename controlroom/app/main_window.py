@@ -166,6 +166,8 @@ class MainWindow(QMainWindow):
         self._status.setText(
             self.tr("{0} buildings · {1} triangles").format(f"{n:,}", f"{model.n_triangles:,}")
         )
+        if model.tilesets:  # the city itself streams as tiles: count what the tilesets hold
+            self._status.setText(self.tr("{0} tilesets streamed").format(len(model.tilesets)))
         if model.issues:
             self._issues_label.setText(
                 self.tr("{0} input problems repaired or skipped").format(len(model.issues))

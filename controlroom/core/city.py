@@ -264,6 +264,7 @@ class CityModel:
     points: dict[str, PointLayer] = field(default_factory=dict)  # poi, ...
     issues: list[LoadIssue] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    tilesets: list[str] = field(default_factory=list)  # tileset.json paths the map streams (3D Tiles)
 
     def __iter__(self) -> Iterator[CityLayer]:
         return iter(self.layers.values())

@@ -23,7 +23,7 @@ SCHEMA_VERSION = 1
 AdminLevel = Literal["city", "district", "street", "grid"]
 ADMIN_LEVELS: tuple[AdminLevel, ...] = ("city", "district", "street", "grid")
 
-CityFormat = Literal["cityjson", "geojson", "gpkg", "shapefile", "geoparquet"]
+CityFormat = Literal["cityjson", "geojson", "gpkg", "shapefile", "geoparquet", "3dtiles"]
 VectorFormat = Literal["geojson", "gpkg", "shapefile", "geoparquet", "csv"]
 
 _EXTENSION_FORMATS: dict[str, str] = {
@@ -118,9 +118,20 @@ class CityModelSource(_Model):
         if self.format:
             return self.format
         name = self.path.name.lower()
-        if name.endswith(".city.json") or name.endswith(".cityjson"):
+        if name.endswith((".city.json", ".cityjson", ".city.jsonl")):
             return "cityjson"
+        if name == "tileset.json":
+            return "3dtiles"
         return _EXTENSION_FORMATS.get(self.path.suffix.lower(), "geojson")
+
+
+class CityConfig(_Model):
+    """How the city model is drawn: whole (default) or streamed as tiles under a memory cap."""
+
+    tiles: bool = Field(
+        default=False, description="build the city model into 3D Tiles and stream them (for 100k+ buildings)"
+    )
+    memory_mb: int = Field(default=600, gt=0, description="byte budget for tile content on the map")
 
 
 class VectorSource(_Model):
@@ -440,8 +451,14 @@ class Site(_Model):
     metrics: list[MetricSpec] = Field(default_factory=list)
     alarms: AlarmsConfig = Field(default_factory=AlarmsConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
+    city: CityConfig = Field(default_factory=CityConfig)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @property
+    def streams_tiles(self) -> bool:
+        """Whether the map streams the city as tiles (asked for, or a 3D Tiles source)."""
+        return self.city.tiles or any(s.resolved_format == "3dtiles" for s in self.city_model)
 
     path: Path = Field(default=Path("site.toml"), exclude=True)
 

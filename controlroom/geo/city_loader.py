@@ -74,6 +74,10 @@ class _CitySource:
 
     def extent(self, use_cache: bool) -> dict[str, Any]:
         """{"bbox": WGS 84 bbox, "metric_crs": the file's own metric CRS or None}, cached."""
+        if self.source.resolved_format == "3dtiles":  # ECEF tiles: the root volume says where
+            from controlroom.geo.tiles.store import tileset_info
+
+            return {"bbox": tileset_info(self.source.path)["bbox_wgs84"], "metric_crs": None}
         key = mesh_cache.cache_key("extent", self.source.path, self.params())
         if use_cache and (hit := mesh_cache.cached_json(key)) is not None:
             return dict(hit)
@@ -114,6 +118,7 @@ def _through_cache(
         return hit
     bundle = build()
     mesh_cache.store_bundle(key, bundle)
+    mesh_cache.prune_cache(keep=(key,))
     return bundle
 
 
@@ -207,8 +212,19 @@ def _layer(site: Site, key: str) -> Iterator[None]:
         ) from None
 
 
-def load_city(site: Site, *, progress: ProgressFn | None = None, use_cache: bool = True) -> CityModel:
+def load_city(
+    site: Site,
+    *,
+    progress: ProgressFn | None = None,
+    use_cache: bool = True,
+    include_vectors: bool = True,
+    as_tiles: bool | None = None,
+) -> CityModel:
     """Every layer the site names, in one local frame, with the issues met on the way.
+
+    ``include_vectors=False`` loads the city models only (what the tile builder needs). With
+    ``as_tiles`` (default: the site's ``[city] tiles``, or a 3D Tiles source) the city models are
+    not meshed here: they become tilesets (built into the cache) that the map streams.
 
     A missing file, an unreadable one or one outside its declared CRS's area of use raises
     ``SiteError`` naming the site key; nothing is half-shown.
@@ -220,19 +236,25 @@ def load_city(site: Site, *, progress: ProgressFn | None = None, use_cache: bool
     with _layer(site, "city_model[0]"):
         frame = site_frame(site, city, use_cache=use_cache)
     model = CityModel(crs=frame.crs, origin=frame.origin)
+    tiles = site.streams_tiles if as_tiles is None else as_tiles
+    if tiles:
+        model.tilesets = _site_tilesets(site, progress)
+        city = []
+    else:
+        city = [cs for cs in city if cs.source.resolved_format != "3dtiles"]
     vector_jobs: list[tuple[str, str, VectorSource, Callable[[], LayerBundle]]] = []
-    for i, b in enumerate(site.boundaries):
+    for i, b in enumerate(site.boundaries if include_vectors else []):
         vector_jobs.append(
             (f"boundary:{b.level}", f"boundaries[{i}]", b, partial(_boundaries_bundle, b, frame))
         )
-    for i, r in enumerate(site.roads):
+    for i, r in enumerate(site.roads if include_vectors else []):
         vector_jobs.append(("roads", f"roads[{i}]", r, partial(_roads_bundle, r, frame)))
-    for i, w in enumerate(site.water):
+    for i, w in enumerate(site.water if include_vectors else []):
         vector_jobs.append(("water", f"water[{i}]", w, partial(_water_bundle, w, frame)))
-    for i, p in enumerate(site.poi):
+    for i, p in enumerate(site.poi if include_vectors else []):
         vector_jobs.append(("poi", f"poi[{i}]", p, partial(_poi_bundle, p, frame)))
 
-    total = len(city) * 4 + len(vector_jobs)  # a city model weighs about four flat layers
+    total = max(len(city) * 4 + len(vector_jobs), 1)  # a city model weighs about four flat layers
     done = 0
     out = _Assembler()
     for i, cs in enumerate(city):
@@ -255,6 +277,18 @@ def load_city(site: Site, *, progress: ProgressFn | None = None, use_cache: bool
     out.into(model)
     _report(progress, 1.0, f"Loaded {model.n_triangles:,} triangles")
     return model
+
+
+def _site_tilesets(site: Site, progress: ProgressFn | None) -> list[str]:
+    """The tilesets the map streams: 3D Tiles sources as they are, the rest built into the cache."""
+    from controlroom.geo.tiles.store import build_site_tiles
+
+    out = [str(s.path) for s in site.city_model if s.resolved_format == "3dtiles"]
+    if any(s.resolved_format != "3dtiles" for s in site.city_model):
+        with _layer(site, "city_model[0]"):
+            _, folder = build_site_tiles(site, progress=progress)
+        out.insert(0, str(folder / "tileset.json"))
+    return out
 
 
 def _boundaries_bundle(source: BoundarySource, frame: LocalFrame) -> LayerBundle:

@@ -245,6 +245,8 @@ class _Geometry(msgspec.Struct, gc=False):
     boundaries: Any = None
     lod: Any = None
     semantics: Any = None
+    template: Any = None  # GeometryInstance
+    transformationMatrix: Any = None  # noqa: N815 (CityJSON's key)
 
 
 class _CityObject(msgspec.Struct, gc=False):
@@ -261,6 +263,7 @@ class _Document(msgspec.Struct, gc=False):
     vertices: list[tuple[float, float, float]] | None = None
     metadata: Any = None
     transform: Any = None
+    geometry_templates: Any = msgspec.field(default=None, name="geometry-templates")
 
 
 _DOCUMENT = msgspec.json.Decoder(_Document)
@@ -272,6 +275,7 @@ def _parse(path: Path, crs: str | None, lod: str | None) -> CityJsonFile:
     if doc.CityObjects is None:
         raise InputError(f'{path}: missing "CityObjects": expected an object of id → CityObject')
     vertices, offset = _vertices(doc, path)
+    vertices = _expand_instances(doc, vertices, path, issues)
     type_counts = dict(Counter(o.type for o in doc.CityObjects.values()))
     wanted = None if lod is None else _lod_text(lod)
     result = CityJsonFile(path, doc.version, source_crs, vertices, CityObjects(), [], type_counts,
@@ -280,6 +284,66 @@ def _parse(path: Path, crs: str | None, lod: str | None) -> CityJsonFile:
         _check_area(result, declared_in_file=_file_reference(doc.metadata) is not None)
     _collect_objects(result, doc.CityObjects, wanted)
     return result
+
+
+def _expand_instances(
+    doc: _Document, vertices: FloatArray, path: Path, issues: list[LoadIssue]
+) -> FloatArray:
+    """Every ``GeometryInstance`` (trees, street furniture) → a plain geometry: the template's
+    vertices moved by the instance's 4×4 matrix (row by row) onto its reference point."""
+    instances = [
+        (oid, obj, i)
+        for oid, obj in (doc.CityObjects or {}).items()
+        for i, g in enumerate(obj.geometry or [])
+        if g.type == "GeometryInstance"
+    ]
+    if not instances:
+        return vertices
+    gt = doc.geometry_templates if isinstance(doc.geometry_templates, dict) else {}
+    templates = gt.get("templates") or []
+    try:
+        tverts = np.array(gt.get("vertices-templates") or [], np.float64).reshape(-1, 3)
+    except ValueError:
+        tverts = np.zeros((0, 3))
+    extra: list[FloatArray] = []
+    base = len(vertices)
+    for oid, obj, i in instances:
+        g = obj.geometry[i]  # type: ignore[index]
+        try:
+            template = msgspec.convert(templates[int(g.template)], _Geometry)
+            ref = vertices[int(g.boundaries[0])]
+            matrix = g.transformationMatrix if g.transformationMatrix is not None else np.eye(4)
+            m = np.asarray(matrix, np.float64).reshape(4, 4)
+            used = sorted({int(v) for v in _leaves(template.boundaries)})
+            if used and (used[0] < 0 or used[-1] >= len(tverts)):
+                raise IndexError(f"template vertex {used[-1]} out of range ({len(tverts)} template vertices)")
+        except (IndexError, TypeError, ValueError, KeyError, msgspec.ValidationError) as exc:
+            issues.append(LoadIssue(str(path), oid, f"GeometryInstance unusable ({exc})", "skipped"))
+            obj.geometry[i] = None  # type: ignore[index,call-overload]
+            continue
+        local = {v: k for k, v in enumerate(used)}
+        pts = np.column_stack([tverts[used], np.ones(len(used))]) @ m.T
+        extra.append(ref + pts[:, :3])
+        template.boundaries = _remap(template.boundaries, local, base)
+        base += len(used)
+        obj.geometry[i] = template  # type: ignore[index]
+    for _oid, obj, _i in instances:  # the unusable ones are gone (named above), not "without surfaces"
+        obj.geometry = [g for g in obj.geometry or [] if g is not None]
+    return np.concatenate([vertices, *extra]) if extra else vertices
+
+
+def _leaves(value: Any) -> Iterator[int]:
+    if isinstance(value, list):
+        for v in value:
+            yield from _leaves(v)
+    elif isinstance(value, int):
+        yield value
+
+
+def _remap(value: Any, local: dict[int, int], base: int) -> Any:
+    if isinstance(value, list):
+        return [_remap(v, local, base) for v in value]
+    return base + local[value] if isinstance(value, int) else value
 
 
 def _file_reference(metadata: Any) -> Any:
@@ -313,9 +377,70 @@ def cityjson_info(path: Path, *, crs: str | None = None) -> dict[str, Any]:
     }
 
 
+class _Feature(msgspec.Struct, gc=False):
+    type: Any = None
+    id: Any = None
+    CityObjects: dict[str, _CityObject] | None = None
+    vertices: list[tuple[float, float, float]] | None = None
+
+
+_FEATURE = msgspec.json.Decoder(_Feature)
+
+
+def _shift(boundaries: Any, offset: int) -> Any:
+    """Vertex indices of a feature → indices into the merged vertex list."""
+    if isinstance(boundaries, list):
+        return [_shift(b, offset) for b in boundaries]
+    return boundaries + offset if isinstance(boundaries, int) else boundaries
+
+
+def _decode_sequence(path: Path) -> tuple[_Document, list[LoadIssue]]:
+    """A CityJSON Sequence (``.city.jsonl``): a CityJSON header line, then one CityJSONFeature per
+    line, each with its own vertices. Read line by line (the text is never held whole); a bad
+    line costs only its feature, named by line number."""
+    issues: list[LoadIssue] = []
+    objects: dict[str, _CityObject] = {}
+    vertices: list[tuple[float, float, float]] = []
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    with fh:
+        first = fh.readline()
+        try:
+            header = _DOCUMENT.decode(first)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise InputError(f"{path}: line 1 is not a CityJSON header object ({exc})") from None
+        _check_header(header.type, header.version, path)
+        for number, line in enumerate(fh, start=2):
+            if not line.strip():
+                continue
+            try:
+                feature = _FEATURE.decode(line)
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                problem = f"not a CityJSONFeature ({exc})"
+                issues.append(LoadIssue(str(path), f"line {number}", problem, "skipped"))
+                continue
+            if feature.type != "CityJSONFeature":
+                problem = f'"type" is {feature.type!r}, not CityJSONFeature'
+                issues.append(LoadIssue(str(path), f"line {number}", problem, "skipped"))
+                continue
+            base = len(vertices)
+            vertices += feature.vertices or []
+            for oid, obj in (feature.CityObjects or {}).items():
+                for g in obj.geometry or []:
+                    g.boundaries = _shift(g.boundaries, base)
+                objects[oid] = obj
+    doc = _Document(header.type, _check_version(header.version, path), objects, vertices, header.metadata,
+                    header.transform, header.geometry_templates)
+    return doc, issues
+
+
 def _decode(path: Path) -> tuple[_Document, list[LoadIssue]]:
     """Typed decode (fast); if some part does not fit the CityJSON shape, decode generically
     and convert object by object, so a bad object costs only itself."""
+    if path.name.lower().endswith(".jsonl"):
+        return _decode_sequence(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -365,7 +490,7 @@ def _decode_leniently(path: Path, tree: Any) -> tuple[_Document, list[LoadIssue]
         except msgspec.ValidationError as exc:
             raise InputError(f'{path}: "vertices" must be a list of [x, y, z] numbers ({exc})') from None
     doc = _Document(tree["type"], _check_version(tree.get("version"), path), objects, vertices,
-                    tree.get("metadata"), tree.get("transform"))
+                    tree.get("metadata"), tree.get("transform"), tree.get("geometry-templates"))
     return doc, issues
 
 

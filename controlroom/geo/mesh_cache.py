@@ -15,7 +15,9 @@ import io
 import json
 import logging
 import os
+import shutil
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,6 +155,8 @@ def load_bundle(key: str, directory: Path | None = None) -> LayerBundle | None:
     npz_path, side_path = _paths(key, directory)
     if not (npz_path.is_file() and side_path.is_file()):
         return None
+    with contextlib.suppress(OSError):  # the age pruning goes by: last used, not last written
+        os.utime(side_path)
     try:
         side = msgspec.msgpack.decode(side_path.read_bytes())
         if side.get("key") != key or side.get("version") != CACHE_VERSION:
@@ -192,3 +196,60 @@ def cached_json(key: str, directory: Path | None = None) -> Any | None:
 def store_json(key: str, value: Any, directory: Path | None = None) -> None:
     with contextlib.suppress(OSError):
         _atomic_write((directory or cache_dir()) / f"{key}.json", json.dumps(value).encode())
+
+
+MAX_CACHE_BYTES = 4 << 30
+MAX_CACHE_AGE_S = 60 * 86400
+
+
+def _entry_size(path: Path) -> int:
+    if path.is_dir():
+        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return path.stat().st_size
+
+
+def prune_cache(
+    root: Path | None = None,
+    *,
+    max_bytes: int = MAX_CACHE_BYTES,
+    max_age_s: float = MAX_CACHE_AGE_S,
+    keep: tuple[str, ...] = (),
+) -> list[str]:
+    """Delete cache entries unused for ``max_age_s``, then the least recently used until the cache
+    (meshes and tile folders under ``root``) is at most ``max_bytes``; returns the removed keys.
+
+    An entry is everything sharing one key (``KEY.npz`` + ``KEY.msgpack`` + ``KEY.json``, or a
+    tile folder ``tiles/KEY``); entries named in ``keep`` (in use now) are never removed.
+    """
+    base = root or cache_dir().parent
+    entries: dict[Path, list[Path]] = {}
+    for f in (base / "meshes").glob("*") if (base / "meshes").is_dir() else []:
+        if f.is_file():
+            entries.setdefault(f.with_name(f.name.split(".")[0]), []).append(f)
+    for d in (base / "tiles").glob("*") if (base / "tiles").is_dir() else []:
+        entries.setdefault(d, []).append(d)
+    rows = []
+    for key, parts in entries.items():
+        try:
+            used = max(p.stat().st_mtime for p in parts)
+            size = sum(_entry_size(p) for p in parts)
+        except OSError:
+            continue
+        rows.append((used, size, key, parts))
+    rows.sort(key=lambda r: r[0])
+    total = sum(r[1] for r in rows)
+    now = time.time()
+    removed: list[str] = []
+    for used, size, key, parts in rows:
+        if key.name.split(".")[0] in keep:
+            continue
+        if now - used <= max_age_s and total <= max_bytes:
+            continue
+        for p in parts:
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+        total -= size
+        removed.append(key.name)
+    return removed

@@ -88,6 +88,7 @@ class LiveCity(QObject):
         self.frame: LocalFrame | None = None
         self.feed: SiteFeed | None = None
         self.load_error: str | None = None
+        self.tile_memory_mb = site.city.memory_mb  # the map's tile budget (``--memory-mb`` overrides)
         self._want_feed = feed
         self._task: BackgroundTask | None = None
         self._tick = QTimer(self)
@@ -222,6 +223,14 @@ class LiveCity(QObject):
             self.sig_object_selected.emit(None)
             return
         self.sig_object_selected.emit(self.model.record(layer_kind, index))
+
+    def select_feature(self, feature: dict[str, object]) -> None:
+        """A building picked on streamed tiles: its feature-table row, shaped like a city record."""
+        builtin = ("id", "type", "name", "height", "lod", "parent")
+        record: dict[str, object] = {k: feature.get(k) for k in builtin}
+        record["attributes"] = {k: v for k, v in feature.items() if k not in builtin}
+        record["layer"] = "buildings"
+        self.sig_object_selected.emit(record)
 
     def select_entity(self, entity_id: str) -> None:
         self.sig_entity_selected.emit(entity_id)

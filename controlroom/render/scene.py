@@ -99,6 +99,10 @@ class CityScene:
         chunks = [layer.points for layer in self.model.layers.values() if len(layer.points)]
         chunks += [layer.points for layer in self.model.lines.values() if len(layer.points)]
         chunks += [layer.points for layer in self.model.points.values() if len(layer.points)]
+        extra = getattr(self, "extra_bounds", None)  # streamed tiles (the model holds no mesh of them)
+        if extra is not None:
+            x0, x1, y0, y1, z0, z1 = extra
+            chunks.append(np.array([[x0, y0, z0], [x1, y1, z1]]))
         if not chunks:
             return (-50.0, 50.0, -50.0, 50.0, 0.0, 10.0)
         lo = np.min([c.min(axis=0) for c in chunks], axis=0)

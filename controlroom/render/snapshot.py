@@ -54,6 +54,9 @@ def open_offscreen(
     plotter = pv.Plotter(off_screen=True, window_size=list(size))
     try:
         scene = CityScene(plotter, model, theme)
+        if model.tilesets:  # frame the streamed city too, not only the layers the model holds
+            scene.extra_bounds = tileset_bounds(model)  # type: ignore[attr-defined]
+            scene.reset_camera()
         plotter.show(auto_close=False)
     except Exception:
         plotter.close()
@@ -88,6 +91,8 @@ def render_snapshot(
             scene.fly_to_view(view, frame)
         if color_by is not None:
             scene.set_color_by(color_by)
+        if model.tilesets:  # a streamed city: the tiles this camera wants, loaded inline
+            stream_tiles(plotter, model, size)
         if title:
             text_actor = plotter.add_text(
                 title,
@@ -103,6 +108,45 @@ def render_snapshot(
     finally:
         plotter.close()
     return out
+
+
+def tileset_bounds(model: CityModel) -> tuple[float, float, float, float, float, float]:
+    """(xmin, xmax, ymin, ymax, zmin, zmax) of the model's tilesets' roots in its local frame."""
+    from controlroom.geo.tiles.select import TileIndex
+    from controlroom.geo.tiles.tileset import read_tileset
+    from controlroom.render.tiled_city import local_from_tileset
+
+    los, his = [], []
+    for path in model.tilesets:
+        ts = read_tileset(path)
+        index = TileIndex.of(ts, local_from_tileset(ts, model.crs, model.origin))
+        los.append(index.lo[0])
+        his.append(index.hi[0])
+    lo, hi = np.min(los, axis=0), np.max(his, axis=0)
+    return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]), float(lo[2]), float(hi[2]))
+
+
+def stream_tiles(plotter: Any, model: CityModel, size: tuple[int, int], memory_mb: int = 600) -> list[Any]:
+    """Draw ``model.tilesets`` for the plotter's current camera (loads inline; for pictures)."""
+    from controlroom.geo.tiles.select import Camera
+    from controlroom.geo.tiles.tileset import read_tileset
+    from controlroom.render.tiled_city import TiledCity, local_from_tileset
+
+    cam = plotter.camera
+    camera = Camera(tuple(cam.position), tuple(cam.focal_point), tuple(cam.up), float(cam.view_angle), size)
+    cities = []
+    for path in model.tilesets:
+        ts = read_tileset(path)
+        city = TiledCity(
+            ts, local_from_tileset(ts, model.crs, model.origin), memory_mb << 20, renderer=plotter.renderer
+        )
+        city.update(camera)
+        cities.append(city)
+    plotter.renderer.ResetCameraClippingRange()
+    window = plotter.render_window
+    if window is not None:
+        window.Render()  # pyvista's own render() skips actors it did not add
+    return cities
 
 
 def measure_render(

@@ -42,6 +42,7 @@ from controlroom.render.theme import DEFAULT_THEME, CityTheme, configure_pyvista
 if TYPE_CHECKING:
     from controlroom.core.site import View
     from controlroom.layouts.geometry import BezelCompensation
+    from controlroom.panels.map3d.tiles import MapTiles
     from controlroom.qt.live import LiveCity
     from controlroom.render.bezel_view import BezelTiles
 
@@ -58,6 +59,7 @@ class MapPanel(MapCameraMixin, QWidget):
     sig_object_picked = Signal(str, int)  # layer kind, object index
     sig_selection_cleared = Signal()  # a click on empty ground or sky
     sig_overlay_picked = Signal(str, str)  # overlay key, item id (a vehicle, an incident, a sensor)
+    sig_feature_picked = Signal(object)  # a streamed tile's building: {"id", attributes…}
 
     def __init__(self, parent: QWidget | None = None, theme: CityTheme = DEFAULT_THEME) -> None:
         super().__init__(parent)
@@ -65,6 +67,8 @@ class MapPanel(MapCameraMixin, QWidget):
         self.theme = theme
         self.setWindowTitle(self.title())
         self.scene: CityScene | None = None
+        self.tiles: MapTiles | None = None
+        self.picked_feature: dict[str, object] | None = None
         self._views: list[View] = []
         self._frame: WgsFrame | None = None
         self._press_pos: QPoint | None = None
@@ -147,6 +151,9 @@ class MapPanel(MapCameraMixin, QWidget):
         row.addSpacing(16)
         row.addWidget(self.layers_button)
         row.addStretch(1)
+        self.tiles_label = QLabel(bar)  # streamed tiles: shown / loading / budget
+        self.tiles_label.hide()
+        row.addWidget(self.tiles_label)
         return bar
 
     def _build_overlay(self, host: QWidget) -> QFrame:
@@ -217,7 +224,10 @@ class MapPanel(MapCameraMixin, QWidget):
         """Show a city (replacing any other), list its views, hide the progress overlay."""
         if self.scene is not None:
             self.scene.clear()
+        self._close_tiles()
         self.scene = CityScene(self.plotter, model, self.theme)
+        if model.tilesets:
+            self._open_tiles(model)
         self._views = list(views)
         self._frame = frame
         self._fill_color_combo()
@@ -227,6 +237,25 @@ class MapPanel(MapCameraMixin, QWidget):
         self._set_controls_enabled(True)
         self.hide_progress()
         self.request_render()
+
+    def _open_tiles(self, model: CityModel) -> None:
+        from controlroom.panels.map3d.tiles import MapTiles
+
+        memory_mb = self.live.tile_memory_mb if self.live is not None else 600
+        self.tiles = MapTiles(self.plotter, model.tilesets, model.crs, model.origin, memory_mb)
+        self.tiles.sig_changed.connect(self.request_render)
+        self.tiles.sig_status.connect(self.tiles_label.setText)
+        self.tiles_label.show()
+        assert self.scene is not None
+        self.scene.extra_bounds = self.tiles.bounds()  # type: ignore[attr-defined]
+        self.scene.reset_camera()
+        self.tiles.update_now()
+
+    def _close_tiles(self) -> None:
+        if self.tiles is not None:
+            self.tiles.close()
+            self.tiles = None
+            self.tiles_label.hide()
 
     def select_object(self, layer_kind: str | None, object_index: int | None = None) -> None:
         """Highlight an object programmatically (no signal); ``select_object(None)`` clears."""
@@ -268,6 +297,7 @@ class MapPanel(MapCameraMixin, QWidget):
         live.sig_feed_started.connect(self._add_feed_layers)
         self.sig_overlay_picked.connect(self._on_overlay_picked)
         self.sig_object_picked.connect(live.select_object)
+        self.sig_feature_picked.connect(live.select_feature)
         self.sig_selection_cleared.connect(lambda: live.select_object(None))
         if live.model is not None:
             self.set_model(live.model, list(live.site.views), live.frame)
@@ -485,6 +515,17 @@ class MapPanel(MapCameraMixin, QWidget):
         if hit is not None:
             self.sig_overlay_picked.emit(*hit)
             return
+        if self.tiles is not None:
+            from controlroom.render.picking import display_ray
+
+            near, far = display_ray(self.plotter, x, y)
+            tile_hit = self.tiles.pick(near, far)
+            self.tiles.highlight(tile_hit)
+            if tile_hit is not None:
+                self.picked_feature = dict(tile_hit.record)
+                self.tiles_label.setText(self.tr("Building {id}").format(id=tile_hit.record.get("id")))
+                self.sig_feature_picked.emit(self.picked_feature)
+                return
         result = self.scene.pick(x, y)
         if result is None:
             self.scene.highlight(None)
@@ -507,6 +548,7 @@ class MapPanel(MapCameraMixin, QWidget):
             self._bezel_tiles = None
         self.layers.stop()
         self.overlays.detach()
+        self._close_tiles()
         if self.scene is not None:
             self.scene.clear()
             self.scene = None

@@ -1,0 +1,437 @@
+"""A tileset drawn as one merged actor per tile, streamed by screen-space error under a byte budget.
+
+``TiledCity.update(camera)`` selects tiles (``geo.tiles.select``), asks its ``submit`` function to
+load the missing ones (a worker in the app, inline in tests and benchmarks), and shows the
+hole-free covering of what is loaded. ``deliver`` takes a loaded tile back on the GUI thread
+(the one hop back), admits it to the LRU cache if its exact size fits the budget, and swaps
+actors. Loading (file read, glTF decode, VTK arrays) touches no renderer, so it may run anywhere.
+
+Picking casts the click ray through the drawn tiles in numpy (no VTK picker, no re-render). A
+hit on a coarse stand-in is resolved to the exact building by reading the full-detail leaf under
+the hit point once (not cached), so a pick names the same building at any level of detail.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from controlroom.geo.tiles.glb import TileContentError, TileMesh
+from controlroom.geo.tiles.select import Camera, TileCache, TileIndex, covering, select
+from controlroom.geo.tiles.tileset import Tileset
+from controlroom.render.theme import DEFAULT_THEME, CityTheme, hex_rgb
+
+if TYPE_CHECKING:
+    from vtkmodules.vtkRenderingCore import vtkActor
+
+from controlroom.core.city import Surface
+
+DEFAULT_MAX_SSE = 16.0
+# Software GL draws ~6 M triangles/s on a quiet machine (DESIGN §3); measured on a shared one, 580 k took
+# 170–380 ms a frame, so 450 k keeps street level and fly-throughs nearer 200 ms (bench bigcity).
+DEFAULT_MAX_TRIANGLES = 450_000
+BYTES_PER_TRIANGLE = 32  # our glb on disk; the estimate when a tileset does not say
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass
+class TilePart:
+    """One content of a tile: its local-frame mesh, per-triangle feature and the feature table."""
+
+    points: npt.NDArray[np.float32]
+    triangles: npt.NDArray[np.int64]
+    cell_feature: npt.NDArray[np.int32]
+    features: dict[str, list[Any]]
+    polydata: Any = None
+
+
+@dataclass
+class LoadedTile:
+    index: int
+    parts: list[TilePart]
+    nbytes: int
+    errors: list[str] = field(default_factory=list)
+
+
+def read_content(path: Path) -> TileMesh:
+    """A content file (glb, or b3dm once readable) as a mesh in its tile's frame."""
+    from controlroom.geo.tiles.content import read_tile_content
+
+    return read_tile_content(path)
+
+
+def _colours(
+    points: npt.NDArray[np.float32], tris: npt.NDArray[np.int64], theme: CityTheme
+) -> npt.NDArray[np.uint8]:
+    a, b, c = points[tris[:, 0]], points[tris[:, 1]], points[tris[:, 2]]
+    n = np.cross(b - a, c - a)
+    roof = np.abs(n[:, 2]) > 0.7 * np.linalg.norm(n, axis=1)
+    out = np.empty((len(tris), 3), np.uint8)
+    out[:] = [round(c * 255) for c in hex_rgb(theme.surface_colors[int(Surface.WALL)])]
+    out[roof] = [round(c * 255) for c in hex_rgb(theme.surface_colors[int(Surface.ROOF)])]
+    return out
+
+
+def load_tile(ts: Tileset, index: int, to_local: FloatArray, theme: CityTheme = DEFAULT_THEME) -> LoadedTile:
+    """Read, decode and make VTK arrays for one tile; content errors are collected, not raised."""
+    import pyvista as pv
+    from vtkmodules.util.numpy_support import numpy_to_vtk
+
+    tile = ts.tiles[index]
+    m = to_local @ tile.transform
+    parts: list[TilePart] = []
+    errors: list[str] = []
+    nbytes = 0
+    for path in tile.contents:
+        try:
+            mesh = read_content(path)
+        except (OSError, TileContentError) as exc:
+            errors.append(str(exc) if isinstance(exc, TileContentError) else f"{path}: {exc.strerror or exc}")
+            continue
+        pts64 = np.column_stack([mesh.points, np.ones(len(mesh.points))]) @ m.T
+        pts = np.ascontiguousarray(pts64[:, :3], np.float32)
+        tris = mesh.triangles.astype(np.int64)
+        cell_feature = (
+            mesh.vertex_feature[tris[:, 0]].astype(np.int32) if len(tris) else np.zeros(0, np.int32)
+        )
+        poly = pv.PolyData.from_regular_faces(pts, tris)  # type: ignore[arg-type]
+        rgb = numpy_to_vtk(_colours(pts, tris, theme), deep=True)
+        rgb.SetName("rgb")
+        poly.GetCellData().SetScalars(rgb)
+        part = TilePart(pts, tris, cell_feature, mesh.features, poly)
+        table_bytes = sum(64 + sum(len(str(v)) for v in col) for col in mesh.features.values())
+        nbytes += (
+            int(poly.GetActualMemorySize()) * 1024
+            + pts.nbytes
+            + tris.nbytes
+            + cell_feature.nbytes
+            + table_bytes
+        )
+        parts.append(part)
+    return LoadedTile(index, parts, nbytes, errors)
+
+
+def ray_triangles(
+    origin: FloatArray, direction: FloatArray, points: npt.NDArray[Any], tris: npt.NDArray[np.int64]
+) -> tuple[int, float]:
+    """Nearest triangle hit by the ray (Möller–Trumbore in numpy): (triangle, distance) or (-1, inf)."""
+    if not len(tris):
+        return -1, math.inf
+    p = points.astype(np.float64)
+    a, b, c = p[tris[:, 0]], p[tris[:, 1]], p[tris[:, 2]]
+    e1, e2 = b - a, c - a
+    h = np.cross(direction, e2)
+    det = (e1 * h).sum(1)
+    ok = np.abs(det) > 1e-12
+    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    s = origin - a
+    u = (s * h).sum(1) * inv
+    q = np.cross(s, e1)
+    v = (q * direction).sum(1) * inv
+    t = (q * e2).sum(1) * inv
+    hit = ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 0)
+    if not hit.any():
+        return -1, math.inf
+    t = np.where(hit, t, np.inf)
+    i = int(np.argmin(t))
+    return i, float(t[i])
+
+
+@dataclass(frozen=True)
+class TilePick:
+    tile: int
+    level: int
+    record: dict[str, Any]
+    point: tuple[float, float, float]
+    resolved_from_coarse: bool
+    triangles: npt.NDArray[np.float32] | None = None  # (T, 3, 3) the building, for a highlight
+
+
+def _feature_triangles(part: TilePart, feature: int) -> npt.NDArray[np.float32]:
+    return np.asarray(part.points[part.triangles[part.cell_feature == feature]], np.float32)
+
+
+class TiledCity:
+    """Actors of the drawn tiles; the cache; selection; picking."""
+
+    def __init__(
+        self,
+        tileset: Tileset,
+        to_local: FloatArray,
+        budget_bytes: int,
+        *,
+        renderer: Any = None,
+        submit: Callable[[int], None] | None = None,
+        max_sse: float = DEFAULT_MAX_SSE,
+        max_triangles: int = DEFAULT_MAX_TRIANGLES,
+        theme: CityTheme = DEFAULT_THEME,
+    ) -> None:
+        self.tileset = tileset
+        self.to_local = to_local
+        self.index = TileIndex.of(tileset, to_local)
+        self.cache = TileCache(budget_bytes)
+        self.renderer = renderer
+        self.submit = submit or self._load_inline
+        self.max_sse = max_sse
+        self.sse_in_use = max_sse
+        self.theme = theme
+        self.actors: dict[int, list[vtkActor]] = {}
+        self.wanted: list[int] = []
+        self.shown: list[int] = []
+        self.pending: set[int] = set()
+        self.errors: dict[int, list[str]] = {}
+        self.budget_bound = False
+        sizes = [sum(p.stat().st_size if p.is_file() else 0 for p in t.contents) for t in tileset.tiles]
+        self._file_bytes = np.asarray(sizes, np.float64)
+        self.max_triangles = max_triangles
+        said = [t.triangles for t in tileset.tiles]
+        self._triangles = np.array(
+            [n if n is not None else sizes[i] / BYTES_PER_TRIANGLE for i, n in enumerate(said)], np.float64
+        )
+        self.detail_capped = False
+        self._ratio = 3.0  # decoded bytes per file byte; learned from the tiles loaded so far
+        self._pressure = 1.0
+        self._camera: Camera | None = None
+        self._reselecting = False
+
+    # ------------------------------------------------------------------ selection
+    def _estimate(self, tiles: list[int]) -> float:
+        return float(
+            sum(
+                self.cache.items[t][1] if t in self.cache else self._file_bytes[t] * self._ratio
+                for t in tiles
+            )
+        )
+
+    def update(self, camera: Camera) -> list[int]:
+        """Select for this camera; submit missing loads; show the covering. Returns the tiles to load."""
+        self._camera = camera
+        # After a refused admission the threshold starts higher; the pressure eases off as views fit.
+        self._pressure = max(1.0, self._pressure / 1.25)
+        sse = self.max_sse * self._pressure
+        over_bytes = over_triangles = False
+        while True:
+            wanted = select(self.index, camera, sse)
+            over_bytes = self._estimate(wanted) > self.cache.budget
+            over_triangles = float(self._triangles[wanted].sum()) > self.max_triangles
+            if not (over_bytes or over_triangles) or sse > 1e5:
+                break
+            sse *= 1.25
+        self.sse_in_use = sse
+        self.budget_bound = self._pressure > 1.0 or (sse > self.max_sse and self._bytes_bind(camera, sse))
+        self.detail_capped = sse > self.max_sse and not self.budget_bound
+        self.wanted = wanted
+        self.cache.touch(wanted)
+        missing = [
+            t for t in wanted if t not in self.cache and t not in self.pending and t not in self.errors
+        ]
+        # Coarse first, then nearest: parents appear quickly, detail follows.
+        pos = np.asarray(camera.position)
+        centre = (self.index.lo + self.index.hi) / 2
+        missing.sort(key=lambda t: (self.index.level[t], float(np.linalg.norm(centre[t] - pos))))
+        self._show()
+        for t in missing:
+            self.pending.add(t)
+            self.submit(t)
+        return missing
+
+    def _bytes_bind(self, camera: Camera, sse: float) -> bool:
+        """Whether memory (not the triangle cap) made the threshold rise to ``sse``."""
+        finer = select(self.index, camera, sse / 1.25)
+        return self._estimate(finer) > self.cache.budget
+
+    def _load_inline(self, tile: int) -> None:
+        self.deliver(load_tile(self.tileset, tile, self.to_local, self.theme))
+
+    def deliver(self, loaded: LoadedTile) -> bool:
+        """A loaded tile back on the GUI thread: admitted when it fits, then the view is re-covered."""
+        self.pending.discard(loaded.index)
+        if loaded.errors:
+            self.errors[loaded.index] = loaded.errors
+        if not loaded.parts:
+            return False
+        if self._file_bytes[loaded.index] > 0:
+            self._ratio = max(self._ratio * 0.9, loaded.nbytes / self._file_bytes[loaded.index])
+        if loaded.index not in self.wanted:
+            return False  # the camera moved on
+        pinned = set(self.shown) | set(self.wanted)
+        try:
+            evicted = self.cache.admit(loaded.index, loaded, loaded.nbytes, pinned)
+        except MemoryError:
+            self.budget_bound = True
+            self._pressure *= 1.5
+            if self._camera is not None and not self._reselecting:
+                self._reselecting = True  # select coarser at once (loads may come back inline)
+                try:
+                    self.update(self._camera)
+                finally:
+                    self._reselecting = False
+            return False
+        for t in evicted:
+            self._remove_actors(t)
+        self._show()
+        return True
+
+    def _show(self) -> None:
+        loaded = set(self.cache.items)
+        show = covering(self.index, self.wanted, loaded)
+        for t in list(self.actors):
+            if t not in show:
+                self._set_visible(t, False)
+        for t in show:
+            if t not in self.actors:
+                self._add_actors(t)
+            self._set_visible(t, True)
+        self.shown = show
+
+    # ------------------------------------------------------------------ actors
+    def _add_actors(self, tile: int) -> None:
+        from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
+
+        loaded: LoadedTile = self.cache.get(tile)
+        actors = []
+        for part in loaded.parts:
+            mapper = vtkPolyDataMapper()
+            mapper.SetInputData(part.polydata)
+            mapper.SetScalarModeToUseCellData()
+            mapper.SetColorModeToDirectScalars()
+            actor = vtkActor()
+            actor.SetMapper(mapper)
+            prop = actor.GetProperty()
+            prop.SetInterpolationToFlat()
+            prop.SetAmbient(self.theme.ambient)
+            prop.SetDiffuse(self.theme.diffuse)
+            prop.SetSpecular(self.theme.specular)
+            actor.SetPickable(False)
+            if self.renderer is not None:
+                self.renderer.AddActor(actor)
+            actors.append(actor)
+        self.actors[tile] = actors
+
+    def _set_visible(self, tile: int, visible: bool) -> None:
+        for a in self.actors.get(tile, []):
+            a.SetVisibility(visible)
+
+    def _remove_actors(self, tile: int) -> None:
+        for a in self.actors.pop(tile, []):
+            if self.renderer is not None:
+                self.renderer.RemoveActor(a)
+
+    def remove(self) -> None:
+        for t in list(self.actors):
+            self._remove_actors(t)
+
+    # ------------------------------------------------------------------ figures
+    @property
+    def shown_triangles(self) -> int:
+        return sum(
+            len(p.triangles) for t in self.shown if t in self.cache for p in self.cache.items[t][0].parts
+        )
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "tiles_shown": len(self.shown),
+            "tiles_loading": len(self.pending),
+            "triangles": self.shown_triangles,
+            "bytes": self.cache.bytes,
+            "budget": self.cache.budget,
+            "budget_bound": self.budget_bound,
+            "detail_capped": self.detail_capped,
+            "sse": self.sse_in_use,
+            "errors": sum(len(v) for v in self.errors.values()),
+        }
+
+    # ------------------------------------------------------------------ picking
+    def pick_ray(self, origin: FloatArray, direction: FloatArray) -> TilePick | None:
+        """The building under a ray, at whatever level of detail is drawn there."""
+        d = direction / (np.linalg.norm(direction) or 1.0)
+        best: tuple[float, int, int, int] | None = None
+        for t in self.shown:
+            if t not in self.cache or not _ray_hits_box(origin, d, self.index.lo[t], self.index.hi[t]):
+                continue
+            for k, part in enumerate(self.cache.items[t][0].parts):
+                tri, dist = ray_triangles(origin, d, part.points, part.triangles)
+                if tri >= 0 and (best is None or dist < best[0]):
+                    best = (dist, t, k, tri)
+        if best is None:
+            return None
+        dist, t, k, tri = best
+        point = origin + d * dist
+        part = self.cache.items[t][0].parts[k]
+        if not self.index.children[t]:
+            feature = int(part.cell_feature[tri])
+            record = {key: col[feature] for key, col in part.features.items()}
+            shape = _feature_triangles(part, feature)
+            return TilePick(t, self.index.level[t], record, tuple(float(v) for v in point), False, shape)  # type: ignore[arg-type]
+        return self._resolve_coarse(t, k, origin, d, point, part, tri)
+
+    def _resolve_coarse(
+        self, t: int, k: int, origin: FloatArray, d: FloatArray, point: FloatArray, part: TilePart, tri: int
+    ) -> TilePick:
+        """A hit on a stand-in: the building the same ray hits in the leaf under the point."""
+        leaf = t
+        while self.index.children[leaf]:
+            inside = [
+                c
+                for c in self.index.children[leaf]
+                if (self.index.lo[c][:2] <= point[:2]).all() and (point[:2] <= self.index.hi[c][:2]).all()
+            ]
+            if not inside:
+                break
+            leaf = inside[0]
+        fallback = int(part.cell_feature[tri])
+        record = {key: col[fallback] for key, col in part.features.items()}
+        shape = _feature_triangles(part, fallback)
+        if leaf != t:
+            loaded = load_tile(self.tileset, leaf, self.to_local, self.theme)
+            for lp in loaded.parts[k : k + 1] or loaded.parts:
+                hit, _ = ray_triangles(origin, d, lp.points, lp.triangles)
+                if hit >= 0:
+                    f = int(lp.cell_feature[hit])
+                else:  # the stand-in box was hit where no building stands: the nearest one
+                    centres = np.zeros((max(lp.cell_feature.max() + 1, 1) if len(lp.cell_feature) else 1, 2))
+                    tri_c = lp.points[lp.triangles[:, 0], :2]
+                    np.add.at(centres, lp.cell_feature, tri_c)
+                    counts = np.bincount(lp.cell_feature, minlength=len(centres))
+                    centres /= np.maximum(counts, 1)[:, None]
+                    f = int(np.argmin(np.linalg.norm(centres - point[:2], axis=1) + (counts == 0) * 1e18))
+                record = {key: col[f] for key, col in lp.features.items()}
+                shape = _feature_triangles(lp, f)
+                break
+        return TilePick(t, self.index.level[t], record, tuple(float(v) for v in point), True, shape)  # type: ignore[arg-type]
+
+
+def _ray_hits_box(origin: FloatArray, d: FloatArray, lo: FloatArray, hi: FloatArray) -> bool:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = 1.0 / np.where(d == 0, 1e-300, d)
+        t0, t1 = (lo - origin) * inv, (hi - origin) * inv
+    tmin = np.minimum(t0, t1).max()
+    tmax = np.maximum(t0, t1).min()
+    return bool(tmax >= max(tmin, 0.0))
+
+
+def local_from_tileset(ts: Tileset, frame_crs: str, frame_origin: tuple[float, float, float]) -> FloatArray:
+    """4×4 from the tileset frame to the site's local frame.
+
+    Our own tilesets carry their ENU→ECEF root transform: its inverse is exact. Field tilesets are
+    ECEF: the same construction at the site origin gives the local east/north/up frame.
+    """
+    from controlroom.geo.crs import LocalFrame
+    from controlroom.geo.tiles.build import enu_to_ecef
+
+    frame = LocalFrame(frame_crs, *frame_origin)
+    m = np.asarray(enu_to_ecef(frame), np.float64).reshape(4, 4).T
+    return np.asarray(np.linalg.inv(m), np.float64)
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
