@@ -11,4 +11,9 @@ if ! dpkg -s $(grep -v '^#' scripts/apt-packages.txt) >/dev/null 2>&1; then
   # shellcheck disable=SC2046
   $SUDO apt-get install -y -qq --no-install-recommends $(grep -v '^#' scripts/apt-packages.txt) >/dev/null
 fi
+# Node runs the Khronos glTF validator in the tile tests; some machines carry a Node with its own npm.
+if ! command -v npm >/dev/null 2>&1; then
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
 scripts/setup-venv.sh

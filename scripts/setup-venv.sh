@@ -9,4 +9,5 @@ if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
 # compiled translations (.qm) from translations/*.ts
 scripts/build-translations.sh >/dev/null
 # Khronos glTF validator for the 3D Tiles tests (tests/geo/test_tiles_*.py); skipped without npm
-if command -v npm >/dev/null; then npm install -q --prefix tools/gltf-validator gltf-validator >/dev/null || true; fi
+if command -v npm >/dev/null; then npm install -q --prefix tools/gltf-validator gltf-validator >/dev/null \
+  || echo "warning: npm could not install gltf-validator; the glTF validator test will skip" >&2; fi
