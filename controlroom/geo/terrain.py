@@ -65,8 +65,8 @@ class Terrain:
 
     def index(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[I64, I64, npt.NDArray[np.bool_]]:
         """Row, column of the cell holding each point, and whether it is inside the grid."""
-        xa = np.asarray(x, np.float64)
-        ya = np.asarray(y, np.float64)
+        xa = np.atleast_1d(np.asarray(x, np.float64))
+        ya = np.atleast_1d(np.asarray(y, np.float64))
         j = np.floor((xa - self.x0) / self.cell + 0.5).astype(np.int64)
         i = np.floor((ya - self.y0) / self.cell + 0.5).astype(np.int64)
         ny, nx = self.shape
@@ -108,34 +108,47 @@ def rasterise_triangles(
     points: F64, triangles: I64, cell: float, *, source: str = "", values: F64 | None = None
 ) -> Terrain:
     """A grid over the triangles' extent, each cell centre holding the linear interpolation of
-    ``values`` (default the points' z) over the triangle it lies in; NaN outside every triangle.
-
-    Vectorised over triangles: every triangle's bounding box of cell centres is expanded into
-    candidate cells (``np.repeat``), barycentric coordinates pick those inside. Work is the sum of
-    the bounding boxes, about twice the covered cells for a TIN of small triangles.
-    """
+    ``values`` (default the points' z) over the triangle it lies in; NaN outside every triangle."""
     pts = np.asarray(points, np.float64)
     tris = np.asarray(triangles, np.int64)
-    vals = pts[:, 2] if values is None else np.asarray(values, np.float64)
     if not len(tris):
         raise InputError(f"{source or 'terrain'}: no triangles to rasterise; expected a TIN with triangles")
-    xmin, ymin = pts[tris].reshape(-1, 3)[:, :2].min(axis=0)
-    xmax, ymax = pts[tris].reshape(-1, 3)[:, :2].max(axis=0)
+    corners = pts[tris].reshape(-1, 3)
+    xmin, ymin = corners[:, :2].min(axis=0)
+    xmax, ymax = corners[:, :2].max(axis=0)
     x0 = float(np.floor(xmin / cell) * cell)
     y0 = float(np.floor(ymin / cell) * cell)
     ny, nx = _grid_for(x0, float(xmax), y0, float(ymax), cell, source or "terrain")
     z = np.full((ny, nx), np.nan, np.float32)
+    fill_triangles(z, x0, y0, cell, pts, tris, pts[:, 2] if values is None else values)
+    return Terrain(z, x0, y0, float(cell), source)
+
+
+def fill_triangles(
+    out: npt.NDArray[np.floating], x0: float, y0: float, cell: float, points: F64, triangles: I64, values: F64
+) -> None:
+    """Write into ``out`` (ny, nx; cell (i, j) centred at x0 + j·cell, y0 + i·cell) the linear
+    interpolation of ``values`` at every cell centre inside a triangle; other cells are untouched.
+
+    Vectorised over triangles: every triangle's bounding box of cell centres is expanded into
+    candidate cells (``np.repeat``), barycentric coordinates keep those inside. The work is the sum
+    of the bounding boxes, about twice the covered cells for a TIN of small triangles.
+    """
+    pts = np.asarray(points, np.float64)
+    tris = np.asarray(triangles, np.int64)
+    vals = np.asarray(values, np.float64)
+    ny, nx = out.shape
     a, b, c = pts[tris[:, 0], :2], pts[tris[:, 1], :2], pts[tris[:, 2], :2]
     lo = np.minimum(np.minimum(a, b), c)
     hi = np.maximum(np.maximum(a, b), c)
-    j0 = np.clip(np.ceil((lo[:, 0] - x0) / cell - 1e-9).astype(np.int64), 0, nx - 1)
-    j1 = np.clip(np.floor((hi[:, 0] - x0) / cell + 1e-9).astype(np.int64), 0, nx - 1)
-    i0 = np.clip(np.ceil((lo[:, 1] - y0) / cell - 1e-9).astype(np.int64), 0, ny - 1)
-    i1 = np.clip(np.floor((hi[:, 1] - y0) / cell + 1e-9).astype(np.int64), 0, ny - 1)
+    j0 = np.maximum(np.ceil((lo[:, 0] - x0) / cell - 1e-9).astype(np.int64), 0)
+    j1 = np.minimum(np.floor((hi[:, 0] - x0) / cell + 1e-9).astype(np.int64), nx - 1)
+    i0 = np.maximum(np.ceil((lo[:, 1] - y0) / cell - 1e-9).astype(np.int64), 0)
+    i1 = np.minimum(np.floor((hi[:, 1] - y0) / cell + 1e-9).astype(np.int64), ny - 1)
     w = np.maximum(j1 - j0 + 1, 0)
     h = np.maximum(i1 - i0 + 1, 0)
     area = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1])
-    ok = (np.abs(area) > 1e-12) & (w > 0) & (h > 0) & (hi[:, 0] >= lo[:, 0])
+    ok = (np.abs(area) > 1e-12) & (w > 0) & (h > 0)
     # chunks of triangles keep the candidate arrays to a few tens of MB
     order = np.flatnonzero(ok)
     cum = np.cumsum((w * h)[order])
@@ -159,8 +172,7 @@ def rasterise_triangles(
         inside = (l0 >= eps) & (l1 >= eps) & (l2 >= eps)
         t, ii, jj = t[inside], ii[inside], jj[inside]
         zz = l0[inside] * vals[tris[t, 0]] + l1[inside] * vals[tris[t, 1]] + l2[inside] * vals[tris[t, 2]]
-        z[ii, jj] = zz
-    return Terrain(z, x0, y0, float(cell), source)
+        out[ii, jj] = zz
 
 
 def terrain_from_tin(layer: CityLayer, cell: float = DEFAULT_TIN_CELL_M, source: str = "") -> Terrain:
