@@ -8,7 +8,7 @@ needs ground heights, and a flat guess would flood everything or nothing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,15 +39,55 @@ def _points(layer: PointLayer, keep: np.ndarray | None = None) -> PointSet:
     )
 
 
+def grid_labeller(
+    terrain: Terrain, frame: LocalFrame, levels: dict[str, tuple[list[Any], list[str]]]
+) -> AdminLabeller:
+    """Admin names by terrain cell: each level's polygons (WGS 84) burnt once into the grid, so
+    naming a million points is one gather. ``levels``: level → (polygons, names), e.g. the
+    dispatch ``AdminRouter``'s layers (already converted from GCJ-02/BD-09)."""
+    import shapely
+    from affine import Affine
+    from rasterio.features import rasterize
+
+    transform = Affine(
+        terrain.cell, 0.0, terrain.x0 - terrain.cell / 2, 0.0, terrain.cell, terrain.y0 - terrain.cell / 2
+    )
+    grids: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for level, (geoms, names) in levels.items():
+        local = shapely.transform(
+            np.asarray(geoms, dtype=object), lambda xy: np.column_stack(frame.from_wgs84(xy[:, 0], xy[:, 1]))
+        )
+        pairs = [(g, k + 1) for k, g in enumerate(local) if g is not None and not g.is_empty]
+        burnt = (
+            rasterize(
+                pairs, out_shape=terrain.shape, transform=transform, fill=0, dtype="int32", all_touched=True
+            )
+            if pairs
+            else np.zeros(terrain.shape, np.int32)
+        )
+        grids[level] = (burnt, np.asarray(["", *names], dtype=object))
+
+    def label(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+        i, j, inside = terrain.index(x, y)
+        out = {}
+        for level, (burnt, names) in grids.items():
+            code = np.where(inside, burnt[i, j], 0)
+            out[level] = names[code]
+        return out
+
+    return label
+
+
 def scene_for(
     site: Site,
     model: CityModel,
     frame: LocalFrame,
     *,
     terrain: Terrain | None = None,
-    admin: AdminLabeller | None = None,
+    admin_levels: dict[str, tuple[list[Any], list[str]]] | None = None,
 ) -> FloodScene:
-    """Everything the what-if needs for this site, in the model's local frame."""
+    """Everything the what-if needs for this site, in the model's local frame. ``admin_levels``
+    (level → WGS 84 polygons, names) gives the totals by district/street/grid."""
     if terrain is None:
         if site.terrain is None:
             raise NoTerrainError(
@@ -80,4 +120,5 @@ def scene_for(
         units, _ = load_points(site.units, frame, kind="units")
         points["units"] = _points(units)
     river = water_mask(terrain, model.layers.get("water"))
-    return FloodScene(terrain, river, buildings, roads, points, cfg, admin)
+    labeller = grid_labeller(terrain, frame, admin_levels) if admin_levels else None
+    return FloodScene(terrain, river, buildings, roads, points, cfg, labeller)

@@ -144,6 +144,15 @@ class FloodImpact:
         idx = np.flatnonzero(self.building_state >= WET)
         return idx[np.argsort(-self.building_depth[idx], kind="stable")]
 
+    def admin_names(self, buildings: npt.NDArray[np.int64]) -> list[dict[str, str]]:
+        """District, street and grid of each given building ("" where the site has no such level)."""
+        labels = self.scene.labels()
+        cols = {lv: (labels[lv][0][buildings] if lv in labels else None) for lv in ADMIN_TOTAL_LEVELS}
+        return [
+            {lv: (str(col[k]) if col is not None else "") for lv, col in cols.items()}
+            for k in range(len(buildings))
+        ]
+
     def points_in_water(self, kind: str) -> list[dict[str, Any]]:
         if kind not in self.wet_points:
             return []
