@@ -39,6 +39,13 @@ def _bench_alarms(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_flood(args: argparse.Namespace) -> int:
+    from controlroom.app.bench_flood import bench_flood
+
+    _print(bench_flood(n=args.cells, buildings=args.buildings, repeats=args.repeats), args.json)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bench = sub.add_parser("bench", help="benchmarks (print figures and ratios)")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCH", required=True)
@@ -56,6 +63,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     alarms.add_argument("--rules", type=int, default=1000, help="number of rules (default 1000)")
     alarms.add_argument("--json", action="store_true", help="print JSON")
     alarms.set_defaults(handler=_bench_alarms)
+    flood = bench_sub.add_parser(
+        "flood", help="flood what-if: extent + depth on 25 M cells, 1 M buildings, vs plain scipy flood fill"
+    )
+    flood.add_argument("--cells", type=int, default=5000, help="DEM cells a side at 2 m (default 5000)")
+    flood.add_argument("--buildings", type=int, default=1_000_000, help="buildings (default 1000000)")
+    flood.add_argument("--repeats", type=int, default=3, help="runs per timing, best kept (default 3)")
+    flood.add_argument("--json", action="store_true", help="print JSON")
+    flood.set_defaults(handler=_bench_flood)
     from controlroom.app.bench_video import register_bench
 
     register_bench(bench_sub, _print)

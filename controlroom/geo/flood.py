@@ -93,10 +93,15 @@ def flood_from(terrain: Terrain, level_m: float, seeds: Mask, how: str = "river"
     from scipy import ndimage
 
     labels, n = ndimage.label(below)
-    keep = np.zeros(n + 1, bool)
-    keep[np.unique(labels[start])] = True
-    keep[0] = False
-    flooded = keep[labels]
+    seeded = np.unique(labels[start])
+    if len(seeded) <= 4:  # the usual case: a comparison per piece beats a table gather
+        flooded = labels == seeded[0]
+        for k in seeded[1:]:
+            flooded |= labels == k
+    else:
+        keep = np.zeros(n + 1, bool)
+        keep[seeded] = True
+        flooded = keep[labels]
     return FloodExtent(terrain, float(level_m), flooded, _depth(z, level_m, flooded), how)
 
 
