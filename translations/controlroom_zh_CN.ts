@@ -1075,6 +1075,10 @@
 {message}
 {state} · {ago}</translation>
     </message>
+    <message>
+        <source>{id} · water {depth:.2f} m at the ground floor</source>
+        <translation>{id} · 底层水深 {depth:.2f} 米</translation>
+    </message>
 </context>
 <context>
     <name>MapPanel</name>

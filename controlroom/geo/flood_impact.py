@@ -10,7 +10,7 @@ corners and centre (water at any corner is at the building's wall); the threshol
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,6 +45,8 @@ class BuildingSamples:
     sample_x: F64
     sample_y: F64
     starts: I64
+    #: per object of the source layer, the building it belongs to (−1: none); empty without a layer
+    object_building: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def n(self) -> int:
@@ -100,14 +102,14 @@ class BuildingSamples:
         first_obj = np.full(len(key_names), -1, np.int64)
         first_obj[root[::-1]] = np.arange(n_obj - 1, -1, -1)
         names = [objs.names[i] for i in first_obj[roots].tolist()]
+        pos = np.minimum(np.searchsorted(roots, root), len(roots) - 1)
+        counted = roots[pos] == root  # objects of a building that has geometry
         pop: F64 | None = None
         if population_attribute:
-            raw = objs.column(population_attribute)
-            values = np.array([_number(v) for v in raw], np.float64)
-            pos = np.minimum(np.searchsorted(roots, root), len(roots) - 1)
-            counted = roots[pos] == root  # objects of a building that has geometry
+            values = np.array([_number(v) for v in objs.column(population_attribute)], np.float64)
             pop = np.bincount(pos[counted], weights=values[counted], minlength=len(roots)).astype(np.float64)
-        return cls.from_points(b[foot], pts[foot, 0], pts[foot, 1], ids, names, pop)
+        samples = cls.from_points(b[foot], pts[foot, 0], pts[foot, 1], ids, names, pop)
+        return replace(samples, object_building=np.where(counted, pos, -1).astype(np.int64))
 
 
 def _number(value: Any) -> float:
@@ -143,6 +145,8 @@ class RoadSamples:
     length_m: F64
     line: I64  # the road polyline each sample lies on
     names: list[str]  # per polyline
+    #: the piece of road each sample stands for, (n, 4): x0, y0, x1, y1 (for drawing cut roads)
+    pieces: F64 = field(default_factory=lambda: np.zeros((0, 4)))
 
     @classmethod
     def from_layer(cls, layer: LineLayer, step_m: float = 5.0) -> RoadSamples:
@@ -159,12 +163,21 @@ class RoadSamples:
         k = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
         t = (k + 0.5) / n[s]
         xy = pts[a[s]] + seg[s] * t[:, None]
+        p0 = pts[a[s]] + seg[s] * (k / n[s])[:, None]
+        p1 = pts[a[s]] + seg[s] * ((k + 1) / n[s])[:, None]
         feats = layer.features
         names = []
         for i in range(layer.n_lines):
             f = feats[int(layer.cell_feature[i])] if i < len(layer.cell_feature) and feats else {}
             names.append(str(f.get("name") or ""))
-        return cls(xy[:, 0], xy[:, 1], (length / n)[s], line_of_point[a[s]].astype(np.int64), names)
+        return cls(
+            xy[:, 0],
+            xy[:, 1],
+            (length / n)[s],
+            line_of_point[a[s]].astype(np.int64),
+            names,
+            np.hstack([p0, p1]),
+        )
 
 
 def cut_road_samples(extent: FloodExtent, roads: RoadSamples, cut_depth_m: float) -> npt.NDArray[np.bool_]:

@@ -96,6 +96,7 @@ HOVER_PHRASES: tuple[str, ...] = (
     QT_TRANSLATE_NOOP("MapHover", "{unit} → {incident}\n{km:.1f} km in a straight line"),
     QT_TRANSLATE_NOOP("MapHover", "{priority} · {title}\n{message}\n{state} · {ago}"),
     QT_TRANSLATE_NOOP("MapHover", "FORECAST · {priority} · {title}\n{message}\n{state} · {ago}"),
+    QT_TRANSLATE_NOOP("MapHover", "{id} · water {depth:.2f} m at the ground floor"),
 )
 
 # The simulator's and the sample sites' vital signs; other metric names show as sent.
