@@ -28,6 +28,7 @@ PANEL_TITLES: dict[str, str] = {
     "feed_status": QT_TRANSLATE_NOOP("PanelIds", "Feed status"),
     "briefing": QT_TRANSLATE_NOOP("PanelIds", "Leader's summary"),
     "status": QT_TRANSLATE_NOOP("PanelIds", "Clock, site title, connection"),
+    "flood": QT_TRANSLATE_NOOP("PanelIds", "Flood what-if"),
 }
 
 INCIDENT_TYPES: dict[str, str] = {

@@ -33,6 +33,12 @@ class _Runner(QObject):
     @Slot()
     def run(self) -> None:
         try:
+            self._run()
+        finally:
+            _forget_dummy_thread()
+
+    def _run(self) -> None:
+        try:
             result = self._job(self.sig_progress.emit)
         except SiteError as exc:  # the user's input: the message is the whole story, no traceback
             log.info("background task refused its input:\n%s", exc)
@@ -45,6 +51,19 @@ class _Runner(QObject):
             self.sig_failed.emit(f"{type(exc).__name__}: {exc}")
         else:
             self.sig_finished.emit(result)
+
+
+def _forget_dummy_thread() -> None:
+    """Python registers a ``threading._DummyThread`` the first time code in a foreign (Qt) thread
+    asks for the current thread (rasterio does, for its per-thread GDAL options) and Python 3.11
+    never removes it: the finished QThread would stay in ``threading.enumerate()`` as alive for
+    ever. Forget it as the job ends (this thread runs no more Python)."""
+    import threading
+
+    active: dict[int, threading.Thread] = getattr(threading, "_active", {})
+    ident = threading.get_ident()
+    if isinstance(active.get(ident), threading._DummyThread):
+        active.pop(ident, None)
 
 
 class BackgroundTask(QObject):
