@@ -37,6 +37,7 @@ Area = Qt.DockWidgetArea
 #: Docked panels in order: (panel id, dock area, tab with this panel id when both exist).
 DOCKS: tuple[tuple[str, Area, str | None], ...] = (
     ("alarms", Area.LeftDockWidgetArea, None),
+    ("flood", Area.LeftDockWidgetArea, "alarms"),  # the 三防 desk's what-if, a tab behind the alarms
     ("kpi", Area.RightDockWidgetArea, None),
     ("object_info", Area.RightDockWidgetArea, None),
     ("feed_status", Area.RightDockWidgetArea, "object_info"),

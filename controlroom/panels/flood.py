@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -123,9 +124,19 @@ class FloodPanel(QWidget):
             self._on_scene_ready()
         elif self.state.error:
             self._on_failed(self.state.error)
-        else:
-            self.state.ensure_scene()  # now, or as soon as the city is loaded
         self.show_impact(self.state.impact)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The scene (terrain, samples) is built the first time the what-if is looked at, not at
+        every start of the app: a tab behind the alarms costs nothing until opened."""
+        super().showEvent(event)
+        # a tab behind another dock is shown for a moment while the window first lays out: look
+        # again once the event loop has settled, and build only if the what-if is really on screen
+        QTimer.singleShot(0, self._build_if_visible)
+
+    def _build_if_visible(self) -> None:
+        if self.isVisible() and self.state.scene is None and not self.state.error:
+            self.state.ensure_scene()  # now, or as soon as the city is loaded
 
     def title(self) -> str:
         return self.tr("Flood What-If")

@@ -203,5 +203,5 @@ class FloodState(QObject):
     def stop(self) -> None:
         for task in (self._task, self._scene_task):
             if task is not None and task.is_running():
-                task.wait()
+                task.stop()
         self._task = self._scene_task = None

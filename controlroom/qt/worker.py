@@ -93,6 +93,12 @@ class BackgroundTask(QObject):
     def wait(self, msecs: int = 30_000) -> bool:
         return bool(self._thread.wait(msecs))
 
+    def stop(self, msecs: int = 30_000) -> bool:
+        """Let a running job finish, then end the thread, whether or not the GUI thread has taken
+        its result yet (at shutdown the event loop that would deliver it may not run again)."""
+        self._thread.quit()
+        return bool(self._thread.wait(msecs))
+
     def _stop_thread(self) -> None:
         self._thread.quit()
         self._thread.wait()

@@ -10,7 +10,8 @@ from controlroom.app.cli import main
 
 
 def test_bench_flood_prints_its_keys_and_the_baseline_agrees(capsys: pytest.CaptureFixture[str]) -> None:
-    rc = main(["bench", "flood", "--cells", "400", "--buildings", "2000", "--repeats", "1", "--json"])
+    args = ["--cells", "400", "--buildings", "2000", "--repeats", "1", "--no-slider", "--json"]
+    rc = main(["bench", "flood", *args])
     out = json.loads(capsys.readouterr().out)
     assert rc == 0
     for key in ("extent_depth_s", "baseline_scipy_s", "ratio", "buildings_depth_s", "levels"):

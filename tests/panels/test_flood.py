@@ -37,6 +37,8 @@ def test_the_level_slider_floods_the_banks_and_the_desk_can_act_on_it(qtbot, tmp
     try:
         panel = make_panel("flood", live)
         qtbot.addWidget(panel)
+        assert flood_state_for(live).scene is None  # nothing built until the what-if is looked at
+        panel.show()
         qtbot.waitUntil(panel.slider.isEnabled, timeout=30_000)
         state = flood_state_for(live)
         with qtbot.waitSignal(state.sig_impact_changed, timeout=10_000):
