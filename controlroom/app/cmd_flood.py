@@ -40,7 +40,9 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--out-csv", type=Path, metavar="F", help="write the evacuation list (Chinese/English headers)"
     )
-    p.add_argument("--snapshot", type=Path, metavar="PNG", help="write a top-down map of the water")
+    p.add_argument("--snapshot", type=Path, metavar="PNG", help="write a 3D view of the city under water")
+    p.add_argument("--view", help="a named view of the site for --snapshot (default: the overview)")
+    p.add_argument("--map-png", type=Path, metavar="PNG", help="write a top-down map of the water")
     p.set_defaults(handler=_flood)
 
 
@@ -162,10 +164,24 @@ def _flood(args: argparse.Namespace) -> int:
         from controlroom.geo.flood_export import evacuation_csv
 
         args.out_csv.write_text(evacuation_csv(impact, frame), encoding="utf-8")
-    if args.snapshot:
+    if args.map_png:
         from controlroom.geo.flood_export import map_png
 
-        map_png(args.snapshot, impact)
+        map_png(args.map_png, impact)
+    if args.snapshot:
+        from controlroom.render.overlays.flood import flood_snapshot
+
+        args.snapshot.parent.mkdir(parents=True, exist_ok=True)
+        view = site.view(args.view) if args.view else None
+        words = "nothing floods" if extent.nothing_floods else f"{out['area_km2']:g} km² under water"
+        flood_snapshot(
+            model,
+            impact,
+            args.snapshot,
+            view=view,
+            frame=frame,
+            title=f"{site.title} · {extent.level_m:.2f} m · {words}",
+        )
     if args.json:
         json.dump(out, sys.stdout, ensure_ascii=False)
         print()

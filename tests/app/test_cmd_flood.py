@@ -40,7 +40,12 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict, str
 def test_a_rise_floods_the_banks_by_district_with_files(
     site_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    gj, ev, png = tmp_path / "w.geojson", tmp_path / "evac.csv", tmp_path / "map.png"
+    gj, ev, png, shot = (
+        tmp_path / "w.geojson",
+        tmp_path / "evac.csv",
+        tmp_path / "map.png",
+        tmp_path / "3d.png",
+    )
     rc, out, _ = _run(
         capsys,
         "--site",
@@ -55,8 +60,10 @@ def test_a_rise_floods_the_banks_by_district_with_files(
         str(gj),
         "--out-csv",
         str(ev),
-        "--snapshot",
+        "--map-png",
         str(png),
+        "--snapshot",
+        str(shot),
     )
     assert rc == 0
     assert out["level_m"] == 4.2 and out["gauge"] == "RIVER00" and out["how"] == "river"
@@ -80,6 +87,13 @@ def test_a_rise_floods_the_banks_by_district_with_files(
         and len(rows) == 1 + b["flooded"] + b["wet"]
     )
     assert png.read_bytes()[:4] == b"\x89PNG"
+    from PIL import Image
+
+    with Image.open(shot) as im:  # the 3D view: water blues and flooded reds both on screen
+        rgb = np.asarray(im.convert("RGB")).reshape(-1, 3).astype(int)
+    assert im.size == (1600, 900)
+    assert np.mean((rgb[:, 2] > rgb[:, 0] + 60) & (rgb[:, 2] > 120)) > 0.005
+    assert np.mean((rgb[:, 0] > rgb[:, 1] + 80) & (rgb[:, 0] > 150)) > 0.001
     # the same water as an absolute level
     rc, same, _ = _run(capsys, "--site", str(site_dir), "--level", "4.2")
     assert same["buildings"] == b

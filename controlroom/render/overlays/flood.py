@@ -198,3 +198,36 @@ class FloodBuildingsOverlay(MeshOverlay):
     def describe(self, item_id: str, words: HoverWords = PLAIN) -> str:
         depth = self._depth.get(item_id)
         return item_id if depth is None else words.say(hover.FLOOD_BUILDING, id=item_id, depth=depth)
+
+
+def flood_snapshot(
+    model: Any,
+    impact: FloodImpact,
+    out: Any,
+    size: tuple[int, int] = (1600, 900),
+    view: Any = None,
+    frame: Any = None,
+    title: str | None = None,
+) -> Any:
+    """The city off-screen with the what-if's water and buildings, saved as a PNG (CLI ``--snapshot``)."""
+    from controlroom.render.snapshot import open_offscreen
+
+    source = (1, impact)
+    plotter, scene = open_offscreen(model, size)
+    water = FloodWaterOverlay(lambda: source)
+    buildings = FloodBuildingsOverlay(lambda: source, lambda: model.layers.get("buildings"))
+    try:
+        water.attach(plotter)
+        buildings.attach(plotter)
+        water.refresh(0.0)
+        buildings.refresh(0.0)
+        if view is not None and frame is not None:
+            scene.fly_to_view(view, frame)
+        if title:
+            plotter.add_text(title, position="upper_left", font_size=12, shadow=True, name="title")
+        plotter.screenshot(str(out))
+    finally:
+        water.detach(plotter)
+        buildings.detach(plotter)
+        plotter.close()
+    return out
