@@ -154,6 +154,10 @@
         <translation>飞行定位 (F)</translation>
     </message>
     <message>
+        <source>What if? (Q)</source>
+        <translation>推演 (Q)</translation>
+    </message>
+    <message>
         <source>{0} open · {1} waiting</source>
         <translation>{0} 条未关闭 · {1} 条待确认</translation>
     </message>
@@ -868,6 +872,10 @@
     <message>
         <source>(no street)</source>
         <translation>(无街道)</translation>
+    </message>
+    <message>
+        <source>What if: {0}</source>
+        <translation>推演:{0}</translation>
     </message>
     <message>
         <source>Cameras around {0}</source>

@@ -91,6 +91,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self._issues_label)
         self.live.sig_city_loaded.connect(self._on_city_loaded)
         self.live.sig_city_failed.connect(self._on_city_failed)
+        if "flood" in self.docks:  # an alarm's "What if?" brings the what-if to the front
+            self.live.sig_flood_what_if.connect(lambda *_: self.docks["flood"].raise_())
         self._build_menu()
 
     @property

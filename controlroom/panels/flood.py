@@ -120,6 +120,7 @@ class FloodPanel(QWidget):
         self.state.sig_scene_ready.connect(self._on_scene_ready)
         self.state.sig_failed.connect(self._on_failed)
         self.state.sig_impact_changed.connect(self.show_impact)
+        live.sig_flood_what_if.connect(self._on_what_if_requested)
         if self.state.scene is not None:
             self._on_scene_ready()
         elif self.state.error:
@@ -149,8 +150,11 @@ class FloodPanel(QWidget):
         z = z[~np.isnan(z)]
         low = float(np.floor(np.percentile(z, 0.5) if len(z) else 0.0)) - 1.0
         self.slider.blockSignals(True)
-        self.slider.setRange(round(low * 100), round((low + SLIDER_SPAN_M) * 100))
-        self.slider.setValue(round(low * 100))
+        wanted = self.state.wanted_level
+        lo, hi = round(low * 100), round((low + SLIDER_SPAN_M) * 100)
+        value = round(wanted * 100) if wanted is not None else lo
+        self.slider.setRange(min(lo, value), max(hi, value))
+        self.slider.setValue(value)
         self.slider.blockSignals(False)
         self.slider.setEnabled(True)
         self.status.setText(self.tr("Drag the river level; the map shows the water."))
@@ -242,6 +246,18 @@ class FloodPanel(QWidget):
         levels = self.state.gauge_levels()
         if levels:
             self.set_level(max(levels.values()))
+
+    def _on_what_if_requested(self, level_m: float, why: str) -> None:
+        """An alarm's "What if?": the state floods to that level; the slider follows quietly."""
+        value = round(level_m * 100)
+        self.slider.blockSignals(True)
+        if self.slider.isEnabled():
+            self.slider.setRange(min(self.slider.minimum(), value), max(self.slider.maximum(), value))
+        self.slider.setValue(value)
+        self.slider.blockSignals(False)
+        self.level_label.setText(self.tr("{0:.2f} m").format(level_m))
+        if why:
+            self.status.setText(self.tr("What if: {0}").format(why))
 
     def _on_avoid_toggled(self, on: bool) -> None:
         self.state.apply_to_routes(on)

@@ -62,6 +62,7 @@ class FloodState(QObject):
         self._want_scene = False
         live.sig_city_loaded.connect(self._on_city_loaded)
         live.sig_stopped.connect(self.stop)
+        live.sig_flood_what_if.connect(self._on_what_if_requested)
 
     # ------------------------------------------------------------------ scene
     def ensure_scene(self) -> None:
@@ -155,6 +156,14 @@ class FloodState(QObject):
         self._task = None
         self.error = message
         self.sig_failed.emit(message)
+
+    @property
+    def wanted_level(self) -> float | None:
+        """The level last asked for (shown or still being computed), None when cleared."""
+        return self._wanted[0] if self._wanted is not None else None
+
+    def _on_what_if_requested(self, level_m: float, _why: str) -> None:
+        self.set_level(level_m)
 
     def clear(self) -> None:
         """No what-if: the map shows no water, routes use every road."""

@@ -85,6 +85,11 @@ def test_forecast_then_real_alarm_ack_and_fly_there(qtbot, tmp_path: Path) -> No
         assert row_text.startswith("forecast: crossing in") and "±" in row_text
         assert panel.table.item(0, 1).text() == "Forecast"
         assert panel.banner.badge.text() == "FORECAST · HIGH"
+        what_if: list[tuple] = []
+        live.sig_flood_what_if.connect(lambda *a: what_if.append(a))
+        assert panel.buttons["what_if"].isEnabled()  # a river gauge's alarm: the flood what-if is one click
+        qtbot.mouseClick(panel.buttons["what_if"], Qt.MouseButton.LeftButton)
+        assert what_if == [(3.0, "River above the warning line")]  # the line the forecast will cross
 
         _send(qtbot, live, pub, clock, 3.12, (lon, lat))
         clock.t += 1.0

@@ -58,6 +58,13 @@ def test_the_level_slider_floods_the_banks_and_the_desk_can_act_on_it(qtbot, tmp
         table = list(csv.reader((tmp_path / "evacuation.csv").read_text(encoding="utf-8-sig").splitlines()))
         assert table[0][3] == "建筑编号 Building ID" and len(table) == rows + 1
 
+        with qtbot.waitSignal(state.sig_impact_changed, timeout=10_000):
+            live.request_flood_what_if(4.8, "River breach level")  # an alarm's "What if?"
+        assert state.impact is not None and state.impact.extent.level_m == 4.8
+        assert panel.slider.value() == 480 and panel.status.text() == "What if: River breach level"
+        with qtbot.waitSignal(state.sig_impact_changed, timeout=10_000):
+            panel.set_level(4.5)
+
         router = road_router_for(live.model)
         assert router is not None
         panel.avoid.setChecked(True)  # the streets at the bank are under more than 0.3 m
