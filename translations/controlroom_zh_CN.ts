@@ -263,6 +263,97 @@
     </message>
 </context>
 <context>
+    <name>BriefFlood</name>
+    <message>
+        <source>Flood what-if: water at {0} m</source>
+        <translation>洪水推演:水位 {0} 米</translation>
+    </message>
+    <message>
+        <source>Nothing floods at this level.</source>
+        <translation>该水位下无淹没。</translation>
+    </message>
+    <message>
+        <source>Flooded area</source>
+        <translation>淹没面积</translation>
+    </message>
+    <message>
+        <source>{0} km²</source>
+        <translation>{0} 平方公里</translation>
+    </message>
+    <message>
+        <source>Buildings flooded</source>
+        <translation>淹没建筑</translation>
+    </message>
+    <message>
+        <source>Buildings wet</source>
+        <translation>进水建筑</translation>
+    </message>
+    <message>
+        <source>People affected</source>
+        <translation>受影响人数</translation>
+    </message>
+    <message>
+        <source>Roads cut</source>
+        <translation>中断道路</translation>
+    </message>
+    <message>
+        <source>{0} km</source>
+        <translation>{0} 公里</translation>
+    </message>
+    <message>
+        <source>Cameras in water</source>
+        <translation>水中摄像头</translation>
+    </message>
+    <message>
+        <source>Underground sites</source>
+        <translation>地下设施</translation>
+    </message>
+    <message>
+        <source>Totals</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <source>Measure</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <source>Flooded</source>
+        <translation>淹没</translation>
+    </message>
+    <message>
+        <source>Wet</source>
+        <translation>进水</translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation>人数</translation>
+    </message>
+    <message>
+        <source>Roads cut (km)</source>
+        <translation>中断道路(公里)</translation>
+    </message>
+    <message>
+        <source>No building is affected.</source>
+        <translation>没有建筑受影响。</translation>
+    </message>
+    <message>
+        <source>By district</source>
+        <translation>按区</translation>
+    </message>
+    <message>
+        <source>Grids with the most people affected (first {0} of {1})</source>
+        <translation>受影响人数最多的网格(共 {1} 个,列出前 {0} 个)</translation>
+    </message>
+</context>
+<context>
     <name>BriefWriter</name>
     <message>
         <source>Today</source>

@@ -200,6 +200,19 @@ class FloodBuildingsOverlay(MeshOverlay):
         return item_id if depth is None else words.say(hover.FLOOD_BUILDING, id=item_id, depth=depth)
 
 
+def flood_focus(impact: FloodImpact) -> tuple[float, float, float]:
+    """Where to look to see the flood: the middle of the wettest half of the flooded cells, from a
+    distance that takes in their spread (a long river bank is seen whole, a pocket up close)."""
+    ext = impact.extent
+    t = ext.terrain
+    ii, jj = np.nonzero(ext.flooded)
+    deep = ext.depth[ii, jj] >= np.median(ext.depth[ii, jj])
+    x = t.x0 + jj[deep] * t.cell
+    y = t.y0 + ii[deep] * t.cell
+    spread = float(np.hypot(*np.ptp(np.percentile(np.column_stack([x, y]), [10, 90], axis=0), axis=0)))
+    return float(np.median(x)), float(np.median(y)), float(np.clip(1.1 * spread, 300.0, 20_000.0))
+
+
 def flood_snapshot(
     model: Any,
     impact: FloodImpact,
@@ -223,8 +236,12 @@ def flood_snapshot(
         buildings.refresh(0.0)
         if view is not None and frame is not None:
             scene.fly_to_view(view, frame)
+        elif not impact.extent.nothing_floods:
+            x, y, distance = flood_focus(impact)
+            scene.focus_on(x, y, distance, 20.0)
         if title:
             plotter.add_text(title, position="upper_left", font_size=12, shadow=True, name="title")
+        plotter.render()  # the plotter was shown before the layers existed: draw them now
         plotter.screenshot(str(out))
     finally:
         water.detach(plotter)
