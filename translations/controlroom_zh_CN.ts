@@ -941,12 +941,24 @@
         <translation>本站点无法推演:{0}</translation>
     </message>
     <message>
+        <source>forecast</source>
+        <translation>预测</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>当前</translation>
+    </message>
+    <message>
         <source>No river gauge on the feed yet</source>
         <translation>数据流中暂无河道水位站</translation>
     </message>
     <message>
         <source>Highest gauge: {0} at {1:.2f} m</source>
         <translation>最高水位站:{0},{1:.2f} 米</translation>
+    </message>
+    <message>
+        <source>Forecast: {0} → {1:.2f} m</source>
+        <translation>预测:{0} → {1:.2f} 米</translation>
     </message>
     <message>
         <source>{0:.2f} m</source>

@@ -10,12 +10,13 @@ English headers. The map draws the same impact (its water and buildings layers r
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
+    QStyle,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
     from controlroom.geo.flood_whatif import FloodImpact
     from controlroom.qt.live import LiveCity
 
+GAUGE_REFRESH_S = 1.0
+NOW_COLOUR = "#22c55e"
+FORECAST_COLOUR = "#f59e0b"
 SLIDER_SPAN_M = 8.0  # from just below the lowest bank to well over any gauge alarm
 FLY_DISTANCE_M = 900.0
 
@@ -63,7 +68,7 @@ class FloodPanel(QWidget):
 
         row = QHBoxLayout()
         self.level_label = QLabel("—", self)
-        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider = MarkedSlider(self)
         self.slider.setEnabled(False)
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setTickInterval(100)  # one tick a metre
@@ -121,6 +126,8 @@ class FloodPanel(QWidget):
         self.state.sig_failed.connect(self._on_failed)
         self.state.sig_impact_changed.connect(self.show_impact)
         live.sig_flood_what_if.connect(self._on_what_if_requested)
+        self._gauges_at = 0.0
+        live.sig_tick.connect(self._on_tick)  # gauge readings and forecasts, at most once a second
         if self.state.scene is not None:
             self._on_scene_ready()
         elif self.state.error:
@@ -165,14 +172,27 @@ class FloodPanel(QWidget):
         self.status.setText(self.tr("No what-if for this site: {0}").format(message))
 
     def show_gauges(self) -> None:
+        """The highest gauge now and the forecast alarms' levels, as words and as slider marks."""
         levels = self.state.gauge_levels()
-        if not levels:
-            self.gauges.setText(self.tr("No river gauge on the feed yet"))
-            self.to_gauge.setEnabled(False)
-            return
-        top = max(levels, key=levels.__getitem__)
-        self.gauges.setText(self.tr("Highest gauge: {0} at {1:.2f} m").format(top, levels[top]))
-        self.to_gauge.setEnabled(self.slider.isEnabled())
+        forecasts = self.state.forecast_levels()
+        marks = [(round(v * 100), FORECAST_COLOUR, self.tr("forecast")) for v in forecasts.values()]
+        words = []
+        if levels:
+            top = max(levels, key=levels.__getitem__)
+            marks.append((round(levels[top] * 100), NOW_COLOUR, self.tr("now")))
+            words.append(self.tr("Highest gauge: {0} at {1:.2f} m").format(top, levels[top]))
+        else:
+            words.append(self.tr("No river gauge on the feed yet"))
+        words += [self.tr("Forecast: {0} → {1:.2f} m").format(t, v) for t, v in forecasts.items()]
+        self.gauges.setText("\n".join(words))
+        self.slider.set_marks(marks)
+        self.to_gauge.setEnabled(bool(levels) and self.slider.isEnabled())
+
+    def _on_tick(self, _change: object) -> None:
+        now = time.monotonic()
+        if now - self._gauges_at >= GAUGE_REFRESH_S:
+            self._gauges_at = now
+            self.show_gauges()
 
     def show_impact(self, impact: FloodImpact | None) -> None:
         self.tree.clear()
@@ -297,6 +317,34 @@ class FloodPanel(QWidget):
         rows = text.count("\r\n") - 1
         self.status.setText(self.tr("Saved {0} buildings to {1}").format(rows, path))
         return rows
+
+
+class MarkedSlider(QSlider):
+    """A level slider with marks under it: the gauges' reading now and the levels forecast alarms
+    expect, so the operator drags from "now" towards "what the forecast says"."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.marks: list[tuple[int, str, str]] = []  # slider value, colour, short label
+        self.setMinimumHeight(42)
+
+    def set_marks(self, marks: list[tuple[int, str, str]]) -> None:
+        if marks != self.marks:
+            self.marks = marks
+            self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self.marks:
+            return
+        painter = QPainter(self)
+        span = max(self.width() - 16, 1)
+        for value, colour, label in self.marks:
+            x = 8 + QStyle.sliderPositionFromValue(self.minimum(), self.maximum(), value, span)
+            painter.setPen(QPen(QColor(colour), 3))
+            painter.drawLine(x, self.height() - 16, x, self.height() - 4)
+            painter.drawText(x + 3, self.height() - 4, label)
+        painter.end()
 
 
 class _NumericItem(QTreeWidgetItem):

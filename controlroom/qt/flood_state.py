@@ -11,9 +11,10 @@ dispatch route layer uses, and re-closes them on every new level until it is swi
 
 from __future__ import annotations
 
+import math
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -26,6 +27,23 @@ if TYPE_CHECKING:
     from controlroom.qt.live import LiveCity
 
 SYNC_LIMIT_S = 0.05
+
+
+def river_alarm_level(alarm: Any, rules: Sequence[Any], sensors: Any) -> float | None:
+    """The river level a river-gauge alarm asks about: the line a forecast says will be crossed
+    (or the reading, when higher); the reading for a real alarm. None for any other alarm."""
+    rule = next((r for r in rules if getattr(r, "id", None) == alarm.rule_id), None)
+    kind = getattr(rule, "sensor_kind", None)
+    if kind is None and sensors is not None and alarm.subject in sensors.ids:
+        kind = sensors.reading(alarm.subject)[0]
+    if kind != "river_level":
+        return None
+    line = getattr(rule, "above", None)
+    value = float(alarm.value)
+    if alarm.predicted and line is not None:
+        return max(float(line), value) if math.isfinite(value) else float(line)
+    return value if math.isfinite(value) else (float(line) if line is not None else None)
+
 
 _states: weakref.WeakKeyDictionary[Any, FloodState] = weakref.WeakKeyDictionary()
 
@@ -208,6 +226,21 @@ class FloodState(QObject):
             for sid, k, v in zip(sensors.ids, sensors.kind.tolist(), sensors.value.tolist(), strict=True)
             if k == code
         }
+
+    def forecast_levels(self) -> dict[str, float]:
+        """Open river alarms still only forecast: their title → the level they forecast."""
+        from controlroom.qt.alarm_service import existing_alarm_service
+
+        service = existing_alarm_service(self.live)
+        if service is None:
+            return {}
+        rules = service.rules
+        out = {}
+        for a in service.open_alarms():
+            level = river_alarm_level(a, rules, self.live.sensors) if a.predicted else None
+            if level is not None:
+                out[a.title] = level
+        return out
 
     def stop(self) -> None:
         for task in (self._task, self._scene_task):

@@ -313,19 +313,10 @@ class AlarmsPanel(QWidget):
             self.live.request_focus(a.x, a.y, FOCUS_DISTANCE_M, a.title)
 
     def what_if_level(self, a: Alarm) -> float | None:
-        """The river level a river-gauge alarm asks about: the line a forecast says will be crossed
-        (or the reading, when higher); the reading for a real alarm. None for other alarms."""
-        rule = next((r for r in self.service.rules if getattr(r, "id", None) == a.rule_id), None)
-        kind = getattr(rule, "sensor_kind", None)
-        sensors = self.live.sensors
-        if kind is None and sensors is not None and a.subject in sensors.ids:
-            kind = sensors.reading(a.subject)[0]
-        if kind != "river_level":
-            return None
-        line = getattr(rule, "above", None)
-        if a.predicted and line is not None:
-            return max(float(line), a.value) if math.isfinite(a.value) else float(line)
-        return a.value if math.isfinite(a.value) else line
+        """The river level this alarm asks about (None: not a river gauge's alarm)."""
+        from controlroom.qt.flood_state import river_alarm_level
+
+        return river_alarm_level(a, self.service.rules, self.live.sensors)
 
     def what_if(self) -> None:
         """Open the flood what-if at this alarm's river level (the map shows what goes under)."""
