@@ -154,6 +154,10 @@
         <translation>飞行定位 (F)</translation>
     </message>
     <message>
+        <source>What if? (Q)</source>
+        <translation>推演 (Q)</translation>
+    </message>
+    <message>
         <source>{0} open · {1} waiting</source>
         <translation>{0} 条未关闭 · {1} 条待确认</translation>
     </message>
@@ -256,6 +260,97 @@
     <message>
         <source>Message</source>
         <translation>告警内容</translation>
+    </message>
+</context>
+<context>
+    <name>BriefFlood</name>
+    <message>
+        <source>Flood what-if: water at {0} m</source>
+        <translation>洪水推演:水位 {0} 米</translation>
+    </message>
+    <message>
+        <source>Nothing floods at this level.</source>
+        <translation>该水位下无淹没。</translation>
+    </message>
+    <message>
+        <source>Flooded area</source>
+        <translation>淹没面积</translation>
+    </message>
+    <message>
+        <source>{0} km²</source>
+        <translation>{0} 平方公里</translation>
+    </message>
+    <message>
+        <source>Buildings flooded</source>
+        <translation>淹没建筑</translation>
+    </message>
+    <message>
+        <source>Buildings wet</source>
+        <translation>进水建筑</translation>
+    </message>
+    <message>
+        <source>People affected</source>
+        <translation>受影响人数</translation>
+    </message>
+    <message>
+        <source>Roads cut</source>
+        <translation>中断道路</translation>
+    </message>
+    <message>
+        <source>{0} km</source>
+        <translation>{0} 公里</translation>
+    </message>
+    <message>
+        <source>Cameras in water</source>
+        <translation>水中摄像头</translation>
+    </message>
+    <message>
+        <source>Underground sites</source>
+        <translation>地下设施</translation>
+    </message>
+    <message>
+        <source>Totals</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <source>Measure</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <source>Flooded</source>
+        <translation>淹没</translation>
+    </message>
+    <message>
+        <source>Wet</source>
+        <translation>进水</translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation>人数</translation>
+    </message>
+    <message>
+        <source>Roads cut (km)</source>
+        <translation>中断道路(公里)</translation>
+    </message>
+    <message>
+        <source>No building is affected.</source>
+        <translation>没有建筑受影响。</translation>
+    </message>
+    <message>
+        <source>By district</source>
+        <translation>按区</translation>
+    </message>
+    <message>
+        <source>Grids with the most people affected (first {0} of {1})</source>
+        <translation>受影响人数最多的网格(共 {1} 个,列出前 {0} 个)</translation>
     </message>
 </context>
 <context>
@@ -785,6 +880,160 @@
     </message>
 </context>
 <context>
+    <name>FloodLayer</name>
+    <message>
+        <source>Flood water</source>
+        <translation>洪水淹没</translation>
+    </message>
+    <message>
+        <source>Flooded buildings</source>
+        <translation>受淹建筑</translation>
+    </message>
+</context>
+<context>
+    <name>FloodPanel</name>
+    <message>
+        <source>Preparing the terrain…</source>
+        <translation>正在准备地形…</translation>
+    </message>
+    <message>
+        <source>River level</source>
+        <translation>河道水位</translation>
+    </message>
+    <message>
+        <source>Set to the highest gauge reading</source>
+        <translation>设为最高水位站读数</translation>
+    </message>
+    <message>
+        <source>Flooded area (km²)</source>
+        <translation>淹没面积(平方公里)</translation>
+    </message>
+    <message>
+        <source>Buildings flooded</source>
+        <translation>淹没建筑</translation>
+    </message>
+    <message>
+        <source>Buildings wet</source>
+        <translation>进水建筑</translation>
+    </message>
+    <message>
+        <source>People affected</source>
+        <translation>受影响人数</translation>
+    </message>
+    <message>
+        <source>Roads cut (km)</source>
+        <translation>中断道路(公里)</translation>
+    </message>
+    <message>
+        <source>Cameras in water</source>
+        <translation>水中摄像头</translation>
+    </message>
+    <message>
+        <source>Units in water</source>
+        <translation>水中力量</translation>
+    </message>
+    <message>
+        <source>Underground sites</source>
+        <translation>地下设施</translation>
+    </message>
+    <message>
+        <source>Dispatch routes avoid cut roads</source>
+        <translation>调度路线避开中断道路</translation>
+    </message>
+    <message>
+        <source>Street / grid</source>
+        <translation>街道 / 网格</translation>
+    </message>
+    <message>
+        <source>Flooded</source>
+        <translation>淹没</translation>
+    </message>
+    <message>
+        <source>Wet</source>
+        <translation>进水</translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation>人数</translation>
+    </message>
+    <message>
+        <source>Cameras around</source>
+        <translation>周边摄像头</translation>
+    </message>
+    <message>
+        <source>Export evacuation list…</source>
+        <translation>导出转移名单…</translation>
+    </message>
+    <message>
+        <source>Flood What-If</source>
+        <translation>洪水推演</translation>
+    </message>
+    <message>
+        <source>Drag the river level; the map shows the water.</source>
+        <translation>拖动河道水位,地图显示淹没范围。</translation>
+    </message>
+    <message>
+        <source>No what-if for this site: {0}</source>
+        <translation>本站点无法推演:{0}</translation>
+    </message>
+    <message>
+        <source>forecast</source>
+        <translation>预测</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>当前</translation>
+    </message>
+    <message>
+        <source>No river gauge on the feed yet</source>
+        <translation>数据流中暂无河道水位站</translation>
+    </message>
+    <message>
+        <source>Highest gauge: {0} at {1:.2f} m</source>
+        <translation>最高水位站:{0},{1:.2f} 米</translation>
+    </message>
+    <message>
+        <source>Forecast: {0} → {1:.2f} m</source>
+        <translation>预测:{0} → {1:.2f} 米</translation>
+    </message>
+    <message>
+        <source>{0:.2f} m</source>
+        <translation>{0:.2f} 米</translation>
+    </message>
+    <message>
+        <source>Nothing floods at {0:.2f} m.</source>
+        <translation>水位 {0:.2f} 米时无淹没。</translation>
+    </message>
+    <message>
+        <source>Water at {0:.2f} m.</source>
+        <translation>水位 {0:.2f} 米。</translation>
+    </message>
+    <message>
+        <source>(no street)</source>
+        <translation>(无街道)</translation>
+    </message>
+    <message>
+        <source>What if: {0}</source>
+        <translation>推演:{0}</translation>
+    </message>
+    <message>
+        <source>Cameras around {0}</source>
+        <translation>{0} 周边摄像头</translation>
+    </message>
+    <message>
+        <source>Export evacuation list</source>
+        <translation>导出转移名单</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Saved {0} buildings to {1}</source>
+        <translation>已将 {0} 栋建筑保存到 {1}</translation>
+    </message>
+</context>
+<context>
     <name>IncidentStatus</name>
     <message>
         <source>New</source>
@@ -1139,6 +1388,10 @@
 {message}
 {state} · {ago}</translation>
     </message>
+    <message>
+        <source>{id} · water {depth:.2f} m at the ground floor</source>
+        <translation>{id} · 底层水深 {depth:.2f} 米</translation>
+    </message>
 </context>
 <context>
     <name>MapPanel</name>
@@ -1412,6 +1665,10 @@
     <message>
         <source>Clock, site title, connection</source>
         <translation>时钟、站点名称、连接状态</translation>
+    </message>
+    <message>
+        <source>Flood what-if</source>
+        <translation>洪水推演</translation>
     </message>
 </context>
 <context>

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "controlroom.app.cmd_cameras",
     "controlroom.app.cmd_gateway",
     "controlroom.app.cmd_route",
+    "controlroom.app.cmd_flood",
     "controlroom.app.cmd_alarms",
     "controlroom.app.cmd_bench",
     "controlroom.app.cmd_brief",

@@ -59,6 +59,16 @@ def _bench_faults(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_flood(args: argparse.Namespace) -> int:
+    from controlroom.app.bench_flood import bench_flood
+
+    result = bench_flood(
+        n=args.cells, buildings=args.buildings, repeats=args.repeats, slider=not args.no_slider
+    )
+    _print(result, args.json)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bench = sub.add_parser("bench", help="benchmarks (print figures and ratios)")
     bench_sub = bench.add_subparsers(dest="bench_command", metavar="BENCH", required=True)
@@ -97,6 +107,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     faults.add_argument("--site", help="site whose roads `feed sim` drives on (default: the sample site)")
     faults.add_argument("--json", action="store_true", help="print JSON")
     faults.set_defaults(handler=_bench_faults)
+
+    flood = bench_sub.add_parser(
+        "flood", help="flood what-if: extent + depth on 25 M cells, 1 M buildings, vs plain scipy flood fill"
+    )
+    flood.add_argument("--cells", type=int, default=5000, help="DEM cells a side at 2 m (default 5000)")
+    flood.add_argument("--buildings", type=int, default=1_000_000, help="buildings (default 1000000)")
+    flood.add_argument("--repeats", type=int, default=3, help="runs per timing, best kept (default 3)")
+    flood.add_argument("--no-slider", action="store_true", help="skip the sample site's slider redraw")
+    flood.add_argument("--json", action="store_true", help="print JSON")
+    flood.set_defaults(handler=_bench_flood)
     from controlroom.app.bench_video import register_bench
 
     register_bench(bench_sub, _print)

@@ -30,6 +30,12 @@ def register(sub: Any) -> None:
     p.add_argument("--endpoint", help="live feed endpoint (default: the site's)")
     p.add_argument("--view", help="frame the map with this named view (site or saved)")
     p.add_argument("--author", help="name on the cover (default: the login name)")
+    p.add_argument(
+        "--flood-level",
+        type=float,
+        metavar="M",
+        help="add a flood what-if page: the river at M metres (needs [terrain])",
+    )
     p.set_defaults(handler=_brief)
 
 
@@ -42,6 +48,19 @@ def _find_view(site: Any, name: str | None) -> Any:
     if view is None:
         raise KeyError(f"no view named '{name}' (views: {', '.join(ViewStore(site).names()) or 'none'})")
     return view.as_site_view()
+
+
+def _flood_page(site: Any, model: Any, frame: Any, level: float, tmp: Path) -> tuple[dict[str, Any], Path]:
+    """The what-if at ``level`` on this city: its summary and a picture of it."""
+    from controlroom.app.cmd_flood import admin_levels
+    from controlroom.geo.flood_site import scene_for
+    from controlroom.render.overlays.flood import flood_snapshot
+
+    scene = scene_for(site, model, frame, admin_levels=admin_levels(site))
+    impact = scene.impact(scene.at(level))
+    # framed on the water itself, whatever view frames the incident map
+    png = flood_snapshot(model, impact, tmp / "flood.png", size=(1600, 1000))
+    return impact.summary(), png
 
 
 def _brief(args: argparse.Namespace) -> int:
@@ -96,7 +115,12 @@ def _brief(args: argparse.Namespace) -> int:
         map_png = render_incident_map(
             model, Path(tmp) / "map.png", open_states, data.now, view=view, frame=frame
         )
-        out = BriefWriter(data, map_png, author=args.author).write(args.out)
+        flood = (
+            _flood_page(site, model, frame, args.flood_level, Path(tmp))
+            if args.flood_level is not None
+            else None
+        )
+        out = BriefWriter(data, map_png, author=args.author, flood=flood).write(args.out)
     print(out)
     print(
         f"brief: {data.stats.total} incidents, {len(data.metrics)} vital signs, data: {data.source}, "

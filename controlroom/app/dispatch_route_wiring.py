@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
     from controlroom.core.city import CityModel
+    from controlroom.geo.flood import FloodExtent
     from controlroom.geo.road_route import RoadRouter
     from controlroom.qt.live import LiveCity
     from controlroom.render.overlays.dispatch_route import DispatchRouteOverlay, RouteTarget
@@ -39,6 +40,22 @@ def road_router_for(model: CityModel | None) -> RoadRouter | None:
     router = RoadRouter.from_layer(roads) if roads is not None else None
     _ROUTERS[id(model)] = (weakref.ref(model), router)
     return router
+
+
+def apply_flood_to_routes(model: CityModel | None, extent: FloodExtent | None, cut_depth_m: float) -> int:
+    """While a flood what-if is applied to the live desk, dispatch routes avoid the roads it cuts
+    (water deeper than ``cut_depth_m``); ``extent=None`` opens every road again. Returns how many
+    road-graph edges are closed now."""
+    router = road_router_for(model)
+    if router is None:
+        return 0
+    if extent is None or extent.nothing_floods:
+        router.reopen()
+        return 0
+    from controlroom.geo.flood_impact import road_closures
+
+    router.close_edges(*road_closures(router, extent, cut_depth_m))
+    return router.n_closed
 
 
 class RouteSource:

@@ -37,6 +37,7 @@ Area = Qt.DockWidgetArea
 #: Docked panels in order: (panel id, dock area, tab with this panel id when both exist).
 DOCKS: tuple[tuple[str, Area, str | None], ...] = (
     ("alarms", Area.LeftDockWidgetArea, None),
+    ("flood", Area.LeftDockWidgetArea, "alarms"),  # the 三防 desk's what-if, a tab behind the alarms
     ("kpi", Area.RightDockWidgetArea, None),
     ("object_info", Area.RightDockWidgetArea, None),
     ("feed_status", Area.RightDockWidgetArea, "object_info"),
@@ -90,6 +91,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self._issues_label)
         self.live.sig_city_loaded.connect(self._on_city_loaded)
         self.live.sig_city_failed.connect(self._on_city_failed)
+        if "flood" in self.docks:  # an alarm's "What if?" brings the what-if to the front
+            self.live.sig_flood_what_if.connect(lambda *_: self.docks["flood"].raise_())
         self._build_menu()
 
     @property

@@ -31,6 +31,9 @@ def _map3d(live: LiveCity) -> QWidget:
     from controlroom.app.dispatch_route_wiring import add_dispatch_route_layer
 
     add_dispatch_route_layer(panel, live)  # the selected incident and its unit's route
+    from controlroom.app.flood_wiring import add_flood_layers
+
+    add_flood_layers(panel, live)  # the flood what-if's water, buildings and cut roads
     return panel
 
 
@@ -111,6 +114,12 @@ def _alarms(live: LiveCity) -> QWidget:
     return AlarmsPanel(live)
 
 
+def _flood(live: LiveCity) -> QWidget:
+    from controlroom.app.flood_wiring import make_flood_panel
+
+    return make_flood_panel(live)
+
+
 MAKERS: dict[str, PanelMaker] = {
     "status": _status,
     "map3d": _map3d,
@@ -121,6 +130,7 @@ MAKERS: dict[str, PanelMaker] = {
     "feed_status": _feed_status,
     "incidents": _incidents,
     "alarms": _alarms,
+    "flood": _flood,
 }
 
 

@@ -176,6 +176,75 @@ class BoundarySource(VectorSource):
     parent_code_attribute: str | None = None
 
 
+TerrainFormat = Literal["geotiff", "ascii", "cityjson"]
+
+
+class TerrainSource(_Model):
+    """Ground heights for the flood what-if: a raster DEM (GeoTIFF, ESRI ASCII grid) read with its
+    own CRS, or a CityJSON file's ``TINRelief``. ``crs`` is only for a DEM that declares none;
+    ``cell_m`` is the grid the what-if works on (default: the DEM's resolution, 1 m for a TIN).
+    Heights are in the same vertical datum as the river gauges' readings."""
+
+    path: Path
+    format: TerrainFormat | None = None
+    crs: str | None = None
+    cell_m: Annotated[float, Field(gt=0, le=1000)] | None = None
+    licence: str | None = None
+    internal_only: bool = False
+
+    _crs = field_validator("crs", mode="before")(
+        classmethod(lambda cls, v: v if v is None else _crs_field(v))
+    )
+
+    @property
+    def resolved_format(self) -> str:
+        if self.format:
+            return self.format
+        name = self.path.name.lower()
+        if name.endswith((".city.json", ".cityjson", ".json")):
+            return "cityjson"
+        if name.endswith((".asc", ".grd")):
+            return "ascii"
+        return "geotiff"
+
+
+class FloodConfig(_Model):
+    """Thresholds of the flood what-if (see docs/site.md "Terrain and flood what-if").
+
+    A building is *wet* when water at its footprint is at least ``wet_depth_m`` deep (water at the
+    door, ground floor wet) and *flooded* from ``flooded_depth_m`` (ground floor under water:
+    evacuate); a road is *cut* where water on it is deeper than ``road_cut_depth_m`` (cars stall).
+    POIs whose ``underground_attribute`` or category matches ``underground_tags`` (garages, metro
+    entrances, underpasses) are affected as soon as water reaches them. ``population_attribute``
+    names the building column with residents, for evacuation totals.
+    """
+
+    wet_depth_m: Annotated[float, Field(ge=0)] = 0.05
+    flooded_depth_m: Annotated[float, Field(gt=0)] = 0.5
+    road_cut_depth_m: Annotated[float, Field(ge=0)] = 0.3
+    population_attribute: str | None = "population"
+    underground_attribute: str = "category"
+    underground_tags: list[str] = Field(
+        default_factory=lambda: [
+            "metro_station",
+            "metro_entrance",
+            "subway_entrance",
+            "underground_garage",
+            "parking_underground",
+            "underpass",
+        ]
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FloodConfig:
+        if self.flooded_depth_m <= self.wet_depth_m:
+            raise ValueError(
+                f"flood.flooded_depth_m ({self.flooded_depth_m}) must be greater than "
+                f"flood.wet_depth_m ({self.wet_depth_m})"
+            )
+        return self
+
+
 class FeedConfig(_Model):
     """Where the live feed is and how it is secured (CURVE keys from ``controlroom keys new``).
 
@@ -442,6 +511,8 @@ class Site(_Model):
     poi: list[VectorSource] = Field(default_factory=list)
     cameras: CameraSource | None = None
     units: VectorSource | None = None
+    terrain: TerrainSource | None = None
+    flood: FloodConfig = Field(default_factory=FloodConfig)
     feed: FeedConfig = Field(default_factory=FeedConfig)
     dispatch: DispatchConfig = Field(default_factory=DispatchConfig)
     layouts: LayoutsConfig = Field(default_factory=LayoutsConfig)

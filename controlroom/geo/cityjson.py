@@ -278,8 +278,9 @@ def _parse(path: Path, crs: str | None, lod: str | None) -> CityJsonFile:
     vertices = _expand_instances(doc, vertices, path, issues)
     type_counts = dict(Counter(o.type for o in doc.CityObjects.values()))
     wanted = None if lod is None else _lod_text(lod)
-    result = CityJsonFile(path, doc.version, source_crs, vertices, CityObjects(), [], type_counts,
-                          issues, offset=offset)
+    result = CityJsonFile(
+        path, doc.version, source_crs, vertices, CityObjects(), [], type_counts, issues, offset=offset
+    )
     if len(vertices):
         _check_area(result, declared_in_file=_file_reference(doc.metadata) is not None)
     _collect_objects(result, doc.CityObjects, wanted)
@@ -470,8 +471,10 @@ def _check_header(kind: Any, version: Any, path: Path) -> None:
 
 def _decode_leniently(path: Path, tree: Any) -> tuple[_Document, list[LoadIssue]]:
     if not isinstance(tree, dict):
-        raise InputError(f"{path}: not a CityJSON file: the top level is a JSON {type(tree).__name__}; "
-                         'expected an object with "type": "CityJSON"')
+        raise InputError(
+            f"{path}: not a CityJSON file: the top level is a JSON {type(tree).__name__}; "
+            'expected an object with "type": "CityJSON"'
+        )
     _check_header(tree.get("type"), tree.get("version"), path)
     cityobjects = tree.get("CityObjects")
     if not isinstance(cityobjects, dict):
@@ -489,8 +492,15 @@ def _decode_leniently(path: Path, tree: Any) -> tuple[_Document, list[LoadIssue]
             vertices = msgspec.convert(vertices, list[tuple[float, float, float]])
         except msgspec.ValidationError as exc:
             raise InputError(f'{path}: "vertices" must be a list of [x, y, z] numbers ({exc})') from None
-    doc = _Document(tree["type"], _check_version(tree.get("version"), path), objects, vertices,
-                    tree.get("metadata"), tree.get("transform"), tree.get("geometry-templates"))
+    doc = _Document(
+        tree["type"],
+        _check_version(tree.get("version"), path),
+        objects,
+        vertices,
+        tree.get("metadata"),
+        tree.get("transform"),
+        tree.get("geometry-templates"),
+    )
     return doc, issues
 
 
@@ -506,7 +516,7 @@ def _check_version(value: Any, path: Path) -> str:
 
 
 def epsg_from_reference(value: str) -> str | None:
-    """"EPSG:<code>" from the URL, URN or plain forms CityJSON files use, else None."""
+    """ "EPSG:<code>" from the URL, URN or plain forms CityJSON files use, else None."""
     match = _EPSG_RE.search(value.strip())
     return f"EPSG:{int(match.group(1))}" if match else None
 
@@ -523,8 +533,10 @@ def _source_crs(metadata: Any, declared: str | None, path: Path) -> str:
         return code
     if declared:
         return normalise_crs(declared)
-    raise InputError(f"{path}: no coordinate reference system: the file has no metadata.referenceSystem "
-                     f"and none was declared; {_CRS_FIX}")
+    raise InputError(
+        f"{path}: no coordinate reference system: the file has no metadata.referenceSystem "
+        f"and none was declared; {_CRS_FIX}"
+    )
 
 
 def _horizontal_crs(crs: str, path: Path) -> str:
@@ -664,6 +676,7 @@ def _flatten(surfaces: list[Any]) -> tuple[IntArray, IntArray, IntArray]:
 
 def _attribute_height(attrs: dict[str, Any]) -> float | None:
     """measuredHeight, or 3D BAG's roof-max minus ground level, when the file states one."""
+
     def number(key: str) -> float | None:
         value = attrs.get(key)
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
@@ -706,16 +719,28 @@ def _collect_objects(result: CityJsonFile, cityobjects: dict[str, _CityObject], 
             issues.append(LoadIssue(source, oid, str(exc), "skipped"))
             continue
         if repaired:
-            issues.append(LoadIssue(source, oid, "semantics do not match the boundaries; "
-                                    "surfaces classified by face normal", "repaired"))
+            issues.append(
+                LoadIssue(
+                    source,
+                    oid,
+                    "semantics do not match the boundaries; surfaces classified by face normal",
+                    "repaired",
+                )
+            )
         defaulted += missing
         rows.append((oid, obj, _lod_text(geometry.lod)))
         surfaces.extend(object_surfaces)
         codes.extend(object_codes)
         counts.append(len(object_surfaces))
     if defaulted:
-        issues.append(LoadIssue(source, None, f"LoD {wanted} missing in {defaulted} object(s); "
-                                "used each one's highest LoD", "defaulted"))
+        issues.append(
+            LoadIssue(
+                source,
+                None,
+                f"LoD {wanted} missing in {defaulted} object(s); used each one's highest LoD",
+                "defaulted",
+            )
+        )
     if unsurfaced:
         kinds = ", ".join(f"{n} {t}" for t, n in sorted(unsurfaced.items()))
         issues.append(LoadIssue(source, None, f"geometry without surfaces not drawn ({kinds})", "skipped"))
@@ -735,8 +760,14 @@ def _collect_objects(result: CityJsonFile, cityobjects: dict[str, _CityObject], 
         bad_rows = np.unique(row_of_position[bad])
         for row in bad_rows.tolist():
             index = int(ring_index[bad & (row_of_position == row)][0])
-            issues.append(LoadIssue(source, rows[row][0], f"vertex index {index} out of range "
-                                    f"(the file has {n_vertices} vertices)", "skipped"))
+            issues.append(
+                LoadIssue(
+                    source,
+                    rows[row][0],
+                    f"vertex index {index} out of range (the file has {n_vertices} vertices)",
+                    "skipped",
+                )
+            )
         keep_row = np.ones(len(rows), bool)
         keep_row[bad_rows] = False
         keep_polygon = keep_row[row_of_polygon]
@@ -762,8 +793,15 @@ def _collect_objects(result: CityJsonFile, cityobjects: dict[str, _CityObject], 
         if height is None and math.isfinite(span):
             height = span
         obj_type = obj.type
-        result.objects.append(oid, obj_type, name=None if name is None else str(name), height=height,
-                              lod=lod or None, parent=parent, attributes=attrs)
+        result.objects.append(
+            oid,
+            obj_type,
+            name=None if name is None else str(name),
+            height=height,
+            lod=lod or None,
+            parent=parent,
+            attributes=attrs,
+        )
         result.object_kind.append(CITYOBJECT_LAYER.get(obj_type, "other"))
     result.surfaces = _Surfaces(ring_index, ring_length, polygon_rings, row_of_polygon, code_of_polygon)
     result.object_zmin = zmin
@@ -786,8 +824,14 @@ def _drop_malformed(
         try:
             _flatten(own)
         except (TypeError, ValueError):
-            issues.append(LoadIssue(source, row[0], "boundaries must be lists of rings of vertex indices "
-                                    "(integers)", "skipped"))
+            issues.append(
+                LoadIssue(
+                    source,
+                    row[0],
+                    "boundaries must be lists of rings of vertex indices (integers)",
+                    "skipped",
+                )
+            )
         else:
             kept[0].append(row)
             kept[1].extend(own)

@@ -253,8 +253,14 @@ def _ear_clip(cols: Columns, rings: _Rings, unit: FloatArray, polys: IntArray) -
 
     results: list[npt.NDArray[np.uint32]] = []
     earcut = mapbox_earcut.triangulate_float64
-    spans = zip(local_start.tolist(), (local_start + size).tolist(), ends_start.tolist(),
-                (ends_start + count).tolist(), dirty.tolist(), strict=True)
+    spans = zip(
+        local_start.tolist(),
+        (local_start + size).tolist(),
+        ends_start.tolist(),
+        (ends_start + count).tolist(),
+        dirty.tolist(),
+        strict=True,
+    )
     for a, b, ea, eb, is_dirty in spans:
         if is_dirty:
             points = np.column_stack([x[a:b], y[a:b], z[a:b]])

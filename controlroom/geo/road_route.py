@@ -67,6 +67,8 @@ class RoadRouter:
 
         self.xy = xy
         self.graph = graph
+        self._routing = graph  # the graph minus closed edges (a flood what-if's cut roads)
+        self.n_closed = 0
         self._tree: cKDTree = cKDTree(xy)
 
     @property
@@ -76,6 +78,32 @@ class RoadRouter:
     @property
     def n_edges(self) -> int:
         return int(self.graph.nnz // 2)
+
+    def close_edges(self, u: npt.ArrayLike, v: npt.ArrayLike) -> None:
+        """Route around these edges (both directions) until ``reopen``; replaces earlier closures.
+
+        The flood what-if calls this with the roads it cuts while it is applied to the live desk;
+        a route whose only way is closed falls back to the straight line, like an unconnected one.
+        """
+        u = np.asarray(u, np.int64).reshape(-1)
+        v = np.asarray(v, np.int64).reshape(-1)
+        if not len(u):
+            self.reopen()
+            return
+        n = self.n_nodes
+        closed = np.unique(np.concatenate([u * n + v, v * n + u]))
+        g = self.graph.tocsr(copy=True)
+        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(g.indptr))
+        hit = np.isin(rows * n + g.indices.astype(np.int64), closed)
+        g.data[hit] = 0.0
+        g.eliminate_zeros()
+        self._routing = g
+        self.n_closed = int(hit.sum() // 2)
+
+    def reopen(self) -> None:
+        """Every road open again (the what-if was cleared or the water went down)."""
+        self._routing = self.graph
+        self.n_closed = 0
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -141,7 +169,7 @@ class RoadRouter:
         direct = float(np.hypot(end[0] - start[0], end[1] - start[1]))
         if direct <= snap_a + snap_b:
             return straight_route(start, end)  # both off-road and close: the road is no help
-        dist, pred = dijkstra(self.graph, directed=False, indices=src, return_predecessors=True)
+        dist, pred = dijkstra(self._routing, directed=False, indices=src, return_predecessors=True)
         road_m = float(dist[dst])
         if not np.isfinite(road_m):
             return straight_route(start, end)

@@ -33,6 +33,7 @@ PANEL_IDS: dict[str, str] = {
     "feed_status": "Feed status",
     "briefing": "Leader's summary",
     "status": "Clock, site title, connection",
+    "flood": "Flood what-if",
 }
 
 MAX_GRID = 12  # regions per monitor side; more is unreadable on a wall

@@ -63,6 +63,12 @@ def alarm_service_for(live: LiveCity) -> AlarmService:
     return service
 
 
+def existing_alarm_service(live: LiveCity) -> AlarmService | None:
+    """The live city's alarm service if something has made it, without making one (a reader that
+    only looks at alarms must not start the rules engine)."""
+    return _services.get(live)
+
+
 class AlarmService(QObject):
     """Engine + book for one live city; emits the alarm's ``Alarm`` record on each change."""
 

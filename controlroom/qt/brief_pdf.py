@@ -13,6 +13,7 @@ from __future__ import annotations
 import getpass
 import html
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QDateTime, QLocale, QMarginsF, QObject, QPointF, Qt, QTimeZone, QUrl
 from PySide6.QtGui import (
@@ -56,10 +57,17 @@ def _e(text: object) -> str:
 class BriefWriter(QObject):
     """Turns ``BriefData`` (+ a map PNG) into a PDF file."""
 
-    def __init__(self, data: BriefData, map_png: Path | None, author: str | None = None) -> None:
+    def __init__(
+        self,
+        data: BriefData,
+        map_png: Path | None,
+        author: str | None = None,
+        flood: tuple[dict[str, Any], Path | None] | None = None,
+    ) -> None:
         super().__init__()
         self.data = data
         self.map_png = map_png
+        self.flood = flood  # a flood what-if's summary and its picture, for a page of its own
         self.author = author or getpass.getuser()
         self.locale = QLocale()
         self.zone = QTimeZone(data.timezone.encode())
@@ -344,9 +352,15 @@ class BriefWriter(QObject):
 
     # ------------------------------------------------------------------ output
     def html(self) -> str:
+        flood = ""
+        if self.flood is not None:
+            from controlroom.qt.brief_flood import flood_section
+
+            flood = flood_section(self.flood[0], self.flood[1] is not None, self.number)
         return (
             self.cover()
             + self.map_section()
+            + flood
             + self.vital_signs()
             + self.open_by_priority()
             + self.incidents_by()
@@ -378,6 +392,18 @@ class BriefWriter(QObject):
         if self.map_png is not None:
             doc.addResource(
                 QTextDocument.ResourceType.ImageResource, QUrl("brief-map.png"), QImage(str(self.map_png))
+            )
+        if self.flood is not None and self.flood[1] is not None:
+            from controlroom.qt.brief_flood import IMAGE_URL
+
+            doc.addResource(
+                QTextDocument.ResourceType.ImageResource, QUrl(IMAGE_URL), QImage(str(self.flood[1]))
+            )
+        if self.flood is not None and self.flood[1] is not None:
+            from controlroom.qt.brief_flood import IMAGE_URL
+
+            doc.addResource(
+                QTextDocument.ResourceType.ImageResource, QUrl(IMAGE_URL), QImage(str(self.flood[1]))
             )
         for i, m in enumerate(self.data.metrics):
             doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"chart-{i}.png"), chart(m))

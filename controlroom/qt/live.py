@@ -70,6 +70,7 @@ class LiveCity(QObject):
     sig_entity_selected = Signal(str)
     sig_object_selected = Signal(object)  # the picked city object's record (dict), or None when cleared
     sig_create_incident = Signal(object)  # dict: type, severity, x, y, text, camera_ids, source
+    sig_flood_what_if = Signal(float, str)  # water level (m), why (an alarm's title): open the what-if
 
     def __init__(
         self,
@@ -190,6 +191,10 @@ class LiveCity(QObject):
             self.sig_feed_status.emit(snapshot)
 
     # ---------------------------------------------------------------- intents
+    def request_flood_what_if(self, level_m: float, why: str = "") -> None:
+        """Ask the flood what-if (its panel and the maps' water) to show this river level."""
+        self.sig_flood_what_if.emit(float(level_m), why)
+
     def request_focus(self, x: float, y: float, distance_m: float = 800.0, label: str = "") -> None:
         """Ask the map(s) to fly to a place given in the site's local frame."""
         self.sig_focus.emit(float(x), float(y), float(distance_m), label)

@@ -28,6 +28,7 @@ PANEL_TITLES: dict[str, str] = {
     "feed_status": QT_TRANSLATE_NOOP("PanelIds", "Feed status"),
     "briefing": QT_TRANSLATE_NOOP("PanelIds", "Leader's summary"),
     "status": QT_TRANSLATE_NOOP("PanelIds", "Clock, site title, connection"),
+    "flood": QT_TRANSLATE_NOOP("PanelIds", "Flood what-if"),
 }
 
 INCIDENT_TYPES: dict[str, str] = {
@@ -96,6 +97,7 @@ HOVER_PHRASES: tuple[str, ...] = (
     QT_TRANSLATE_NOOP("MapHover", "{unit} → {incident}\n{km:.1f} km in a straight line"),
     QT_TRANSLATE_NOOP("MapHover", "{priority} · {title}\n{message}\n{state} · {ago}"),
     QT_TRANSLATE_NOOP("MapHover", "FORECAST · {priority} · {title}\n{message}\n{state} · {ago}"),
+    QT_TRANSLATE_NOOP("MapHover", "{id} · water {depth:.2f} m at the ground floor"),
 )
 
 # The simulator's and the sample sites' vital signs; other metric names show as sent.

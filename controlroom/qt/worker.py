@@ -33,6 +33,12 @@ class _Runner(QObject):
     @Slot()
     def run(self) -> None:
         try:
+            self._run()
+        finally:
+            _forget_dummy_thread()
+
+    def _run(self) -> None:
+        try:
             result = self._job(self.sig_progress.emit)
         except SiteError as exc:  # the user's input: the message is the whole story, no traceback
             log.info("background task refused its input:\n%s", exc)
@@ -45,6 +51,19 @@ class _Runner(QObject):
             self.sig_failed.emit(f"{type(exc).__name__}: {exc}")
         else:
             self.sig_finished.emit(result)
+
+
+def _forget_dummy_thread() -> None:
+    """Python registers a ``threading._DummyThread`` the first time code in a foreign (Qt) thread
+    asks for the current thread (rasterio does, for its per-thread GDAL options) and Python 3.11
+    never removes it: the finished QThread would stay in ``threading.enumerate()`` as alive for
+    ever. Forget it as the job ends (this thread runs no more Python)."""
+    import threading
+
+    active: dict[int, threading.Thread] = getattr(threading, "_active", {})
+    ident = threading.get_ident()
+    if isinstance(active.get(ident), threading._DummyThread):
+        active.pop(ident, None)
 
 
 class BackgroundTask(QObject):
@@ -72,6 +91,12 @@ class BackgroundTask(QObject):
         return self._thread.isRunning()
 
     def wait(self, msecs: int = 30_000) -> bool:
+        return bool(self._thread.wait(msecs))
+
+    def stop(self, msecs: int = 30_000) -> bool:
+        """Let a running job finish, then end the thread, whether or not the GUI thread has taken
+        its result yet (at shutdown the event loop that would deliver it may not run again)."""
+        self._thread.quit()
         return bool(self._thread.wait(msecs))
 
     def _stop_thread(self) -> None:

@@ -28,6 +28,7 @@ ROUTE_BY_ROAD = "{unit} → {incident}\n{km:.1f} km by road"
 ROUTE_STRAIGHT = "{unit} → {incident}\n{km:.1f} km in a straight line"
 ALARM = "{priority} · {title}\n{message}\n{state} · {ago}"
 ALARM_FORECAST = "FORECAST · {priority} · {title}\n{message}\n{state} · {ago}"
+FLOOD_BUILDING = "{id} · water {depth:.2f} m at the ground floor"
 
 PHRASES: tuple[str, ...] = (
     JUST_NOW,
@@ -44,6 +45,7 @@ PHRASES: tuple[str, ...] = (
     ROUTE_STRAIGHT,
     ALARM,
     ALARM_FORECAST,
+    FLOOD_BUILDING,
 )
 
 #: The coded values a label names; the Qt side has a table of display names for each.

@@ -152,3 +152,25 @@ def test_cjk_text_uses_the_ideograph_code_points(site_and_recording, tmp_path: P
     stand_ins = ("KANGXI RADICAL", "CJK RADICAL", "CJK COMPATIBILITY IDEOGRAPH")
     radicals = sorted({c for c in text if unicodedata.name(c, "").startswith(stand_ins)})
     assert not radicals, f"radical or compatibility code points in the text layer: {radicals}"
+
+
+def test_a_flood_what_if_page_gives_the_same_totals_as_the_flood_command(
+    site_and_recording, tmp_path: Path
+) -> None:
+    import json
+
+    folder, rec, _ = site_and_recording
+    out = tmp_path / "brief-flood.pdf"
+    result = _brief(folder, rec, out, "zh_CN", "--flood-level", "4.2")
+    assert result.returncode == 0, result.stderr
+    what_if = subprocess.run(
+        [sys.executable, "-m", "controlroom", "flood", "--site", str(folder), "--level", "4.2", "--json"],
+        capture_output=True, text=True, timeout=180, check=True,
+    )  # fmt: skip
+    summary = json.loads(what_if.stdout)
+    text = _text(out)
+    assert "洪水推演:水位4.20米" in text
+    assert f"淹没建筑{summary['buildings']['flooded']}" in text
+    assert f"受影响人数{summary['people']}" in text
+    for district in summary["by_district"]:
+        assert district in text

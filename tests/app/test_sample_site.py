@@ -161,3 +161,32 @@ def test_the_app_loads_it_and_the_cache_returns_the_same_city(
     for kind, line in first.lines.items():
         np.testing.assert_array_equal(line.points, second.lines[kind].points)
         assert line.features == second.lines[kind].features
+
+
+def test_the_valley_slopes_down_to_the_river(site_dir: Path) -> None:
+    """The generated terrain: river beds below the gauges' normal 2.6 m, banks just above it, the
+    ground rising away from the water; buildings stand on dry ground on a normal day."""
+    from controlroom.geo.crs import LocalFrame
+    from controlroom.geo.terrain import load_terrain
+
+    site = load_site(site_dir / "site.toml")
+    assert site.terrain is not None and site.site.origin is not None
+    frame = LocalFrame.at_wgs84(site.site.crs, *site.site.origin)
+    ground = load_terrain(site.terrain, frame)
+    assert ground.cell == 10.0 and not np.isnan(ground.z).any()
+    water = _frame(site_dir, "water.geojson")
+    river = water[water["kind"] == "river"].geometry.iloc[0]
+    ox, oy = frame.origin_x, frame.origin_y
+    inside = shapely.point_on_surface(river)
+    north_bank_y = river.intersection(shapely.LineString([(ox, oy - 3000), (ox, oy + 3000)])).bounds[3]
+    bed = ground.sample([inside.x - ox], [inside.y - oy])[0]
+    assert bed < 0.0
+    # walking north from the river's north bank, the ground keeps rising
+    far = np.array([0.0, 20.0, 200.0, 800.0, 1600.0])
+    heights = ground.sample(np.zeros(5), north_bank_y - oy + far)
+    assert 2.6 < heights[1] < 4.0 and heights[-1] > heights[1] + 2.0
+    buildings = gpd.read_parquet(site_dir / "data" / "buildings.parquet").to_crs("EPSG:32649")
+    spots = shapely.point_on_surface(buildings.geometry.to_numpy())
+    under = ground.sample(shapely.get_x(spots) - ox, shapely.get_y(spots) - oy)
+    assert np.nanmin(under) > 2.6
+    assert buildings["population"].sum() > 100_000

@@ -85,6 +85,19 @@ def test_forecast_then_real_alarm_ack_and_fly_there(qtbot, tmp_path: Path) -> No
         assert row_text.startswith("forecast: crossing in") and "±" in row_text
         assert panel.table.item(0, 1).text() == "Forecast"
         assert panel.banner.badge.text() == "FORECAST · HIGH"
+        what_if: list[tuple] = []
+        live.sig_flood_what_if.connect(lambda *a: what_if.append(a))
+        assert panel.buttons["what_if"].isEnabled()  # a river gauge's alarm: the flood what-if is one click
+        qtbot.mouseClick(panel.buttons["what_if"], Qt.MouseButton.LeftButton)
+        assert what_if == [(3.0, "River above the warning line")]  # the line the forecast will cross
+        from controlroom.panels.flood import FORECAST_COLOUR, NOW_COLOUR, FloodPanel
+
+        flood = FloodPanel(live)  # the what-if's slider marks the gauge now and the forecast line
+        qtbot.addWidget(flood)
+        flood.show_gauges()
+        assert (300, FORECAST_COLOUR, "forecast") in flood.slider.marks
+        assert (round(100 * float(live.sensors.value[0])), NOW_COLOUR, "now") in flood.slider.marks
+        assert "Forecast: River above the warning line → 3.00 m" in flood.gauges.text()
 
         _send(qtbot, live, pub, clock, 3.12, (lon, lat))
         clock.t += 1.0

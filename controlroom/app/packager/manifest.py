@@ -34,6 +34,7 @@ DEPENDENCIES = (
     "shapely",
     "pyproj",
     "pyogrio",
+    "rasterio",
     "pyarrow",
     "pandas",
     "pyzmq",

@@ -146,6 +146,7 @@ class AlarmsPanel(QWidget):
             ("incident", self.tr("To incident (I)"), "I", self.to_incident, row2),
             ("cameras", self.tr("Cameras (C)"), "C", self.open_cameras, row2),
             ("fly", self.tr("Fly there (F)"), "F", self.fly_there, row2),
+            ("what_if", self.tr("What if? (Q)"), "Q", self.what_if, row2),
         ]
         self.buttons: dict[str, QPushButton] = add_action_buttons(self, actions)
         self.feedback = QLabel("")
@@ -235,6 +236,7 @@ class AlarmsPanel(QWidget):
         a = self.selected()
         for key, btn in self.buttons.items():
             btn.setEnabled(a is not None and (a.has_place or key not in ("fly", "cameras", "incident")))
+        self.buttons["what_if"].setEnabled(a is not None and self.what_if_level(a) is not None)
         if a is None:
             self.heading.setText(self.tr("No alarm selected"))
             self.detail.setText("")
@@ -309,6 +311,19 @@ class AlarmsPanel(QWidget):
         a = self.selected()
         if a is not None and a.has_place and math.isfinite(a.x):
             self.live.request_focus(a.x, a.y, FOCUS_DISTANCE_M, a.title)
+
+    def what_if_level(self, a: Alarm) -> float | None:
+        """The river level this alarm asks about (None: not a river gauge's alarm)."""
+        from controlroom.qt.flood_state import river_alarm_level
+
+        return river_alarm_level(a, self.service.rules, self.live.sensors)
+
+    def what_if(self) -> None:
+        """Open the flood what-if at this alarm's river level (the map shows what goes under)."""
+        a = self.selected()
+        level = self.what_if_level(a) if a is not None else None
+        if a is not None and level is not None:
+            self.live.request_flood_what_if(level, a.title)
 
     # ------------------------------------------------------------------ signals
     def _on_alarm_changed(self, _alarm: object) -> None:

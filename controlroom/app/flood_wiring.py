@@ -1,0 +1,57 @@
+"""The flood what-if on the desk: its panel, its map layers, and its hold on dispatch routes.
+
+The live city's ``FloodState`` is shared: the panel sets the level, every map draws the water and
+the buildings from ``state.source``, and the state closes the cut roads on the road graph the
+dispatch route layer routes on (``dispatch_route_wiring.apply_flood_to_routes``) while the
+operator has "Dispatch routes avoid cut roads" ticked.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from controlroom.core.city import CityLayer
+    from controlroom.qt.flood_state import FloodState
+    from controlroom.qt.live import LiveCity
+
+
+def flood_state(live: LiveCity) -> FloodState:
+    """The live city's flood what-if, wired to the dispatch road graph."""
+    from controlroom.app.dispatch_route_wiring import apply_flood_to_routes
+    from controlroom.qt.flood_state import flood_state_for
+
+    state = flood_state_for(live)
+    if state.close_roads is None:
+        state.close_roads = lambda extent, cut_m: apply_flood_to_routes(live.model, extent, cut_m)
+    return state
+
+
+def make_flood_panel(live: LiveCity) -> QWidget:
+    from controlroom.panels.flood import FloodPanel
+
+    flood_state(live)
+    return FloodPanel(live)
+
+
+def add_flood_layers(panel: QWidget, live: LiveCity) -> None:
+    """The water sheet and the flooded buildings on a map panel (empty until a level is set)."""
+    from PySide6.QtCore import QCoreApplication
+
+    from controlroom.render.overlays.flood import FloodBuildingsOverlay, FloodWaterOverlay
+
+    if not hasattr(panel, "add_overlay"):
+        return
+    state = flood_state(live)
+
+    def buildings_layer() -> CityLayer | None:
+        return live.model.layers.get("buildings") if live.model is not None else None
+
+    water = FloodWaterOverlay(state.source, title=QCoreApplication.translate("FloodLayer", "Flood water"))
+    buildings = FloodBuildingsOverlay(
+        state.source, buildings_layer, title=QCoreApplication.translate("FloodLayer", "Flooded buildings")
+    )
+    panel.add_overlay(water)
+    panel.add_overlay(buildings)

@@ -1,0 +1,224 @@
+"""One site's flood what-if: everything prepared once, then any level answered in one pass.
+
+``FloodScene`` holds the terrain, where the river is, the buildings' ground samples, the roads'
+samples and the points that matter under water (underground POIs and metro entrances, cameras,
+units). ``scene.at(level)`` floods from the river (or a breach point) and ``scene.impact(extent)``
+says what went under; ``impact.summary()`` is what the CLI prints and the desk panel lists. The
+administrative split (district/street/grid) comes from a labeller the caller supplies (the
+dispatch ``AdminRouter``), computed once per scene for every building and road sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from controlroom.core.site import FloodConfig
+from controlroom.geo.flood import FloodExtent, flood_from, point_seed, rain_ponding, river_bed_m
+from controlroom.geo.flood_impact import (
+    FLOODED,
+    STATE_NAMES,
+    WET,
+    BuildingSamples,
+    RoadSamples,
+    building_depths,
+    classify,
+    cut_road_samples,
+    group_totals,
+    in_water,
+)
+from controlroom.geo.terrain import Terrain
+
+F64 = npt.NDArray[np.float64]
+Mask = npt.NDArray[np.bool_]
+#: local x, y → {"district": names, "street": names, "grid": names} (one name per point, "" if none)
+AdminLabeller = Callable[[F64, F64], Mapping[str, Sequence[str]]]
+ADMIN_TOTAL_LEVELS = ("district", "street", "grid")
+
+
+@dataclass(frozen=True)
+class PointSet:
+    """Named points that matter when they stand in water."""
+
+    ids: list[str]
+    names: list[str]
+    x: F64
+    y: F64
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def empty(cls) -> PointSet:
+        return cls([], [], np.zeros(0), np.zeros(0))
+
+
+@dataclass
+class FloodScene:
+    terrain: Terrain
+    river: Mask  # terrain cells of the river/canals: where a rising river starts
+    buildings: BuildingSamples
+    roads: RoadSamples | None = None
+    points: dict[str, PointSet] = field(default_factory=dict)  # "underground", "cameras", "units"
+    config: FloodConfig = field(default_factory=FloodConfig)
+    admin: AdminLabeller | None = None
+    _labels: dict[str, tuple[npt.NDArray[Any], npt.NDArray[Any]]] | None = field(default=None, repr=False)
+
+    def seeds(self, breach: tuple[float, float] | None = None) -> Mask:
+        return point_seed(self.terrain, *breach) if breach is not None else self.river
+
+    def river_bed_m(self, breach: tuple[float, float] | None = None) -> float | None:
+        return river_bed_m(self.terrain, self.seeds(breach))
+
+    def at(self, level_m: float, breach: tuple[float, float] | None = None) -> FloodExtent:
+        """The water at an absolute level, from the river or from a breach point. The river's own
+        bed is water already, not flood: it carries the water but is left out of the extent (so
+        its area is not "flooded" and a bridge over it is not a cut road)."""
+        ext = flood_from(self.terrain, level_m, self.seeds(breach), "breach" if breach else "river")
+        if ext.nothing_floods or not self.river.any():
+            return ext
+        flooded = ext.flooded & ~self.river
+        depth = np.where(flooded, ext.depth, np.float32(0))
+        return FloodExtent(ext.terrain, ext.level_m, flooded, depth, ext.how)
+
+    def rain(self, rain_mm: float) -> FloodExtent:
+        return rain_ponding(self.terrain, rain_mm, exclude=self.river)
+
+    def impact(self, extent: FloodExtent) -> FloodImpact:
+        depth = building_depths(extent, self.buildings)
+        state = classify(depth, self.config)
+        cut = (
+            cut_road_samples(extent, self.roads, self.config.road_cut_depth_m)
+            if self.roads is not None
+            else np.zeros(0, bool)
+        )
+        wet_points = {k: in_water(extent, p.x, p.y) for k, p in self.points.items()}
+        return FloodImpact(self, extent, depth, state, cut, wet_points)
+
+    def labels(self) -> dict[str, tuple[npt.NDArray[Any], npt.NDArray[Any]]]:
+        """Admin names per building and per road sample, by level (computed once)."""
+        if self._labels is None:
+            self._labels = {}
+            if self.admin is not None:
+                rx = self.roads.x if self.roads is not None else np.zeros(0)
+                ry = self.roads.y if self.roads is not None else np.zeros(0)
+                nb = self.buildings.n
+                names = self.admin(
+                    np.concatenate([self.buildings.x, rx]), np.concatenate([self.buildings.y, ry])
+                )
+                for level in ADMIN_TOTAL_LEVELS:
+                    if level in names and any(names[level]):
+                        arr = np.asarray(names[level], dtype=object)
+                        self._labels[level] = (arr[:nb], arr[nb:])
+        return self._labels
+
+
+@dataclass(frozen=True)
+class FloodImpact:
+    scene: FloodScene
+    extent: FloodExtent
+    building_depth: F64
+    building_state: npt.NDArray[np.int8]
+    road_cut: Mask  # per road sample
+    wet_points: dict[str, tuple[Mask, F64]]
+
+    def count(self, state: int) -> int:
+        return int(np.count_nonzero(self.building_state == state))
+
+    @property
+    def roads_cut_km(self) -> float:
+        roads = self.scene.roads
+        return float(roads.length_m[self.road_cut].sum() / 1000.0) if roads is not None else 0.0
+
+    def people(self) -> float:
+        affected = self.building_state >= WET
+        return float(self.scene.buildings.population[affected].sum())
+
+    def affected_buildings(self) -> npt.NDArray[np.int64]:
+        """Indices of wet and flooded buildings, deepest first."""
+        idx = np.flatnonzero(self.building_state >= WET)
+        return idx[np.argsort(-self.building_depth[idx], kind="stable")]
+
+    def admin_names(self, buildings: npt.NDArray[np.int64]) -> list[dict[str, str]]:
+        """District, street and grid of each given building ("" where the site has no such level)."""
+        labels = self.scene.labels()
+        cols = {lv: (labels[lv][0][buildings] if lv in labels else None) for lv in ADMIN_TOTAL_LEVELS}
+        return [
+            {lv: (str(col[k]) if col is not None else "") for lv, col in cols.items()}
+            for k in range(len(buildings))
+        ]
+
+    def points_in_water(self, kind: str) -> list[dict[str, Any]]:
+        if kind not in self.wet_points:
+            return []
+        wet, depth = self.wet_points[kind]
+        p = self.scene.points[kind]
+        return [
+            {"id": p.ids[i], "name": p.names[i], "depth_m": round(float(depth[i]), 2)}
+            for i in np.flatnonzero(wet).tolist()
+        ]
+
+    def cut_road_names(self) -> list[str]:
+        roads = self.scene.roads
+        if roads is None or not self.road_cut.any():
+            return []
+        names = {roads.names[i] for i in np.unique(roads.line[self.road_cut]).tolist()}
+        return sorted(n for n in names if n)
+
+    def totals_by(self, level: str) -> dict[str, dict[str, float]]:
+        """Buildings flooded/wet, people and road km cut per admin area of ``level`` (affected only)."""
+        labels = self.scene.labels().get(level)
+        if labels is None:
+            return {}
+        b_labels, r_labels = labels
+        state = self.building_state
+        affected = state >= WET
+        out = group_totals(
+            b_labels[affected],
+            {
+                "flooded": (state[affected] == FLOODED).astype(np.float64),
+                "wet": (state[affected] == WET).astype(np.float64),
+                "people": self.scene.buildings.population[affected],
+            },
+        )
+        if self.scene.roads is not None and self.road_cut.any():
+            roads = group_totals(
+                r_labels[self.road_cut], {"km": self.scene.roads.length_m[self.road_cut] / 1000}
+            )
+            for key, v in roads.items():
+                out.setdefault(key, {"flooded": 0.0, "wet": 0.0, "people": 0.0})["roads_cut_km"] = v["km"]
+        return {
+            (k or "(outside)"): {
+                "flooded": int(v.get("flooded", 0)),
+                "wet": int(v.get("wet", 0)),
+                "people": round(v.get("people", 0)),
+                "roads_cut_km": round(v.get("roads_cut_km", 0.0), 3),
+            }
+            for k, v in sorted(out.items())
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """The CLI's JSON (and the panel's totals)."""
+        ext = self.extent
+        buildings = {name: self.count(code) for code, name in enumerate(STATE_NAMES)}
+        out: dict[str, Any] = {
+            "level_m": round(ext.level_m, 3),
+            "how": ext.how,
+            "area_km2": round(ext.area_km2, 4),
+            "max_depth_m": round(ext.max_depth_m, 2),
+            "buildings": {k: buildings[k] for k in ("flooded", "wet", "dry")},
+            "people": round(self.people()),
+            "roads_cut_km": round(self.roads_cut_km, 3),
+            "roads_cut": self.cut_road_names(),
+            "cameras": len(self.points_in_water("cameras")),
+            "units": len(self.points_in_water("units")),
+            "underground": self.points_in_water("underground"),
+        }
+        for level in ADMIN_TOTAL_LEVELS:
+            out[f"by_{level}"] = self.totals_by(level)
+        return out
