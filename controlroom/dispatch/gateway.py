@@ -109,6 +109,8 @@ class Gateway:
         router = self._ctx.socket(zmq.ROUTER)
         router.setsockopt(zmq.LINGER, 1000)
         router.setsockopt(zmq.ROUTER_MANDATORY, 0)
+        # A desk's frame larger than the site's limit is refused by libzmq before it is read.
+        router.setsockopt(zmq.MAXMSGSIZE, self.site.feed.max_frame_bytes)
         if sec:
             sec.apply(router)
         router.bind(self.ep.endpoint)

@@ -196,3 +196,25 @@ def test_hostile_frames_each_get_an_answer_and_none_breaks_the_gateway(
     assert raw_request(g.endpoint, _req("q-ok", query="counts"))[0].ok  # still serving
     log = g.log()
     assert "Traceback" not in log and "could not handle" not in log, log[-3000:]
+
+
+def test_a_frame_over_the_sites_limit_is_refused_before_the_gateway_reads_it(
+    sample_site: Path, tmp_path: Path, gateway_factory, raw_request
+) -> None:  # type: ignore[no-untyped-def]
+    """``[feed] max_frame_bytes`` (4 MiB by default) bounds the gateway's ROUTER too (MAXMSGSIZE):
+    libzmq drops the connection instead of reading the frame, so it gets no answer at all."""
+    import zmq
+
+    g = gateway_factory(sample_site, tmp_path / "gw.sqlite")
+    ctx = zmq.Context()
+    desk = ctx.socket(zmq.DEALER)
+    desk.setsockopt(zmq.LINGER, 0)
+    try:
+        desk.connect(g.endpoint)
+        desk.send(b"\x00" * (4 * 1024 * 1024 + 1))
+        assert not desk.poll(3000), "the oversize frame was read and answered"
+    finally:
+        desk.close(0)
+        ctx.term()
+    assert raw_request(g.endpoint, _req("q-ok", query="counts"))[0].ok  # still serving
+    assert "Traceback" not in g.log()
