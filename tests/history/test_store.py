@@ -30,7 +30,9 @@ def _fleet(w: HistoryWriter, seconds: int, n: int = 50, keyframe_s: int = 5, flu
         x = np.arange(n) * 100.0 + s
         y = np.full(n, 50.0)
         u8 = np.zeros(n, np.uint8)
-        w.append(POSITIONS, position_rows(ids, t, u8, u8, x, y, np.zeros(n), np.ones(n), kf=s % keyframe_s == 0))
+        w.append(
+            POSITIONS, position_rows(ids, t, u8, u8, x, y, np.zeros(n), np.ones(n), kf=s % keyframe_s == 0)
+        )
         truth[t] = dict(zip(ids, x.tolist(), strict=True))
         if s % flush_s == flush_s - 1:
             w.flush()
@@ -45,7 +47,9 @@ def test_state_at_any_instant_is_the_latest_row_after_the_keyframe(tmp_path: Pat
     for t_ms in (T0 + 3000, T0 + 7000, T0 + 12_400):
         state = r.state_at(t_ms / 1000)
         want = truth[t_ms - t_ms % 1000]
-        got = dict(zip(state.entities.column("id").to_pylist(), state.entities.column("x").to_pylist(), strict=True))
+        got = dict(
+            zip(state.entities.column("id").to_pylist(), state.entities.column("x").to_pylist(), strict=True)
+        )
         assert got == pytest.approx(want, abs=0.01)
     assert r.state_at((T0 - 60_000) / 1000).entities.num_rows == 0  # before the recording: nothing
 
@@ -73,8 +77,13 @@ def test_a_closed_hour_is_compacted_and_answers_the_same(tmp_path: Path) -> None
     assert after.entities.equals(before.entities)
     data = pq.read_table(hour_file(tmp_path, POSITIONS, hour))
     assert data.num_rows == 50 * 30
-    assert pq.ParquetFile(hour_file(tmp_path, POSITIONS, hour)).metadata.row_group(0).column(0).compression == "ZSTD"
-    x = dict(zip(after.entities.column("id").to_pylist(), after.entities.column("x").to_pylist(), strict=True))
+    assert (
+        pq.ParquetFile(hour_file(tmp_path, POSITIONS, hour)).metadata.row_group(0).column(0).compression
+        == "ZSTD"
+    )
+    x = dict(
+        zip(after.entities.column("id").to_pylist(), after.entities.column("x").to_pylist(), strict=True)
+    )
     assert x == pytest.approx(truth[T0 + 25_000], abs=0.01)
 
 
@@ -89,7 +98,9 @@ def test_a_truncated_hour_file_is_named_and_the_rest_reads(tmp_path: Path) -> No
     with pytest.warns(HistoryFileWarning, match=f"{broken.name}.*cannot be read"):
         state = r.state_at((T0 + 35_000) / 1000)  # in the broken hour: the last readable second answers
     assert state.warnings and broken.name in state.warnings[0]
-    x = dict(zip(state.entities.column("id").to_pylist(), state.entities.column("x").to_pylist(), strict=True))
+    x = dict(
+        zip(state.entities.column("id").to_pylist(), state.entities.column("x").to_pylist(), strict=True)
+    )
     assert x == pytest.approx(truth[T0 + 29_000], abs=0.01)
 
 
@@ -102,7 +113,9 @@ def test_a_half_written_segment_is_left_out_with_a_warning(tmp_path: Path) -> No
     r = HistoryReader(tmp_path)
     with pytest.warns(HistoryFileWarning, match=last.name):
         state = r.state_at((T0 + 5000) / 1000)
-    x = dict(zip(state.entities.column("id").to_pylist(), state.entities.column("x").to_pylist(), strict=True))
+    x = dict(
+        zip(state.entities.column("id").to_pylist(), state.entities.column("x").to_pylist(), strict=True)
+    )
     assert x == pytest.approx(truth[T0 + 5000], abs=0.01)
 
 
