@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -173,3 +175,42 @@ def test_copying_a_history_folder_elsewhere_still_reads(tmp_path: Path) -> None:
     _fleet(w, 6)
     shutil.copytree(tmp_path / "a", tmp_path / "b")
     assert HistoryReader(tmp_path / "b").state_at((T0 + 5000) / 1000).entities.num_rows == 50
+
+
+def test_cli_at_and_range_read_the_files(
+    sample_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from controlroom.app.cli import main
+
+    w = HistoryWriter(tmp_path / "h")
+    _fleet(w, 6, n=7)
+    site = str(sample_folder / "site.toml")
+    iso = (
+        datetime.fromtimestamp((T0 + 4000) / 1000, ZoneInfo("Asia/Shanghai")).replace(tzinfo=None).isoformat()
+    )
+    assert main(["history", "at", "--site", site, "--dir", str(tmp_path / "h"), "--time", iso, "--json",
+                 "--out", str(tmp_path / "at.parquet")]) == 0  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert out["entities"] == 7 and out["time"] == (T0 + 4000) / 1000
+    assert pq.read_table(tmp_path / "at.parquet").num_rows == 7
+    args = ["history", "range", "--site", site, "--dir", str(tmp_path / "h"), "--kind", "positions", "--json"]
+    assert main([*args, "--from", str(T0 / 1000), "--to", str((T0 + 2000) / 1000)]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"] == 21
+
+
+def test_cli_user_errors_are_one_line(
+    sample_folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from controlroom.app.cli import main
+
+    site = str(sample_folder / "site.toml")
+    assert main(["history", "at", "--site", site, "--dir", str(tmp_path / "none"), "--time", "noon"]) == 2
+    assert "history: time 'noon': expected ISO 8601" in capsys.readouterr().err
+    assert main(["history", "at", "--site", site, "--dir", str(tmp_path / "none"), "--time", "0"]) == 1
+    assert f"history: no history at {tmp_path / 'none'}" in capsys.readouterr().err
+    (tmp_path / "h").mkdir()
+    args = ["history", "range", "--site", site, "--dir", str(tmp_path / "h"), "--from", "0", "--to", "1"]
+    assert main([*args, "--kind", "cars"]) == 1
+    assert "history: unknown kind 'cars'; expected one of positions" in capsys.readouterr().err
