@@ -34,6 +34,8 @@ from controlroom.history.schema import (
 
 #: How far before an instant a keyframe is looked for (a recorder down longer has no state there).
 LOOKBACK_MS = 10 * 60 * 1000
+#: Keyframes come every few seconds: the first, cheap, look is this far back.
+NEAR_MS = 60 * 1000
 #: Metrics: the latest value per name within this window counts as current.
 METRIC_WINDOW_MS = HOUR_MS
 OPEN_INCIDENT = ("new", "acknowledged", "dispatched", "on_scene")
@@ -110,25 +112,29 @@ class HistoryReader:
         return SCHEMAS[table].empty_table()
 
     def _latest(self, table: str, lo_ms: int, hi_ms: int, where: str = "TRUE") -> pa.Table:
+        """The latest row per key with lo_ms <= t_ms <= hi_ms (``max_by``: cheaper than a window)."""
         src = self._scan(table, lo_ms, hi_ms)
         if src is None:
             return self._empty(table)
         key = KEY[table]
-        order = "t_ms DESC, kf ASC" if "kf" in SCHEMAS[table].names else "t_ms DESC"
         sql = (
-            f"SELECT * FROM {src} WHERE t_ms >= {lo_ms} AND t_ms <= {hi_ms} "
-            f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {order}) = 1"
+            f"SELECT {key}, max_by(COLUMNS(* EXCLUDE ({key})), t_ms) FROM {src} "
+            f"WHERE t_ms >= {lo_ms} AND t_ms <= {hi_ms} GROUP BY {key}"
         )
         return _arrow(self.con, f"SELECT * FROM ({sql}) WHERE {where} ORDER BY {key}")
 
     def keyframe_at(self, table: str, t_ms: int) -> int | None:
-        src = self._scan(table, t_ms - LOOKBACK_MS, t_ms)
-        if src is None:
-            return None
-        row = self.con.sql(
-            f"SELECT max(t_ms) FROM {src} WHERE kf AND t_ms <= {t_ms} AND t_ms >= {t_ms - LOOKBACK_MS}"
-        ).fetchall()
-        return None if not row or row[0][0] is None else int(row[0][0])
+        """The last keyframe at or before ``t_ms``: looked for in the last minute, then further."""
+        for back in (NEAR_MS, LOOKBACK_MS):
+            src = self._scan(table, t_ms - back, t_ms)
+            if src is None:
+                continue
+            row = self.con.sql(
+                f"SELECT max(t_ms) FROM {src} WHERE kf AND t_ms <= {t_ms} AND t_ms >= {t_ms - back}"
+            ).fetchall()
+            if row and row[0][0] is not None:
+                return int(row[0][0])
+        return None
 
     def _keyed_state(self, table: str, t_ms: int, where: str) -> tuple[pa.Table, int | None]:
         kf = self.keyframe_at(table, t_ms)

@@ -1,33 +1,34 @@
-"""Appending history: rows buffered in memory, a segment file per flush, an hour file per hour.
+"""Appending history: rows buffered in memory, a segment file per flush, a minute file per minute.
 
-Each flush writes, per table, one small Parquet file holding the rows since the last flush,
-sorted by key and time, under a temporary name then renamed: a ``kill -9`` loses at most one
-flush interval and never leaves a half file under a real name. When an hour has closed, its
-segments are streamed into one hour file, one row group per ``group_s`` of time, each sorted by
-key then time (so a query for an instant reads only the row groups around it, and each entity's
-consecutive samples sit together, which is what makes the delta encoding small); the segments
-are removed only once the hour file is complete on disk.
+Each flush writes, per table, one small Parquet file holding the rows since the last flush
+(LZ4, unsorted: it lives a minute), under a temporary name then renamed: a ``kill -9`` loses at
+most one flush interval and never leaves a half file under a real name. Once a minute has
+passed, its segments become one minute file: ZSTD, one row group, rows sorted by key then time
+so each entity's consecutive samples sit together (what makes the delta encoding of its
+coordinates small); the segments are removed only once the minute file is complete on disk.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import shutil
 from collections import defaultdict
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from controlroom.history.files import (
     HOUR_MS,
+    MINUTE_MS,
     FileChecker,
-    hour_file,
+    file_start_ms,
     hour_of,
     hours_on_disk,
+    minute_file,
     segment_dir,
 )
 from controlroom.history.schema import DELTA_COLUMNS, DICT_COLUMNS, KEY, SCHEMAS, TABLES
@@ -35,10 +36,14 @@ from controlroom.history.schema import DELTA_COLUMNS, DICT_COLUMNS, KEY, SCHEMAS
 log = logging.getLogger(__name__)
 
 ZSTD_LEVEL = 3
+#: A minute is compacted once this long after its end (its last segment is surely flushed).
+SETTLE_MS = 5_000
+#: Rows kept in memory per table while the disk refuses writes (about a minute of 50,000 entities).
+MAX_PENDING_ROWS = 3_000_000
 
 
 def write_options(table: str) -> dict[str, object]:
-    """pyarrow ``write_table``/``ParquetWriter`` options for a table (ZSTD, per-column encodings)."""
+    """pyarrow ``write_table`` options for a minute file (ZSTD, per-column encodings)."""
     delta = DELTA_COLUMNS.get(table, [])
     opts: dict[str, object] = {"compression": "zstd", "compression_level": ZSTD_LEVEL}
     if delta:
@@ -48,25 +53,27 @@ def write_options(table: str) -> dict[str, object]:
 
 
 def sort_rows(data: pa.Table, table: str) -> pa.Table:
-    return data.sort_by([(KEY[table], "ascending"), ("t_ms", "ascending")])
+    """By key, then time: the key's dictionary codes sorted stably (rows arrive in time order),
+    which groups each key's rows as a string sort would, several times faster."""
+    key = data.column(KEY[table])
+    codes = pc.dictionary_encode(key).combine_chunks().indices.to_numpy(zero_copy_only=False)
+    t = data.column("t_ms").to_numpy()
+    order = np.lexsort((t, codes))
+    return data.take(pa.array(order))
 
 
-def _atomic_write(data: pa.Table, path: Path, table: str, *, sync: bool = False) -> None:
+def _atomic_write(data: pa.Table, path: Path, **opts: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(data, tmp, row_group_size=max(1, data.num_rows), **write_options(table))
-    if sync:
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
+    pq.write_table(data, tmp, row_group_size=max(1, data.num_rows), **opts)
     os.replace(tmp, path)
 
 
 class HistoryWriter:
-    """Buffers rows per table; ``flush(now_ms)`` writes segments, ``close_hours`` compacts."""
+    """Buffers rows per table; ``flush()`` writes segments, ``close_minutes(now_ms)`` compacts."""
 
-    def __init__(self, root: Path, *, group_s: float = 60.0) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self.group_ms = int(group_s * 1000)
         self._pending: dict[str, list[pa.RecordBatch]] = defaultdict(list)
         self.rows_written = 0
         self.segments_written = 0
@@ -86,83 +93,81 @@ class HistoryWriter:
         return sum(b.num_rows for batches in self._pending.values() for b in batches)
 
     def flush(self) -> int:
-        """Write what is buffered as one segment per table and hour; returns rows written."""
+        """Write what is buffered as one segment per table and hour; returns rows written.
+
+        Should the disk refuse (full, gone), the rows not written stay buffered for the next
+        flush, up to ``MAX_PENDING_ROWS`` (then the oldest go) and the error is raised."""
         written = 0
         pending, self._pending = self._pending, defaultdict(list)
+        failed: OSError | None = None
         for table, batches in pending.items():
-            data = pa.Table.from_batches(batches, SCHEMAS[table])
-            t = data.column("t_ms")
-            lo, hi = pc.min(t).as_py(), pc.max(t).as_py()
-            for h in range(hour_of(lo), hi + 1, HOUR_MS):
-                part = (
-                    data
-                    if hour_of(lo) == hour_of(hi)
-                    else data.filter(pc.and_(pc.greater_equal(t, h), pc.less(t, h + HOUR_MS)))
-                )
-                if not part.num_rows:
-                    continue
-                first = pc.min(part.column("t_ms")).as_py()
-                name = f"{first:013d}-{self.segments_written:06d}.parquet"
-                _atomic_write(sort_rows(part, table), segment_dir(self.root, table, h) / name, table)
-                self.segments_written += 1
-                written += part.num_rows
+            try:
+                written += self._write_segment(table, batches)
+            except OSError as exc:
+                failed = exc
+                kept = self._pending[table] = batches + self._pending[table]
+                while sum(b.num_rows for b in kept) > MAX_PENDING_ROWS and len(kept) > 1:
+                    kept.pop(0)
         self.rows_written += written
+        if failed is not None:
+            raise failed
         return written
 
-    def close_hours(self, now_ms: int | None = None) -> list[Path]:
-        """Compact every hour with segments before ``now_ms``'s hour (all of them if None)."""
+    def _write_segment(self, table: str, batches: list[pa.RecordBatch]) -> int:
+        written = 0
+        data = pa.Table.from_batches(batches, SCHEMAS[table])
+        t = data.column("t_ms")
+        lo, hi = pc.min(t).as_py(), pc.max(t).as_py()
+        for h in range(hour_of(lo), hi + 1, HOUR_MS):
+            part = data
+            if hour_of(lo) != hour_of(hi):
+                part = data.filter(pc.and_(pc.greater_equal(t, h), pc.less(t, h + HOUR_MS)))
+            if not part.num_rows:
+                continue
+            first = max(lo, h)
+            name = f"{first:013d}-{self.segments_written:06d}.parquet"
+            _atomic_write(part, segment_dir(self.root, table, h) / name, compression="lz4")
+            self.segments_written += 1
+            written += part.num_rows
+        return written
+
+    def close_minutes(self, now_ms: int | None = None) -> list[Path]:
+        """Compact every minute that ended ``SETTLE_MS`` before ``now_ms`` (all of them if None)."""
         done: list[Path] = []
-        current = hour_of(now_ms) if now_ms is not None else None
         for table in TABLES:
             for h in hours_on_disk(self.root, table):
-                if current is not None and h >= current:
+                seg = segment_dir(self.root, table, h)
+                if not seg.is_dir():
                     continue
-                if segment_dir(self.root, table, h).is_dir():
-                    done.append(self.compact(table, h))
+                minutes: dict[int, list[Path]] = defaultdict(list)
+                for p in sorted(seg.glob("*.parquet")):
+                    start = file_start_ms(p)
+                    if start is not None:
+                        minutes[start - start % MINUTE_MS].append(p)
+                for minute, paths in sorted(minutes.items()):
+                    if now_ms is None or minute + MINUTE_MS + SETTLE_MS <= now_ms:
+                        done.append(self.compact(table, minute, paths))
+                if not any(seg.iterdir()):
+                    seg.rmdir()
         return done
 
-    def compact(self, table: str, hour_ms: int) -> Path:
-        """Stream an hour's segments (and an older hour file, if any) into one hour file."""
-        seg = segment_dir(self.root, table, hour_ms)
-        target = hour_file(self.root, table, hour_ms)
-        sources = [p for p in sorted(seg.glob("*.parquet")) if self.checker.readable(p)]
+    def compact(self, table: str, minute_ms: int, segments: list[Path]) -> Path:
+        """One minute's segments (and an earlier file of that minute, if any) → one minute file."""
+        target = minute_file(self.root, table, minute_ms)
+        sources = [p for p in segments if self.checker.readable(p)]
         if target.exists() and self.checker.readable(target):
             sources.insert(0, target)
-        tmp = target.with_name(f".{target.name}.tmp")
         schema = SCHEMAS[table]
-        writer = pq.ParquetWriter(tmp, schema, **write_options(table))
-        try:
-            group: list[pa.Table] = []
-            group_end = None
-            for path in sources:
-                data = pq.read_table(path, schema=schema)
-                if not data.num_rows:
-                    continue
-                # time slices: rows of one group_ms window go into one sorted row group
-                t = data.column("t_ms")
-                start = pc.min(t).as_py()
-                if group_end is None:
-                    group_end = start - start % self.group_ms + self.group_ms
-                if start >= group_end and group:
-                    self._write_group(writer, group, table)
-                    group = []
-                    group_end = start - start % self.group_ms + self.group_ms
-                group.append(data)
-            if group:
-                self._write_group(writer, group, table)
-        finally:
-            writer.close()
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-        shutil.rmtree(seg, ignore_errors=True)
+        parts = [pq.read_table(p, schema=schema) for p in sources]
+        data = pa.concat_tables(parts) if parts else schema.empty_table()
+        if data.num_rows:
+            _atomic_write(sort_rows(data, table), target, **write_options(table))
+            with open(target, "rb") as f:
+                os.fsync(f.fileno())
+        for p in segments:
+            p.unlink(missing_ok=True)  # unreadable ones too: they were named in a warning
         return target
-
-    @staticmethod
-    def _write_group(writer: pq.ParquetWriter, group: list[pa.Table], table: str) -> None:
-        data = sort_rows(pa.concat_tables(group), table)
-        writer.write_table(data, row_group_size=max(1, data.num_rows))
 
     def close(self) -> None:
         self.flush()
-        self.close_hours(None)
+        self.close_minutes(None)

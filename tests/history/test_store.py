@@ -12,7 +12,14 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from controlroom.history.files import HOUR_MS, HistoryFileWarning, hour_file, segment_dir
+from controlroom.history.files import (
+    HOUR_MS,
+    MINUTE_MS,
+    HistoryFileWarning,
+    hour_dir,
+    minute_file,
+    segment_dir,
+)
 from controlroom.history.query import HistoryQueryError, HistoryReader
 from controlroom.history.retention import enforce
 from controlroom.history.rows import gone_rows, position_rows
@@ -42,6 +49,11 @@ def _fleet(w: HistoryWriter, seconds: int, n: int = 50, keyframe_s: int = 5, flu
     return truth
 
 
+def _xs(state: object) -> dict[str, float]:
+    e = state.entities  # type: ignore[attr-defined]
+    return dict(zip(e.column("id").to_pylist(), e.column("x").to_pylist(), strict=True))
+
+
 def test_state_at_any_instant_is_the_latest_row_after_the_keyframe(tmp_path: Path) -> None:
     w = HistoryWriter(tmp_path)
     truth = _fleet(w, 20)
@@ -66,39 +78,41 @@ def test_an_entity_that_went_away_is_not_in_the_state_after(tmp_path: Path) -> N
     assert "V001" not in r.state_at((T0 + 4000) / 1000).entities.column("id").to_pylist()
 
 
-def test_a_closed_hour_is_compacted_and_answers_the_same(tmp_path: Path) -> None:
+def test_closed_minutes_are_compacted_and_answer_the_same(tmp_path: Path) -> None:
     w = HistoryWriter(tmp_path)
     truth = _fleet(w, 60)  # crosses the hour boundary at s = 30
     hour = T0 - T0 % HOUR_MS
     before = HistoryReader(tmp_path).state_at((T0 + 25_000) / 1000)
-    w.close_hours(T0 + 60_000)
-    assert hour_file(tmp_path, POSITIONS, hour).is_file()
+    w.close_minutes(T0 + 31_000)  # the minute before the hour ended 1 s ago: not settled yet
+    assert not hour_dir(tmp_path, POSITIONS, hour).exists()
+    w.close_minutes(T0 + 60_000)
+    first = minute_file(tmp_path, POSITIONS, hour + HOUR_MS - MINUTE_MS)
+    assert first.is_file()
     assert not segment_dir(tmp_path, POSITIONS, hour).exists()
-    assert segment_dir(tmp_path, POSITIONS, hour + HOUR_MS).is_dir()  # the open hour stays in segments
+    assert segment_dir(tmp_path, POSITIONS, hour + HOUR_MS).is_dir()  # the open minute stays in segments
     after = HistoryReader(tmp_path).state_at((T0 + 25_000) / 1000)
     assert after.entities.equals(before.entities)
-    data = pq.read_table(hour_file(tmp_path, POSITIONS, hour))
+    data = pq.read_table(first)
     assert data.num_rows == 50 * 30
-    assert (
-        pq.ParquetFile(hour_file(tmp_path, POSITIONS, hour)).metadata.row_group(0).column(0).compression
-        == "ZSTD"
-    )
+    ids, t = data.column("id").to_pylist(), data.column("t_ms").to_pylist()
+    assert list(zip(ids, t, strict=True)) == sorted(zip(ids, t, strict=True))  # by id, then time
+    assert pq.ParquetFile(first).metadata.row_group(0).column(0).compression == "ZSTD"
     x = dict(
         zip(after.entities.column("id").to_pylist(), after.entities.column("x").to_pylist(), strict=True)
     )
     assert x == pytest.approx(truth[T0 + 25_000], abs=0.01)
 
 
-def test_a_truncated_hour_file_is_named_and_the_rest_reads(tmp_path: Path) -> None:
+def test_a_truncated_minute_file_is_named_and_the_rest_reads(tmp_path: Path) -> None:
     w = HistoryWriter(tmp_path)
-    truth = _fleet(w, 40)  # crosses the hour boundary at s = 30
-    w.close_hours(None)  # both hours closed into hour files
-    broken = hour_file(tmp_path, POSITIONS, T0 - T0 % HOUR_MS + HOUR_MS)
+    truth = _fleet(w, 40)  # crosses the hour (and minute) boundary at s = 30
+    w.close_minutes(None)
+    broken = minute_file(tmp_path, POSITIONS, T0 - T0 % HOUR_MS + HOUR_MS)
     with open(broken, "r+b") as f:
         f.truncate(os.path.getsize(broken) // 2)
     r = HistoryReader(tmp_path)
     with pytest.warns(HistoryFileWarning, match=f"{broken.name}.*cannot be read"):
-        state = r.state_at((T0 + 35_000) / 1000)  # in the broken hour: the last readable second answers
+        state = r.state_at((T0 + 35_000) / 1000)  # in the broken minute: the last readable second answers
     assert state.warnings and broken.name in state.warnings[0]
     x = dict(
         zip(state.entities.column("id").to_pylist(), state.entities.column("x").to_pylist(), strict=True)
@@ -110,15 +124,14 @@ def test_a_half_written_segment_is_left_out_with_a_warning(tmp_path: Path) -> No
     w = HistoryWriter(tmp_path)
     truth = _fleet(w, 8)
     seg = sorted(segment_dir(tmp_path, POSITIONS, T0 - T0 % HOUR_MS).glob("*.parquet"))
-    last = seg[-1]
-    last.write_bytes(last.read_bytes()[:-100])  # the footer is gone: what a crash mid-write leaves
+    broken = seg[-2]  # seconds 4 and 5 (5 is a keyframe)
+    broken.write_bytes(broken.read_bytes()[:-100])  # the footer is gone: what a crash mid-write leaves
     r = HistoryReader(tmp_path)
-    with pytest.warns(HistoryFileWarning, match=last.name):
+    with pytest.warns(HistoryFileWarning, match=broken.name):
         state = r.state_at((T0 + 5000) / 1000)
-    x = dict(
-        zip(state.entities.column("id").to_pylist(), state.entities.column("x").to_pylist(), strict=True)
-    )
-    assert x == pytest.approx(truth[T0 + 5000], abs=0.01)
+    assert _xs(state) == pytest.approx(truth[T0 + 3000], abs=0.01)  # the last second before the broken file
+    later = r.state_at((T0 + 7000) / 1000)  # after it: keyframe at 0 s, then the readable rows up to 7 s
+    assert _xs(later) == pytest.approx(truth[T0 + 7000], abs=0.01)
 
 
 def test_leftover_temporary_files_are_removed_on_start(tmp_path: Path) -> None:
@@ -142,14 +155,18 @@ def test_retention_drops_old_hours_and_keeps_under_the_disk_cap(tmp_path: Path) 
     w.append(EVENTS, {"subject": ["a"], "t_ms": [now], "kind": ["alarm"], "action": ["raised"], "who": ["x"],
                       "desk": [""], "accepted": [True], "detail": ["{}"]})  # fmt: skip
     w.flush()
-    w.close_hours(now)
+    w.close_minutes(now)
     res = enforce(tmp_path, keep_days=3 / 24, max_gb=100, min_free_gb=0, now_ms=now)
     assert res.reason == "age" and len(res.dropped) == 2  # older than 3 h (ended before now - 3 h)
-    one_hour = hour_file(tmp_path, POSITIONS, now - now % HOUR_MS - HOUR_MS).stat().st_size
+    one_hour = sum(
+        p.stat().st_size for p in hour_dir(tmp_path, POSITIONS, now - now % HOUR_MS - HOUR_MS).iterdir()
+    )
     cap_gb = (one_hour * 1.5) / 1024**3
     res = enforce(tmp_path, keep_days=30, max_gb=cap_gb, min_free_gb=0, now_ms=now)
     assert res.reason == "disk cap" and res.dropped and res.disk_low
-    assert len(list((tmp_path / POSITIONS).glob("*.parquet"))) == 1  # the newest closed hour stays
+    assert (
+        len([p for p in (tmp_path / POSITIONS).iterdir() if p.is_dir()]) == 1
+    )  # the newest closed hour stays
     assert segment_dir(tmp_path, EVENTS, now - now % HOUR_MS).is_dir()  # the open hour is never dropped
     assert HistoryReader(tmp_path).range("events", now / 1000 - 1, now / 1000 + 1).num_rows == 1
 
