@@ -92,6 +92,13 @@ def bench_history(
             for name in sorted(p.name for p in (work / POSITIONS).iterdir() if p.is_dir())
         ]
         bytes_per_hour = float(np.mean(hour_bytes)) * 3600 / seconds_per_hour
+        by_table = {
+            table.name: round(
+                sum(p.stat().st_size for p in table.glob("*/*.parquet")) / HOURS * 3600 / seconds_per_hour
+            )
+            for table in sorted(work.iterdir())
+            if table.is_dir()
+        }
         reader = HistoryReader(work)
         times: list[float] = []
         counts: list[int] = []
@@ -118,7 +125,8 @@ def bench_history(
             "write_rows_s": round(rows / t_write),
             "write_x_realtime": round(rows / t_write / (entities + SENSORS + METRICS), 1),
             "bytes_per_hour": round(bytes_per_hour),
-            "bytes_per_position_row": round(bytes_per_hour / (3600 * entities), 2),
+            "bytes_per_hour_by_table": by_table,
+            "bytes_per_position_row": round(by_table.get(POSITIONS, 0) / (3600 * entities), 2),
             "state_at_ms_first": round(times[0], 1),
             "state_at_ms_p50": round(float(np.percentile(times[1:], 50)), 1),
             "state_at_ms_p95": round(float(np.percentile(times[1:], 95)), 1),

@@ -36,6 +36,7 @@ def register(subparsers: Any) -> None:
     rng.add_argument("--out", help="write the rows to this .parquet file")
     rng.add_argument("--json", action="store_true", help="print JSON")
     rng.set_defaults(handler=_range)
+    register_replay(subparsers)
 
 
 def _where(p: argparse.ArgumentParser) -> None:
@@ -195,4 +196,57 @@ def _range(args: argparse.Namespace) -> int:
         if data is not None and not args.out:
             for r in data.slice(0, 50).to_pylist():
                 print("  " + json.dumps(r, ensure_ascii=False, default=str))
+    return 0
+
+
+def register_replay(subparsers: Any) -> None:
+    p = subparsers.add_parser("replay", help="after-action video of a recorded period")
+    sub = p.add_subparsers(dest="replay_command", metavar="COMMAND", required=True)
+    ex = sub.add_parser("export", help="render the map from history to an H.264 MP4 (off-screen)")
+    ex.add_argument("--site", required=True, help="site.toml or its folder")
+    ex.add_argument("--dir", help="history folder (default: the site's)")
+    ex.add_argument("--from", dest="t_from", required=True, help="start (ISO 8601 or Unix seconds)")
+    ex.add_argument("--to", dest="t_to", required=True, help="end (ISO 8601 or Unix seconds)")
+    ex.add_argument("--out", required=True, help="the .mp4 to write")
+    ex.add_argument("--speed", type=float, default=1.0, help="history seconds per video second (default 1)")
+    ex.add_argument("--fps", type=int, default=10, help="frames per second (default 10)")
+    ex.add_argument("--view", help="a [[views]] name of the site (default: the overview)")
+    ex.add_argument("--size", default="1280x720", help="WxH pixels (default 1280x720)")
+    ex.set_defaults(handler=_replay_export)
+
+
+def _replay_export(args: argparse.Namespace) -> int:
+    from controlroom.app.cli_site import load_site_or_report
+    from controlroom.app.replay_export import ExportError, export_replay, print_progress
+    from controlroom.history.recorder import history_dir
+
+    site = load_site_or_report(args.site)
+    if site is None:
+        return 2
+    times = _times(site, args.t_from, args.t_to)
+    if times is None:
+        return 2
+    try:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        print(f"replay export: --size {args.size!r}: expected WIDTHxHEIGHT such as 1280x720", file=sys.stderr)
+        return 2
+    root = history_dir(site, Path(args.dir) if args.dir else None)
+    if not root.is_dir():
+        print(
+            f"replay export: no history at {root} (is 'controlroom history record' running?)", file=sys.stderr
+        )
+        return 1
+    try:
+        result = export_replay(
+            site, root, times[0], times[1], Path(args.out), speed=args.speed, fps=args.fps, size=(w, h),
+            view=args.view, progress=print_progress,
+        )  # fmt: skip
+    except ExportError as exc:
+        print(f"replay export: {exc}", file=sys.stderr)
+        return 2
+    except KeyError as exc:
+        print(f"replay export: {exc.args[0]}", file=sys.stderr)
+        return 2
+    print(json.dumps(result))
     return 0
