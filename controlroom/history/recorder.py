@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 STATE_FILE = "recorder-state.json"
+#: How often age, disk cap and free space are checked.
+RETENTION_CHECK_S = 30.0
 
 
 class TapBuffer(CoalescingBuffer):
@@ -184,7 +186,8 @@ class Recorder:
         return {
             "dir": str(self.root), "started": s.started, "rows": s.rows, "segments": s.segments,
             "flush_error": s.flush_error, "disk_low": s.disk_low, "retention": s.retention,
-            "trail_error": s.trail_error, "feed": self.feed.stats.snapshot(time.time()),
+            "trail_error": s.trail_error,
+            "feed": self.feed.stats.snapshot(time.time()) if hasattr(self, "feed") else {},
         }  # fmt: skip
 
     # ------------------------------------------------------------------ the loop
@@ -193,7 +196,7 @@ class Recorder:
             with contextlib.suppress(ValueError):  # not the main thread (tests): stop() instead
                 signal.signal(sig, self.stop)
         end = None if seconds is None else time.time() + seconds
-        next_kf = next_flush = next_trail = 0.0
+        next_kf = next_flush = next_trail = next_retention = 0.0
         next_tick = time.time()
         while not self._stop and (end is None or time.time() < end):
             now = time.time()
@@ -211,6 +214,9 @@ class Recorder:
             if now >= next_flush:
                 self.flush(now)
                 next_flush = now + self.cfg.flush_s
+            if now >= next_retention:  # walks the folder: not at every flush
+                self._retention(now)
+                next_retention = now + RETENTION_CHECK_S
         self.flush(time.time())
 
     def tick(self, now: float, *, keyframe: bool) -> None:
@@ -252,7 +258,6 @@ class Recorder:
             log.error("history: cannot write to %s: %s (the room goes on; retrying)", self.root, exc)
         self.status.rows = self.writer.rows_written
         self.status.segments = self.writer.segments_written
-        self._retention(now)
 
     def _compact_loop(self) -> None:
         """Minutes into minute files, off the recording thread (50,000 entities: ~2 s a minute)."""

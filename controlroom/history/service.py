@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import msgspec
 import pyarrow as pa
 import zmq
@@ -72,6 +73,13 @@ def answer(
         raise HistoryQueryError(f"unknown op {op!r}; expected at, range or status")
     except HistoryQueryError as exc:
         return {"id": rid, "ok": False, "reason": str(exc)}
+    except duckdb.IOException as exc:  # a file went away meanwhile: the caller asks again
+        return {
+            "id": rid,
+            "ok": False,
+            "reason": f"history files changed while reading ({exc})",
+            "retry": True,
+        }
     except Exception as exc:  # a bug or a file problem: answered, logged, the service goes on
         log.exception("history service: request failed")
         return {"id": rid, "ok": False, "reason": f"{type(exc).__name__}: {exc}"}

@@ -231,3 +231,56 @@ def test_cli_user_errors_are_one_line(
     args = ["history", "range", "--site", site, "--dir", str(tmp_path / "h"), "--from", "0", "--to", "1"]
     assert main([*args, "--kind", "cars"]) == 1
     assert "history: unknown kind 'cars'; expected one of positions" in capsys.readouterr().err
+
+
+def test_recorder_says_when_the_disk_cap_forces_a_drop(
+    sample_folder: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from controlroom.core.site import load_site
+    from controlroom.history.files import hour_name
+    from controlroom.history.recorder import Recorder
+    from tests.history.conftest import site_on_free_ports
+
+    site = load_site(
+        site_on_free_ports(sample_folder, f"cap-{tmp_path.name}", "[history]\nmax_gb = 0.000001\n")
+    )
+    rec = Recorder(site, tmp_path / "h")  # not started: its disk check alone
+    w = rec.writer
+    _fleet(w, 3)
+    w.close_minutes(None)
+    now = T0 + 2 * HOUR_MS
+    with caplog.at_level("ERROR"):
+        res = rec._retention(now / 1000)
+    assert res is not None and res.dropped == [hour_name(T0)] and res.reason == "disk cap"
+    assert "history disk nearly full" in caplog.text
+    assert rec.status_dict()["disk_low"] and "disk cap" in rec.status_dict()["retention"]
+    w.flush()
+    events = HistoryReader(tmp_path / "h").range("events", now / 1000 - 1, now / 1000 + 1).to_pylist()
+    assert [(e["kind"], e["action"]) for e in events] == [("recorder", "disk_low")]
+
+
+def test_the_service_answers_at_range_and_bad_requests_over_zeromq(tmp_path: Path) -> None:
+    import msgspec
+
+    from controlroom.history.service import HistoryClient, HistoryServer, from_ipc
+
+    _fleet(HistoryWriter(tmp_path), 6, n=9)
+    server = HistoryServer(tmp_path, "tcp://127.0.0.1:0", status=lambda: {"rows": 54}).start()
+    client = HistoryClient(server.endpoint)
+    try:
+        at = client.ask("at", time=(T0 + 4000) / 1000, rows=True)
+        assert at["ok"] and at["result"]["entities"] == 9
+        assert from_ipc(at["tables"]["entities"]).num_rows == 9
+        rng = client.ask("range", kind="positions", **{"from": T0 / 1000, "to": (T0 + 1000) / 1000})
+        assert rng["ok"] and from_ipc(rng["tables"]["positions"]).num_rows == 18
+        assert client.ask("status")["result"] == {"rows": 54}
+        bad = client.ask("range", kind="cars", **{"from": 0, "to": 1})
+        assert not bad["ok"] and "unknown kind 'cars'" in bad["reason"]
+        assert "must be Unix seconds" in client.ask("at", time="noon")["reason"]
+        client.sock.send(b"\xc1 not msgpack")
+        assert client.sock.poll(5000)
+        assert "undecodable request" in msgspec.msgpack.decode(client.sock.recv())["reason"]
+        assert client.ask("at", time=(T0 + 1000) / 1000)["ok"]  # still serving
+    finally:
+        client.close()
+        server.stop()
