@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "controlroom.app.cmd_bench",
     "controlroom.app.cmd_brief",
     "controlroom.app.cmd_bridge",
+    "controlroom.app.cmd_history",
 )
 
 

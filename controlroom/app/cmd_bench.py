@@ -123,6 +123,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from controlroom.app.bench_dispatch import register_bench as register_dispatch_bench
 
     register_dispatch_bench(bench_sub, _print)
+    from controlroom.app.bench_history import register_bench as register_history_bench
+
+    register_history_bench(bench_sub, _print)
     from controlroom.app.bench_sources import register_bench as register_sources_bench
 
     register_sources_bench(bench_sub, _print)

@@ -39,11 +39,17 @@ class DemoServices:
         (created by id, idempotently), so the demo's incidents can be dispatched and closed."""
         self._spawn("dispatch-gateway", ["gateway", "--site", str(self.site_path)])
 
+    def start_history_recorder(self) -> None:
+        """The history recorder: the feed and the gateway into Parquet files, state at any instant
+        answered on the site's ``[history] endpoint`` (``controlroom history at``)."""
+        self._spawn("history-recorder", ["history", "record", "--site", str(self.site_path)])
+
     def start_all(self) -> DemoServices:
         """Every service the demo runs; each issue's service adds its own start call here."""
         self.start_feed_simulator()
         self.start_video_server()
         self.start_gateway()
+        self.start_history_recorder()
         return self
 
     def _spawn(self, name: str, args: list[str]) -> None:

@@ -499,6 +499,26 @@ class View(_Model):
     )
 
 
+class HistoryConfig(_Model):
+    """The history recorder (``controlroom history record``): where it writes, how long it keeps,
+    how often it writes a full-state keyframe, and where it answers the room's questions."""
+
+    dir: Path | None = Field(default=None, description="default: the state folder's <site>/history")
+    keep_days: Annotated[float, Field(gt=0)] = 30.0
+    max_gb: Annotated[float, Field(gt=0)] = 50.0
+    keyframe_s: Annotated[float, Field(ge=1, le=600)] = 5.0
+    flush_s: Annotated[float, Field(ge=0.2, le=60)] = 2.0
+    endpoint: str = "tcp://127.0.0.1:7730"
+    min_free_gb: Annotated[float, Field(ge=0)] = 1.0
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, v: str) -> str:
+        if not _ENDPOINT_RE.match(v):
+            raise ValueError("a ZeroMQ endpoint such as 'tcp://127.0.0.1:7730'")
+        return v
+
+
 class Site(_Model):
     """A validated site file. Paths are absolute (resolved against the site file's folder)."""
 
@@ -523,6 +543,7 @@ class Site(_Model):
     alarms: AlarmsConfig = Field(default_factory=AlarmsConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
     city: CityConfig = Field(default_factory=CityConfig)
+    history: HistoryConfig | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -606,6 +627,7 @@ _PATH_KEYS = {
     "server_secret_key",
     "authorized_keys",
     "public_key",
+    "dir",
     "sample",
     "credentials_file",
     "ca_file",

@@ -1,0 +1,222 @@
+"""Questions to the history files, answered by an embedded DuckDB (no server).
+
+The state at an instant is the last keyframe at or before it plus every row after that keyframe
+up to the instant, latest per key; entities and incidents that went away before the instant
+(a ``gone`` row) are not in it. Only the files of the hours around the instant are opened, and
+DuckDB skips row groups whose time range misses the window, so the answer costs about one
+keyframe interval of rows whatever the length of the history.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from controlroom.history.files import HOUR_MS, FileChecker
+from controlroom.history.schema import (
+    EVENTS,
+    INCIDENTS,
+    KEY,
+    KIND_NAMES,
+    METRICS,
+    POSITIONS,
+    SCHEMAS,
+    SENSORS,
+    STATUS_NAMES,
+    TABLES,
+)
+
+#: How far before an instant a keyframe is looked for (a recorder down longer has no state there).
+LOOKBACK_MS = 10 * 60 * 1000
+#: Keyframes come every few seconds: the first, cheap, look is this far back.
+NEAR_MS = 60 * 1000
+#: Metrics: the latest value per name within this window counts as current.
+METRIC_WINDOW_MS = HOUR_MS
+OPEN_INCIDENT = ("new", "acknowledged", "dispatched", "on_scene")
+ALARM_ACTIVE = ("raised", "predicted", "confirmed", "re-raised", "escalated", "acknowledge", "start_work",
+                "snooze", "owner")  # fmt: skip
+ALARM_ENDED = ("cleared", "withdrawn", "close")
+
+
+class HistoryQueryError(ValueError):
+    """A question the history cannot answer as asked (bad kind, empty range); says why."""
+
+
+@dataclass
+class State:
+    """The picture at one instant: full rows per table (Arrow) and the counts a desk shows."""
+
+    time: float
+    entities: pa.Table
+    sensors: pa.Table
+    metrics: pa.Table
+    incidents: pa.Table
+    alarms: pa.Table
+    keyframe_time: float | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "time": self.time,
+            "keyframe_time": self.keyframe_time,
+            "entities": self.entities.num_rows,
+            "sensors": self.sensors.num_rows,
+            "metrics": {r["name"]: r["value"] for r in self.metrics.to_pylist()},
+            "incidents_open": self.incidents.num_rows,
+            "alarms_active": self.alarms.num_rows,
+            "entities_by_kind": _count(self.entities.column("kind").to_pylist()),
+            "warnings": self.warnings,
+        }
+
+
+def _arrow(con: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
+    """A query's rows as an Arrow table (``to_arrow_table`` in DuckDB ≥ 1.4, ``arrow`` before)."""
+    rel = con.sql(sql)
+    fetch = getattr(rel, "to_arrow_table", None) or rel.arrow
+    return fetch()
+
+
+def _count(values: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return dict(sorted(out.items()))
+
+
+class HistoryReader:
+    """Reads a history folder; cheap to create, keeps its file checks between questions."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.checker = FileChecker()
+        self.con = duckdb.connect()
+        self.con.sql("SET threads TO 2")
+
+    def _warnings(self) -> list[str]:
+        return [f"{p}: {why}" for p, why in sorted(self.checker.bad.items())]
+
+    def _scan(self, table: str, first_ms: int, last_ms: int) -> str | None:
+        files = self.checker.files(self.root, table, first_ms, last_ms)
+        if not files:
+            return None
+        names = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
+        return f"read_parquet([{names}], union_by_name = true)"
+
+    def _empty(self, table: str) -> pa.Table:
+        return SCHEMAS[table].empty_table()
+
+    def _latest(self, table: str, lo_ms: int, hi_ms: int, where: str = "TRUE") -> pa.Table:
+        """The latest row per key with lo_ms <= t_ms <= hi_ms (``max_by``: cheaper than a window)."""
+        src = self._scan(table, lo_ms, hi_ms)
+        if src is None:
+            return self._empty(table)
+        key = KEY[table]
+        sql = (
+            f"SELECT {key}, max_by(COLUMNS(* EXCLUDE ({key})), t_ms) FROM {src} "
+            f"WHERE t_ms >= {lo_ms} AND t_ms <= {hi_ms} GROUP BY {key}"
+        )
+        return _arrow(self.con, f"SELECT * FROM ({sql}) WHERE {where} ORDER BY {key}")
+
+    def keyframe_at(self, table: str, t_ms: int) -> int | None:
+        """The last keyframe at or before ``t_ms``: looked for in the last minute, then further."""
+        for back in (NEAR_MS, LOOKBACK_MS):
+            src = self._scan(table, t_ms - back, t_ms)
+            if src is None:
+                continue
+            row = self.con.sql(
+                f"SELECT max(t_ms) FROM {src} WHERE kf AND t_ms <= {t_ms} AND t_ms >= {t_ms - back}"
+            ).fetchall()
+            if row and row[0][0] is not None:
+                return int(row[0][0])
+        return None
+
+    def _keyed_state(self, table: str, t_ms: int, where: str) -> tuple[pa.Table, int | None]:
+        kf = self.keyframe_at(table, t_ms)
+        if kf is None:
+            return self._empty(table), None
+        return self._latest(table, kf, t_ms, where), kf
+
+    def state_at(self, t: float) -> State:
+        """The whole picture at ``t`` (Unix seconds)."""
+        t_ms = round(t * 1000)
+        pos, kf = self._keyed_state(POSITIONS, t_ms, "NOT gone")
+        sen, _ = self._keyed_state(SENSORS, t_ms, "TRUE")
+        inc, _ = self._keyed_state(
+            INCIDENTS, t_ms, "NOT gone AND status IN (" + ", ".join(f"'{s}'" for s in OPEN_INCIDENT) + ")"
+        )
+        met = self._latest(METRICS, t_ms - METRIC_WINDOW_MS, t_ms)
+        alarms = self.alarms_at(t_ms)
+        return State(
+            t, decode_positions(pos), sen, met, inc, alarms, kf / 1000 if kf else None, self._warnings()
+        )
+
+    def alarms_at(self, t_ms: int, window_ms: int = 24 * HOUR_MS) -> pa.Table:
+        """Alarms open at ``t_ms``: the latest accepted transition per alarm key is not an end."""
+        src = self._scan(EVENTS, t_ms - window_ms, t_ms)
+        if src is None:
+            return self._empty(EVENTS)
+        ended = ", ".join(f"'{a}'" for a in ALARM_ENDED)
+        sql = (
+            f"SELECT * FROM {src} WHERE kind = 'alarm' AND accepted AND t_ms <= {t_ms} "
+            f"AND t_ms >= {t_ms - window_ms} "
+            "QUALIFY row_number() OVER (PARTITION BY subject ORDER BY t_ms DESC) = 1"
+        )
+        return _arrow(self.con, f"SELECT * FROM ({sql}) WHERE action NOT IN ({ended}) ORDER BY subject")
+
+    def range(self, kind: str, t0: float, t1: float, limit: int | None = None) -> pa.Table:
+        """Every row of ``kind`` (a table name) with t0 <= time <= t1, in time order."""
+        if kind not in TABLES:
+            raise HistoryQueryError(f"unknown kind {kind!r}; expected one of {', '.join(TABLES)}")
+        if t1 < t0:
+            raise HistoryQueryError(f"range ends ({t1}) before it starts ({t0})")
+        lo, hi = int(t0 * 1000), int(t1 * 1000)
+        src = self._scan(kind, lo, hi)
+        if src is None:
+            return self._empty(kind)
+        lim = f" LIMIT {int(limit)}" if limit else ""
+        sql = f"SELECT * FROM {src} WHERE t_ms >= {lo} AND t_ms <= {hi} ORDER BY t_ms, {KEY[kind]}{lim}"
+        data = _arrow(self.con, sql)
+        return decode_positions(data) if kind == POSITIONS else data
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def decode_positions(data: pa.Table) -> pa.Table:
+    """Stored position rows → metres, degrees, m/s and kind/status names."""
+    if "x_cm" not in data.column_names:
+        return data
+    import numpy as np
+
+    def arr(name: str) -> Any:
+        return data.column(name).to_numpy(zero_copy_only=False)
+
+    kinds = np.array(KIND_NAMES, dtype=object)
+    statuses = np.array(STATUS_NAMES, dtype=object)
+    return pa.table(
+        {
+            "id": data.column("id"),
+            "t": arr("t_ms") / 1000.0,
+            "kind": pa.array(kinds[arr("kind").astype(np.int64)].tolist(), pa.string()),
+            "status": pa.array(statuses[arr("status").astype(np.int64)].tolist(), pa.string()),
+            "x": arr("x_cm") / 100.0,
+            "y": arr("y_cm") / 100.0,
+            "heading": arr("heading_dd") / 10.0,
+            "speed": arr("speed_cms") / 100.0,
+        }
+    )
+
+
+def rows_json(data: pa.Table) -> list[dict[str, Any]]:
+    rows = data.to_pylist()
+    for r in rows:
+        if isinstance(r.get("detail"), str):
+            with contextlib.suppress(ValueError):
+                r["detail"] = json.loads(r["detail"])
+    return rows

@@ -1,0 +1,173 @@
+"""Appending history: rows buffered in memory, a segment file per flush, a minute file per minute.
+
+Each flush writes, per table, one small Parquet file holding the rows since the last flush
+(LZ4, unsorted: it lives a minute), under a temporary name then renamed: a ``kill -9`` loses at
+most one flush interval and never leaves a half file under a real name. Once a minute has
+passed, its segments become one minute file: ZSTD, one row group, rows sorted by key then time
+so each entity's consecutive samples sit together (what makes the delta encoding of its
+coordinates small); the segments are removed only once the minute file is complete on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from controlroom.history.files import (
+    HOUR_MS,
+    MINUTE_MS,
+    FileChecker,
+    file_start_ms,
+    hour_of,
+    hours_on_disk,
+    minute_file,
+    segment_dir,
+)
+from controlroom.history.schema import DELTA_COLUMNS, DICT_COLUMNS, KEY, SCHEMAS, TABLES
+
+log = logging.getLogger(__name__)
+
+ZSTD_LEVEL = 3
+#: A minute is compacted once this long after its end (its last segment is surely flushed).
+SETTLE_MS = 5_000
+#: Rows kept in memory per table while the disk refuses writes (about a minute of 50,000 entities).
+MAX_PENDING_ROWS = 3_000_000
+
+
+def write_options(table: str) -> dict[str, object]:
+    """pyarrow ``write_table`` options for a minute file (ZSTD, per-column encodings)."""
+    delta = DELTA_COLUMNS.get(table, [])
+    opts: dict[str, object] = {"compression": "zstd", "compression_level": ZSTD_LEVEL}
+    if delta:
+        opts["use_dictionary"] = DICT_COLUMNS[table]
+        opts["column_encoding"] = dict.fromkeys(delta, "DELTA_BINARY_PACKED")
+    return opts
+
+
+def sort_rows(data: pa.Table, table: str) -> pa.Table:
+    """By key, then time: the key's dictionary codes sorted stably (rows arrive in time order),
+    which groups each key's rows as a string sort would, several times faster."""
+    key = data.column(KEY[table])
+    codes = pc.dictionary_encode(key).combine_chunks().indices.to_numpy(zero_copy_only=False)
+    t = data.column("t_ms").to_numpy()
+    order = np.lexsort((t, codes))
+    return data.take(pa.array(order))
+
+
+def _atomic_write(data: pa.Table, path: Path, **opts: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(data, tmp, row_group_size=max(1, data.num_rows), **opts)
+    os.replace(tmp, path)
+
+
+class HistoryWriter:
+    """Buffers rows per table; ``flush()`` writes segments, ``close_minutes(now_ms)`` compacts."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._pending: dict[str, list[pa.RecordBatch]] = defaultdict(list)
+        self.rows_written = 0
+        self.segments_written = 0
+        self.checker = FileChecker()
+        root.mkdir(parents=True, exist_ok=True)
+        for table in TABLES:
+            for tmp in (root / table).glob("**/.*.tmp") if (root / table).is_dir() else []:
+                tmp.unlink(missing_ok=True)  # a write a crash interrupted: never renamed, never read
+
+    def append(self, table: str, columns: Mapping[str, object]) -> None:
+        """Add rows (a column name → array/list mapping in the table's schema)."""
+        batch = pa.RecordBatch.from_pydict(dict(columns), schema=SCHEMAS[table])
+        if batch.num_rows:
+            self._pending[table].append(batch)
+
+    def pending_rows(self) -> int:
+        return sum(b.num_rows for batches in self._pending.values() for b in batches)
+
+    def flush(self) -> int:
+        """Write what is buffered as one segment per table and hour; returns rows written.
+
+        Should the disk refuse (full, gone), the rows not written stay buffered for the next
+        flush, up to ``MAX_PENDING_ROWS`` (then the oldest go) and the error is raised."""
+        written = 0
+        pending, self._pending = self._pending, defaultdict(list)
+        failed: OSError | None = None
+        for table, batches in pending.items():
+            try:
+                written += self._write_segment(table, batches)
+            except OSError as exc:
+                failed = exc
+                kept = self._pending[table] = batches + self._pending[table]
+                while sum(b.num_rows for b in kept) > MAX_PENDING_ROWS and len(kept) > 1:
+                    kept.pop(0)
+        self.rows_written += written
+        if failed is not None:
+            raise failed
+        return written
+
+    def _write_segment(self, table: str, batches: list[pa.RecordBatch]) -> int:
+        written = 0
+        data = pa.Table.from_batches(batches, SCHEMAS[table])
+        t = data.column("t_ms")
+        lo, hi = pc.min(t).as_py(), pc.max(t).as_py()
+        for h in range(hour_of(lo), hi + 1, HOUR_MS):
+            part = data
+            if hour_of(lo) != hour_of(hi):
+                part = data.filter(pc.and_(pc.greater_equal(t, h), pc.less(t, h + HOUR_MS)))
+            if not part.num_rows:
+                continue
+            first = max(lo, h)
+            name = f"{first:013d}-{self.segments_written:06d}.parquet"
+            _atomic_write(part, segment_dir(self.root, table, h) / name, compression="lz4")
+            self.segments_written += 1
+            written += part.num_rows
+        return written
+
+    def close_minutes(self, now_ms: int | None = None) -> list[Path]:
+        """Compact every minute that ended ``SETTLE_MS`` before ``now_ms`` (all of them if None)."""
+        done: list[Path] = []
+        for table in TABLES:
+            for h in hours_on_disk(self.root, table):
+                seg = segment_dir(self.root, table, h)
+                if not seg.is_dir():
+                    continue
+                minutes: dict[int, list[Path]] = defaultdict(list)
+                for p in sorted(seg.glob("*.parquet")):
+                    start = file_start_ms(p)
+                    if start is not None:
+                        minutes[start - start % MINUTE_MS].append(p)
+                for minute, paths in sorted(minutes.items()):
+                    if now_ms is None or minute + MINUTE_MS + SETTLE_MS <= now_ms:
+                        done.append(self.compact(table, minute, paths))
+                if not any(seg.iterdir()):
+                    seg.rmdir()
+        return done
+
+    def compact(self, table: str, minute_ms: int, segments: list[Path]) -> Path:
+        """One minute's segments (and an earlier file of that minute, if any) → one minute file."""
+        target = minute_file(self.root, table, minute_ms)
+        sources = [p for p in segments if self.checker.readable(p)]
+        if target.exists() and self.checker.readable(target):
+            sources.insert(0, target)
+        schema = SCHEMAS[table]
+        parts = [pq.read_table(p, schema=schema) for p in sources]
+        data = pa.concat_tables(parts) if parts else schema.empty_table()
+        if data.num_rows:
+            _atomic_write(sort_rows(data, table), target, **write_options(table))
+            with open(target, "rb") as f:
+                os.fsync(f.fileno())
+        for p in segments:
+            p.unlink(missing_ok=True)  # unreadable ones too: they were named in a warning
+        return target
+
+    def close(self) -> None:
+        self.flush()
+        self.close_minutes(None)
