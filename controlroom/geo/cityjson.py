@@ -432,8 +432,15 @@ def _decode_sequence(path: Path) -> tuple[_Document, list[LoadIssue]]:
                 for g in obj.geometry or []:
                     g.boundaries = _shift(g.boundaries, base)
                 objects[oid] = obj
-    doc = _Document(header.type, _check_version(header.version, path), objects, vertices, header.metadata,
-                    header.transform, header.geometry_templates)
+    doc = _Document(
+        header.type,
+        _check_version(header.version, path),
+        objects,
+        vertices,
+        header.metadata,
+        header.transform,
+        header.geometry_templates,
+    )
     return doc, issues
 
 

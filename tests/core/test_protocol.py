@@ -87,9 +87,9 @@ def test_json_round_trip_uses_field_names(msg: Envelope) -> None:
     obj = msgspec.json.decode(text)
     assert obj["kind"] == msg.KIND and obj["v"] == SCHEMA_VERSION and obj["seq"] == msg.seq
     if "records" in obj:
-        assert (
-            (isinstance(obj["records"][0], dict) and "id" in obj["records"][0]) or "name" in obj["records"][0]
-        )
+        assert (isinstance(obj["records"][0], dict) and "id" in obj["records"][0]) or "name" in obj[
+            "records"
+        ][0]
     back = msgspec.json.Decoder(functools.reduce(operator.or_, JSON_MESSAGE_TYPES)).decode(text)
     assert isinstance(back, type(msg)) and plain(back) == plain(msg)
 

@@ -114,13 +114,16 @@ def test_crs_spellings_normalise(given: str, canonical: str) -> None:
 
 
 def test_bad_time_zone_and_wall_endpoints_are_named(tmp_path: Path) -> None:
-    bad = GOOD.replace('crs = "EPSG:32649"', 'crs = "EPSG:32649"\ntimezone = "Asia/Guangzhou"', 1) + """
+    bad = (
+        GOOD.replace('crs = "EPSG:32649"', 'crs = "EPSG:32649"\ntimezone = "Asia/Guangzhou"', 1)
+        + """
 [wall]
 control_endpoint = "udp://0.0.0.0:7730"
 [[wall.targets]]
 name = "main-wall"
 endpoint = "10.0.0.5:7730"
 """
+    )
     with pytest.raises(Exception) as info:
         parse_site(bad, tmp_path / "site.toml")
     by_key = {i.key: i for i in info.value.issues}  # type: ignore[attr-defined]

@@ -36,8 +36,16 @@ def _mean_z(layer: CityLayer, surface: Surface) -> float:
     return float(layer.points[tris][:, :, 2].mean())
 
 
-CUBE_VERTICES = [[0, 0, 0], [10, 0, 0], [10, 10, 0], [0, 10, 0],
-                 [0, 0, 6], [10, 0, 6], [10, 10, 6], [0, 10, 6]]
+CUBE_VERTICES = [
+    [0, 0, 0],
+    [10, 0, 0],
+    [10, 10, 0],
+    [0, 10, 0],
+    [0, 0, 6],
+    [10, 0, 6],
+    [10, 10, 6],
+    [0, 10, 6],
+]
 CUBE_SHELL = [
     [[0, 3, 2, 1]],  # bottom, facing down
     [[4, 5, 6, 7]],  # top
@@ -101,8 +109,15 @@ def test_den_haag_header_and_counts(den_haag: CityJsonFile, shared_data: Path) -
 
 
 def test_delft_counts_all_lod1(delft: CityJsonFile, shared_data: Path) -> None:
-    expected = {"Building": 160, "Road": 143, "PlantCover": 126, "LandUse": 81, "GenericCityObject": 54,
-                "Bridge": 3, "WaterBody": 3}
+    expected = {
+        "Building": 160,
+        "Road": 143,
+        "PlantCover": 126,
+        "LandUse": 81,
+        "GenericCityObject": 54,
+        "Bridge": 3,
+        "WaterBody": 3,
+    }
     assert delft.version == "2.0" and delft.crs == "EPSG:7415"
     assert delft.object_counts() == expected
     assert sum(expected.values()) == 570
@@ -114,8 +129,15 @@ def test_delft_counts_all_lod1(delft: CityJsonFile, shared_data: Path) -> None:
 def test_delft_layers_split_by_object_type(delft: CityJsonFile) -> None:
     layers, _ = delft.to_layers(None)
     counts = {kind: len(layer.objects) for kind, layer in layers.items()}
-    assert counts == {"buildings": 160, "roads": 143, "water": 3, "vegetation": 126, "landuse": 81,
-                      "bridges": 3, "other": 54}
+    assert counts == {
+        "buildings": 160,
+        "roads": 143,
+        "water": 3,
+        "vegetation": 126,
+        "landuse": 81,
+        "bridges": 3,
+        "other": 54,
+    }
     buildings = layers["buildings"]
     # LoD1 without semantics: flat tops are told apart from walls by their normals
     assert {Surface.ROOF, Surface.WALL} <= set(np.unique(buildings.cell_surface).tolist())
@@ -151,8 +173,11 @@ def test_semantic_roofs_walls_and_grounds(fixture: str, request: pytest.FixtureR
 def test_ground_area_of_every_building_is_positive(den_haag: CityJsonFile) -> None:
     buildings = den_haag.to_layers(None)[0]["buildings"]
     ground = buildings.cell_surface == Surface.GROUND
-    area = np.bincount(buildings.cell_object[ground], weights=_triangle_areas(buildings)[ground],
-                       minlength=len(buildings.objects))
+    area = np.bincount(
+        buildings.cell_object[ground],
+        weights=_triangle_areas(buildings)[ground],
+        minlength=len(buildings.objects),
+    )
     assert np.all(area > 0.0), np.flatnonzero(area <= 0.0)[:10]
     assert np.median(area) > 10.0
     assert np.all(_triangle_areas(buildings) > 0)
@@ -223,8 +248,12 @@ def test_transform_is_applied_in_float64(tmp_path: Path) -> None:
 
 
 def test_lod1_block_without_semantics_is_classified_by_normals(tmp_path: Path) -> None:
-    f = read_cityjson(_write(tmp_path, _document({"b": {"type": "Building", "geometry": [_cube()],
-                                                        "attributes": {"naam": "Stadhuis"}}})))
+    f = read_cityjson(
+        _write(
+            tmp_path,
+            _document({"b": {"type": "Building", "geometry": [_cube()], "attributes": {"naam": "Stadhuis"}}}),
+        )
+    )
     layer = f.to_layers(None)[0]["buildings"]
     assert np.bincount(layer.cell_surface, minlength=4)[1:4].tolist() == [2, 8, 2]  # ground, wall, roof
     roof = layer.triangles[layer.cell_surface == Surface.ROOF]
@@ -236,8 +265,12 @@ def test_lod1_block_without_semantics_is_classified_by_normals(tmp_path: Path) -
 
 def test_semantic_surfaces_override_normals(tmp_path: Path) -> None:
     semantics = {
-        "surfaces": [{"type": "GroundSurface"}, {"type": "RoofSurface"}, {"type": "WallSurface"},
-                     {"type": "+MyExtensionSurface"}],
+        "surfaces": [
+            {"type": "GroundSurface"},
+            {"type": "RoofSurface"},
+            {"type": "WallSurface"},
+            {"type": "+MyExtensionSurface"},
+        ],
         "values": [[0, 1, 2, 2, 3, None]],
     }
     doc = _document({"b": {"type": "Building", "geometry": [_cube(semantics=semantics)]}})
@@ -265,8 +298,12 @@ def test_lod_choice_highest_by_default_or_the_one_asked(tmp_path: Path) -> None:
 
 
 def test_cityjson_1_0_with_numeric_lod_and_urn_crs(tmp_path: Path) -> None:
-    doc = _document({"b": {"type": "Building", "geometry": [_cube(2)]}}, version="1.0",
-                    metadata={"referenceSystem": "urn:ogc:def:crs:EPSG::7415"}, transform=None)
+    doc = _document(
+        {"b": {"type": "Building", "geometry": [_cube(2)]}},
+        version="1.0",
+        metadata={"referenceSystem": "urn:ogc:def:crs:EPSG::7415"},
+        transform=None,
+    )
     doc["vertices"] = [[85000 + x, 447000 + y, z] for x, y, z in CUBE_VERTICES]
     f = read_cityjson(_write(tmp_path, doc))
     assert f.version == "1.0" and f.crs == "EPSG:7415" and f.objects.lods == ["2"]
@@ -296,8 +333,10 @@ def test_file_without_crs_uses_the_declared_one(tmp_path: Path) -> None:
 
 
 def test_non_building_objects_and_point_geometry(tmp_path: Path) -> None:
-    road = {"type": "Road", "geometry": [{"type": "MultiSurface", "lod": "1",
-                                           "boundaries": [[[0, 1, 2, 3]]]}]}
+    road = {
+        "type": "Road",
+        "geometry": [{"type": "MultiSurface", "lod": "1", "boundaries": [[[0, 1, 2, 3]]]}],
+    }
     lamp = {"type": "CityFurniture", "geometry": [{"type": "MultiPoint", "lod": "1", "boundaries": [4, 5]}]}
     path = _write(tmp_path, _document({"r": road, "lamp": lamp}))
     layers, issues = read_cityjson(path).to_layers(None)
@@ -343,8 +382,19 @@ def test_missing_file(tmp_path: Path) -> None:
         (_document({}, metadata={"referenceSystem": "RD new"}), r"metadata.referenceSystem is 'RD new'"),
         (_document({}, transform={"scale": [1, 1]}), r'"transform" must be'),
     ],
-    ids=["geojson", "array", "version-3", "no-version", "no-vertices", "vertex-pair", "vertex-text",
-         "no-cityobjects", "cityobjects-list", "crs-text", "transform"],
+    ids=[
+        "geojson",
+        "array",
+        "version-3",
+        "no-version",
+        "no-vertices",
+        "vertex-pair",
+        "vertex-text",
+        "no-cityobjects",
+        "cityobjects-list",
+        "crs-text",
+        "transform",
+    ],
 )
 def test_bad_files_raise_a_clear_error(tmp_path: Path, doc: Any, message: str) -> None:
     path = _write(tmp_path, doc, "bad.city.json")
@@ -354,8 +404,10 @@ def test_bad_files_raise_a_clear_error(tmp_path: Path, doc: Any, message: str) -
 
 
 def test_unknown_epsg_code(tmp_path: Path) -> None:
-    doc = _document({"b": {"type": "Building", "geometry": [_cube()]}},
-                    metadata={"referenceSystem": "https://www.opengis.net/def/crs/EPSG/0/999999"})
+    doc = _document(
+        {"b": {"type": "Building", "geometry": [_cube()]}},
+        metadata={"referenceSystem": "https://www.opengis.net/def/crs/EPSG/0/999999"},
+    )
     f = read_cityjson(_write(tmp_path, doc))
     with pytest.raises(InputError, match=r"unknown coordinate reference system EPSG:999999"):
         f.bbox_wgs84()
@@ -364,9 +416,13 @@ def test_unknown_epsg_code(tmp_path: Path) -> None:
 def test_index_out_of_range_skips_only_that_object(tmp_path: Path) -> None:
     broken = _cube()
     broken["boundaries"][0][2][0][1] = 99
-    doc = _document({"good": {"type": "Building", "geometry": [_cube()]},
-                     "broken": {"type": "Building", "geometry": [broken]},
-                     "negative": {"type": "Building", "geometry": [_cube(offset=-20)]}})
+    doc = _document(
+        {
+            "good": {"type": "Building", "geometry": [_cube()]},
+            "broken": {"type": "Building", "geometry": [broken]},
+            "negative": {"type": "Building", "geometry": [_cube(offset=-20)]},
+        }
+    )
     layers, issues = read_cityjson(_write(tmp_path, doc)).to_layers(None)
     assert layers["buildings"].objects.ids == ["good"]
     assert layers["buildings"].n_triangles == 12
@@ -377,14 +433,20 @@ def test_index_out_of_range_skips_only_that_object(tmp_path: Path) -> None:
 
 
 def test_malformed_objects_are_skipped_with_an_issue(tmp_path: Path) -> None:
-    doc = _document({
-        "good": {"type": "Building", "geometry": [_cube()]},
-        "text-index": {"type": "Building", "geometry": [{"type": "MultiSurface", "lod": "1",
-                                                          "boundaries": [[["a", "b", "c"]]]}]},
-        "flat-solid": {"type": "Building",
-                       "geometry": [{"type": "Solid", "lod": "1", "boundaries": [0, 1, 2]}]},
-        "no-type": {"geometry": [_cube()]},
-    })
+    doc = _document(
+        {
+            "good": {"type": "Building", "geometry": [_cube()]},
+            "text-index": {
+                "type": "Building",
+                "geometry": [{"type": "MultiSurface", "lod": "1", "boundaries": [[["a", "b", "c"]]]}],
+            },
+            "flat-solid": {
+                "type": "Building",
+                "geometry": [{"type": "Solid", "lod": "1", "boundaries": [0, 1, 2]}],
+            },
+            "no-type": {"geometry": [_cube()]},
+        }
+    )
     layers, issues = read_cityjson(_write(tmp_path, doc)).to_layers(None)
     assert layers["buildings"].objects.ids == ["good"]
     skipped = {i.object_id for i in issues if i.action == "skipped"}
@@ -393,9 +455,15 @@ def test_malformed_objects_are_skipped_with_an_issue(tmp_path: Path) -> None:
 
 def test_degenerate_polygons_are_skipped_and_counted(tmp_path: Path) -> None:
     collinear = {"type": "MultiSurface", "lod": "1", "boundaries": [[[0, 1, 1]], [[0, 1, 2, 3]], [[4, 4, 4]]]}
-    doc = _document({"b": {"type": "Building", "geometry": [collinear]},
-                     "flat": {"type": "Building", "geometry": [{"type": "MultiSurface", "lod": "1",
-                                                                "boundaries": [[[0, 0, 0]]]}]}})
+    doc = _document(
+        {
+            "b": {"type": "Building", "geometry": [collinear]},
+            "flat": {
+                "type": "Building",
+                "geometry": [{"type": "MultiSurface", "lod": "1", "boundaries": [[[0, 0, 0]]]}],
+            },
+        }
+    )
     layers, issues = read_cityjson(_write(tmp_path, doc)).to_layers(None)
     assert layers["buildings"].objects.ids == ["b"]
     assert layers["buildings"].n_triangles == 2
@@ -406,7 +474,8 @@ def test_degenerate_polygons_are_skipped_and_counted(tmp_path: Path) -> None:
 
 def test_broken_semantics_fall_back_to_normals(tmp_path: Path) -> None:
     bad = _cube(semantics={"surfaces": [{"type": "RoofSurface"}], "values": [[0, 0, 7]]})
-    layers, issues = read_cityjson(_write(tmp_path, _document({"b": {"type": "Building",
-                                                                     "geometry": [bad]}}))).to_layers(None)
+    layers, issues = read_cityjson(
+        _write(tmp_path, _document({"b": {"type": "Building", "geometry": [bad]}}))
+    ).to_layers(None)
     assert np.bincount(layers["buildings"].cell_surface, minlength=4)[1:4].tolist() == [2, 8, 2]
     assert [i.action for i in issues] == ["repaired"]

@@ -106,12 +106,30 @@ def test_batch_matches_single_polygons_on_mixed_input() -> None:
     polygons in one call: same areas as one by one, winding kept, degenerate ones flagged."""
     vertices = np.array(
         [
-            [0, 0, 0], [4, 0, 0], [4, 1, 0], [1, 1, 0], [1, 3, 0], [0, 3, 0],  # 0-5 L shape
-            [0, 0, 3], [2, 0, 3], [2, 2, 3], [0, 2, 3],  # 6-9 square roof
-            [0.5, 0.5, 3], [0.5, 1.5, 3], [1.5, 1.5, 3], [1.5, 0.5, 3],  # 10-13 hole in it
-            [10, 0, 0], [12, 0, 1], [12, 2, 0], [10, 2, 1],  # 14-17 warped quad (0.5 m off plane)
-            [20, 0, 0], [21, 0, 0], [22, 0, 0],  # 18-20 collinear
-            [0, 0, 10], [0, 5, 10], [5, 0, 10],  # 21-23 triangle, clockwise from above
+            [0, 0, 0],
+            [4, 0, 0],
+            [4, 1, 0],
+            [1, 1, 0],
+            [1, 3, 0],
+            [0, 3, 0],  # 0-5 L shape
+            [0, 0, 3],
+            [2, 0, 3],
+            [2, 2, 3],
+            [0, 2, 3],  # 6-9 square roof
+            [0.5, 0.5, 3],
+            [0.5, 1.5, 3],
+            [1.5, 1.5, 3],
+            [1.5, 0.5, 3],  # 10-13 hole in it
+            [10, 0, 0],
+            [12, 0, 1],
+            [12, 2, 0],
+            [10, 2, 1],  # 14-17 warped quad (0.5 m off plane)
+            [20, 0, 0],
+            [21, 0, 0],
+            [22, 0, 0],  # 18-20 collinear
+            [0, 0, 10],
+            [0, 5, 10],
+            [5, 0, 10],  # 21-23 triangle, clockwise from above
         ],
         float,
     )
