@@ -143,7 +143,7 @@ def test_a_3d_tiles_site_streams_with_pickable_batch_attributes(tiles_dir: Path,
     site = load_site(site_toml)
     assert site.streams_tiles and site.city_model[0].resolved_format == "3dtiles"
     model = load_city(site)
-    assert model.tilesets == [str(folder / "tileset.json")]
+    assert model.tilesets == [str((folder / "tileset.json").resolve())]  # the site resolves paths
     ts = read_tileset(folder)
     city = TiledCity(ts, local_from_tileset(ts, model.crs, model.origin), 64 << 20)
     lo, hi = city.index.lo[0], city.index.hi[0]
