@@ -31,7 +31,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -41,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from controlroom.app.cmd_bridge import bridge_argv
 from controlroom.feed.pump import PUMP_HZ
 
 ENTITIES = 10_000
@@ -404,16 +404,7 @@ class _BridgeRun:
         self.log = folder / f"bridge-{source}.log"
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "controlroom.app.cli",
-                    "bridge",
-                    "--site",
-                    str(site),
-                    "--source",
-                    source,
-                ],
+                bridge_argv(site, source),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=env,

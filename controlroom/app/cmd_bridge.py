@@ -8,9 +8,15 @@ import signal
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from controlroom.app.cli_site import load_site_or_report
+
+
+def bridge_argv(site: Path, source: str) -> list[str]:
+    """The command line of one source's bridge process (the benchmark and the tests start it so)."""
+    return [sys.executable, "-m", "controlroom.app.cli", "bridge", "--site", str(site), "--source", source]
 
 
 def register(subparsers: Any) -> None:

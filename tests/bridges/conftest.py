@@ -8,7 +8,6 @@ import pwd
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from controlroom.app.cmd_bridge import bridge_argv
 from controlroom.core.feed_stats import FeedStats
 from controlroom.feed.buffer import CoalescingBuffer
 from controlroom.feed.ingest import Ingestor
@@ -203,16 +203,7 @@ def bridge_process(tmp_path: Path) -> Iterator[Callable[[Path, str], BridgeProce
         env = {**os.environ, "CONTROLROOM_STATE_DIR": str(state), "PYTHONPATH": str(ROOT)}
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "controlroom.app.cli",
-                    "bridge",
-                    "--site",
-                    str(site),
-                    "--source",
-                    source,
-                ],
+                bridge_argv(site, source),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=env,
