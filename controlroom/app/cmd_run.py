@@ -120,7 +120,7 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
     if not args.no_feed:
         # Every screen of this instance shows the gateway's incident state (the authority once it
         # has an incident), whether or not an incidents panel is open.
-        from controlroom.panels.incidents.bridge import DispatchBridge
+        from controlroom.qt.dispatch_bridge import DispatchBridge
 
         bridge = DispatchBridge.for_live(live)
         # Alarm actions go through the gateway too, so every desk's alarm list agrees.
@@ -128,7 +128,7 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
         from controlroom.qt.alarm_sync import link_alarms_to_gateway
 
         link_alarms_to_gateway(
-            alarm_service_for(live), bridge.client, bridge.sig_event_received, bridge.sig_order_answered
+            alarm_service_for(live), bridge.client, bridge.sig_event_applied, bridge.sig_order_answered
         )
     exit_code = 0
     if spec is not None:

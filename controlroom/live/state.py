@@ -102,7 +102,6 @@ class LiveState:
         self.desk = DispatchDesk(self.hub)
         self.model: CityModel | None = None
         self.frame: LocalFrame | None = None
-        self._router: tuple[CityModel, RoadRouter | None] | None = None
 
     @classmethod
     def for_site(cls, site: Site, clock: Callable[[], float] = time.time) -> LiveState:
@@ -196,14 +195,9 @@ class LiveState:
 
     def road_router(self) -> RoadRouter | None:
         """The city's road graph (None without roads), built on first use, kept with the model."""
-        if self.model is None:
-            return None
-        if self._router is None or self._router[0] is not self.model:
-            from controlroom.geo.road_route import RoadRouter
+        from controlroom.geo.road_route import road_router_for
 
-            roads = self.model.lines.get("roads")
-            self._router = (self.model, RoadRouter.from_layer(roads) if roads is not None else None)
-        return self._router[1]
+        return road_router_for(self.model)
 
     def stop(self) -> None:
         self.hub.emit(Stopped())
