@@ -4,6 +4,7 @@ a wall layout's screens."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Mapping
@@ -186,6 +187,12 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
     live.sig_city_failed.connect(on_failed)
     app.exec()
     stop()
+    live.stop()  # safe after the window's or the session's own stop
+    from controlroom.feed.service_thread import stop_all_service_threads
+
+    alive = stop_all_service_threads()
+    if alive:
+        logging.getLogger(__name__).warning("threads still running at exit: %s", ", ".join(alive))
     return exit_code
 
 

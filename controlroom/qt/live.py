@@ -212,8 +212,11 @@ class LiveCity(QObject):
             self.feed = None
 
     def stop(self) -> None:
-        """Stop the feed thread and wait for a running load (the app calls this at exit)."""
+        """Stop the feed and the dispatch client, wait for a running load (the app calls this at
+        exit, then ``feed.service_thread.stop_all_service_threads`` for whatever else still runs)."""
         self.stop_feed()
+        if self.dispatch_bridge is not None:
+            self.dispatch_bridge.shutdown()
         if self._task is not None and self._task.is_running():
             self._task.wait()
         self.state.stop()
