@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 from controlroom.geo.road_route import road_router_for
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
-
     from controlroom.core.city import CityModel
     from controlroom.geo.flood import FloodExtent
     from controlroom.geo.road_route import RoadRouter
+    from controlroom.live.desk import DispatchDesk
     from controlroom.qt.live import LiveCity
-    from controlroom.render.overlays.dispatch_route import DispatchRouteOverlay, RouteTarget
+    from controlroom.render.overlays.dispatch_route import RouteTarget
+    from controlroom.render.overlays.registry import DrawContext, Drawn
 
-__all__ = ["RouteSource", "add_dispatch_route_layer", "apply_flood_to_routes", "road_router_for"]
+__all__ = ["RouteSource", "apply_flood_to_routes", "road_router_for", "route_layer"]
 
 
 def apply_flood_to_routes(model: CityModel | None, extent: FloodExtent | None, cut_depth_m: float) -> int:
@@ -81,20 +81,15 @@ class RouteSource:
         return self.live.state.road_router()
 
 
-def add_dispatch_route_layer(panel: QWidget, live: LiveCity) -> DispatchRouteOverlay | None:
-    """Add the layer to a map panel; clicking a unit's ring selects that unit."""
+def route_layer(desk: DispatchDesk, ctx: DrawContext) -> Drawn:
+    """The route layer of a live map; clicking a unit's ring selects that unit."""
     from PySide6.QtCore import QCoreApplication
 
     from controlroom.render.overlays.dispatch_route import DispatchRouteOverlay
+    from controlroom.render.overlays.registry import Drawn
 
-    if not hasattr(panel, "add_overlay"):
-        return None
+    live: LiveCity = ctx.live
     source = RouteSource(live)
-    title = QCoreApplication.translate("DispatchRouteLayer", "Dispatch route")
-    overlay = DispatchRouteOverlay(source.target, source.router, title=title)
     live.sig_incident_selected.connect(source.select)
-    panel.add_overlay(overlay)
-    panel.sig_overlay_picked.connect(  # type: ignore[attr-defined]
-        lambda key, item_id: live.select_entity(item_id) if key == overlay.key else None
-    )
-    return overlay
+    title = QCoreApplication.translate("DispatchRouteLayer", "Dispatch route")
+    return Drawn(DispatchRouteOverlay(source.target, source.router, title=title), live.select_entity)

@@ -50,7 +50,7 @@ from controlroom.live.events import (
 )
 
 if TYPE_CHECKING:
-    from controlroom.core.city import CityModel
+    from controlroom.core.city import CityLayer, CityModel
     from controlroom.core.site import Site
     from controlroom.feed.pump import ChangeSet
     from controlroom.geo.crs import LocalFrame
@@ -192,6 +192,10 @@ class LiveState:
         self.model = model
         self.frame = frame
         self.hub.emit(CityLoaded())
+
+    def city_layer(self, kind: str) -> CityLayer | None:
+        """One layer of the loaded city (None before it loads, or when the city has no such layer)."""
+        return self.model.layers.get(kind) if self.model is not None else None
 
     def road_router(self) -> RoadRouter | None:
         """The city's road graph (None without roads), built on first use, kept with the model."""
