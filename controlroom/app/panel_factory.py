@@ -72,15 +72,9 @@ def _status(live: LiveCity) -> QWidget:
 
 
 def _incidents(live: LiveCity) -> QWidget:
-    from PySide6.QtWidgets import QApplication
-
     from controlroom.panels.incidents import IncidentsPanel
 
-    panel = IncidentsPanel(live)
-    app = QApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(panel.shutdown)  # stop the dispatch client thread at exit
-    return panel
+    return IncidentsPanel(live)  # the instance's dispatch client stops with ``live.stop()``
 
 
 def _alarms(live: LiveCity) -> QWidget:
@@ -110,9 +104,12 @@ MAKERS: dict[str, PanelMaker] = {
 
 
 def make_panel(panel_id: str, live: LiveCity) -> QWidget:
-    """Build one panel; ``KeyError`` when this build has no such panel."""
+    """Build one panel (``qt.panel_contract``: its id checked, released when ``live`` stops);
+    ``KeyError`` when this build has no such panel."""
+    from controlroom.qt.panel_contract import bind_panel
+
     maker = MAKERS[panel_id]
-    return maker(live)
+    return bind_panel(maker(live), panel_id, live)
 
 
 def panel_factory(live: LiveCity) -> Callable[[str], QWidget]:

@@ -38,6 +38,7 @@ from controlroom.core.protocol import INCIDENT_TYPES
 from controlroom.panels.incidents.tables import IncidentQueue, UnitBoard, age_text
 from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
 from controlroom.qt.dispatch_bridge import DispatchBridge
+from controlroom.qt.panel_contract import LivePanel
 from controlroom.qt.strings import (
     dispatch_status_label,
     entity_status_label,
@@ -55,7 +56,7 @@ BODY_POINT_SIZE = 15
 _MARKS = {"pending": "…", "acknowledged": "✓", "refused": "✗", "retried": "↻", "dropped": "–"}
 
 
-class IncidentsPanel(QWidget):
+class IncidentsPanel(LivePanel, QWidget):
     panel_id: ClassVar[str] = "incidents"
 
     def __init__(

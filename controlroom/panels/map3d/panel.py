@@ -34,6 +34,7 @@ from pyvistaqt import QtInteractor
 from controlroom.core.city import CityModel
 from controlroom.panels.map3d.camera import MapCameraMixin
 from controlroom.qt.map_layers import MapLayers
+from controlroom.qt.panel_contract import LivePanel
 from controlroom.render.line_visual import boundary_level
 from controlroom.render.overlay import MapOverlay
 from controlroom.render.scene import CityScene, WgsFrame
@@ -51,7 +52,7 @@ TOOLBAR_POINT_SIZE = 13
 OVERLAY_POINT_SIZE = 20
 
 
-class MapPanel(MapCameraMixin, QWidget):
+class MapPanel(MapCameraMixin, LivePanel, QWidget):
     """The city in 3D. ``set_model`` shows a city; ``sig_object_picked`` reports clicks on objects."""
 
     panel_id: ClassVar[str] = "map3d"
@@ -113,6 +114,10 @@ class MapPanel(MapCameraMixin, QWidget):
 
     def title(self) -> str:
         return self.tr("3D City Map")
+
+    def release(self) -> None:
+        """Stop the layers' clock (the instance stops)."""
+        self.layers.stop()
 
     # ------------------------------------------------------------------ widgets
     def _build_toolbar(self) -> QFrame:
