@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import getpass
 import logging
-import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CLOCK_HZ = 1.0
-_services: weakref.WeakKeyDictionary[LiveCity, AlarmService] = weakref.WeakKeyDictionary()
 
 
 def audit_db_path(site: Site) -> Path:
@@ -56,17 +54,15 @@ def desk_user(site: Site) -> str:
 
 def alarm_service_for(live: LiveCity) -> AlarmService:
     """The one alarm service of a live city (made on first use)."""
-    service = _services.get(live)
-    if service is None:
-        service = AlarmService(live)
-        _services[live] = service
-    return service
+    if live.alarm_service is None:
+        live.alarm_service = AlarmService(live)
+    return live.alarm_service
 
 
 def existing_alarm_service(live: LiveCity) -> AlarmService | None:
     """The live city's alarm service if something has made it, without making one (a reader that
     only looks at alarms must not start the rules engine)."""
-    return _services.get(live)
+    return live.alarm_service
 
 
 class AlarmService(QObject):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import time
-import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -45,16 +44,11 @@ def river_alarm_level(alarm: Any, rules: Sequence[Any], sensors: Any) -> float |
     return value if math.isfinite(value) else (float(line) if line is not None else None)
 
 
-_states: weakref.WeakKeyDictionary[Any, FloodState] = weakref.WeakKeyDictionary()
-
-
 def flood_state_for(live: LiveCity) -> FloodState:
     """The one flood what-if of a live city (made on first use)."""
-    state = _states.get(live)
-    if state is None:
-        state = FloodState(live)
-        _states[live] = state
-    return state
+    if live.flood_state is None:
+        live.flood_state = FloodState(live)
+    return live.flood_state
 
 
 class FloodState(QObject):

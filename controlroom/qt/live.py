@@ -39,7 +39,9 @@ if TYPE_CHECKING:
     from controlroom.feed.site_feed import SiteFeed
     from controlroom.geo.crs import LocalFrame
     from controlroom.live.desk import DispatchDesk
+    from controlroom.qt.alarm_service import AlarmService
     from controlroom.qt.dispatch_bridge import DispatchBridge
+    from controlroom.qt.flood_state import FloodState
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,9 @@ class LiveCity(QObject):
         self.handover = GuiHandover(self)
         #: The dispatch desk's Qt bridge, once something needs the gateway (``DispatchBridge.for_live``).
         self.dispatch_bridge: DispatchBridge | None = None
+        #: The instance's shared services, made on first use (``alarm_service_for``, ``flood_state_for``).
+        self.alarm_service: AlarmService | None = None
+        self.flood_state: FloodState | None = None
         self._unsubscribe = [self.state.subscribe(kind, self._signal_for(kind)) for kind in _SIGNALS]
 
     def _signal_for(self, kind: type) -> Callable[[Any], None]:
