@@ -66,9 +66,10 @@ def register(subparsers: Any) -> None:
 
 def _sim(args: argparse.Namespace) -> int:
     from controlroom.core.issues import InputError
-    from controlroom.feed.keys import FeedSecurityError, server_security
-    from controlroom.feed.publisher import FeedPublisher
+    from controlroom.feed.keys import FeedSecurityError
+    from controlroom.feed.nats_transport import NatsFeedError
     from controlroom.feed.simulator import CitySimulator, SimConfig
+    from controlroom.feed.site_feed import open_site_publisher
 
     site = load_site_or_report(args.site)
     if site is None:
@@ -82,11 +83,8 @@ def _sim(args: argparse.Namespace) -> int:
         sim = CitySimulator.from_site(
             site, SimConfig(entities=args.entities, hz=args.hz, seed=args.seed, timezone=site.site.timezone)
         )
-        security = server_security(site, [endpoint, snapshot])
-        publisher = FeedPublisher(
-            endpoint, source="sim", snapshot_endpoint=snapshot, security=security, insecure=site.feed.insecure
-        )
-    except (InputError, FeedSecurityError) as exc:
+        publisher = open_site_publisher(site, "sim", endpoint=endpoint, snapshot_endpoint=snapshot)
+    except (InputError, FeedSecurityError, NatsFeedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(
@@ -169,7 +167,10 @@ def _stats(args: argparse.Namespace) -> int:
                 site, endpoint=args.endpoint, snapshot_endpoint=args.snapshot_endpoint or None
             )
             if not args.snapshot_endpoint:
-                feed.subscriber.snapshot_endpoint = None
+                if isinstance(feed.subscriber, FeedSubscriber):
+                    feed.subscriber.snapshot_endpoint = None
+                else:  # NATS: the stream's last values are the snapshot
+                    feed.subscriber.snapshot = False
             subscriber, pump, stats = feed.subscriber, feed.pump, feed.stats
         else:
             stats = FeedStats()

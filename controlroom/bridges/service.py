@@ -41,15 +41,11 @@ def run_bridge(
     site: Site, source: SourceConfig, stop: threading.Event, extent: Extent | None = None
 ) -> Bridge:
     """Bridge until ``stop`` is set; raises ``BridgeFailedError`` when the upstream refuses us for good."""
-    from controlroom.feed.keys import server_security
-    from controlroom.feed.publisher import FeedPublisher
-    from controlroom.feed.site_feed import site_extent
+    from controlroom.feed.site_feed import open_site_publisher, site_extent
 
     extent = extent if extent is not None else site_extent(site)
-    security = server_security(site, [source.publish])
-    publisher = FeedPublisher(
-        source.publish, source=source.name, security=security, insecure=site.feed.insecure
-    )
+    # ZeroMQ: its own PUB socket at ``publish``; NATS: the site's subjects, beside every other publisher
+    publisher = open_site_publisher(site, source.name, endpoint=source.publish)
     bridge = Bridge(source, extent, publisher, status_file=status_path(site.site.name, source.name))
     upstream = make_upstream(source, bridge)
     try:

@@ -245,6 +245,24 @@ class FloodConfig(_Model):
         return self
 
 
+class NatsFeedConfig(_Model):
+    """``[feed.nats]``: the NATS server and JetStream stream used when ``[feed] transport = "nats"``.
+
+    Publishers send each frame to ``<subject>.live.<source>.<kind>`` and the last record per id to
+    ``<subject>.last.<source>.<kind>.<id>`` in ``stream`` (one message kept per subject, for
+    ``keep_s`` seconds): that stream is the late joiners' snapshot (docs/deployment.md).
+    """
+
+    url: Annotated[str, Field(pattern=r"^(nats|tls)://")] = "nats://127.0.0.1:4222"
+    subject: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")] = "controlroom.feed"
+    stream: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] = "CONTROLROOM_FEED"
+    keep_s: Annotated[float, Field(gt=0)] = 600.0
+    credentials_file: Path | None = Field(
+        default=None, description="a .creds file (user JWT + nkey seed) or a bare nkey seed file"
+    )
+    ca_file: Path | None = None
+
+
 class FeedConfig(_Model):
     """Where the live feed is and how it is secured (CURVE keys from ``controlroom keys new``).
 
@@ -263,6 +281,9 @@ class FeedConfig(_Model):
     max_frame_bytes: Annotated[int, Field(gt=0, le=256 * 1024 * 1024)] = 4 * 1024 * 1024
     extent_margin_m: Annotated[float, Field(ge=0)] = 2000.0
     entity_timeouts_s: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    #: "zmq": our own PUB sockets + snapshot servers (one machine); "nats": a NATS JetStream server.
+    transport: Literal["zmq", "nats"] = "zmq"
+    nats: NatsFeedConfig = Field(default_factory=NatsFeedConfig)
 
     @field_validator("endpoint", "snapshot_endpoint")
     @classmethod
