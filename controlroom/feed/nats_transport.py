@@ -31,6 +31,8 @@ from urllib.parse import urlsplit, urlunsplit
 import msgspec
 
 from controlroom.core.protocol import (
+    KINDS,
+    FleetFrame,
     Incident,
     IncidentBatch,
     Message,
@@ -288,7 +290,7 @@ class NatsFeedPublisher(FeedPublisher):
         except BaseException:
             self._link.close()
             raise
-        self._live = {kind: live_subject(cfg, source, kind) for kind in ("pos", "sen", "inc", "met", "hbt")}
+        self._live = {kind: live_subject(cfg, source, kind) for kind in KINDS}
         self._mark = mark_subject(cfg, source)
 
     def send(self, msg: Message) -> None:
@@ -304,6 +306,8 @@ class NatsFeedPublisher(FeedPublisher):
                 (last_subject(cfg, source, kind, r.id), encode(replace(msg, records=[r]), codec))
                 for r in records
             )
+        elif isinstance(msg, FleetFrame):  # a whole fleet per frame: the last frame is the fleet's state
+            out.append((last_subject(self.cfg, self.source, kind, "fleet"), encode(msg, self.codec)))
         out.append((self._mark, msgspec.json.encode([self.epoch, self.seq])))
         out.append((self._live[kind], encode(msg, self.codec)))
         self._link.post(out)

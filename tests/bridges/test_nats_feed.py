@@ -11,10 +11,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from controlroom.core.protocol import Position
 from controlroom.core.site import NatsFeedConfig, load_site
+from controlroom.feed.fleet import fleet_frame
 from controlroom.feed.nats_transport import NatsFeedError, NatsFeedPublisher, NatsFeedSubscriber
 from controlroom.feed.site_feed import open_site_feed
 from tests.bridges.conftest import LAB, ROOT, Server, free_port, need_binary, wait_for, write_site
@@ -139,6 +141,7 @@ def test_nkey_user_logs_in_with_its_seed_and_others_are_refused(tmp_path: Path) 
         cfg = NatsFeedConfig(url=f"nats://127.0.0.1:{port}", credentials_file=tmp_path / "app.nk")
         with NatsFeedPublisher(cfg, source="sim") as pub:
             pub.positions([Position(f"b{i}", "bus", 113.312, 23.12, 0.0, 0.0, "normal") for i in range(3)])
+            pub.send(fleet_frame([f"f{i}" for i in range(5)], np.full(5, 113.313), np.full(5, 23.121)))
             pub.flush()
             from controlroom.core.feed_stats import FeedStats
             from controlroom.feed.buffer import CoalescingBuffer
@@ -148,7 +151,7 @@ def test_nkey_user_logs_in_with_its_seed_and_others_are_refused(tmp_path: Path) 
             sub = NatsFeedSubscriber(
                 cfg, Ingestor(CoalescingBuffer(), FeedStats(), Extent.from_bbox(LAB))
             ).start()
-            assert sub.snapshot_records == 3 and sub.state == "live"
+            assert sub.snapshot_records == 3 + 5 and sub.state == "live"  # records and the last fleet frame
             sub.stop()
         stranger = nkeys.encode_seed(os.urandom(32), nkeys.PREFIX_BYTE_USER)
         (tmp_path / "other.nk").write_bytes(stranger + b"\n")
