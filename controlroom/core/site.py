@@ -577,8 +577,16 @@ class Site(_Model):
 
     @model_validator(mode="after")
     def _sources_distinct(self) -> Site:
+        if self.feed.transport == "zmq":
+            missing = [s.name for s in self.sources if s.publish is None]
+            if missing:
+                raise ValueError(
+                    f"sources {', '.join(repr(m) for m in missing)}: publish is required with the ZeroMQ"
+                    " feed (the bridge's PUB endpoint, e.g. 'tcp://127.0.0.1:7740');"
+                    ' with [feed] transport = "nats" bridges publish to NATS instead'
+                )
         for what in ("name", "publish"):
-            values = [getattr(s, what) for s in self.sources]
+            values = [getattr(s, what) for s in self.sources if getattr(s, what) is not None]
             dupes = sorted({v for v in values if values.count(v) > 1})
             if dupes:
                 raise ValueError(f"sources: each {what} once; repeated: {', '.join(dupes)}")
@@ -592,7 +600,7 @@ class Site(_Model):
         if self.wall.control_endpoint:
             taken[self.wall.control_endpoint] = "[wall] control_endpoint"
         for s in self.sources:
-            if s.publish in taken:
+            if s.publish is not None and s.publish in taken:
                 raise ValueError(
                     f"sources '{s.name}': publish {s.publish} is already the {taken[s.publish]}; "
                     "give each bridge its own port (e.g. 7740, 7741 …)"

@@ -90,7 +90,7 @@ def open_site_feed(
         endpoint = endpoint or cfg.endpoint
         snapshot_endpoint = snapshot_endpoint or cfg.snapshot_endpoint
         # every [[sources]] bridge publishes on its own endpoint (docs/sources.md)
-        endpoints = [endpoint, *(s.publish for s in site.sources)]
+        endpoints = [endpoint, *(s.publish for s in site.sources if s.publish)]
         security = client_security(site, [*endpoints, snapshot_endpoint])
         subscriber = FeedSubscriber(
             endpoints, ingestor, snapshot_endpoint=snapshot_endpoint, security=security, insecure=cfg.insecure
