@@ -160,3 +160,27 @@ def test_nkey_user_logs_in_with_its_seed_and_others_are_refused(tmp_path: Path) 
             NatsFeedPublisher(cfg, source="sim")
     finally:
         server.stop()
+
+
+def test_demo_via_nats_site_keeps_the_sample_and_switches_the_transport(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    from controlroom.app.demo_brokers import site_via_nats
+
+    original = write_huacheng_site(tmp_path, shared_data)
+    via = site_via_nats(original, "nats://127.0.0.1:4999")
+    site, base = load_site(via), load_site(original)
+    assert via.parent == original.parent  # relative paths in the sample still resolve
+    assert site.feed.transport == "nats" and site.feed.nats.url == "nats://127.0.0.1:4999"
+    assert site.city_model == base.city_model and base.feed.transport == "zmq"
+
+
+def test_a_source_without_publish_is_refused_with_the_zeromq_feed_only(tmp_path: Path) -> None:
+    from controlroom.core.issues import SiteError
+
+    source = city_source(4222, free_port()).replace("publish = ", "# publish = ")
+    with pytest.raises(SiteError, match="publish is required with the ZeroMQ feed"):
+        load_site(write_site(tmp_path / "zmq", LAB, source))
+    assert (
+        load_site(write_site(tmp_path / "nats", LAB, source, feed=nats_feed(4222))).sources[0].publish is None
+    )
