@@ -58,6 +58,7 @@ def _run(site: Any, source: Any, seconds: float | None) -> int:
     from controlroom.bridges.service import run_bridge
     from controlroom.core.issues import InputError, SiteError
     from controlroom.feed.keys import FeedSecurityError
+    from controlroom.feed.mqtt_transport import MqttFeedError
     from controlroom.feed.nats_transport import NatsFeedError
 
     stop = threading.Event()
@@ -73,7 +74,7 @@ def _run(site: Any, source: Any, seconds: float | None) -> int:
         timer.start()
     print(
         f"bridge {source.name}: {source.kind} {', '.join(source.urls)} → "
-        f"{source.publish if site.feed.transport == 'zmq' else site.feed.nats.url}"
+        f"{source.publish if site.feed.transport == 'zmq' else getattr(site.feed, site.feed.transport).url}"
         f" ({len(source.map)} map(s))",
         file=sys.stderr,
         flush=True,
@@ -88,7 +89,7 @@ def _run(site: Any, source: Any, seconds: float | None) -> int:
         for issue in exc.issues:
             print(str(issue), file=sys.stderr)
         return 2
-    except (InputError, FeedSecurityError, NatsFeedError, OSError, ValueError) as exc:
+    except (InputError, FeedSecurityError, NatsFeedError, MqttFeedError, OSError, ValueError) as exc:
         print(f"error: source '{source.name}': {exc}", file=sys.stderr)
         return 2
     finally:

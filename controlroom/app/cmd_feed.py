@@ -67,6 +67,7 @@ def register(subparsers: Any) -> None:
 def _sim(args: argparse.Namespace) -> int:
     from controlroom.core.issues import InputError
     from controlroom.feed.keys import FeedSecurityError
+    from controlroom.feed.mqtt_transport import MqttFeedError
     from controlroom.feed.nats_transport import NatsFeedError
     from controlroom.feed.simulator import CitySimulator, SimConfig
     from controlroom.feed.site_feed import open_site_publisher
@@ -84,7 +85,7 @@ def _sim(args: argparse.Namespace) -> int:
             site, SimConfig(entities=args.entities, hz=args.hz, seed=args.seed, timezone=site.site.timezone)
         )
         publisher = open_site_publisher(site, "sim", endpoint=endpoint, snapshot_endpoint=snapshot)
-    except (InputError, FeedSecurityError, NatsFeedError) as exc:
+    except (InputError, FeedSecurityError, NatsFeedError, MqttFeedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(
@@ -169,7 +170,7 @@ def _stats(args: argparse.Namespace) -> int:
             if not args.snapshot_endpoint:
                 if isinstance(feed.subscriber, FeedSubscriber):
                     feed.subscriber.snapshot_endpoint = None
-                else:  # NATS: the stream's last values are the snapshot
+                else:  # NATS / MQTT: the last values kept by the broker are the snapshot
                     feed.subscriber.snapshot = False
             subscriber, pump, stats = feed.subscriber, feed.pump, feed.stats
         else:

@@ -241,10 +241,10 @@ def _demo(args: argparse.Namespace) -> int:
         return open_site(ensure_big_city(), args)
     site_path = sample_site_path()
     broker = None
-    if args.via == "nats":  # the same services and window, the feed through a real NATS server
+    if args.via != "zmq":  # the same services and window, the feed through a real broker
         from controlroom.app.demo_brokers import BrokerError, DemoBroker
 
-        broker = DemoBroker()
+        broker = DemoBroker(args.via)
         try:
             site_path = broker.start(site_path)
         except BrokerError as exc:
@@ -283,10 +283,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     demo.add_argument(
         "--via",
-        choices=("zmq", "nats"),
+        choices=("zmq", "nats", "mqtt"),
         default="zmq",
-        help="the feed's transport: zmq (our own sockets, the default) or nats (a NATS JetStream server "
-        "started for the demo; needs nats-server)",
+        help="the feed's transport: zmq (our own sockets, the default), nats (a NATS JetStream server "
+        "started for the demo; needs nats-server) or mqtt (mosquitto, started for the demo)",
     )
     demo.set_defaults(handler=_demo)
     run = sub.add_parser(

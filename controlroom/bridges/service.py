@@ -72,7 +72,7 @@ def source_states(site: Site, now: float | None = None) -> list[dict[str, Any]]:
             "source": s.name,
             "kind": s.kind,
             "url": ", ".join(s.urls),
-            "publish": s.publish if site.feed.transport == "zmq" else f"NATS {site.feed.nats.subject}.live.>",
+            "publish": s.publish if site.feed.transport == "zmq" else f"{site.feed.transport} feed",
         }
         path = status_path(site.site.name, s.name)
         try:

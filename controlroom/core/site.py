@@ -263,6 +263,19 @@ class NatsFeedConfig(_Model):
     ca_file: Path | None = None
 
 
+class MqttFeedConfig(_Model):
+    """``[feed.mqtt]``: the MQTT broker used when ``[feed] transport = "mqtt"`` (docs/deployment.md).
+
+    Frames go to ``<topic>/live/<source>/<kind>``; each record's last value is a *retained* message
+    on ``<topic>/last/<source>/<kind>/<id>``, which the broker hands a late joiner.
+    """
+
+    url: Annotated[str, Field(pattern=r"^mqtts?://")] = "mqtt://127.0.0.1:1883"
+    topic: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$")] = "controlroom/feed"
+    credentials_file: Path | None = Field(default=None, description="one line 'user:password'")
+    ca_file: Path | None = None
+
+
 class FeedConfig(_Model):
     """Where the live feed is and how it is secured (CURVE keys from ``controlroom keys new``).
 
@@ -281,9 +294,11 @@ class FeedConfig(_Model):
     max_frame_bytes: Annotated[int, Field(gt=0, le=256 * 1024 * 1024)] = 4 * 1024 * 1024
     extent_margin_m: Annotated[float, Field(ge=0)] = 2000.0
     entity_timeouts_s: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
-    #: "zmq": our own PUB sockets + snapshot servers (one machine); "nats": a NATS JetStream server.
-    transport: Literal["zmq", "nats"] = "zmq"
+    #: "zmq": our own PUB sockets + snapshot servers (one machine); "nats": a NATS JetStream server;
+    #: "mqtt": an MQTT broker (retained messages for late joiners).
+    transport: Literal["zmq", "nats", "mqtt"] = "zmq"
     nats: NatsFeedConfig = Field(default_factory=NatsFeedConfig)
+    mqtt: MqttFeedConfig = Field(default_factory=MqttFeedConfig)
 
     @field_validator("endpoint", "snapshot_endpoint")
     @classmethod
@@ -583,7 +598,7 @@ class Site(_Model):
                 raise ValueError(
                     f"sources {', '.join(repr(m) for m in missing)}: publish is required with the ZeroMQ"
                     " feed (the bridge's PUB endpoint, e.g. 'tcp://127.0.0.1:7740');"
-                    ' with [feed] transport = "nats" bridges publish to NATS instead'
+                    ' with [feed] transport = "nats" or "mqtt" bridges publish to the broker instead'
                 )
         for what in ("name", "publish"):
             values = [getattr(s, what) for s in self.sources if getattr(s, what) is not None]

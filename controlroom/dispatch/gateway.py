@@ -150,6 +150,12 @@ class Gateway:
             self._feed = NatsFeedSubscriber(self.site.feed.nats, ingestor)
             self._feed.start(wait_s=5.0)
             return
+        if self.site.feed.transport == "mqtt":
+            from controlroom.feed.mqtt_transport import MqttFeedSubscriber
+
+            self._feed = MqttFeedSubscriber(self.site.feed.mqtt, ingestor)
+            self._feed.start(wait_s=5.0)
+            return
         self._feed = FeedSubscriber(
             self.ep.feed_endpoint,
             ingestor,

@@ -22,6 +22,7 @@ from controlroom.feed.validate import Extent
 if TYPE_CHECKING:
     from controlroom.core.city import CityModel
     from controlroom.core.site import Site
+    from controlroom.feed.mqtt_transport import MqttFeedSubscriber
     from controlroom.feed.nats_transport import NatsFeedSubscriber
     from controlroom.feed.publisher import FeedPublisher
     from controlroom.geo.crs import LocalFrame
@@ -52,7 +53,7 @@ class SiteFeed:
     transport = "nats"``); both have ``start``, ``stop``, ``state``, ``error`` and ``ingestor``.
     """
 
-    subscriber: FeedSubscriber | NatsFeedSubscriber
+    subscriber: FeedSubscriber | NatsFeedSubscriber | MqttFeedSubscriber
     pump: FeedPump
     stats: FeedStats
 
@@ -80,12 +81,16 @@ def open_site_feed(
     stats = FeedStats()
     buffer = CoalescingBuffer()
     ingestor = Ingestor(buffer, stats, site_extent(site, city, frame), max_frame_bytes=cfg.max_frame_bytes)
-    subscriber: FeedSubscriber | NatsFeedSubscriber
+    subscriber: FeedSubscriber | NatsFeedSubscriber | MqttFeedSubscriber
     if cfg.transport == "nats" and endpoint is None:
         from controlroom.feed.nats_transport import NatsFeedSubscriber
 
         # every publisher and bridge publishes to the same subjects: one subscription hears them all
         subscriber = NatsFeedSubscriber(cfg.nats, ingestor)
+    elif cfg.transport == "mqtt" and endpoint is None:
+        from controlroom.feed.mqtt_transport import MqttFeedSubscriber
+
+        subscriber = MqttFeedSubscriber(cfg.mqtt, ingestor)
     else:
         endpoint = endpoint or cfg.endpoint
         snapshot_endpoint = snapshot_endpoint or cfg.snapshot_endpoint
@@ -110,7 +115,8 @@ def open_site_publisher(
     """A publisher for the site's transport: our PUB socket (with CURVE or the plain-text rule and,
     given ``snapshot_endpoint``, a snapshot server), or NATS subjects plus the JetStream stream.
 
-    Raises ``FeedSecurityError`` (bad keys) or ``NatsFeedError`` (server unreachable, login refused).
+    Raises ``FeedSecurityError`` (bad keys), ``NatsFeedError`` or ``MqttFeedError`` (server
+    unreachable, login refused).
     """
     from controlroom.feed.keys import server_security
     from controlroom.feed.publisher import FeedPublisher
@@ -120,6 +126,10 @@ def open_site_publisher(
         from controlroom.feed.nats_transport import NatsFeedPublisher
 
         return NatsFeedPublisher(cfg.nats, source=source)
+    if cfg.transport == "mqtt":
+        from controlroom.feed.mqtt_transport import MqttFeedPublisher
+
+        return MqttFeedPublisher(cfg.mqtt, source=source)
     endpoint = endpoint or cfg.endpoint
     security = server_security(site, [e for e in (endpoint, snapshot_endpoint) if e])
     return FeedPublisher(
