@@ -45,7 +45,9 @@ def run_bridge(
 
     extent = extent if extent is not None else site_extent(site)
     # ZeroMQ: its own PUB socket at ``publish``; NATS: the site's subjects, beside every other publisher
-    publisher = open_site_publisher(site, source.name, endpoint=source.publish)
+    publisher = open_site_publisher(
+        site, source.name, endpoint=source.publish, snapshot_endpoint=source.snapshot
+    )
     bridge = Bridge(source, extent, publisher, status_file=status_path(site.site.name, source.name))
     upstream = make_upstream(source, bridge)
     try:

@@ -600,7 +600,7 @@ class Site(_Model):
                     " feed (the bridge's PUB endpoint, e.g. 'tcp://127.0.0.1:7740');"
                     ' with [feed] transport = "nats" or "mqtt" bridges publish to the broker instead'
                 )
-        for what in ("name", "publish"):
+        for what in ("name", "publish", "snapshot"):
             values = [getattr(s, what) for s in self.sources if getattr(s, what) is not None]
             dupes = sorted({v for v in values if values.count(v) > 1})
             if dupes:

@@ -190,6 +190,11 @@ class SourceConfig(_Model):
         description="the bridge's ZeroMQ PUB endpoint; the app subscribes to it (not used, and not"
         ' needed, with [feed] transport = "nats")',
     )
+    snapshot: str | None = Field(
+        default=None,
+        description="ZeroMQ feed: the bridge's snapshot server (ROUTER), so an app started later gets"
+        " every vehicle, sensor and incident the bridge last published at once",
+    )
     topics: list[str] = Field(
         default_factory=list, description="what to subscribe to; default: every map's match"
     )
@@ -220,7 +225,7 @@ class SourceConfig(_Model):
     def urls(self) -> list[str]:
         return [self.url] if isinstance(self.url, str) else list(self.url)
 
-    @field_validator("publish")
+    @field_validator("publish", "snapshot")
     @classmethod
     def _publish(cls, v: str | None) -> str | None:
         if v is not None and not _PUB_ENDPOINT_RE.match(v):

@@ -96,9 +96,15 @@ def open_site_feed(
         snapshot_endpoint = snapshot_endpoint or cfg.snapshot_endpoint
         # every [[sources]] bridge publishes on its own endpoint (docs/sources.md)
         endpoints = [endpoint, *(s.publish for s in site.sources if s.publish)]
-        security = client_security(site, [*endpoints, snapshot_endpoint])
+        bridge_snapshots = [s.snapshot for s in site.sources if s.snapshot]
+        security = client_security(site, [*endpoints, snapshot_endpoint, *bridge_snapshots])
         subscriber = FeedSubscriber(
-            endpoints, ingestor, snapshot_endpoint=snapshot_endpoint, security=security, insecure=cfg.insecure
+            endpoints,
+            ingestor,
+            snapshot_endpoint=snapshot_endpoint,
+            security=security,
+            insecure=cfg.insecure,
+            more_snapshots=bridge_snapshots,
         )
     entities = EntityStore(timeouts_s=cfg.entity_timeouts_s or None)
     pump = FeedPump(buffer, stats, entities=entities, to_local=site_to_local(frame))

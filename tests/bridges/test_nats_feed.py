@@ -184,3 +184,34 @@ def test_a_source_without_publish_is_refused_with_the_zeromq_feed_only(tmp_path:
     assert (
         load_site(write_site(tmp_path / "nats", LAB, source, feed=nats_feed(4222))).sources[0].publish is None
     )
+
+
+def test_a_bridge_with_a_snapshot_server_gives_a_late_app_the_picture_over_zeromq(
+    tmp_path: Path, nats_server: Server, bridge_process: Any
+) -> None:
+    """ZeroMQ feed: the bridge keeps its last records (``snapshot = …``), so an app that starts
+    after the vehicles were sent shows them at once, not at their next update."""
+    snap = free_port()
+    source = city_source(nats_server.port, free_port()).replace(
+        "heartbeat_s", f'snapshot = "tcp://127.0.0.1:{snap}"\nheartbeat_s'
+    )
+    site_path = write_site(
+        tmp_path / "site", LAB, source, feed=f'snapshot_endpoint = "tcp://127.0.0.1:{free_port()}"'
+    )
+    bridge = bridge_process(site_path, "city-bus")
+    wait_for(lambda: bridge.read_status().get("state") == "live", "the bridge to be live", log=bridge)
+    sent = [
+        (f"city.fleet.cm-{i}", json.dumps({"pos": gcj(113.312 + i * 0.001, 23.12)}).encode())
+        for i in range(4)
+    ]
+    asyncio.run(_publish(nats_server.port, sent))
+    wait_for(lambda: bridge.read_status().get("published") == 4, "4 records published", log=bridge)
+    feed = open_site_feed(load_site(site_path))
+    feed.subscriber.snapshot_timeout_s = 1.0  # the site's own feed server is not running in this test
+    feed.start()
+    try:
+        assert feed.subscriber.snapshot_records == 4
+        feed.pump.apply_pending(time.time())
+        assert sorted(feed.pump.entities.ids) == [f"cm-{i}" for i in range(4)]
+    finally:
+        feed.stop()
