@@ -215,3 +215,41 @@ def test_a_bridge_with_a_snapshot_server_gives_a_late_app_the_picture_over_zerom
         assert sorted(feed.pump.entities.ids) == [f"cm-{i}" for i in range(4)]
     finally:
         feed.stop()
+
+
+def test_creds_files_in_operator_mode_log_in_and_a_stranger_is_refused(tmp_path: Path) -> None:
+    """The deployment case: a server in operator (JWT) mode; each machine holds a .creds file."""
+    from tests.bridges.nats_creds import Operator, stranger
+
+    operator = Operator()
+    port = free_port()
+    conf = tmp_path / "nats.conf"
+    conf.write_text(operator.server_conf(port, tmp_path / "js"))
+    server = Server([need_binary("nats-server"), "-c", str(conf)], port, tmp_path / "nats.log").start()
+    try:
+        url = f"nats://127.0.0.1:{port}"
+        feed = NatsFeedConfig(url=url, credentials_file=operator.user_creds(tmp_path / "sim.creds", "sim"))
+        wall = NatsFeedConfig(
+            url=url, credentials_file=operator.user_creds(tmp_path / "wall.creds", "wall-07")
+        )
+        with NatsFeedPublisher(feed, source="sim") as pub:
+            pub.positions([Position(f"b{i}", "bus", 113.312, 23.12, 0.0, 0.0, "normal") for i in range(4)])
+            pub.flush()
+            from controlroom.core.feed_stats import FeedStats
+            from controlroom.feed.buffer import CoalescingBuffer
+            from controlroom.feed.ingest import Ingestor
+            from controlroom.feed.validate import Extent
+
+            sub = NatsFeedSubscriber(
+                wall, Ingestor(CoalescingBuffer(), FeedStats(), Extent.from_bbox(LAB))
+            ).start()
+            assert sub.snapshot_records == 4 and sub.state == "live"
+            sub.stop()
+        key, pub_key = stranger()
+        forged = NatsFeedConfig(
+            url=url, credentials_file=operator.user_creds(tmp_path / "forged.creds", "x", key, pub_key)
+        )
+        with pytest.raises(NatsFeedError, match="refused the login"):
+            NatsFeedPublisher(forged, source="sim")
+    finally:
+        server.stop()
