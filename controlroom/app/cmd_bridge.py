@@ -57,9 +57,8 @@ def _run(site: Any, source: Any, seconds: float | None) -> int:
     from controlroom.bridges.runtime import BridgeFailedError
     from controlroom.bridges.service import run_bridge
     from controlroom.core.issues import InputError, SiteError
+    from controlroom.feed.broker_errors import FeedBrokerError
     from controlroom.feed.keys import FeedSecurityError
-    from controlroom.feed.mqtt_transport import MqttFeedError
-    from controlroom.feed.nats_transport import NatsFeedError
 
     stop = threading.Event()
 
@@ -89,7 +88,7 @@ def _run(site: Any, source: Any, seconds: float | None) -> int:
         for issue in exc.issues:
             print(str(issue), file=sys.stderr)
         return 2
-    except (InputError, FeedSecurityError, NatsFeedError, MqttFeedError, OSError, ValueError) as exc:
+    except (InputError, FeedSecurityError, FeedBrokerError, OSError, ValueError) as exc:
         print(f"error: source '{source.name}': {exc}", file=sys.stderr)
         return 2
     finally:

@@ -35,6 +35,7 @@ from controlroom.core.protocol import (
     SensorBatch,
     SensorReading,
 )
+from controlroom.feed.broker_errors import FeedBrokerError
 from controlroom.feed.codec import decode, encode
 from controlroom.feed.ingest import Ingestor
 from controlroom.feed.nats_transport import token
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class MqttFeedError(RuntimeError):
+class MqttFeedError(FeedBrokerError):
     """The broker cannot be used (not reachable, login refused); says which and where."""
 
 

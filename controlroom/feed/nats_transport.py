@@ -41,6 +41,7 @@ from controlroom.core.protocol import (
     SensorBatch,
     SensorReading,
 )
+from controlroom.feed.broker_errors import FeedBrokerError
 from controlroom.feed.codec import decode, encode
 from controlroom.feed.ingest import Ingestor
 from controlroom.feed.publisher import FeedPublisher
@@ -55,7 +56,7 @@ _T = TypeVar("_T")
 _PLAIN_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-class NatsFeedError(RuntimeError):
+class NatsFeedError(FeedBrokerError):
     """The NATS server cannot be used (not reachable, login refused, no JetStream); says which and where."""
 
 
@@ -218,6 +219,9 @@ class NatsLink:
         self.run(_flush(), timeout_s + 1)
 
     def close(self) -> None:
+        """Idempotent: a failed ``start`` has closed already."""
+        if self._loop.is_closed():
+            return
         if self.nc is not None:
             with contextlib.suppress(Exception):  # the server may be gone; closing must not fail
                 self.run(self.nc.close(), 5.0)

@@ -253,3 +253,21 @@ def test_creds_files_in_operator_mode_log_in_and_a_stranger_is_refused(tmp_path:
             NatsFeedPublisher(forged, source="sim")
     finally:
         server.stop()
+
+
+def test_feed_commands_name_an_unreachable_broker_in_one_line(tmp_path: Path, shared_data: Path) -> None:
+    site_path = write_huacheng_site(tmp_path, shared_data)
+    text = site_path.read_text().replace("[feed]\n", '[feed]\ntransport = "nats"\n')
+    site_path.write_text(text + f'\n[feed.nats]\nurl = "nats://127.0.0.1:{free_port()}"\n')
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for args in (["feed", "sim", "--entities", "5"], ["feed", "stats", "--seconds", "1"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "controlroom", *args, "--site", str(site_path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2, done.stderr
+        assert "error: cannot reach the NATS server at nats://127.0.0.1:" in done.stderr
+        assert "Traceback" not in done.stderr
