@@ -255,6 +255,7 @@ def test_creds_files_in_operator_mode_log_in_and_a_stranger_is_refused(tmp_path:
         server.stop()
 
 
+@pytest.mark.slow  # two CLI processes
 def test_feed_commands_name_an_unreachable_broker_in_one_line(tmp_path: Path, shared_data: Path) -> None:
     site_path = write_huacheng_site(tmp_path, shared_data)
     text = site_path.read_text().replace("[feed]\n", '[feed]\ntransport = "nats"\n')
