@@ -458,37 +458,36 @@ def _latency(run: _BridgeRun, publisher: _Publisher, seconds: int) -> np.ndarray
     conn = publisher.conn
     conn.send(("paced", seconds))
     events: list[tuple[np.ndarray, np.ndarray, float]] = []  # (entity index, tick, applied at)
-    prev = np.zeros(0)
-    index = np.zeros(0, np.int64)
     tick_s = 1.0 / PUMP_HZ
-    end = time.monotonic() + seconds + 30
-    while time.monotonic() < end:
-        time.sleep(tick_s)
+    state = {"prev": np.zeros(0), "index": np.zeros(0, np.int64)}
+
+    def observe() -> None:
+        """Apply the buffer; note which entities moved (and to which tick's position) and when."""
         run.pump.apply_pending(time.time())
         now = time.time()
         x = np.asarray(entities.x, np.float64)
-        if len(index) < len(x):
-            index = np.array([int(i[1:]) for i in entities.ids], np.int64)
+        prev = state["prev"]
+        if len(state["index"]) < len(x):  # entities seen for the first time this tick
+            state["index"] = np.array([int(i[1:]) for i in entities.ids], np.int64)
             prev = np.concatenate([prev, np.full(len(x) - len(prev), np.nan)])
         changed = ~(x == prev)
         if changed.any():
             ticks = np.rint((x[changed] - _LON0) / _STEP).astype(np.int64) - 1
-            events.append((index[changed], ticks, now))
+            events.append((state["index"][changed], ticks, now))
             prev = x.copy()
+        state["prev"] = prev
+
+    end = time.monotonic() + seconds + 30
+    while time.monotonic() < end:
+        time.sleep(tick_s)
+        observe()
         if conn.poll():
             break
     sent: np.ndarray = conn.recv()
-    # let the last second land
-    settle = time.monotonic() + 2
+    settle = time.monotonic() + 2  # let the last second land
     while time.monotonic() < settle:
         time.sleep(tick_s)
-        run.pump.apply_pending(time.time())
-        x = np.asarray(entities.x, np.float64)
-        changed = ~(x == prev)
-        if changed.any():
-            ticks = np.rint((x[changed] - _LON0) / _STEP).astype(np.int64) - 1
-            events.append((index[changed], ticks, time.time()))
-            prev = x.copy()
+        observe()
     out = []
     for idx, ticks, applied in events:
         ok = (ticks >= 0) & (ticks < sent.shape[0])

@@ -225,6 +225,12 @@ class MqttFeedSubscriber(ServiceThread):
         try:
             _connect(client, where, 10.0)
             subscribe(f"{self.cfg.topic}/live/#")  # first: nothing published from now on is missed
+
+            def resubscribe(c: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+                if not reason.is_failure:  # paho reconnects by itself; a clean session forgot our topics
+                    c.subscribe(f"{self.cfg.topic}/live/#")
+
+            client.on_connect = resubscribe
             if self.snapshot:
                 self.state = "snapshot"
                 last_retained[0] = time.monotonic()

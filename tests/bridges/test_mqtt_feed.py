@@ -84,3 +84,23 @@ def test_a_wrong_password_is_one_clear_error(mosquitto: Server) -> None:
         MqttFeedError, match=rf"MQTT broker at 127\.0\.0\.1:{mosquitto.port} refused the login"
     ):
         MqttFeedPublisher(cfg, source="sim")
+
+
+def test_after_a_broker_restart_the_app_hears_the_feed_again(mosquitto: Server) -> None:
+    cfg = MqttFeedConfig(url=f"mqtt://city:s3cret@127.0.0.1:{mosquitto.port}")
+    with MqttFeedPublisher(cfg, source="sim") as pub:
+        stats, buffer = FeedStats(), CoalescingBuffer()
+        sub = MqttFeedSubscriber(cfg, Ingestor(buffer, stats, Extent.from_bbox(LAB))).start()
+        try:
+            pump = FeedPump(buffer, stats)
+            mosquitto.stop()
+            mosquitto.start()  # same port; both clients reconnect by themselves
+
+            def heard() -> bool:
+                pub.positions([_bus(1)])
+                pump.apply_pending(time.time())
+                return "b1" in pump.entities
+
+            wait_for(heard, "a position sent after the restart", timeout_s=30)
+        finally:
+            sub.stop()
