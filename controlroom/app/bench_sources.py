@@ -18,6 +18,8 @@ machine's noise hits both); ``*_ratio`` is bridge / bare. ``*_lost`` counts mess
 arrived (QoS 0 and core NATS may drop under overload by design). Then ``latency_ms_p50/p99``:
 10,000 entities × 1 Hz through the MQTT bridge, spread evenly over each second, from the
 publisher's send to the pump applying the update to the entity model (the app's ``PUMP_HZ``).
+Last, columnar fleet frames socket → models against a plain recv loop (``bench_fleet``:
+``fleet_records_s``, ``fleet_bare_records_s``, ``fleet_ratio``).
 """
 
 from __future__ import annotations
@@ -456,37 +458,36 @@ def _latency(run: _BridgeRun, publisher: _Publisher, seconds: int) -> np.ndarray
     conn = publisher.conn
     conn.send(("paced", seconds))
     events: list[tuple[np.ndarray, np.ndarray, float]] = []  # (entity index, tick, applied at)
-    prev = np.zeros(0)
-    index = np.zeros(0, np.int64)
     tick_s = 1.0 / PUMP_HZ
-    end = time.monotonic() + seconds + 30
-    while time.monotonic() < end:
-        time.sleep(tick_s)
+    state = {"prev": np.zeros(0), "index": np.zeros(0, np.int64)}
+
+    def observe() -> None:
+        """Apply the buffer; note which entities moved (and to which tick's position) and when."""
         run.pump.apply_pending(time.time())
         now = time.time()
         x = np.asarray(entities.x, np.float64)
-        if len(index) < len(x):
-            index = np.array([int(i[1:]) for i in entities.ids], np.int64)
+        prev = state["prev"]
+        if len(state["index"]) < len(x):  # entities seen for the first time this tick
+            state["index"] = np.array([int(i[1:]) for i in entities.ids], np.int64)
             prev = np.concatenate([prev, np.full(len(x) - len(prev), np.nan)])
         changed = ~(x == prev)
         if changed.any():
             ticks = np.rint((x[changed] - _LON0) / _STEP).astype(np.int64) - 1
-            events.append((index[changed], ticks, now))
+            events.append((state["index"][changed], ticks, now))
             prev = x.copy()
+        state["prev"] = prev
+
+    end = time.monotonic() + seconds + 30
+    while time.monotonic() < end:
+        time.sleep(tick_s)
+        observe()
         if conn.poll():
             break
     sent: np.ndarray = conn.recv()
-    # let the last second land
-    settle = time.monotonic() + 2
+    settle = time.monotonic() + 2  # let the last second land
     while time.monotonic() < settle:
         time.sleep(tick_s)
-        run.pump.apply_pending(time.time())
-        x = np.asarray(entities.x, np.float64)
-        changed = ~(x == prev)
-        if changed.any():
-            ticks = np.rint((x[changed] - _LON0) / _STEP).astype(np.int64) - 1
-            events.append((index[changed], ticks, time.time()))
-            prev = x.copy()
+        observe()
     out = []
     for idx, ticks, applied in events:
         ok = (ticks >= 0) & (ticks < sent.shape[0])
@@ -494,7 +495,9 @@ def _latency(run: _BridgeRun, publisher: _Publisher, seconds: int) -> np.ndarray
     return np.concatenate(out) if out else np.zeros(0)
 
 
-def bench_sources(messages: int = 30_000, seconds: int = 5, rounds: int = 2) -> dict[str, Any]:
+def bench_sources(
+    messages: int = 30_000, seconds: int = 5, rounds: int = 2, fleet_frames: int = 300
+) -> dict[str, Any]:
     """Run both brokers' comparisons and the latency run; returns the figures (keys in the docstring)."""
     result: dict[str, Any] = {"messages": messages, "rounds": rounds}
     with tempfile.TemporaryDirectory(prefix="controlroom-bench-sources-") as tmp:
@@ -538,6 +541,9 @@ def bench_sources(messages: int = 30_000, seconds: int = 5, rounds: int = 2) -> 
                             "latency_samples": int(lat.size),
                         }
                     )
+            from controlroom.app.bench_fleet import bench_fleet
+
+            result.update(bench_fleet(frames=fleet_frames, rounds=rounds))
         finally:
             for run in runs:
                 run.close()
@@ -556,7 +562,7 @@ def register_bench(bench_sub: Any, print_result: Any) -> None:
     """Add ``bench sources`` (called from cmd_bench)."""
 
     def run(args: Any) -> int:
-        print_result(bench_sources(args.messages, args.seconds), args.json)
+        print_result(bench_sources(args.messages, args.seconds, fleet_frames=args.fleet_frames), args.json)
         return 0
 
     p = bench_sub.add_parser(
@@ -564,5 +570,11 @@ def register_bench(bench_sub: Any, print_result: Any) -> None:
     )
     p.add_argument("--messages", type=int, default=30_000, help="messages per throughput run (default 30000)")
     p.add_argument("--seconds", type=int, default=5, help="seconds of the 10k × 1 Hz latency run (default 5)")
+    p.add_argument(
+        "--fleet-frames",
+        type=int,
+        default=300,
+        help="10,000-vehicle fleet frames per fleet run (default 300)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=run)

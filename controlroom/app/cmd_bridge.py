@@ -57,6 +57,7 @@ def _run(site: Any, source: Any, seconds: float | None) -> int:
     from controlroom.bridges.runtime import BridgeFailedError
     from controlroom.bridges.service import run_bridge
     from controlroom.core.issues import InputError, SiteError
+    from controlroom.feed.broker_errors import FeedBrokerError
     from controlroom.feed.keys import FeedSecurityError
 
     stop = threading.Event()
@@ -71,7 +72,8 @@ def _run(site: Any, source: Any, seconds: float | None) -> int:
         timer.daemon = True  # a bridge that fails early must not wait for it
         timer.start()
     print(
-        f"bridge {source.name}: {source.kind} {', '.join(source.urls)} → {source.publish}"
+        f"bridge {source.name}: {source.kind} {', '.join(source.urls)} → "
+        f"{source.publish if site.feed.transport == 'zmq' else getattr(site.feed, site.feed.transport).url}"
         f" ({len(source.map)} map(s))",
         file=sys.stderr,
         flush=True,
@@ -86,7 +88,7 @@ def _run(site: Any, source: Any, seconds: float | None) -> int:
         for issue in exc.issues:
             print(str(issue), file=sys.stderr)
         return 2
-    except (InputError, FeedSecurityError, OSError, ValueError) as exc:
+    except (InputError, FeedSecurityError, FeedBrokerError, OSError, ValueError) as exc:
         print(f"error: source '{source.name}': {exc}", file=sys.stderr)
         return 2
     finally:

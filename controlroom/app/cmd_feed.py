@@ -55,7 +55,10 @@ def register(subparsers: Any) -> None:
     rep.set_defaults(handler=_replay)
 
     st = sub.add_parser("stats", help="subscribe, apply to the models headless, print counters")
-    st.add_argument("--endpoint", required=True, help="the feed to subscribe to")
+    st.add_argument(
+        "--endpoint",
+        help="the feed to subscribe to (default with --site: the site's feed, ZeroMQ, NATS or MQTT)",
+    )
     st.add_argument("--seconds", type=float, default=5.0, help="listen this long (default 5)")
     st.add_argument("--snapshot-endpoint", help="start from this snapshot service (clone pattern)")
     st.add_argument("--site", help="validate against this site's extent, use its keys and local frame")
@@ -66,9 +69,10 @@ def register(subparsers: Any) -> None:
 
 def _sim(args: argparse.Namespace) -> int:
     from controlroom.core.issues import InputError
-    from controlroom.feed.keys import FeedSecurityError, server_security
-    from controlroom.feed.publisher import FeedPublisher
+    from controlroom.feed.broker_errors import FeedBrokerError
+    from controlroom.feed.keys import FeedSecurityError
     from controlroom.feed.simulator import CitySimulator, SimConfig
+    from controlroom.feed.site_feed import open_site_publisher
 
     site = load_site_or_report(args.site)
     if site is None:
@@ -82,11 +86,8 @@ def _sim(args: argparse.Namespace) -> int:
         sim = CitySimulator.from_site(
             site, SimConfig(entities=args.entities, hz=args.hz, seed=args.seed, timezone=site.site.timezone)
         )
-        security = server_security(site, [endpoint, snapshot])
-        publisher = FeedPublisher(
-            endpoint, source="sim", snapshot_endpoint=snapshot, security=security, insecure=site.feed.insecure
-        )
-    except (InputError, FeedSecurityError) as exc:
+        publisher = open_site_publisher(site, "sim", endpoint=endpoint, snapshot_endpoint=snapshot)
+    except (InputError, FeedSecurityError, FeedBrokerError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(
@@ -152,12 +153,16 @@ def _replay(args: argparse.Namespace) -> int:
 def _stats(args: argparse.Namespace) -> int:
     from controlroom.core.feed_stats import FeedStats
     from controlroom.core.issues import InputError
+    from controlroom.feed.broker_errors import FeedBrokerError
     from controlroom.feed.buffer import CoalescingBuffer
     from controlroom.feed.ingest import Ingestor
     from controlroom.feed.keys import FeedSecurityError
     from controlroom.feed.pump import FeedPump
     from controlroom.feed.subscriber import FeedSubscriber
 
+    if not args.site and not args.endpoint:
+        print("error: give --endpoint, or --site to use the site's feed", file=sys.stderr)
+        return 2
     try:
         if args.site:
             from controlroom.feed.site_feed import open_site_feed
@@ -168,8 +173,8 @@ def _stats(args: argparse.Namespace) -> int:
             feed = open_site_feed(
                 site, endpoint=args.endpoint, snapshot_endpoint=args.snapshot_endpoint or None
             )
-            if not args.snapshot_endpoint:
-                feed.subscriber.snapshot_endpoint = None
+            if not args.snapshot_endpoint and isinstance(feed.subscriber, FeedSubscriber):
+                feed.subscriber.snapshot_endpoint = None  # NATS / MQTT: the broker's last values are read
             subscriber, pump, stats = feed.subscriber, feed.pump, feed.stats
         else:
             stats = FeedStats()
@@ -182,7 +187,7 @@ def _stats(args: argparse.Namespace) -> int:
             )
             pump = FeedPump(buffer, stats, expire=False)
         subscriber.start()
-    except (FeedSecurityError, InputError) as exc:
+    except (FeedSecurityError, InputError, FeedBrokerError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     stop = threading.Event()

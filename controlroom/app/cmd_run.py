@@ -247,6 +247,17 @@ def _demo(args: argparse.Namespace) -> int:
 
         return open_site(ensure_big_city(), args)
     site_path = sample_site_path()
+    broker = None
+    if args.via != "zmq":  # the same services and window, the feed through a real broker
+        from controlroom.app.demo_brokers import BrokerError, DemoBroker
+
+        broker = DemoBroker(args.via)
+        try:
+            site_path = broker.start(site_path)
+        except BrokerError as exc:
+            broker.stop()
+            print_error(str(exc))
+            return 2
     services = DemoServices(site_path)
     if not args.no_feed and not args.no_services:
         services.start_all()
@@ -254,6 +265,8 @@ def _demo(args: argparse.Namespace) -> int:
         return open_site(site_path, args)
     finally:
         services.stop()
+        if broker is not None:
+            broker.stop()
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -274,6 +287,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default="district",
         help="district: the 23k-building sample with its services; big: a generated 1,000,000-building "
         "city streamed as tiles (generated and tiled on first use, about a minute)",
+    )
+    demo.add_argument(
+        "--via",
+        choices=("zmq", "nats", "mqtt"),
+        default="zmq",
+        help="the feed's transport: zmq (our own sockets, the default), nats (a NATS JetStream server "
+        "started for the demo; needs nats-server) or mqtt (mosquitto, started for the demo)",
     )
     demo.set_defaults(handler=_demo)
     run = sub.add_parser(

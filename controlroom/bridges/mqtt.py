@@ -72,6 +72,8 @@ class MqttUpstream:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
+        self._awaiting: set[int] = set()
         self.client.on_connect_fail = self._on_connect_fail
         self.where = f"{self.host}:{self.port}"
 
@@ -105,9 +107,18 @@ class MqttUpstream:
                 return
             self.bridge.upstream("down", f"{self.where} refused the connection: {reason}")
             return
+        # live only once the broker has acknowledged every subscription (``_on_subscribe``): until
+        # then a message published upstream would not reach us, and a heartbeat would claim it does
+        self._awaiting = set()
         for topic in self.source.subscriptions():
-            client.subscribe(topic, qos=self.source.qos)
-        self.bridge.upstream("live", self.where)
+            mid = client.subscribe(topic, qos=self.source.qos)[1]
+            if mid is not None:
+                self._awaiting.add(mid)
+
+    def _on_subscribe(self, client: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
+        self._awaiting.discard(mid)
+        if not self._awaiting:
+            self.bridge.upstream("live", self.where)
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if self.bridge.state != "failed":

@@ -125,6 +125,9 @@ class NatsUpstream:
         else:
             for subject in s.subscriptions():
                 await nc.subscribe(subject, cb=on_message)
+        # a round trip to the server: once it answers, it has our subscriptions, so "live" (and
+        # the heartbeats that say so) never goes out before a message published upstream reaches us
+        await nc.flush()
 
     def _refused(self, exc: BaseException) -> None:
         self.bridge.fail(

@@ -24,12 +24,39 @@ from typing import Any
 from controlroom.bridges.decode import PayloadError, gtfs_feed, json_items
 from controlroom.bridges.mapping import Mapper, MapResult
 from controlroom.bridges.records import finish
-from controlroom.core.protocol import Incident, MetricPoint, Position, SensorReading
+from controlroom.core.protocol import (
+    ENTITY_KINDS,
+    ENTITY_STATUSES,
+    FleetFrame,
+    Incident,
+    MetricPoint,
+    Position,
+    SensorReading,
+)
 from controlroom.core.source_config import SourceConfig
+from controlroom.feed.fleet import fleet_frame
 from controlroom.feed.publisher import FeedPublisher
 from controlroom.feed.validate import Extent, RejectLog
 
 log = logging.getLogger(__name__)
+
+_KIND_CODE = {k: i for i, k in enumerate(ENTITY_KINDS)}
+_STATUS_CODE = {k: i for i, k in enumerate(ENTITY_STATUSES)}
+
+
+def fleet_of(positions: list[Position]) -> FleetFrame:
+    """Positions (all WGS 84, distinct ids) as one columnar fleet frame (docs/protocol.md)."""
+    return fleet_frame(
+        [r.id for r in positions],
+        [r.x for r in positions],
+        [r.y for r in positions],
+        heading=[r.heading for r in positions],
+        speed=[r.speed for r in positions],
+        kind=[_KIND_CODE[r.kind] for r in positions],
+        status=[_STATUS_CODE[r.status] for r in positions],
+        ts=time.time(),
+    )
+
 
 #: Upstream messages waiting for the publishing thread; beyond this they are refused (``bridge_full``).
 INBOX_MAX = 200_000
@@ -204,7 +231,11 @@ class Bridge:
         for kind, records in ready.items():
             self.counts.records += len(records)
             if kind == "position":
-                pub.positions([r for r in records if isinstance(r, Position)])
+                positions = [r for r in records if isinstance(r, Position)]
+                if self.source.kind == "gtfs-rt" and len({r.id for r in positions}) == len(positions):
+                    pub.send(fleet_of(positions))  # a poll is the whole fleet: one columnar frame
+                else:
+                    pub.positions(positions)
                 self._entities.update(r.id for r in records)
             elif kind == "sensor":
                 pub.sensors([r for r in records if isinstance(r, SensorReading)])

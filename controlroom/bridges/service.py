@@ -41,14 +41,12 @@ def run_bridge(
     site: Site, source: SourceConfig, stop: threading.Event, extent: Extent | None = None
 ) -> Bridge:
     """Bridge until ``stop`` is set; raises ``BridgeFailedError`` when the upstream refuses us for good."""
-    from controlroom.feed.keys import server_security
-    from controlroom.feed.publisher import FeedPublisher
-    from controlroom.feed.site_feed import site_extent
+    from controlroom.feed.site_feed import open_site_publisher, site_extent
 
     extent = extent if extent is not None else site_extent(site)
-    security = server_security(site, [source.publish])
-    publisher = FeedPublisher(
-        source.publish, source=source.name, security=security, insecure=site.feed.insecure
+    # ZeroMQ: its own PUB socket at ``publish``; NATS: the site's subjects, beside every other publisher
+    publisher = open_site_publisher(
+        site, source.name, endpoint=source.publish, snapshot_endpoint=source.snapshot
     )
     bridge = Bridge(source, extent, publisher, status_file=status_path(site.site.name, source.name))
     upstream = make_upstream(source, bridge)
@@ -76,7 +74,7 @@ def source_states(site: Site, now: float | None = None) -> list[dict[str, Any]]:
             "source": s.name,
             "kind": s.kind,
             "url": ", ".join(s.urls),
-            "publish": s.publish,
+            "publish": s.publish if site.feed.transport == "zmq" else f"{site.feed.transport} feed",
         }
         path = status_path(site.site.name, s.name)
         try:

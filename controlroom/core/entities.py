@@ -59,6 +59,7 @@ class EntityStore:
         self._n = 0
         self._ids: list[str] = []
         self._row: dict[str, int] = {}
+        self._layout = 0
         self._alloc(max(16, capacity))
 
     def _alloc(self, cap: int) -> None:
@@ -182,14 +183,41 @@ class EntityStore:
         seen: float | F64,
     ) -> I64:
         """Write one batch (unique ids); new ids get new rows. Returns the rows written."""
-        m = len(ids)
-        if m == 0:
+        if len(ids) == 0:
             return np.zeros(0, np.int64)
+        rows = self.rows_of(ids)
+        self.write_rows(rows, kind, x, y, heading, speed, status, seen)
+        return rows
+
+    def rows_of(self, ids: Sequence[str]) -> I64:
+        """The rows of these (unique) ids, new ids getting new rows. Valid while ``layout`` is unchanged."""
         row_of = self._row
         try:  # the steady state: every id already has a row (one C-speed pass, no Python loop)
-            rows = np.fromiter(map(row_of.__getitem__, ids), np.int64, count=m)
+            return np.fromiter(map(row_of.__getitem__, ids), np.int64, count=len(ids))
         except KeyError:
-            rows = self._rows_adding_new(ids)
+            return self._rows_adding_new(ids)
+
+    @property
+    def layout(self) -> int:
+        """Changes when rows move (expiry compacts them, ``clear``): rows from ``rows_of`` are then stale.
+
+        A caller that writes the same ids again and again (a fleet frame per tick) keeps their
+        rows while this is unchanged and calls ``write_rows``, skipping the id lookups.
+        """
+        return self._layout
+
+    def write_rows(
+        self,
+        rows: I64,
+        kind: U8,
+        x: F64,
+        y: F64,
+        heading: npt.ArrayLike,
+        speed: npt.ArrayLike,
+        status: U8,
+        seen: float | F64,
+    ) -> None:
+        """``upsert`` for rows already known (``rows_of``)."""
         self._x[rows] = x
         self._y[rows] = y
         self._heading[rows] = heading
@@ -199,7 +227,6 @@ class EntityStore:
         self._seen[rows] = seen
         self._push_trail(rows, x, y)
         self.version += 1
-        return rows
 
     def _rows_adding_new(self, ids: Sequence[str]) -> I64:
         """Rows for a batch with ids not seen before: those get new rows at the end."""
@@ -262,6 +289,7 @@ class EntityStore:
         self._ids = [self._ids[i] for i in keep]
         self._row = {entity_id: r for r, entity_id in enumerate(self._ids)}
         self._n = k
+        self._layout += 1
         self.version += 1
         return removed
 
@@ -269,4 +297,5 @@ class EntityStore:
         self._n = 0
         self._ids = []
         self._row = {}
+        self._layout += 1
         self.version += 1

@@ -1,7 +1,7 @@
 """The feed's wire schema (docs/protocol.md): typed, versioned batches, one message kind per topic.
 
 Every message is one ZeroMQ frame: a 4-byte topic (``pos|``, ``sen|``, ``inc|``, ``met|``,
-``hbt|``) followed by the payload. Subscribers filter on the topic prefix (a single frame filters
+``hbt|``, ``flt|``) followed by the payload. Subscribers filter on the topic prefix (a single frame filters
 as well as multipart and is ~4× cheaper in pyzmq). The payload is msgpack by default, encoding
 the ``array_like`` Structs below positionally (smallest and fastest to decode, ~6 M records/s);
 JSON is accepted for interop and debugging, as objects with field names. The codec is chosen
@@ -172,13 +172,40 @@ class Heartbeat(Envelope, tag="hbt"):
     epoch: int = 0
 
 
-Message = PositionBatch | SensorBatch | IncidentBatch | MetricBatch | Heartbeat
+class FleetFrame(Envelope, tag="flt"):
+    """N entity positions as packed little-endian columns: a whole fleet per tick in one frame.
+
+    For publishers and bridges that send every vehicle at once (a GTFS-RT feed of 10 k buses, a
+    NATS batch): the columns decode with ``numpy.frombuffer`` straight into the entity store's
+    arrays, with no Python object per record. ``x``/``y`` float64, ``heading`` (degrees) and
+    ``speed`` (m/s) float32, ``kinds``/``statuses`` uint8 indexes into ``ENTITY_KINDS`` /
+    ``ENTITY_STATUSES``, ``t`` float64 record times (seconds since the epoch). ``ids`` is the ids
+    in UTF-8 joined by newlines (a fleet sends the same blob tick after tick, so a receiver looks
+    its rows up once, not per record); every column has one item per id. In JSON the columns
+    are base64 strings.
+    """
+
+    KIND: ClassVar[str] = "flt"
+    ids: bytes
+    x: bytes
+    y: bytes
+    heading: bytes
+    speed: bytes
+    kinds: bytes
+    statuses: bytes
+    t: bytes
+    crs: str = WGS84
+    epoch: int = 0
+
+
+Message = PositionBatch | SensorBatch | IncidentBatch | MetricBatch | Heartbeat | FleetFrame
 MESSAGE_TYPES: tuple[type[Envelope], ...] = (
     PositionBatch,
     SensorBatch,
     IncidentBatch,
     MetricBatch,
     Heartbeat,
+    FleetFrame,
 )
 KINDS: tuple[str, ...] = tuple(t.KIND for t in MESSAGE_TYPES)
 RECORD_TYPES: dict[str, type[msgspec.Struct]] = {

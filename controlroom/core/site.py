@@ -245,6 +245,37 @@ class FloodConfig(_Model):
         return self
 
 
+class NatsFeedConfig(_Model):
+    """``[feed.nats]``: the NATS server and JetStream stream used when ``[feed] transport = "nats"``.
+
+    Publishers send each frame to ``<subject>.live.<source>.<kind>`` and the last record per id to
+    ``<subject>.last.<source>.<kind>.<id>`` in ``stream`` (one message kept per subject, for
+    ``keep_s`` seconds): that stream is the late joiners' snapshot (docs/deployment.md).
+    """
+
+    url: Annotated[str, Field(pattern=r"^(nats|tls)://")] = "nats://127.0.0.1:4222"
+    subject: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")] = "controlroom.feed"
+    stream: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")] = "CONTROLROOM_FEED"
+    keep_s: Annotated[float, Field(gt=0)] = 600.0
+    credentials_file: Path | None = Field(
+        default=None, description="a .creds file (user JWT + nkey seed) or a bare nkey seed file"
+    )
+    ca_file: Path | None = None
+
+
+class MqttFeedConfig(_Model):
+    """``[feed.mqtt]``: the MQTT broker used when ``[feed] transport = "mqtt"`` (docs/deployment.md).
+
+    Frames go to ``<topic>/live/<source>/<kind>``; each record's last value is a *retained* message
+    on ``<topic>/last/<source>/<kind>/<id>``, which the broker hands a late joiner.
+    """
+
+    url: Annotated[str, Field(pattern=r"^mqtts?://")] = "mqtt://127.0.0.1:1883"
+    topic: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$")] = "controlroom/feed"
+    credentials_file: Path | None = Field(default=None, description="one line 'user:password'")
+    ca_file: Path | None = None
+
+
 class FeedConfig(_Model):
     """Where the live feed is and how it is secured (CURVE keys from ``controlroom keys new``).
 
@@ -263,6 +294,11 @@ class FeedConfig(_Model):
     max_frame_bytes: Annotated[int, Field(gt=0, le=256 * 1024 * 1024)] = 4 * 1024 * 1024
     extent_margin_m: Annotated[float, Field(ge=0)] = 2000.0
     entity_timeouts_s: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+    #: "zmq": our own PUB sockets + snapshot servers (one machine); "nats": a NATS JetStream server;
+    #: "mqtt": an MQTT broker (retained messages for late joiners).
+    transport: Literal["zmq", "nats", "mqtt"] = "zmq"
+    nats: NatsFeedConfig = Field(default_factory=NatsFeedConfig)
+    mqtt: MqttFeedConfig = Field(default_factory=MqttFeedConfig)
 
     @field_validator("endpoint", "snapshot_endpoint")
     @classmethod
@@ -556,8 +592,16 @@ class Site(_Model):
 
     @model_validator(mode="after")
     def _sources_distinct(self) -> Site:
-        for what in ("name", "publish"):
-            values = [getattr(s, what) for s in self.sources]
+        if self.feed.transport == "zmq":
+            missing = [s.name for s in self.sources if s.publish is None]
+            if missing:
+                raise ValueError(
+                    f"sources {', '.join(repr(m) for m in missing)}: publish is required with the ZeroMQ"
+                    " feed (the bridge's PUB endpoint, e.g. 'tcp://127.0.0.1:7740');"
+                    ' with [feed] transport = "nats" or "mqtt" bridges publish to the broker instead'
+                )
+        for what in ("name", "publish", "snapshot"):
+            values = [getattr(s, what) for s in self.sources if getattr(s, what) is not None]
             dupes = sorted({v for v in values if values.count(v) > 1})
             if dupes:
                 raise ValueError(f"sources: each {what} once; repeated: {', '.join(dupes)}")
@@ -571,7 +615,7 @@ class Site(_Model):
         if self.wall.control_endpoint:
             taken[self.wall.control_endpoint] = "[wall] control_endpoint"
         for s in self.sources:
-            if s.publish in taken:
+            if s.publish is not None and s.publish in taken:
                 raise ValueError(
                     f"sources '{s.name}': publish {s.publish} is already the {taken[s.publish]}; "
                     "give each bridge its own port (e.g. 7740, 7741 …)"

@@ -185,7 +185,16 @@ class SourceConfig(_Model):
     url: str | list[str] = Field(
         description="mqtt://host:1883 (mqtts:// for TLS), nats://host:4222 (tls://), http(s)://… for GTFS-RT"
     )
-    publish: str = Field(description="the bridge's ZeroMQ PUB endpoint; the app subscribes to it")
+    publish: str | None = Field(
+        default=None,
+        description="the bridge's ZeroMQ PUB endpoint; the app subscribes to it (not used, and not"
+        ' needed, with [feed] transport = "nats")',
+    )
+    snapshot: str | None = Field(
+        default=None,
+        description="ZeroMQ feed: the bridge's snapshot server (ROUTER), so an app started later gets"
+        " every vehicle, sensor and incident the bridge last published at once",
+    )
     topics: list[str] = Field(
         default_factory=list, description="what to subscribe to; default: every map's match"
     )
@@ -216,10 +225,10 @@ class SourceConfig(_Model):
     def urls(self) -> list[str]:
         return [self.url] if isinstance(self.url, str) else list(self.url)
 
-    @field_validator("publish")
+    @field_validator("publish", "snapshot")
     @classmethod
-    def _publish(cls, v: str) -> str:
-        if not _PUB_ENDPOINT_RE.match(v):
+    def _publish(cls, v: str | None) -> str | None:
+        if v is not None and not _PUB_ENDPOINT_RE.match(v):
             raise ValueError("a ZeroMQ endpoint such as 'tcp://127.0.0.1:7740'")
         return v
 

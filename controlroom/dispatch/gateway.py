@@ -144,6 +144,18 @@ class Gateway:
         )
         self._feed_buffer = CoalescingBuffer()
         ingestor = Ingestor(self._feed_buffer, FeedStats())
+        if self.site.feed.transport == "nats":  # the feed's subjects and stream (docs/deployment.md)
+            from controlroom.feed.nats_transport import NatsFeedSubscriber
+
+            self._feed = NatsFeedSubscriber(self.site.feed.nats, ingestor)
+            self._feed.start(wait_s=5.0)
+            return
+        if self.site.feed.transport == "mqtt":
+            from controlroom.feed.mqtt_transport import MqttFeedSubscriber
+
+            self._feed = MqttFeedSubscriber(self.site.feed.mqtt, ingestor)
+            self._feed.start(wait_s=5.0)
+            return
         self._feed = FeedSubscriber(
             self.ep.feed_endpoint,
             ingestor,

@@ -16,8 +16,12 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from controlroom.core.protocol import WGS84, Heartbeat, Incident, MetricPoint, Position, SensorReading
+
+if TYPE_CHECKING:
+    from controlroom.feed.fleet import FleetColumns
 
 #: A superseded position kept for trails: the record and its batch's CRS.
 PendingPosition = tuple[Position, str]
@@ -44,15 +48,20 @@ class Pending:
     incident_sources: dict[str, str] = field(default_factory=dict)
     metrics: list[MetricPoint] = field(default_factory=list)
     heartbeats: dict[str, Heartbeat] = field(default_factory=dict)
+    #: Accepted fleet frames in arrival order (columnar; applied before ``positions`` in a tick).
+    fleets: list[FleetColumns] = field(default_factory=list)
     #: Records superseded by a newer one for the same id before reaching the models.
     coalesced: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.positions or self.sensors or self.incidents or self.metrics or self.heartbeats)
+        return bool(
+            self.positions or self.sensors or self.incidents or self.metrics or self.heartbeats or self.fleets
+        )
 
     @property
     def records(self) -> int:
-        return len(self.positions) + len(self.sensors) + len(self.incidents) + len(self.metrics)
+        fleet_rows = sum(map(len, self.fleets))
+        return len(self.positions) + len(self.sensors) + len(self.incidents) + len(self.metrics) + fleet_rows
 
 
 class CoalescingBuffer:
@@ -112,6 +121,29 @@ class CoalescingBuffer:
                 p.metrics.extend(batch.metrics)
             p.incident_sources.update(batch.incident_sources)
             p.heartbeats.update(batch.heartbeats)
+            if batch.fleets:
+                refused += self._merge_fleets(p, batch.fleets)
+        return refused
+
+    def _merge_fleets(self, p: Pending, fleets: list[FleetColumns]) -> int:
+        """A frame with the same ids as one still pending supersedes it (coalesced, as positions
+        are); other frames queue, and beyond ``max_entities`` pending rows the newest are refused."""
+        refused = 0
+        room = self.max_entities - sum(map(len, p.fleets))
+        for cols in fleets:
+            key = cols.ids_key
+            if key is not None:
+                for i, old in enumerate(p.fleets):
+                    if old.ids_key == key:
+                        del p.fleets[i]
+                        p.coalesced += len(old)
+                        room += len(old)
+                        break
+            if len(cols) <= room:
+                p.fleets.append(cols)
+                room -= len(cols)
+            else:
+                refused += len(cols)
         return refused
 
     def merge_positions(self, records: Sequence[Position], ts: Iterable[float]) -> int:

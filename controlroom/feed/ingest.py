@@ -30,6 +30,7 @@ from controlroom.core.protocol import (
     TOPIC_LEN,
     TOPICS,
     WGS84,
+    FleetFrame,
     Heartbeat,
     Incident,
     IncidentBatch,
@@ -42,6 +43,7 @@ from controlroom.core.protocol import (
 )
 from controlroom.feed.buffer import CoalescingBuffer, Pending
 from controlroom.feed.codec import RejectError, decode, hot_decoders, msgpack_decoder, salvage
+from controlroom.feed.fleet import IdTables, check_rows, fleet_columns
 from controlroom.feed.validate import (
     AnyExtent,
     Extent,
@@ -111,6 +113,8 @@ class Ingestor:
         self._hot_decoders: tuple[Extent, int, dict[bytes, Callable[[bytes], Message]]] | None = None
         #: The run of the source whose message was accepted last: the hot path expects more of it.
         self._hot_epoch: int | None = None
+        #: Fleet frames' ids, split once per distinct blob.
+        self._id_tables = IdTables()
 
     def ingest(
         self, frames: Iterable[bytes], now: float | None = None, *, snapshot: bool = False
@@ -217,6 +221,26 @@ class Ingestor:
             self._metrics(msg, pending, counts)
         elif isinstance(msg, Heartbeat):
             pending.heartbeats[msg.source] = msg
+        elif isinstance(msg, FleetFrame):
+            self._fleet(msg, pending, counts)
+
+    def _fleet(self, msg: FleetFrame, pending: Pending, counts: BatchCounts) -> None:
+        """A columnar fleet frame: checked as arrays, queued whole (see ``feed.fleet``)."""
+        try:
+            cols = fleet_columns(msg, self._id_tables)
+        except RejectError as r:
+            self._reject(counts, r.reason, r.detail, msg.source)
+            return
+        counts.records += len(cols)
+        box = self._box(msg.crs, counts, msg.source, len(cols))
+        if box is None:
+            return
+        cols, rejected, detail = check_rows(cols, box)
+        for reason, n in rejected.items():
+            self._reject(counts, reason, f"{n} fleet row(s), first: {detail}", msg.source, n)
+        if len(cols):
+            pending.fleets.append(cols)
+            pending.position_ts.append(msg.ts)
 
     def _box(
         self, crs: str, counts: BatchCounts, source: str, n: int

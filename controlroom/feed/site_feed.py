@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from controlroom.core.metrics import MetricSeries
     from controlroom.core.sensors import SensorStore
     from controlroom.core.site import Site
+    from controlroom.feed.mqtt_transport import MqttFeedSubscriber
+    from controlroom.feed.nats_transport import NatsFeedSubscriber
+    from controlroom.feed.publisher import FeedPublisher
     from controlroom.geo.crs import LocalFrame
 
 
@@ -47,9 +50,13 @@ def site_extent(site: Site, city: CityModel | None = None, frame: LocalFrame | N
 
 @dataclass
 class SiteFeed:
-    """A subscriber thread plus the pump the GUI timer calls (``pump.apply_pending(now)``)."""
+    """A subscriber thread plus the pump the GUI timer calls (``pump.apply_pending(now)``).
 
-    subscriber: FeedSubscriber
+    ``subscriber`` is a ``FeedSubscriber`` (ZeroMQ) or a ``NatsFeedSubscriber`` (``[feed]
+    transport = "nats"``); both have ``start``, ``stop``, ``state``, ``error`` and ``ingestor``.
+    """
+
+    subscriber: FeedSubscriber | NatsFeedSubscriber | MqttFeedSubscriber
     pump: FeedPump
     stats: FeedStats
 
@@ -79,18 +86,35 @@ def open_site_feed(
     from controlroom.geo.city_loader import site_frame
 
     cfg = site.feed
-    endpoint = endpoint or cfg.endpoint
-    snapshot_endpoint = snapshot_endpoint or cfg.snapshot_endpoint
     frame = frame if frame is not None else site_frame(site)
-    # every [[sources]] bridge publishes on its own endpoint (docs/sources.md)
-    endpoints = [endpoint, *(s.publish for s in site.sources)]
-    security = client_security(site, [*endpoints, snapshot_endpoint])
     stats = FeedStats()
     buffer = CoalescingBuffer()
     ingestor = Ingestor(buffer, stats, site_extent(site, city, frame), max_frame_bytes=cfg.max_frame_bytes)
-    subscriber = FeedSubscriber(
-        endpoints, ingestor, snapshot_endpoint=snapshot_endpoint, security=security, insecure=cfg.insecure
-    )
+    subscriber: FeedSubscriber | NatsFeedSubscriber | MqttFeedSubscriber
+    if cfg.transport == "nats" and endpoint is None:
+        from controlroom.feed.nats_transport import NatsFeedSubscriber
+
+        # every publisher and bridge publishes to the same subjects: one subscription hears them all
+        subscriber = NatsFeedSubscriber(cfg.nats, ingestor)
+    elif cfg.transport == "mqtt" and endpoint is None:
+        from controlroom.feed.mqtt_transport import MqttFeedSubscriber
+
+        subscriber = MqttFeedSubscriber(cfg.mqtt, ingestor)
+    else:
+        endpoint = endpoint or cfg.endpoint
+        snapshot_endpoint = snapshot_endpoint or cfg.snapshot_endpoint
+        # every [[sources]] bridge publishes on its own endpoint (docs/sources.md)
+        endpoints = [endpoint, *(s.publish for s in site.sources if s.publish)]
+        bridge_snapshots = [s.snapshot for s in site.sources if s.snapshot]
+        security = client_security(site, [*endpoints, snapshot_endpoint, *bridge_snapshots])
+        subscriber = FeedSubscriber(
+            endpoints,
+            ingestor,
+            snapshot_endpoint=snapshot_endpoint,
+            security=security,
+            insecure=cfg.insecure,
+            more_snapshots=bridge_snapshots,
+        )
     if entities is None:
         entities = EntityStore(timeouts_s=cfg.entity_timeouts_s or None)
     pump = FeedPump(
@@ -103,3 +127,35 @@ def open_site_feed(
         to_local=site_to_local(frame),
     )
     return SiteFeed(subscriber, pump, stats)
+
+
+def open_site_publisher(
+    site: Site,
+    source: str,
+    *,
+    endpoint: str | None = None,
+    snapshot_endpoint: str | None = None,
+) -> FeedPublisher:
+    """A publisher for the site's transport: our PUB socket (with CURVE or the plain-text rule and,
+    given ``snapshot_endpoint``, a snapshot server), or NATS subjects plus the JetStream stream.
+
+    Raises ``FeedSecurityError`` (bad keys), ``NatsFeedError`` or ``MqttFeedError`` (server
+    unreachable, login refused).
+    """
+    from controlroom.feed.keys import server_security
+    from controlroom.feed.publisher import FeedPublisher
+
+    cfg = site.feed
+    if cfg.transport == "nats":
+        from controlroom.feed.nats_transport import NatsFeedPublisher
+
+        return NatsFeedPublisher(cfg.nats, source=source)
+    if cfg.transport == "mqtt":
+        from controlroom.feed.mqtt_transport import MqttFeedPublisher
+
+        return MqttFeedPublisher(cfg.mqtt, source=source)
+    endpoint = endpoint or cfg.endpoint
+    security = server_security(site, [e for e in (endpoint, snapshot_endpoint) if e])
+    return FeedPublisher(
+        endpoint, source=source, snapshot_endpoint=snapshot_endpoint, security=security, insecure=cfg.insecure
+    )

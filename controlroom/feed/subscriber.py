@@ -46,14 +46,17 @@ class FeedSubscriber(ServiceThread):
         poll_ms: int = 50,
         snapshot_timeout_s: float = 3.0,
         rcvhwm: int = 0,
+        more_snapshots: Sequence[str] = (),
     ) -> None:
         self.endpoints = [endpoints] if isinstance(endpoints, str) else list(endpoints)
         if security is None:
-            for e in [*self.endpoints, *([snapshot_endpoint] if snapshot_endpoint else [])]:
+            for e in [*self.endpoints, *([snapshot_endpoint] if snapshot_endpoint else []), *more_snapshots]:
                 check_plaintext(e, insecure)
         super().__init__("feed-subscriber")
         self.ingestor = ingestor
         self.snapshot_endpoint = snapshot_endpoint
+        #: Other publishers' snapshot servers (bridges that keep one), asked after ``snapshot_endpoint``.
+        self.more_snapshots = list(more_snapshots)
         self.security = security
         self.topics = list(topics)
         self.batch_max = batch_max
@@ -89,7 +92,7 @@ class FeedSubscriber(ServiceThread):
                 sub.setsockopt(zmq.SUBSCRIBE, t)
             for e in self.endpoints:
                 sub.connect(e)
-            if self.snapshot_endpoint:
+            if self.snapshot_endpoint or self.more_snapshots:
                 self._late_join(ctx, sub)
             self.state = "live" if self.state == "connecting" else self.state
             self._ready.set()
@@ -108,24 +111,36 @@ class FeedSubscriber(ServiceThread):
                 self.state = "stopped"
 
     def _late_join(self, ctx: zmq.Context, sub: zmq.Socket) -> None:
-        assert self.snapshot_endpoint
+        """Each snapshot server in turn (live updates queued meanwhile), then the queue.
+
+        A server that does not answer is logged and skipped: its publisher's picture fills in
+        with its next updates ("snapshot failed (live only)").
+        """
         self.state = "snapshot"
         secure = self.security.apply if self.security else None
         ingestor = self.ingestor
-        try:
-            frames, seqs, queued = fetch_snapshot(
-                ctx,
-                self.snapshot_endpoint,
-                sub,
-                self.snapshot_timeout_s,
-                secure,
-                max_frame_bytes=ingestor.max_frame_bytes,
-            )
-        except SnapshotTimeoutError as exc:
-            log.warning("%s; continuing with live updates only", exc)
-            self.state = "snapshot failed (live only)"
-            ingestor.ingest(getattr(exc, "queued", []))
-            return
+        frames: list[bytes] = []
+        seqs: dict[str, int] = {}
+        queued: list[bytes] = []
+        failed = False
+        for endpoint in [e for e in (self.snapshot_endpoint, *self.more_snapshots) if e]:
+            try:
+                got, got_seqs, got_queued = fetch_snapshot(
+                    ctx,
+                    endpoint,
+                    sub,
+                    self.snapshot_timeout_s,
+                    secure,
+                    max_frame_bytes=ingestor.max_frame_bytes,
+                )
+            except SnapshotTimeoutError as exc:
+                log.warning("%s; continuing with live updates only", exc)
+                failed = True
+                queued.extend(getattr(exc, "queued", []))
+                continue
+            frames.extend(got)
+            seqs.update(got_seqs)
+            queued.extend(got_queued)
         counts = ingestor.ingest(frames, snapshot=True)
         self.snapshot_records = counts.records
         for source, seq in seqs.items():
@@ -133,7 +148,7 @@ class FeedSubscriber(ServiceThread):
         ingestor.skip_upto = dict(seqs)
         for i in range(0, len(queued), self.batch_max):
             ingestor.ingest(queued[i : i + self.batch_max])
-        self.state = "live"
+        self.state = "snapshot failed (live only)" if failed else "live"
 
     def _reconnect(self, sub: zmq.Socket, monitor: zmq.Socket) -> None:
         """Connect again to publishers whose connection dropped.

@@ -18,6 +18,7 @@ from controlroom.core.protocol import (
     SCHEMA_VERSION,
     TOPICS,
     Envelope,
+    FleetFrame,
     Heartbeat,
     Incident,
     IncidentBatch,
@@ -55,6 +56,14 @@ MESSAGES: list[Envelope] = [
     ),
     MetricBatch(SCHEMA_VERSION, "kpi", 3, 1.7e9, [MetricPoint("congestion_index", 6.4, 1.7e9)]),
     Heartbeat(SCHEMA_VERSION, "sim", 9, 1.7e9, 2.0, 2000, 61.5),
+    FleetFrame(
+        SCHEMA_VERSION,
+        "gtfs",
+        4,
+        1.7e9,
+        b"bus-1\nbus-2",
+        *[bytes(range(n)) for n in (16, 16, 8, 8, 2, 2, 16)],
+    ),
 ]
 
 
@@ -67,7 +76,7 @@ def plain(msg: Any) -> dict[str, Any]:
 
 
 def test_vocabularies_are_those_the_issue_names() -> None:
-    assert set(KINDS) == {"pos", "sen", "inc", "met", "hbt"}
+    assert set(KINDS) == {"pos", "sen", "inc", "met", "hbt", "flt"}
     assert all(len(t) == 4 and t.endswith(b"|") for t in TOPICS.values())
     assert len(INCIDENT_TYPES) == 8 and "manhole_cover_missing" in INCIDENT_TYPES
     assert {"bus", "muck_truck", "police", "city_management"} <= set(ENTITY_KINDS)

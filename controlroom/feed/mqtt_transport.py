@@ -1,0 +1,266 @@
+"""The feed through an MQTT broker (``[feed] transport = "mqtt"``), e.g. the city's mosquitto.
+
+Publishers send each frame, unchanged, to ``<topic>/live/<source>/<kind>`` (QoS 0) and each
+record alone, *retained*, to ``<topic>/last/<source>/<kind>/<id>``: the broker keeps the last
+message per topic and hands all of them to a new subscriber, which is the late joiner's
+snapshot. An app subscribes to the live topics first (frames held), then to the last values;
+the retained ones that arrive (until none came for ``settle_s``) are applied as a snapshot,
+then the held live frames, then live frames as they come. As in the other modes the frames go
+through the same ``Ingestor``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import ssl
+import threading
+import time
+from collections import deque
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import msgspec
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from controlroom.core.protocol import (
+    KINDS,
+    FleetFrame,
+    Incident,
+    IncidentBatch,
+    Message,
+    Position,
+    PositionBatch,
+    SensorBatch,
+    SensorReading,
+)
+from controlroom.feed.broker_errors import FeedBrokerError
+from controlroom.feed.codec import decode, encode
+from controlroom.feed.ingest import Ingestor
+from controlroom.feed.nats_transport import token
+from controlroom.feed.publisher import FeedPublisher
+from controlroom.feed.service_thread import ServiceThread
+
+if TYPE_CHECKING:
+    from controlroom.core.site import MqttFeedConfig
+
+log = logging.getLogger(__name__)
+
+
+class MqttFeedError(FeedBrokerError):
+    """The broker cannot be used (not reachable, login refused); says which and where."""
+
+
+def _client(cfg: MqttFeedConfig, name: str) -> tuple[mqtt.Client, str]:
+    url = urlsplit(cfg.url)
+    tls = url.scheme == "mqtts" or cfg.ca_file is not None
+    host, port = url.hostname or "localhost", url.port or (8883 if tls else 1883)
+    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"{name}-{time.time_ns() % 10**9}")
+    client.max_queued_messages_set(0)
+    if cfg.credentials_file is not None:
+        try:
+            user, _, password = cfg.credentials_file.read_text(encoding="utf-8").strip().partition(":")
+        except OSError as exc:
+            raise MqttFeedError(
+                f"[feed.mqtt] credentials_file {cfg.credentials_file}: {exc.strerror or exc}"
+            ) from None
+        client.username_pw_set(user, password)
+    elif url.username:
+        client.username_pw_set(url.username, url.password)
+    if tls:
+        client.tls_set(ca_certs=str(cfg.ca_file) if cfg.ca_file else None, cert_reqs=ssl.CERT_REQUIRED)
+    return client, f"{host}:{port}"
+
+
+def _connect(client: mqtt.Client, where: str, timeout_s: float) -> None:
+    """Connect and wait for the broker's answer; ``MqttFeedError`` naming the broker if it refuses."""
+    answer: list[Any] = []
+    done = threading.Event()
+
+    def on_connect(c: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        answer.append(reason)
+        done.set()
+
+    client.on_connect = on_connect
+    host, _, port = where.rpartition(":")
+    try:
+        client.connect(host, int(port), keepalive=30)
+    except OSError as exc:
+        raise MqttFeedError(f"cannot reach the MQTT broker at {where}: {exc}") from None
+    client.loop_start()
+    if not done.wait(timeout_s):
+        client.loop_stop()
+        raise MqttFeedError(f"the MQTT broker at {where} did not answer within {timeout_s:g} s")
+    if answer[0].is_failure:
+        client.loop_stop()
+        raise MqttFeedError(
+            f"the MQTT broker at {where} refused the login ({answer[0]});"
+            " check [feed.mqtt] credentials_file in the site file"
+        )
+
+
+class MqttFeedPublisher(FeedPublisher):
+    """A ``FeedPublisher`` whose frames go to MQTT topics; retained last values serve late joiners."""
+
+    def __init__(
+        self, cfg: MqttFeedConfig, *, source: str = "sim", codec: str = "msgpack", batch_size: int = 200
+    ) -> None:
+        from controlroom.core.protocol import new_epoch
+
+        self.cfg = cfg
+        self.source = source
+        self.codec = codec
+        self.batch_size = batch_size
+        self.seq = 0
+        self.epoch = new_epoch()
+        self.sent = 0
+        self.started = time.time()
+        self.cache = None
+        self._snapshots = None
+        self._client, where = _client(cfg, f"controlroom-{source}")
+        _connect(self._client, where, 10.0)
+        base = f"{cfg.topic}/live/{token(source)}"
+        self.endpoint = f"mqtt://{where} {base}/+"
+        self.snapshot_endpoint = f"retained {cfg.topic}/last/{token(source)}/#"
+        self._live = {kind: f"{base}/{kind}" for kind in KINDS}
+        self._last = f"{cfg.topic}/last/{token(source)}"
+
+    def send(self, msg: Message) -> None:
+        """Each record's last value (retained), then the frame."""
+        self.seq += 1
+        msg.seq, msg.source, msg.epoch = self.seq, self.source, self.epoch
+        kind = msg.KIND
+        publish = self._client.publish
+        if isinstance(msg, (PositionBatch, SensorBatch, IncidentBatch)):
+            replace, codec, last = msgspec.structs.replace, self.codec, self._last
+            records: list[Position | SensorReading | Incident] = list(msg.records)
+            for r in records:
+                publish(f"{last}/{kind}/{token(r.id)}", encode(replace(msg, records=[r]), codec), retain=True)
+        elif isinstance(msg, FleetFrame):
+            publish(f"{self._last}/{kind}/fleet", encode(msg, self.codec), retain=True)
+        publish(self._live[kind], encode(msg, self.codec))
+        self.sent += 1
+
+    def send_raw(self, frame: bytes) -> None:
+        self._client.publish(self._live[decode(frame).KIND], frame)
+        self.sent += 1
+
+    def flush(self, timeout_s: float = 10.0) -> None:
+        """Wait until the broker has everything published so far: a QoS 1 message after it is
+        acknowledged only once the broker has read what came before on this connection."""
+        info = self._client.publish(f"{self.cfg.topic}/flush/{token(self.source)}", b"", qos=1)
+        with contextlib.suppress(RuntimeError, ValueError):  # disconnected: nothing more to wait for
+            info.wait_for_publish(timeout_s)
+
+    def close(self) -> None:
+        self.flush(2.0)
+        self._client.disconnect()
+        self._client.loop_stop()
+
+
+class MqttFeedSubscriber(ServiceThread):
+    """The app's feed thread in MQTT mode; the same surface as ``FeedSubscriber``."""
+
+    def __init__(
+        self,
+        cfg: MqttFeedConfig,
+        ingestor: Ingestor,
+        *,
+        snapshot: bool = True,
+        settle_s: float = 0.3,
+        poll_ms: int = 50,
+    ) -> None:
+        super().__init__("feed-subscriber-mqtt")
+        self.cfg = cfg
+        self.ingestor = ingestor
+        self.snapshot = snapshot
+        self.settle_s = settle_s
+        #: The longest the retained last values may take to arrive (then: live only).
+        self.snapshot_timeout_s = 5.0
+        self.poll_ms = poll_ms
+        self.endpoints = [cfg.url]
+        self.state = "connecting"
+        self.snapshot_records = 0
+        self.cpu_s = 0.0
+
+    def start(self, wait_s: float = 10.0) -> MqttFeedSubscriber:
+        self._start_thread(wait_s)
+        return self
+
+    def _on_restart(self, error: str) -> None:
+        self.ingestor.stats.note_thread_restart(error)
+
+    def _run(self) -> None:
+        self.state = "connecting"
+        client, where = _client(self.cfg, "controlroom-app")
+        live: deque[bytes] = deque()
+        retained: deque[bytes] = deque()
+        wake = threading.Event()
+        acked: dict[int, threading.Event] = {}
+        last_retained = [0.0]
+        live_prefix = f"{self.cfg.topic}/live/"
+
+        def on_message(c: mqtt.Client, userdata: Any, m: mqtt.MQTTMessage) -> None:
+            if m.topic.startswith(live_prefix):
+                live.append(bytes(m.payload))
+                wake.set()
+            elif m.retain:  # last values only as the broker hands them to a new subscriber
+                retained.append(bytes(m.payload))
+                last_retained[0] = time.monotonic()
+
+        def on_subscribe(c: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
+            acked.setdefault(mid, threading.Event()).set()
+
+        def subscribe(topic: str) -> None:
+            mid = client.subscribe(topic)[1]
+            assert mid is not None
+            if not acked.setdefault(mid, threading.Event()).wait(10):
+                raise MqttFeedError(
+                    f"the MQTT broker at {where} did not acknowledge the subscription to {topic}"
+                )
+
+        client.on_message = on_message
+        client.on_subscribe = on_subscribe
+        try:
+            _connect(client, where, 10.0)
+            subscribe(f"{self.cfg.topic}/live/#")  # first: nothing published from now on is missed
+
+            def resubscribe(c: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+                if not reason.is_failure:  # paho reconnects by itself; a clean session forgot our topics
+                    c.subscribe(f"{self.cfg.topic}/live/#")
+
+            client.on_connect = resubscribe
+            if self.snapshot:
+                self.state = "snapshot"
+                last_retained[0] = time.monotonic()
+                subscribe(f"{self.cfg.topic}/last/#")
+                give_up = time.monotonic() + self.snapshot_timeout_s
+                while time.monotonic() - last_retained[0] < self.settle_s and time.monotonic() < give_up:
+                    time.sleep(0.02)
+                client.unsubscribe(f"{self.cfg.topic}/last/#")
+                frames = list(retained)
+                counts = self.ingestor.ingest(frames, snapshot=True)
+                self.snapshot_records = counts.records
+            self.state = "live"
+            self._ready.set()
+            ingest = self.ingestor.ingest
+            while not self._stop.is_set():
+                if not wake.wait(self.poll_ms / 1000):
+                    self.state = "live" if client.is_connected() else "down"
+                    continue
+                wake.clear()
+                frames = [live.popleft() for _ in range(len(live))]
+                if frames:
+                    ingest(frames, time.time())
+        except BaseException as exc:  # reported to start(), or logged and restarted by the supervisor
+            self.error = exc
+            self.state = f"error: {exc}"
+        finally:
+            self._ready.set()
+            with contextlib.suppress(Exception):
+                client.disconnect()
+                client.loop_stop()
+            self.cpu_s = time.thread_time()
+            if not self.state.startswith("error"):
+                self.state = "stopped"
