@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import queue
 import signal
 import threading
 import time
@@ -106,6 +107,7 @@ class Recorder:
         self._trail_waiting = False
         self._gateway_feed: Any = None
         self.server: Any = None
+        self._notes: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()  # from the service thread
         self._compacting = threading.Event()
         self._compactor = threading.Thread(target=self._compact_loop, name="history-compactor", daemon=True)
 
@@ -130,6 +132,7 @@ class Recorder:
             security=server_security(self.site, [self.endpoint]),
             insecure=self.site.feed.insecure,
             status=self.status_dict,
+            note=self._notes.put,
         ).start()
         self.endpoint = self.server.endpoint
         self._compactor.start()
@@ -241,6 +244,12 @@ class Recorder:
                 w.append(INCIDENTS, incident_rows(states, t_ms))
         if change.entities_removed:
             w.append(POSITIONS, gone_rows(change.entities_removed, t_ms))
+        notes = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                notes.append(self._notes.get_nowait())
+        if notes:
+            w.append(EVENTS, ev.columns(notes))
         if pending.metrics:
             ms = pending.metrics
             w.append(METRICS, {
