@@ -380,6 +380,10 @@
         <translation>实时数据：{0}</translation>
     </message>
     <message>
+        <source>Recorded history: {0}</source>
+        <translation>历史记录：{0}</translation>
+    </message>
+    <message>
         <source>No live data: the feed was not reachable, figures below are empty.</source>
         <translation>无实时数据：数据源无法连接，以下数字为空。</translation>
     </message>

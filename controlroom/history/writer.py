@@ -23,7 +23,6 @@ import pyarrow.parquet as pq
 
 from controlroom.history import chain
 from controlroom.history.files import (
-    HOUR_MS,
     MINUTE_MS,
     FileChecker,
     file_start_ms,
@@ -121,15 +120,16 @@ class HistoryWriter:
         data = pa.Table.from_batches(batches, SCHEMAS[table])
         t = data.column("t_ms")
         lo, hi = pc.min(t).as_py(), pc.max(t).as_py()
-        for h in range(hour_of(lo), hi + 1, HOUR_MS):
+        # one segment per minute it touches: a minute file then holds its own minute only
+        for m in range(lo - lo % MINUTE_MS, hi + 1, MINUTE_MS):
             part = data
-            if hour_of(lo) != hour_of(hi):
-                part = data.filter(pc.and_(pc.greater_equal(t, h), pc.less(t, h + HOUR_MS)))
+            if lo - lo % MINUTE_MS != hi - hi % MINUTE_MS:
+                part = data.filter(pc.and_(pc.greater_equal(t, m), pc.less(t, m + MINUTE_MS)))
             if not part.num_rows:
                 continue
-            first = max(lo, h)
+            first = max(lo, m)
             name = f"{first:013d}-{self.segments_written:06d}.parquet"
-            _atomic_write(part, segment_dir(self.root, table, h) / name, compression="lz4")
+            _atomic_write(part, segment_dir(self.root, table, hour_of(m)) / name, compression="lz4")
             self.segments_written += 1
             written += part.num_rows
         return written
