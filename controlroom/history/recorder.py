@@ -234,7 +234,9 @@ class Recorder:
             w.append(SENSORS, sensor_rows(pump.sensors, t_ms, kf=True))
             w.append(INCIDENTS, incident_rows(pump.incidents.all(), t_ms, kf=True))
         else:
-            ids = [i for i in pending.positions if i in pump.entities]
+            # columnar fleet frames (the sources2 branch's ``Pending.fleets``) report whole fleets
+            fleet_ids = [i for f in getattr(pending, "fleets", ()) for i in f.ids]
+            ids = [i for i in dict.fromkeys([*pending.positions, *fleet_ids]) if i in pump.entities]
             if ids:
                 w.append(POSITIONS, store_rows(pump.entities, t_ms, ids))
             if pending.sensors:

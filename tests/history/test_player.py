@@ -139,3 +139,20 @@ def test_alarms_as_they_stood_acknowledged_only_after_the_acknowledgement(tmp_pa
     assert (after.acknowledged, after.acknowledged_by, after.owner) == (True, "ana", "bo")
     assert player.seek((T0 + 35_000) / 1000).alarms == []
     assert HOUR_MS  # the alarm trail is read an hour at a time: the hour boundary is crossed above
+
+
+def test_a_truncated_minute_is_named_while_scrubbing_and_the_rest_plays(tmp_path: Path) -> None:
+    w = HistoryWriter(tmp_path)
+    truth = _drive(w, 150)
+    w.close_minutes(None)
+    minute = T0 - T0 % MINUTE_MS + MINUTE_MS
+    broken = minute_file(tmp_path, POSITIONS, minute)
+    broken.write_bytes(broken.read_bytes()[: broken.stat().st_size // 2])  # a copy cut short
+    player = HistoryPlayer(HistoryReader(tmp_path), prefetch=False)
+    with pytest.warns(UserWarning, match="cannot be read"):
+        inside = player.seek((minute + 30_000) / 1000)
+    assert any(str(broken) in warning for warning in inside.warnings)
+    assert inside.entities.num_rows == 40  # as last seen before the lost minute
+    after = player.seek((minute + MINUTE_MS + 10_000) / 1000)
+    got, want = _by_id(after.entities), truth[minute + MINUTE_MS + 10_000]
+    assert all(got[k][:2] == pytest.approx(v[:2], abs=0.011) for k, v in want.items())
