@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ import pyarrow as pa
 
 from controlroom.history.files import HOUR_MS, MINUTE_MS
 from controlroom.history.query import ALARM_ENDED, HistoryReader, decode_positions
-from controlroom.history.schema import EVENTS, POSITIONS
+from controlroom.history.schema import EVENTS, INCIDENTS, POSITIONS
 
 #: Speeds the clock offers (the sign gives the direction).
 SPEEDS = (1, 2, 4, 8, 16, 32, 64)
@@ -45,6 +46,44 @@ class AlarmState:
     owner: str
     last_at: float
     last_who: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A mark on the timeline: an alarm raised/escalated or an incident reported, by urgency."""
+
+    t: float
+    kind: str  # "alarm" or "incident"
+    subject: str
+    action: str
+    rank: int  # 0 = most urgent (critical alarm, severity-4 incident) … 3
+
+
+#: Alarm transitions worth a mark (acknowledgements and clears are in the list, not on the bar).
+TICK_ALARM_ACTIONS = ("raised", "predicted", "re-raised", "escalated")
+
+
+def event_ticks(
+    events: pa.Table, incidents: pa.Table, alarm_rank: Callable[[str], int], t0: float, t1: float
+) -> list[Tick]:
+    """Marks for [t0, t1]: accepted alarm transitions of ``TICK_ALARM_ACTIONS`` (ranked by
+    ``alarm_rank(key)``) and each incident raised then (ranked by severity, 4 most urgent)."""
+    ticks = [
+        Tick(r["t_ms"] / 1000, "alarm", r["subject"], r["action"], alarm_rank(r["subject"]))
+        for r in events.to_pylist()
+        if r["kind"] == "alarm" and r["accepted"] and r["action"] in TICK_ALARM_ACTIONS
+    ]
+    seen: set[str] = set()
+    for r in incidents.to_pylist():
+        if r["gone"] or r["id"] in seen:
+            continue
+        seen.add(r["id"])
+        first = r["raised_at"] or r["t_ms"] / 1000
+        if t0 <= first <= t1:  # raised in the range, not merely still open (a keyframe row)
+            ticks.append(
+                Tick(first, "incident", r["id"], r["status"], max(0, min(3, 4 - int(r["severity"]))))
+            )
+    return sorted(ticks, key=lambda k: (k.t, k.rank))
 
 
 @dataclass
@@ -194,6 +233,20 @@ class HistoryPlayer:
                 out[at[hit], k, 0] = rows.column("x_cm").to_numpy()[hit] / 100
                 out[at[hit], k, 1] = rows.column("y_cm").to_numpy()[hit] / 100
         return out
+
+    def ticks(self, t0: float, t1: float, alarm_rank: Callable[[str], int] = lambda _key: 2) -> list[Tick]:
+        """The timeline's marks between ``t0`` and ``t1`` (alarms and incidents, by urgency)."""
+        with self._lock:
+            events = self.reader.range(EVENTS, t0, t1)
+            incidents = self.reader.range(INCIDENTS, t0, t1)
+        return event_ticks(events, incidents, alarm_rank, t0, t1)
+
+    @staticmethod
+    def next_tick(ticks: list[Tick], t: float, forward: bool = True) -> Tick | None:
+        """The first mark after ``t`` (or the last before it): "next/previous event"."""
+        if forward:
+            return next((k for k in ticks if k.t > t + 1e-3), None)
+        return next((k for k in reversed(ticks) if k.t < t - 1e-3), None)
 
     # ---------------------------------------------------------------- ahead of the clock
     def _prefetch_next(self, t_ms: int) -> None:

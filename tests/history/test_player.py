@@ -15,7 +15,7 @@ from controlroom.history.files import HOUR_MS, MINUTE_MS, minute_file
 from controlroom.history.player import HistoryPlayer
 from controlroom.history.query import HistoryReader
 from controlroom.history.rows import gone_rows, position_rows
-from controlroom.history.schema import EVENTS, POSITIONS
+from controlroom.history.schema import EVENTS, INCIDENTS, POSITIONS
 from controlroom.history.writer import HistoryWriter, sort_rows
 
 T0 = 1_796_536_800_000 - 90_000  # 90 s before a UTC hour boundary (ms): minute files and segments
@@ -156,3 +156,31 @@ def test_a_truncated_minute_is_named_while_scrubbing_and_the_rest_plays(tmp_path
     after = player.seek((minute + MINUTE_MS + 10_000) / 1000)
     got, want = _by_id(after.entities), truth[minute + MINUTE_MS + 10_000]
     assert all(got[k][:2] == pytest.approx(v[:2], abs=0.011) for k, v in want.items())
+
+
+def test_timeline_ticks_mark_alarms_and_new_incidents_by_urgency(tmp_path: Path) -> None:
+    w = HistoryWriter(tmp_path)
+    _drive(w, 40)
+    rows = [
+        _alarm(T0 + 5000, "raised"),
+        _alarm(T0 + 15_000, "acknowledge", "ana"),
+        _alarm(T0 + 25_000, "escalated"),
+    ]
+    w.append(EVENTS, {k: [r[k] for r in rows] for k in rows[0]})
+    w.append(INCIDENTS, {"id": ["I1", "I1"], "t_ms": [T0 + 10_000, T0 + 20_000], "kf": [False, False],
+                         "gone": [False, False], "type": ["fallen_tree"] * 2, "severity": [4, 4],
+                         "x": [0.0] * 2, "y": [0.0] * 2, "status": ["new", "acknowledged"], "text": [""] * 2,
+                         "raised_at": [(T0 + 10_000) / 1000] * 2, "source": [""] * 2})  # fmt: skip
+    w.flush()
+    player = HistoryPlayer(HistoryReader(tmp_path), prefetch=False)
+    ticks = player.ticks(
+        T0 / 1000, (T0 + 40_000) / 1000, alarm_rank=lambda key: 1 if key.startswith("flood") else 3
+    )
+    assert [(k.t, k.kind, k.action, k.rank) for k in ticks] == [
+        ((T0 + 5000) / 1000, "alarm", "raised", 1),
+        ((T0 + 10_000) / 1000, "incident", "new", 0),
+        ((T0 + 25_000) / 1000, "alarm", "escalated", 1),
+    ]
+    nxt = HistoryPlayer.next_tick(ticks, (T0 + 10_000) / 1000)
+    prev = HistoryPlayer.next_tick(ticks, (T0 + 10_000) / 1000, forward=False)
+    assert nxt is not None and nxt.action == "escalated" and prev is not None and prev.action == "raised"
