@@ -184,3 +184,32 @@ def test_timeline_ticks_mark_alarms_and_new_incidents_by_urgency(tmp_path: Path)
     nxt = HistoryPlayer.next_tick(ticks, (T0 + 10_000) / 1000)
     prev = HistoryPlayer.next_tick(ticks, (T0 + 10_000) / 1000, forward=False)
     assert nxt is not None and nxt.action == "escalated" and prev is not None and prev.action == "raised"
+
+
+def test_replay_models_follow_the_clock_with_trails_and_the_board_as_it_stood(tmp_path: Path) -> None:
+    from controlroom.history.replay_models import ReplayModels
+
+    w = HistoryWriter(tmp_path)
+    truth = _drive(w, 60, n=10)
+    inc = {"id": ["I1", "I1"], "t_ms": [T0 + 10_000, T0 + 30_000], "kf": [True, False], "gone": [False] * 2,
+           "type": ["fallen_tree"] * 2, "severity": [3, 3], "x": [1.0] * 2, "y": [2.0] * 2,
+           "status": ["new", "closed"], "text": [""] * 2, "raised_at": [(T0 + 10_000) / 1000] * 2,
+           "source": [""] * 2}  # fmt: skip
+    w.append(INCIDENTS, inc)
+    w.flush()
+    player = HistoryPlayer(HistoryReader(tmp_path), prefetch=False)
+    models = ReplayModels(player, trail_points=5)
+    change = models.show(player.seek((T0 + 20_000) / 1000))
+    assert change.entities_updated == 10 and [s.id for s in models.incidents.all()] == ["I1"]
+    assert models.entities.trail("E003").shape == (1, 2)  # a jump: the trail starts here
+    for k in range(1, 4):  # playing on, second by second: the trail grows as live
+        models.show(player.seek((T0 + 20_000 + 1000 * k) / 1000))
+    trail = models.entities.trail("E003")
+    assert trail.shape == (4, 2) and trail[0, 0] == pytest.approx(truth[T0 + 20_000]["E003"][0], abs=0.011)
+    models.show(player.seek((T0 + 40_000) / 1000))  # past the close: the board is empty
+    assert len(models.incidents) == 0 and models.entities.trail("E003").shape == (1, 2)
+    models.settle_trails()  # the clock stopped: trails rebuilt from history
+    trail = models.entities.trail("E003")
+    assert trail.shape == (5, 2)
+    assert trail[0, 0] == pytest.approx(truth[T0 + 36_000]["E003"][0], abs=0.011)
+    assert trail[-1, 0] == pytest.approx(truth[T0 + 40_000]["E003"][0], abs=0.011)
