@@ -14,6 +14,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -88,16 +89,23 @@ def event_ticks(
 
 @dataclass
 class Frame:
-    """The picture at ``time`` (Unix seconds)."""
+    """The picture at ``time`` (Unix seconds). ``positions`` are as stored (codes, centimetres,
+    tenths of a degree, cm/s: what a view writing into its stores wants); ``entities`` decodes
+    them to names, metres, degrees and m/s on first use."""
 
     time: float
-    entities: pa.Table  # id, t, kind, status, x, y, heading, speed (metres, degrees, m/s)
+    positions: pa.Table  # id, t_ms, gone, kind, status, x_cm, y_cm, heading_dd, speed_cms
     sensors: pa.Table
     metrics: pa.Table
     incidents: pa.Table
     alarms: list[AlarmState]
     keyframe_time: float | None
     warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def entities(self) -> pa.Table:
+        """id, t, kind, status, x, y, heading, speed (metres, degrees, m/s)."""
+        return decode_positions(self.positions)
 
 
 def alarms_as_they_stood(events: pa.Table, t_ms: int) -> list[AlarmState]:
@@ -187,12 +195,12 @@ class HistoryPlayer:
     def frame(self, t: float) -> Frame:
         t_ms = round(t * 1000)
         with self._lock:
-            pos, kf = self.reader.positions_at(t_ms)
+            pos, kf = self.reader.positions_at(t_ms, sort=False)
             small = self._small_tables(t_ms)
             alarms = self._alarms(t_ms)
             warnings = [f"{p}: {why}" for p, why in sorted(self.reader.checker.bad.items())]
         self._prefetch_next(t_ms)
-        return Frame(t, decode_positions(pos), small.sensors, small.metrics, small.incidents, alarms,
+        return Frame(t, pos, small.sensors, small.metrics, small.incidents, alarms,
                      kf / 1000 if kf else None, warnings)  # fmt: skip
 
     def _small_tables(self, t_ms: int) -> Frame:
@@ -202,7 +210,7 @@ class HistoryPlayer:
             st = self.reader.state_at(t_ms / 1000, positions=False, alarms=False)
             self._small = (
                 bucket,
-                Frame(st.time, st.entities, st.sensors, st.metrics, st.incidents, [], None),
+                Frame(st.time, st.entities, st.sensors, st.metrics, st.incidents, [], None),  # no positions
             )
         return self._small[1]
 

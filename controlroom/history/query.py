@@ -166,8 +166,9 @@ class HistoryReader:
                 self._indexes.pop(next(iter(self._indexes)))
         return hit[2]
 
-    def positions_at(self, t_ms: int) -> tuple[pa.Table, int | None]:
-        """Every entity at ``t_ms`` (stored units) and the keyframe it was rebuilt from.
+    def positions_at(self, t_ms: int, *, sort: bool = True) -> tuple[pa.Table, int | None]:
+        """Every entity at ``t_ms`` (stored units; by id unless ``sort`` is False) and the
+        keyframe it was rebuilt from.
 
         Files are taken newest first: each gives its latest row per entity up to ``t_ms`` and its
         last keyframe; older files are read only while they may hold rows after the newest
@@ -203,7 +204,8 @@ class HistoryReader:
             rows = rows.take(pa.array(order[first]))
         if rows.num_rows:
             rows = rows.filter(pc.invert(rows.column("gone")))
-            rows = rows.take(pc.sort_indices(rows, [("id", "ascending")]))
+            if sort:
+                rows = rows.take(pc.sort_indices(rows, [("id", "ascending")]))
         return rows, kf
 
     def state_at(self, t: float, *, positions: bool = True, alarms: bool = True) -> State:

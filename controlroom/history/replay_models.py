@@ -18,7 +18,6 @@ import numpy as np
 from controlroom.core.entities import EntityStore
 from controlroom.core.incidents import IncidentBoard, IncidentState
 from controlroom.core.metrics import MetricSeries
-from controlroom.core.protocol import ENTITY_KINDS, ENTITY_STATUSES
 from controlroom.core.sensors import SensorStore
 from controlroom.feed.pump import ChangeSet
 from controlroom.history.schema import METRICS
@@ -30,8 +29,6 @@ if TYPE_CHECKING:
 TRAIL_STEP_S = 5.0
 #: Metric history kept for charts (the live ``MetricSeries`` default window).
 METRIC_WINDOW_S = 3600.0
-_KIND = {k: i for i, k in enumerate(ENTITY_KINDS)}
-_STATUS = {s: i for i, s in enumerate(ENTITY_STATUSES)}
 
 
 def _incident(r: dict[str, Any]) -> IncidentState:
@@ -55,26 +52,22 @@ class ReplayModels:
         """Write ``frame`` into the models; the change set tells the views what to redraw."""
         change = ChangeSet()
         step = None if self.time is None else frame.time - self.time
-        e = frame.entities
-        ids = e.column("id").to_pylist()
-        same = ids == self.entities.ids
-        if not (same and step is not None and 0 < step <= TRAIL_STEP_S):
-            removed = [i for i in self.entities.ids if i not in set(ids)]
-            change.entities_removed = removed
-            self.entities.clear()  # a jump: trails restart here (``settle_trails`` refills them)
-        if ids:
-            self.entities.upsert(
-                ids,
-                np.fromiter(
-                    (_KIND.get(k, len(ENTITY_KINDS) - 1) for k in e.column("kind").to_pylist()), np.uint8
-                ),
-                e.column("x").to_numpy(),
-                e.column("y").to_numpy(),
-                e.column("heading").to_numpy(),
-                e.column("speed").to_numpy(),
-                np.fromiter((_STATUS.get(s, 0) for s in e.column("status").to_pylist()), np.uint8),
-                e.column("t").to_numpy(),
-            )
+        p = frame.positions
+        ids = p.column("id").to_pylist()
+        store = self.entities
+        kind, status = p.column("kind").to_numpy(), p.column("status").to_numpy()
+        x, y = p.column("x_cm").to_numpy() / 100.0, p.column("y_cm").to_numpy() / 100.0
+        heading, speed = p.column("heading_dd").to_numpy() / 10.0, p.column("speed_cms").to_numpy() / 100.0
+        seen = p.column("t_ms").to_numpy() / 1000.0
+        before = len(store)
+        steady = step is not None and 0 < step <= TRAIL_STEP_S and len(ids) == before
+        if steady:
+            store.upsert(ids, kind, x, y, heading, speed, status, seen)  # trails grow as live
+        if not steady or len(store) != before:  # a jump, or entities came and went
+            kept = set(ids)
+            change.entities_removed = [i for i in store.ids if i not in kept]
+            store.clear()  # trails restart here (``settle_trails`` refills them)
+            store.upsert(ids, kind, x, y, heading, speed, status, seen)
         change.entities_updated = len(ids)
         s = frame.sensors
         if s.num_rows:
