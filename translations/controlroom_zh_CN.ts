@@ -706,7 +706,6 @@
     <name>DispatchRouteLayer</name>
     <message>
         <source>Dispatch route</source>
-        <extracomment>id(model) → (the model, weakly; its road graph). Models are unhashable dataclasses.</extracomment>
         <translation>派单路线</translation>
     </message>
 </context>
@@ -1062,6 +1061,10 @@
     <message>
         <source>Closed</source>
         <translation>已结案</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已撤销</translation>
     </message>
 </context>
 <context>
@@ -1630,6 +1633,45 @@
     <message>
         <source>unknown</source>
         <translation>未知</translation>
+    </message>
+</context>
+<context>
+    <name>OrderKind</name>
+    <message>
+        <source>Created</source>
+        <translation>创建</translation>
+    </message>
+    <message>
+        <source>Acknowledged</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <source>Assigned</source>
+        <translation>派单</translation>
+    </message>
+    <message>
+        <source>Unit status</source>
+        <translation>单位状态</translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Resolved</source>
+        <translation>办结</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Alarm</source>
+        <translation>报警</translation>
     </message>
 </context>
 <context>

@@ -18,23 +18,40 @@ if TYPE_CHECKING:
     from controlroom.panels.map3d import MapPanel
     from controlroom.panels.video_grid import VideoGridPanel
     from controlroom.qt.live import LiveCity
+    from controlroom.render.overlays.registry import DrawContext, Drawn
 
 log = logging.getLogger(__name__)
 
 _grids: weakref.WeakSet[VideoGridPanel] = weakref.WeakSet()
 
 
-def camera_registry(live: LiveCity) -> Callable[[], CameraRegistry | None]:
-    """A getter for the site's cameras in the live frame (None before the city is loaded)."""
+class SiteCameras:
+    """The site's cameras in the live frame, as a model a map draws and the video grid opens:
+    calling it gives the registry (None before the city is loaded)."""
 
-    def get() -> CameraRegistry | None:
+    def __init__(self, live: LiveCity) -> None:
+        self.live = live
+
+    def __call__(self) -> CameraRegistry | None:
+        live = self.live
         if live.frame is None or live.site.cameras is None:
             return None
         from controlroom.geo.cameras import site_cameras
 
         return site_cameras(live.site, live.frame)
 
-    return get
+    def safe(self) -> CameraRegistry | None:
+        """The registry, or None with the reason logged (a bad registry file: the map still works)."""
+        try:
+            return self()
+        except Exception as exc:
+            log.error("camera layer: %s", exc)
+            return None
+
+
+def camera_registry(live: LiveCity) -> Callable[[], CameraRegistry | None]:
+    """A getter for the site's cameras in the live frame (None before the city is loaded)."""
+    return SiteCameras(live)
 
 
 def make_video_grid(live: LiveCity) -> VideoGridPanel:
@@ -46,41 +63,27 @@ def make_video_grid(live: LiveCity) -> VideoGridPanel:
     return grid
 
 
-def add_camera_layer(panel: MapPanel, live: LiveCity) -> None:
+def camera_layer(cameras: SiteCameras, ctx: DrawContext) -> Drawn:
     """The camera overlay on a map panel; a click opens the camera (or zooms into a cluster)."""
-    if not hasattr(panel, "add_overlay"):
-        log.warning("map panel has no add_overlay(); camera layer not shown")
-        return
     from PySide6.QtCore import QCoreApplication
 
     from controlroom.render.overlays.cameras import CameraOverlay
+    from controlroom.render.overlays.registry import Drawn
 
-    registry = camera_registry(live)
+    overlay = CameraOverlay(cameras.safe, title=QCoreApplication.translate("CameraLayer", "Cameras"))
+    panel, live = ctx.host, cameras.live
 
-    def safe_registry() -> CameraRegistry | None:
-        try:
-            return registry()
-        except Exception as exc:  # a bad registry file: the map still works, the log says why
-            log.error("camera layer: %s", exc)
-            return None
-
-    overlay = CameraOverlay(safe_registry, title=QCoreApplication.translate("CameraLayer", "Cameras"))
-    panel.add_overlay(overlay)
-
-    def on_picked(key: str, item_id: str) -> None:
-        if key != overlay.key:
-            return
+    def on_pick(item_id: str) -> None:
         focus = overlay.cluster_focus(item_id)
         if focus is not None:
             live.request_focus(*focus, label="")
             return
-        reg = safe_registry()
+        reg = cameras.safe()
         camera = reg.find(item_id) if reg is not None else None
-        if camera is None:
-            return
-        open_cameras_near(panel, live, [camera.id], camera.name)
+        if camera is not None:
+            open_cameras_near(panel, live, [camera.id], camera.name)
 
-    panel.sig_overlay_picked.connect(on_picked)
+    return Drawn(overlay, on_pick)
 
 
 def open_cameras_near(panel: MapPanel, live: LiveCity, camera_ids: list[str], title: str) -> None:

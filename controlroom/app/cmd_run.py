@@ -4,6 +4,7 @@ a wall layout's screens."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Mapping
@@ -120,7 +121,7 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
     if not args.no_feed:
         # Every screen of this instance shows the gateway's incident state (the authority once it
         # has an incident), whether or not an incidents panel is open.
-        from controlroom.panels.incidents.bridge import DispatchBridge
+        from controlroom.qt.dispatch_bridge import DispatchBridge
 
         bridge = DispatchBridge.for_live(live)
         # Alarm actions go through the gateway too, so every desk's alarm list agrees.
@@ -128,7 +129,7 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
         from controlroom.qt.alarm_sync import link_alarms_to_gateway
 
         link_alarms_to_gateway(
-            alarm_service_for(live), bridge.client, bridge.sig_event_received, bridge.sig_order_answered
+            alarm_service_for(live), bridge.client, bridge.sig_event_applied, bridge.sig_order_answered
         )
     exit_code = 0
     if spec is not None:
@@ -186,6 +187,12 @@ def open_site(site_path: Path | str, args: argparse.Namespace) -> int:
     live.sig_city_failed.connect(on_failed)
     app.exec()
     stop()
+    live.stop()  # safe after the window's or the session's own stop
+    from controlroom.feed.service_thread import stop_all_service_threads
+
+    alive = stop_all_service_threads()
+    if alive:
+        logging.getLogger(__name__).warning("threads still running at exit: %s", ", ".join(alive))
     return exit_code
 
 

@@ -1,7 +1,7 @@
 """The map's dispatch route layer, fed from the live city and the dispatch bridge.
 
 The selected incident is the operator's last ``sig_incident_selected``; the units on it are what
-the gateway says (``DispatchBridge.unit_rows``, kept whether or not an incidents panel is open);
+the gateway says (the live state's desk, kept whether or not an incidents panel is open);
 where a unit is comes from the live feed (its entity), or from the gateway's last known position
 when the feed has not seen it. The road graph is built once per loaded city model, on the first
 route asked for, and shared by every map of the instance.
@@ -9,37 +9,20 @@ route asked for, and shared by every map of the instance.
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
+from controlroom.geo.road_route import road_router_for
 
+if TYPE_CHECKING:
     from controlroom.core.city import CityModel
     from controlroom.geo.flood import FloodExtent
     from controlroom.geo.road_route import RoadRouter
+    from controlroom.live.desk import DispatchDesk
     from controlroom.qt.live import LiveCity
-    from controlroom.render.overlays.dispatch_route import DispatchRouteOverlay, RouteTarget
+    from controlroom.render.overlays.dispatch_route import RouteTarget
+    from controlroom.render.overlays.registry import DrawContext, Drawn
 
-#: id(model) → (the model, weakly; its road graph). Models are unhashable dataclasses.
-_ROUTERS: dict[int, tuple[weakref.ref[CityModel], RoadRouter | None]] = {}
-
-
-def road_router_for(model: CityModel | None) -> RoadRouter | None:
-    """The model's road graph (None without roads), built on first use and kept with the model."""
-    if model is None:
-        return None
-    known = _ROUTERS.get(id(model))
-    if known is not None and known[0]() is model:
-        return known[1]
-    from controlroom.geo.road_route import RoadRouter
-
-    for key in [k for k, (ref, _) in _ROUTERS.items() if ref() is None]:
-        del _ROUTERS[key]  # models no longer loaded
-    roads = model.lines.get("roads")
-    router = RoadRouter.from_layer(roads) if roads is not None else None
-    _ROUTERS[id(model)] = (weakref.ref(model), router)
-    return router
+__all__ = ["RouteSource", "apply_flood_to_routes", "road_router_for", "route_layer"]
 
 
 def apply_flood_to_routes(model: CityModel | None, extent: FloodExtent | None, cut_depth_m: float) -> int:
@@ -69,26 +52,23 @@ class RouteSource:
         self.selected = incident_id
 
     def target(self) -> RouteTarget | None:
-        from controlroom.panels.incidents.bridge import DispatchBridge
         from controlroom.render.overlays.dispatch_route import RouteTarget
 
-        board = self.live.incidents
-        state = board.get(self.selected) if board is not None and self.selected else None
+        state = self.live.incidents.get(self.selected) if self.selected else None
         if state is None or not state.is_open:
             return None
-        bridge = self.live.findChild(DispatchBridge)
+        desk = self.live.desk
         units: dict[str, tuple[float, float]] = {}
-        if bridge is not None:
-            for uid in bridge.units_on(state.id):
-                xy = self.unit_xy(uid, bridge.unit_rows.get(uid, {}))
-                if xy is not None:
-                    units[uid] = xy
+        for uid in desk.units_on(state.id):
+            xy = self.unit_xy(uid, desk.unit_rows.get(uid, {}))
+            if xy is not None:
+                units[uid] = xy
         return RouteTarget(state.id, (state.x, state.y), units)
 
     def unit_xy(self, unit_id: str, row: dict[str, Any]) -> tuple[float, float] | None:
         """Where the feed saw the unit last; else the gateway's position; None if neither."""
         entities = self.live.entities
-        if entities is not None and unit_id in entities:
+        if unit_id in entities:
             i = entities.row(unit_id)
             return float(entities.x[i]), float(entities.y[i])
         lon, lat, frame = row.get("lon"), row.get("lat"), self.live.frame
@@ -98,23 +78,18 @@ class RouteSource:
         return float(x[0]), float(y[0])
 
     def router(self) -> RoadRouter | None:
-        return road_router_for(self.live.model)
+        return self.live.state.road_router()
 
 
-def add_dispatch_route_layer(panel: QWidget, live: LiveCity) -> DispatchRouteOverlay | None:
-    """Add the layer to a map panel; clicking a unit's ring selects that unit."""
+def route_layer(desk: DispatchDesk, ctx: DrawContext) -> Drawn:
+    """The route layer of a live map; clicking a unit's ring selects that unit."""
     from PySide6.QtCore import QCoreApplication
 
     from controlroom.render.overlays.dispatch_route import DispatchRouteOverlay
+    from controlroom.render.overlays.registry import Drawn
 
-    if not hasattr(panel, "add_overlay"):
-        return None
+    live: LiveCity = ctx.live
     source = RouteSource(live)
-    title = QCoreApplication.translate("DispatchRouteLayer", "Dispatch route")
-    overlay = DispatchRouteOverlay(source.target, source.router, title=title)
     live.sig_incident_selected.connect(source.select)
-    panel.add_overlay(overlay)
-    panel.sig_overlay_picked.connect(  # type: ignore[attr-defined]
-        lambda key, item_id: live.select_entity(item_id) if key == overlay.key else None
-    )
-    return overlay
+    title = QCoreApplication.translate("DispatchRouteLayer", "Dispatch route")
+    return Drawn(DispatchRouteOverlay(source.target, source.router, title=title), live.select_entity)

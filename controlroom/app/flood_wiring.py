@@ -8,14 +8,16 @@ operator has "Dispatch routes avoid cut roads" ticked.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
-    from controlroom.core.city import CityLayer
     from controlroom.qt.flood_state import FloodState
     from controlroom.qt.live import LiveCity
+    from controlroom.render.overlays.flood import FloodBuildingsOverlay, FloodWaterOverlay
+    from controlroom.render.overlays.registry import DrawContext
 
 
 def flood_state(live: LiveCity) -> FloodState:
@@ -36,22 +38,21 @@ def make_flood_panel(live: LiveCity) -> QWidget:
     return FloodPanel(live)
 
 
-def add_flood_layers(panel: QWidget, live: LiveCity) -> None:
-    """The water sheet and the flooded buildings on a map panel (empty until a level is set)."""
+def flood_water_layer(state: FloodState, ctx: DrawContext) -> FloodWaterOverlay:
+    """The water sheet on a map panel (empty until a level is set)."""
     from PySide6.QtCore import QCoreApplication
 
-    from controlroom.render.overlays.flood import FloodBuildingsOverlay, FloodWaterOverlay
+    from controlroom.render.overlays.flood import FloodWaterOverlay
 
-    if not hasattr(panel, "add_overlay"):
-        return
-    state = flood_state(live)
+    return FloodWaterOverlay(state.source, title=QCoreApplication.translate("FloodLayer", "Flood water"))
 
-    def buildings_layer() -> CityLayer | None:
-        return live.model.layers.get("buildings") if live.model is not None else None
 
-    water = FloodWaterOverlay(state.source, title=QCoreApplication.translate("FloodLayer", "Flood water"))
-    buildings = FloodBuildingsOverlay(
-        state.source, buildings_layer, title=QCoreApplication.translate("FloodLayer", "Flooded buildings")
-    )
-    panel.add_overlay(water)
-    panel.add_overlay(buildings)
+def flood_buildings_layer(state: FloodState, ctx: DrawContext) -> FloodBuildingsOverlay:
+    """The flooded buildings on a map panel, coloured by water depth at their ground floor."""
+    from PySide6.QtCore import QCoreApplication
+
+    from controlroom.render.overlays.flood import FloodBuildingsOverlay
+
+    buildings = functools.partial(ctx.live.state.city_layer, "buildings")
+    title = QCoreApplication.translate("FloodLayer", "Flooded buildings")
+    return FloodBuildingsOverlay(state.source, buildings, title=title)

@@ -20,38 +20,13 @@ PanelMaker = Callable[["LiveCity"], "QWidget"]
 
 
 def _map3d(live: LiveCity) -> QWidget:
+    from controlroom.app.map_overlays import draw_instance_layers
     from controlroom.panels.map3d import MapPanel
 
     panel = MapPanel()
-    panel.attach_live(live)
-    from controlroom.app.camera_wiring import add_camera_layer
-
-    add_camera_layer(panel, live)  # click a camera → its live video
-    _add_alarm_layer(panel, live)  # open alarms flash at their place
-    from controlroom.app.dispatch_route_wiring import add_dispatch_route_layer
-
-    add_dispatch_route_layer(panel, live)  # the selected incident and its unit's route
-    from controlroom.app.flood_wiring import add_flood_layers
-
-    add_flood_layers(panel, live)  # the flood what-if's water, buildings and cut roads
+    panel.attach_live(live)  # the feed's layers come from the overlay registry once the feed runs
+    draw_instance_layers(panel, live)  # cameras, alarms, dispatch route, flood (app.map_overlays)
     return panel
-
-
-def _add_alarm_layer(panel: QWidget, live: LiveCity) -> None:
-    from PySide6.QtCore import QCoreApplication
-
-    from controlroom.qt.alarm_service import alarm_service_for
-    from controlroom.render.overlays.alarms import AlarmOverlay
-
-    if not hasattr(panel, "add_overlay"):
-        return
-    service = alarm_service_for(live)
-    title = QCoreApplication.translate("AlarmLayer", "Alarms")
-    overlay = AlarmOverlay(service.open_alarms, live.clock, title=title)
-    panel.add_overlay(overlay)
-    panel.sig_overlay_picked.connect(  # type: ignore[attr-defined]
-        lambda key, item_id: service.select(item_id) if key == overlay.key else None
-    )
 
 
 def _object_info(live: LiveCity) -> QWidget:
@@ -97,15 +72,9 @@ def _status(live: LiveCity) -> QWidget:
 
 
 def _incidents(live: LiveCity) -> QWidget:
-    from PySide6.QtWidgets import QApplication
-
     from controlroom.panels.incidents import IncidentsPanel
 
-    panel = IncidentsPanel(live)
-    app = QApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(panel.shutdown)  # stop the dispatch client thread at exit
-    return panel
+    return IncidentsPanel(live)  # the instance's dispatch client stops with ``live.stop()``
 
 
 def _alarms(live: LiveCity) -> QWidget:
@@ -135,9 +104,12 @@ MAKERS: dict[str, PanelMaker] = {
 
 
 def make_panel(panel_id: str, live: LiveCity) -> QWidget:
-    """Build one panel; ``KeyError`` when this build has no such panel."""
+    """Build one panel (``qt.panel_contract``: its id checked, released when ``live`` stops);
+    ``KeyError`` when this build has no such panel."""
+    from controlroom.qt.panel_contract import bind_panel
+
     maker = MAKERS[panel_id]
-    return maker(live)
+    return bind_panel(maker(live), panel_id, live)
 
 
 def panel_factory(live: LiveCity) -> Callable[[str], QWidget]:

@@ -265,6 +265,9 @@ class CityModel:
     issues: list[LoadIssue] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     tilesets: list[str] = field(default_factory=list)  # tileset.json paths the map streams (3D Tiles)
+    #: Data derived from this model once and shared by its users (the road graph dispatch routes
+    #: on), kept with the model so it goes when the model goes.
+    derived: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def __iter__(self) -> Iterator[CityLayer]:
         return iter(self.layers.values())

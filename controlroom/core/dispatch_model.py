@@ -35,6 +35,32 @@ UNIT_STATES: tuple[str, ...] = get_args(UnitState)
 REPORTABLE_UNIT_STATES = ("en_route", "on_scene", "available", "out_of_service")
 
 OPEN_STATUSES = frozenset({"new", "acknowledged", "dispatched", "on_scene"})
+#: The same rule as an SQL condition on a ``status`` column (``dispatch.store``), kept in step here.
+OPEN_STATUSES_SQL = "status IN ({})".format(",".join(f"'{s}'" for s in sorted(OPEN_STATUSES)))
+#: What an operator may do to an incident in each dispatch status; ``None``: the gateway has not
+#: said yet (a feed record only), so the first orders are allowed and the gateway decides.
+#: The desk's buttons follow this table; ``decide`` is what enforces it.
+_ACTIONS: dict[str | None, frozenset[str]] = {
+    None: frozenset({"dispatch", "acknowledge", "cancel"}),
+    "new": frozenset({"dispatch", "acknowledge", "cancel"}),
+    "acknowledged": frozenset({"dispatch", "resolve", "cancel"}),
+    "dispatched": frozenset({"dispatch", "resolve", "en_route", "on_scene", "cancel"}),
+    "on_scene": frozenset({"dispatch", "resolve", "en_route", "on_scene", "cancel"}),
+    "resolved": frozenset({"close"}),
+}
+#: Actions that need only a selected incident, whatever its status.
+ALWAYS_ALLOWED = frozenset({"cameras", "comment"})
+
+
+def allowed_actions(status: str | None) -> frozenset[str]:
+    """The operator actions a desk offers for an incident in ``status`` (see ``_ACTIONS``)."""
+    return _ACTIONS.get(status, frozenset()) | ALWAYS_ALLOWED
+
+
+def is_open_status(status: str) -> bool:
+    return status in OPEN_STATUSES
+
+
 WIRE_STATUS = {"cancelled": "closed"}  # the feed protocol has no "cancelled"
 MAX_TEXT = 2000
 #: Unit registry spellings → feed entity kinds (the gateway's registry and the feed simulator).

@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from controlroom.core.dispatch_model import OPEN_STATUSES
 from controlroom.core.protocol import INCIDENT_STATUSES, INCIDENT_TYPES
 
-_OPEN = {"new", "acknowledged", "dispatched", "on_scene"}
 #: Seconds of silence from an incident's source before its open incidents are marked stale
 #: (sources send a heartbeat about every second, so a minute is many missed ones).
 DEFAULT_INCIDENT_TIMEOUTS_S: dict[str, float] = dict.fromkeys(INCIDENT_TYPES, 60.0)
@@ -46,7 +46,7 @@ class IncidentState:
 
     @property
     def is_open(self) -> bool:
-        return self.status in _OPEN
+        return self.status in OPEN_STATUSES
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from controlroom.core.dispatch_model import Command
 from controlroom.dispatch import wire
 from controlroom.dispatch.outbox import OrderEntry, Outbox
 from controlroom.feed.keys import ClientSecurity
+from controlroom.feed.service_thread import ServiceThread
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def new_command_id() -> str:
     return uuid.uuid4().hex
 
 
-class DispatchClient:
+class DispatchClient(ServiceThread):
     """``retry_s``: resend from the oldest unanswered order when the gateway has been silent this
     long; ``silence_s``: report the link as broken after waiting this long for any answer;
     ``window``: orders in flight at most."""
@@ -95,6 +96,8 @@ class DispatchClient:
         silence_s: float = 5.0,
         window: int = WINDOW,
     ) -> None:
+        # not supervised: a client that died says so (``error``, the log) rather than resending
+        super().__init__("dispatch-client", supervise=False)
         self.endpoint = endpoint
         self.publish_endpoint = publish_endpoint
         self.outbox = outbox
@@ -107,7 +110,6 @@ class DispatchClient:
         self.window = window
         self.state_seq = -1
         self.epoch = 0.0
-        self.error: BaseException | None = None
         #: Why the gateway does not answer ("" while it does); also sent to ``listener.on_link``.
         self.link_problem = ""
         self._wake_r, self._wake_w = os.pipe()
@@ -115,7 +117,6 @@ class DispatchClient:
         self._queries: list[wire.Request] = []
         self._qlock = threading.Lock()
         self._waiters: dict[str, tuple[threading.Event, list[wire.Reply]]] = {}
-        self._stop = threading.Event()
         self._state_query: str | None = None
         self._held_events: list[wire.Event] = []
         # the send window (client thread only)
@@ -132,18 +133,16 @@ class DispatchClient:
         self._last_heard = time.monotonic()
         self._last_answer = time.monotonic()
         self._waiting_since: float | None = None
-        self._thread = threading.Thread(target=self._run, name="dispatch-client", daemon=True)
 
     # ------------------------------------------------------------------ API (any thread)
     def start(self) -> DispatchClient:
-        self._thread.start()
+        self._start_unwaited()
         return self
 
     def stop(self, timeout_s: float = 2.0) -> None:
         self._stop.set()
         self._wake()
-        if self._thread.is_alive():
-            self._thread.join(timeout_s)
+        super().stop(timeout_s)
 
     def close(self) -> None:
         """Stop the thread and release the pipe and the outbox (safe to call twice)."""
@@ -156,10 +155,6 @@ class DispatchClient:
             os.close(self._wake_w)
             self._wake_r = self._wake_w = -1
             self.outbox.close()
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
 
     def submit(self, cmd: Command) -> OrderEntry:
         """Store the order durably, then wake the sender. Returns the pending entry."""

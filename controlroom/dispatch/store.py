@@ -16,7 +16,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from controlroom.core.dispatch_model import Actor, Command, Decision, IncidentRow, UnitRow, decide
+from controlroom.core.dispatch_model import (
+    OPEN_STATUSES_SQL,
+    Actor,
+    Command,
+    Decision,
+    IncidentRow,
+    UnitRow,
+    decide,
+)
 from controlroom.dispatch.db import Db
 
 _INC_COLS = (
@@ -132,7 +140,7 @@ class Store:
         return _incident(rows[0]) if rows else None
 
     def incidents(self, open_only: bool = True) -> list[IncidentRow]:
-        where = "WHERE status IN ('new','acknowledged','dispatched','on_scene')" if open_only else ""
+        where = f"WHERE {OPEN_STATUSES_SQL}" if open_only else ""
         return [_incident(r) for r in self.db.query(f"SELECT {_INC_COLS} FROM incidents {where}")]
 
     def unit(self, unit_id: str) -> UnitRow | None:

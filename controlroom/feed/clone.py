@@ -30,6 +30,7 @@ from controlroom.core.protocol import (
     SensorReading,
 )
 from controlroom.feed.codec import encode
+from controlroom.feed.service_thread import ServiceThread
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ def snapshot_end_frame(seqs: dict[str, int]) -> bytes:
     return KTHXBAI + msgspec.msgpack.encode(seqs)
 
 
-class SnapshotServer:
+class SnapshotServer(ServiceThread):
     """A ROUTER in its own thread answering snapshot requests from the shared ``StateCache``."""
 
     def __init__(
@@ -120,9 +121,9 @@ class SnapshotServer:
         source: str,
         secure: Callable[[zmq.Socket], None] | None = None,
     ) -> None:
+        super().__init__("feed-snapshot-server", supervise=False)  # its socket is bound once, here
         self.cache = cache
         self.source = source
-        self._stop = threading.Event()
         self._socket = context.socket(zmq.ROUTER)
         self._socket.setsockopt(zmq.LINGER, 0)
         self._socket.setsockopt(zmq.SNDHWM, 0)
@@ -132,10 +133,9 @@ class SnapshotServer:
         self._socket.bind(endpoint)
         self.endpoint: str = self._socket.getsockopt_string(zmq.LAST_ENDPOINT)
         self.served = 0
-        self._thread = threading.Thread(target=self._run, name="feed-snapshot-server", daemon=True)
 
     def start(self) -> None:
-        self._thread.start()
+        self._start_unwaited()
 
     def _run(self) -> None:
         sock = self._socket
@@ -156,11 +156,10 @@ class SnapshotServer:
         finally:
             sock.close(0)
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(2.0)
-        elif not self._socket.closed:
+    def stop(self, timeout_s: float = 2.0) -> None:
+        alive = self._thread.is_alive()
+        super().stop(timeout_s)
+        if not alive and not self._socket.closed:
             self._socket.close(0)
 
 

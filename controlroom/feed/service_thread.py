@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,22 @@ log = logging.getLogger(__name__)
 RESTART_BACKOFF_S = (0.1, 5.0)
 #: A thread that ran this long before dying starts again from the shortest wait.
 HEALTHY_RUN_S = 30.0
+
+
+#: Every started service thread of this process, so one shut-down can stop and join them all.
+_STARTED: weakref.WeakSet[ServiceThread] = weakref.WeakSet()
+
+
+def running_service_threads() -> list[ServiceThread]:
+    return [t for t in list(_STARTED) if t.running]
+
+
+def stop_all_service_threads(timeout_s: float = 2.0) -> list[str]:
+    """Stop and join every running service thread (app shut-down); the names still alive after."""
+    threads = running_service_threads()
+    for thread in threads:
+        thread.stop(timeout_s)
+    return [t.name for t in threads if t.running]
 
 
 class ServiceThread:
@@ -89,6 +106,17 @@ class ServiceThread:
             self._thread.join(wait_s)
             raise error
         return ready
+
+    def _start_unwaited(self) -> None:
+        """Start without waiting for ready (a client whose sockets only connect)."""
+        _STARTED.add(self)
+        self._checked.set()
+        self._thread.start()
+
+    def join(self, timeout_s: float | None = None) -> None:
+        """Wait for the thread to end (without asking it to stop)."""
+        if self._thread.is_alive():
+            self._thread.join(timeout_s)
 
     def stop(self, timeout_s: float = 2.0) -> None:
         self._stop.set()

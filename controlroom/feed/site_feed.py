@@ -21,6 +21,9 @@ from controlroom.feed.validate import Extent
 
 if TYPE_CHECKING:
     from controlroom.core.city import CityModel
+    from controlroom.core.incidents import IncidentBoard
+    from controlroom.core.metrics import MetricSeries
+    from controlroom.core.sensors import SensorStore
     from controlroom.core.site import Site
     from controlroom.geo.crs import LocalFrame
 
@@ -65,8 +68,14 @@ def open_site_feed(
     frame: LocalFrame | None = None,
     endpoint: str | None = None,
     snapshot_endpoint: str | None = None,
+    entities: EntityStore | None = None,
+    sensors: SensorStore | None = None,
+    incidents: IncidentBoard | None = None,
+    metrics: MetricSeries | None = None,
 ) -> SiteFeed:
-    """Build (not start) the pipeline for a site: CURVE or the plain-text rule, extent, local frame."""
+    """Build (not start) the pipeline for a site: CURVE or the plain-text rule, extent, local frame.
+
+    The pump writes into the given models (an app's ``LiveState.live``), else into new ones."""
     from controlroom.geo.city_loader import site_frame
 
     cfg = site.feed
@@ -82,6 +91,15 @@ def open_site_feed(
     subscriber = FeedSubscriber(
         endpoints, ingestor, snapshot_endpoint=snapshot_endpoint, security=security, insecure=cfg.insecure
     )
-    entities = EntityStore(timeouts_s=cfg.entity_timeouts_s or None)
-    pump = FeedPump(buffer, stats, entities=entities, to_local=site_to_local(frame))
+    if entities is None:
+        entities = EntityStore(timeouts_s=cfg.entity_timeouts_s or None)
+    pump = FeedPump(
+        buffer,
+        stats,
+        entities=entities,
+        sensors=sensors,
+        incidents=incidents,
+        metrics=metrics,
+        to_local=site_to_local(frame),
+    )
     return SiteFeed(subscriber, pump, stats)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
     from scipy.spatial import cKDTree
 
+    from controlroom.core.city import CityModel
     from controlroom.core.vector import LineLayer
 
 F64 = npt.NDArray[np.float64]
@@ -218,3 +219,15 @@ def _symmetric_graph(u: I64, v: I64, w: F64, n: int) -> csr_matrix:
     return csr_matrix(
         (np.concatenate([w, w]), (np.concatenate([lo, hi]), np.concatenate([hi, lo]))), shape=(n, n)
     )
+
+
+def road_router_for(model: CityModel | None) -> RoadRouter | None:
+    """The model's road graph (None without roads), built on first use and kept with the model
+    (``CityModel.derived``), so every map and the flood what-if share one graph per city."""
+    if model is None:
+        return None
+    if "road_router" not in model.derived:
+        roads = model.lines.get("roads")
+        model.derived["road_router"] = RoadRouter.from_layer(roads) if roads is not None else None
+    router = model.derived["road_router"]
+    return router if isinstance(router, RoadRouter) else None

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from controlroom.core.districts import DistrictLocator
 from controlroom.core.period_stats import IncidentHistory
 from controlroom.feed.brief_data import BriefData, from_pump
+from controlroom.qt.panel_contract import LivePanel
 from controlroom.qt.strings import incident_type_label, metric_label, metric_unit_label, severity_label
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class _Tile(QFrame):
         self.trend.setText(trend)
 
 
-class BriefingPanel(QWidget):
+class BriefingPanel(LivePanel, QWidget):
     panel_id: ClassVar[str] = "briefing"
 
     def __init__(self, live: LiveCity, parent: QWidget | None = None) -> None:

@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from controlroom.qt.panel_contract import LivePanel
+
 if TYPE_CHECKING:
     from controlroom.qt.live import LiveCity
 
@@ -54,7 +56,7 @@ def source_state(source: dict[str, Any]) -> str:
     return "silent" if rate is not None and float(rate) <= 0.0 else "live"
 
 
-class FeedStatusPanel(QWidget):
+class FeedStatusPanel(LivePanel, QWidget):
     panel_id: ClassVar[str] = "feed_status"
 
     def __init__(self, parent: QWidget | None = None) -> None:

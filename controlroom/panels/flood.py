@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from controlroom.qt.flood_state import flood_state_for
+from controlroom.qt.panel_contract import LivePanel
 
 if TYPE_CHECKING:
     from controlroom.geo.flood_whatif import FloodImpact
@@ -45,7 +46,7 @@ SLIDER_SPAN_M = 8.0  # from just below the lowest bank to well over any gauge al
 FLY_DISTANCE_M = 900.0
 
 
-class FloodPanel(QWidget):
+class FloodPanel(LivePanel, QWidget):
     panel_id: ClassVar[str] = "flood"
 
     def __init__(self, live: LiveCity, parent: QWidget | None = None) -> None:

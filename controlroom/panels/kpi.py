@@ -23,6 +23,7 @@ from PySide6.QtGui import QFont, QFontInfo, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from controlroom.core.site import MetricSpec
+from controlroom.qt.panel_contract import LivePanel
 
 if TYPE_CHECKING:
     from controlroom.core.metrics import MetricSeries
@@ -146,7 +147,7 @@ def trend_arrow(t: np.ndarray, v: np.ndarray) -> str:
     return "▶"
 
 
-class KpiPanel(QWidget):
+class KpiPanel(LivePanel, QWidget):
     """Tiles for the site's metrics (in site order) and for any other metric the feed sends."""
 
     panel_id: ClassVar[str] = "kpi"

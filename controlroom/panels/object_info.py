@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from controlroom.qt.panel_contract import LivePanel
+
 TITLE_POINT_SIZE = 24
 BODY_POINT_SIZE = 16
 
@@ -48,7 +50,7 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-class ObjectInfoPanel(QWidget):
+class ObjectInfoPanel(LivePanel, QWidget):
     """Shows one city object's id, name, type, height, LoD, parent and all its attributes."""
 
     panel_id: ClassVar[str] = "object_info"

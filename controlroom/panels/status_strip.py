@@ -9,7 +9,7 @@ has never been heard or stopped. A feed thread that died and was restarted is sa
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Slot
@@ -17,6 +17,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from controlroom.qt.live import LiveCity
+from controlroom.qt.panel_contract import LivePanel
 
 SILENT_AFTER_S = 5.0  # no message for this long: amber (a 1–2 Hz feed has then missed several)
 LIVE, SILENT, DOWN = "#2ecc71", "#f2a900", "#e74c3c"
@@ -30,10 +31,10 @@ def feed_state(status: dict[str, Any] | None, silent_after_s: float = SILENT_AFT
     return "live" if newest <= silent_after_s else "silent"
 
 
-class StatusStrip(QFrame):
+class StatusStrip(LivePanel, QFrame):
     """Title left, feed light and rate in the middle, the site's local clock right."""
 
-    panel_id = "status"
+    panel_id: ClassVar[str] = "status"
 
     def __init__(self, live: LiveCity, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from controlroom.qt.panel_contract import LivePanel
 from controlroom.qt.video_tile import VideoTile
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def layout_for(count: int) -> str:
     return "16"
 
 
-class VideoGridPanel(QWidget):
+class VideoGridPanel(LivePanel, QWidget):
     """Tiles of live video; ``registry`` resolves camera ids (and nearest cameras) lazily."""
 
     panel_id: ClassVar[str] = "video_grid"
@@ -291,6 +292,9 @@ class VideoGridPanel(QWidget):
     @Slot(float, float, str)
     def _on_cameras_around(self, x: float, y: float, title: str) -> None:
         self.open_nearest(x, y, title)
+
+    def release(self) -> None:
+        self.shutdown()
 
     def shutdown(self) -> None:
         """Stop every player and the timer (the panel is closing)."""

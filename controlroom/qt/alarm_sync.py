@@ -1,14 +1,15 @@
 """Qt glue between an ``AlarmService`` and the app's dispatch client (``dispatch.alarm_desk``).
 
-The client reports on its own thread; its bridge's signals reach ``AlarmGatewayLink``'s slots
-queued, so every book change still happens on the GUI thread (the one documented hop).
+The client reports on its own thread; its bridge (``qt.dispatch_bridge``) has already handed
+each report to the GUI thread (``qt.gui_thread``), so the link's slots, and every book change,
+run on the GUI thread.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QObject, Slot
 
 if TYPE_CHECKING:
     from PySide6.QtCore import SignalInstance
@@ -52,9 +53,9 @@ def link_alarms_to_gateway(
     service: AlarmService, client: DispatchClient, events: SignalInstance, orders: SignalInstance
 ) -> AlarmGatewayLink:
     """Route ``service``'s alarm actions through ``client``; ``events``/``orders`` are the client
-    bridge's ``sig_event_received``/``sig_order_answered`` (emitted on the client thread)."""
+    bridge's ``sig_event_applied``/``sig_order_answered`` (emitted on the GUI thread)."""
     link = AlarmGatewayLink(service, client)
-    events.connect(link.on_event, Qt.ConnectionType.QueuedConnection)
-    orders.connect(link.on_order, Qt.ConnectionType.QueuedConnection)
+    events.connect(link.on_event)
+    orders.connect(link.on_order)
     service.gateway = link
     return link

@@ -1,11 +1,15 @@
-"""The live picture one app instance shows: the site, its city model, the feed models, and the
-operator's intents, shared by every panel on every screen.
+"""The Qt face of an app instance's live picture: ``LiveState`` events as queued Qt signals.
+
+The state itself (feed models, dispatch desk, mode, operator intents) is ``live.LiveState``,
+Qt-free and alive from start-up; this adapter loads the city off the GUI thread, runs the feed
+pump on a Qt timer at a fixed rate, and turns the state's typed events into the signals panels
+connect to (through ``qt.gui_thread.GuiHandover``, so a writer on another thread — the history
+player — still reaches the panels on the GUI thread). Each pump tick that changed something
+emits ``sig_tick(ChangeSet)`` once, so panels update in place and the views render once per tick.
 
 Panels never import each other (import-linter), so anything one panel asks of another goes
-through this object: the incident list asks the map to fly somewhere (``request_focus``), the
-camera layer asks the video grid to open cameras (``request_cameras``). The feed pump runs here
-on a Qt timer in the GUI thread, at a fixed rate; each tick that changed something emits
-``sig_tick(ChangeSet)`` once, so panels update in place and the views render once per tick.
+through the state: the incident list asks the map to fly somewhere (``request_focus``), the
+camera layer asks the video grid to open cameras (``request_cameras``).
 """
 
 from __future__ import annotations
@@ -13,13 +17,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from controlroom.core.site import Site
-from controlroom.feed.pump import PUMP_HZ
+from controlroom.feed.pump import PUMP_HZ, ChangeSet
+from controlroom.live import LiveState
+from controlroom.live import events as ev
 from controlroom.qt.gui_gc import collect_on_gui_thread
+from controlroom.qt.gui_thread import GuiHandover
 from controlroom.qt.worker import BackgroundTask, Progress
 
 if TYPE_CHECKING:
@@ -31,6 +38,8 @@ if TYPE_CHECKING:
     from controlroom.core.sensors import SensorStore
     from controlroom.feed.site_feed import SiteFeed
     from controlroom.geo.crs import LocalFrame
+    from controlroom.live.desk import DispatchDesk
+    from controlroom.qt.dispatch_bridge import DispatchBridge
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +57,7 @@ def _load_job(site: Site) -> Callable[[Progress], CityModel]:
 
 
 class LiveCity(QObject):
-    """Site + city model + live feed models + operator intents for one app instance.
+    """The Qt adapter of one instance's ``LiveState``: city loading, the pump clock, signals.
 
     ``clock`` returns seconds since the epoch (the feed's time base); tests pass their own.
     ``feed=False`` shows the static city only (no subscriber thread).
@@ -62,6 +71,8 @@ class LiveCity(QObject):
     sig_feed_status = Signal(object)  # FeedStats.snapshot(now) dict, at STATUS_HZ
     #: ``stop()`` was called: services built on this instance stop their timers and threads.
     sig_stopped = Signal()
+    #: LIVE / REPLAY (``live.events.Mode``): the shown models changed source.
+    sig_mode_changed = Signal(object)
     # Operator intents, asked by one panel and carried out by others.
     sig_focus = Signal(float, float, float, str)  # x, y (local metres), distance_m, label
     sig_open_cameras = Signal(object, str)  # list of camera ids, a title for the grid
@@ -71,6 +82,11 @@ class LiveCity(QObject):
     sig_object_selected = Signal(object)  # the picked city object's record (dict), or None when cleared
     sig_create_incident = Signal(object)  # dict: type, severity, x, y, text, camera_ids, source
     sig_flood_what_if = Signal(float, str)  # water level (m), why (an alarm's title): open the what-if
+    # The dispatch desk (``state.desk``), after it took the gateway's words.
+    sig_desk_changed = Signal(object)  # live.events.DeskChanged
+    sig_assignment = Signal(str, str)  # incident id ("" once released), unit id
+    sig_detail_read = Signal(str)  # incident id: its detail and timeline are in the desk
+    sig_suggestions_read = Signal(str)  # incident id: ``desk.suggestions[id]`` is new
 
     def __init__(
         self,
@@ -80,17 +96,18 @@ class LiveCity(QObject):
         feed: bool = True,
         tick_hz: float = TICK_HZ,
         clock: Callable[[], float] = time.time,
+        state: LiveState | None = None,
     ) -> None:
         super().__init__(parent)
         collect_on_gui_thread()  # before this instance starts its loader and feed threads
         self.site = site
         self.clock = clock
-        self.model: CityModel | None = None
-        self.frame: LocalFrame | None = None
+        self.state = state if state is not None else LiveState.for_site(site, clock)
         self.feed: SiteFeed | None = None
         self.load_error: str | None = None
         self.tile_memory_mb = site.city.memory_mb  # the map's tile budget (``--memory-mb`` overrides)
         self._want_feed = feed
+        self._feed_started_once = False
         self._task: BackgroundTask | None = None
         self._tick = QTimer(self)
         self._tick.setInterval(max(1, int(1000 / tick_hz)))
@@ -98,6 +115,18 @@ class LiveCity(QObject):
         self._status = QTimer(self)
         self._status.setInterval(int(1000 / STATUS_HZ))
         self._status.timeout.connect(self._emit_status)
+        self.handover = GuiHandover(self)
+        #: The dispatch desk's Qt bridge, once something needs the gateway (``DispatchBridge.for_live``).
+        self.dispatch_bridge: DispatchBridge | None = None
+        self._unsubscribe = [self.state.subscribe(kind, self._signal_for(kind)) for kind in _SIGNALS]
+
+    def _signal_for(self, kind: type) -> Callable[[Any], None]:
+        emit = _SIGNALS[kind]
+
+        def deliver(event: Any) -> None:
+            self.handover.call(emit, self, event)
+
+        return deliver
 
     # ------------------------------------------------------------------ state
     @property
@@ -105,20 +134,32 @@ class LiveCity(QObject):
         return self.model is not None
 
     @property
-    def entities(self) -> EntityStore | None:
-        return self.feed.pump.entities if self.feed else None
+    def model(self) -> CityModel | None:
+        return self.state.model
 
     @property
-    def sensors(self) -> SensorStore | None:
-        return self.feed.pump.sensors if self.feed else None
+    def frame(self) -> LocalFrame | None:
+        return self.state.frame
 
     @property
-    def incidents(self) -> IncidentBoard | None:
-        return self.feed.pump.incidents if self.feed else None
+    def entities(self) -> EntityStore:
+        return self.state.entities
 
     @property
-    def metrics(self) -> MetricSeries | None:
-        return self.feed.pump.metrics if self.feed else None
+    def sensors(self) -> SensorStore:
+        return self.state.sensors
+
+    @property
+    def incidents(self) -> IncidentBoard:
+        return self.state.incidents
+
+    @property
+    def metrics(self) -> MetricSeries:
+        return self.state.metrics
+
+    @property
+    def desk(self) -> DispatchDesk:
+        return self.state.desk
 
     @property
     def stats(self) -> FeedStats | None:
@@ -144,12 +185,20 @@ class LiveCity(QObject):
         if self.model is None or self.frame is None:
             raise RuntimeError("start_feed needs the city model (its extent validates positions)")
         self.stop_feed()
+        if self._feed_started_once:
+            self.state.reset_live()  # other endpoints: nothing of the old feed carries over
+        self._feed_started_once = True
+        models = self.state.live
         self.feed = open_site_feed(
             self.site,
             city=self.model,
             frame=self.frame,
             endpoint=endpoint,
             snapshot_endpoint=snapshot_endpoint,
+            entities=models.entities,
+            sensors=models.sensors,
+            incidents=models.incidents,
+            metrics=models.metrics,
         ).start()
         self._tick.start()
         self._status.start()
@@ -163,11 +212,14 @@ class LiveCity(QObject):
             self.feed = None
 
     def stop(self) -> None:
-        """Stop the feed thread and wait for a running load (the app calls this at exit)."""
+        """Stop the feed and the dispatch client, wait for a running load (the app calls this at
+        exit, then ``feed.service_thread.stop_all_service_threads`` for whatever else still runs)."""
         self.stop_feed()
+        if self.dispatch_bridge is not None:
+            self.dispatch_bridge.shutdown()
         if self._task is not None and self._task.is_running():
             self._task.wait()
-        self.sig_stopped.emit()
+        self.state.stop()
 
     # ------------------------------------------------------------------ ticks
     @Slot()
@@ -175,9 +227,8 @@ class LiveCity(QObject):
         """One pump tick: apply what arrived, tell the panels once (public so tests can step it)."""
         if self.feed is None:
             return
-        change = self.feed.pump.apply_pending(self.clock())
-        if change:
-            self.sig_tick.emit(change)
+        now = self.clock()
+        self.state.apply(self.feed.pump.apply_pending(now), source=ev.Source.FEED, at=now)
 
     @Slot()
     def _emit_status(self) -> None:
@@ -193,11 +244,11 @@ class LiveCity(QObject):
     # ---------------------------------------------------------------- intents
     def request_flood_what_if(self, level_m: float, why: str = "") -> None:
         """Ask the flood what-if (its panel and the maps' water) to show this river level."""
-        self.sig_flood_what_if.emit(float(level_m), why)
+        self.state.request_flood_what_if(level_m, why)
 
     def request_focus(self, x: float, y: float, distance_m: float = 800.0, label: str = "") -> None:
         """Ask the map(s) to fly to a place given in the site's local frame."""
-        self.sig_focus.emit(float(x), float(y), float(distance_m), label)
+        self.state.request_focus(x, y, distance_m, label)
 
     def request_focus_lonlat(
         self, lon: float, lat: float, distance_m: float = 800.0, label: str = ""
@@ -209,25 +260,25 @@ class LiveCity(QObject):
 
     def request_cameras(self, camera_ids: list[str], title: str = "") -> None:
         """Ask the video grid to open these cameras (nearest first)."""
-        self.sig_open_cameras.emit(list(camera_ids), title)
+        self.state.request_cameras(camera_ids, title)
 
     def request_cameras_around(self, x: float, y: float, title: str = "") -> None:
         """Ask the video side to open the site's N nearest cameras to a local-frame point."""
-        self.sig_cameras_around.emit(float(x), float(y), title)
+        self.state.request_cameras_around(x, y, title)
 
     def request_incident(self, fields: dict[str, object]) -> None:
         """Ask the dispatch side to raise an incident (an alarm turned into an incident)."""
-        self.sig_create_incident.emit(dict(fields))
+        self.state.request_incident(fields)
 
     def select_incident(self, incident_id: str) -> None:
-        self.sig_incident_selected.emit(incident_id)
+        self.state.select_incident(incident_id)
 
     def select_object(self, layer_kind: str | None, index: int = -1) -> None:
         """A city object was picked on a map (``None`` clears): every selection panel shows it."""
         if layer_kind is None or self.model is None or layer_kind not in self.model.layers:
-            self.sig_object_selected.emit(None)
+            self.state.select_record(None)
             return
-        self.sig_object_selected.emit(self.model.record(layer_kind, index))
+        self.state.select_record(self.model.record(layer_kind, index))
 
     def select_feature(self, feature: dict[str, object]) -> None:
         """A building picked on streamed tiles: its feature-table row, shaped like a city record."""
@@ -235,18 +286,17 @@ class LiveCity(QObject):
         record: dict[str, object] = {k: feature.get(k) for k in builtin}
         record["attributes"] = {k: v for k, v in feature.items() if k not in builtin}
         record["layer"] = "buildings"
-        self.sig_object_selected.emit(record)
+        self.state.select_record(record)
 
     def select_entity(self, entity_id: str) -> None:
-        self.sig_entity_selected.emit(entity_id)
+        self.state.select_entity(entity_id)
 
     # -------------------------------------------------------------- internals
     @Slot(object)
     def _on_loaded(self, model: CityModel) -> None:
         from controlroom.geo.crs import LocalFrame
 
-        self.model = model
-        self.frame = LocalFrame.of_model(model)
+        self.state.set_city(model, LocalFrame.of_model(model))
         self.sig_city_loaded.emit(model)
         if self._want_feed and self.feed is None:
             try:
@@ -259,3 +309,35 @@ class LiveCity(QObject):
     def _on_failed(self, message: str) -> None:
         self.load_error = message
         self.sig_city_failed.emit(message)
+
+
+def _everything(live: LiveCity) -> ChangeSet:
+    """What a swap of the shown models changed, as a tick: every model, in full."""
+    state = live.state
+    return ChangeSet(
+        entities_updated=max(1, len(state.entities)),
+        sensors_updated=len(state.sensors),
+        incidents_updated=len(state.incidents),
+        metrics_changed=set(state.metrics.names()),
+    )
+
+
+#: The state's events → this adapter's signals (each emitted on the GUI thread).
+_SIGNALS: dict[type, Callable[[LiveCity, Any], None]] = {
+    ev.ModelsChanged: lambda lc, e: lc.sig_tick.emit(e.change),
+    ev.ModelsReplaced: lambda lc, e: lc.sig_tick.emit(_everything(lc)),
+    ev.ModeChanged: lambda lc, e: lc.sig_mode_changed.emit(e.mode),
+    ev.Stopped: lambda lc, e: lc.sig_stopped.emit(),
+    ev.FocusRequested: lambda lc, e: lc.sig_focus.emit(e.x, e.y, e.distance_m, e.label),
+    ev.CamerasRequested: lambda lc, e: lc.sig_open_cameras.emit(list(e.camera_ids), e.title),
+    ev.CamerasAroundRequested: lambda lc, e: lc.sig_cameras_around.emit(e.x, e.y, e.title),
+    ev.IncidentSelected: lambda lc, e: lc.sig_incident_selected.emit(e.incident_id),
+    ev.EntitySelected: lambda lc, e: lc.sig_entity_selected.emit(e.entity_id),
+    ev.ObjectSelected: lambda lc, e: lc.sig_object_selected.emit(e.record),
+    ev.IncidentRequested: lambda lc, e: lc.sig_create_incident.emit(dict(e.fields)),
+    ev.FloodWhatIfRequested: lambda lc, e: lc.sig_flood_what_if.emit(e.level_m, e.why),
+    ev.DeskChanged: lambda lc, e: lc.sig_desk_changed.emit(e),
+    ev.AssignmentChanged: lambda lc, e: lc.sig_assignment.emit(e.incident_id, e.unit_id),
+    ev.DetailRead: lambda lc, e: lc.sig_detail_read.emit(e.incident_id),
+    ev.SuggestionsRead: lambda lc, e: lc.sig_suggestions_read.emit(e.incident_id),
+}

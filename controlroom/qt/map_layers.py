@@ -159,21 +159,27 @@ class MapLayers(QObject):
 
     # ------------------------------------------------------------------ feed layers
     def add_feed_layers(self, live: LiveCity, titles: dict[str, str]) -> list[str]:
-        """Vehicles, trails, heatmap, incidents and sensors from the live city (once); their keys."""
+        """The live state's feed models as the overlay registry draws them (once); their keys.
+
+        Each overlay reads the shown model through ``state.source_of``, so a replay's models are
+        drawn by the same overlays."""
         if live.model is None or "entities" in self.stack:
             return []
-        from controlroom.render.overlays import feed_overlays
+        from controlroom.core.entities import EntityStore
+        from controlroom.core.incidents import IncidentBoard
+        from controlroom.core.sensors import SensorStore
+        from controlroom.render.overlays.registry import MAP_OVERLAYS, DrawContext
 
         self.clock = live.clock
         x0, x1, y0, y1 = live.model.bounds()[:4]
-        overlays = feed_overlays(
-            lambda: live.entities,
-            lambda: live.sensors,
-            lambda: live.incidents,
-            live.clock,
-            (float(x0), float(x1), float(y0), float(y1)),
-            titles,
-        )
+        state = live.state
+        models = [
+            (EntityStore, state.source_of(EntityStore)),
+            (SensorStore, state.source_of(SensorStore)),
+            (IncidentBoard, state.source_of(IncidentBoard)),
+        ]
+        ctx = DrawContext(live.clock, (float(x0), float(x1), float(y0), float(y1)), titles, live=live)
+        overlays = [d.overlay for d in MAP_OVERLAYS.draw(models, ctx)]
         for overlay in overlays:
             self.stack.add(overlay)
         self.start_clock()

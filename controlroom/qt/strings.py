@@ -51,6 +51,24 @@ INCIDENT_STATUSES: dict[str, str] = {
     "closed": QT_TRANSLATE_NOOP("IncidentStatus", "Closed"),
 }
 
+# The gateway's dispatch detail knows one status the feed protocol has not (shown as closed there).
+DISPATCH_STATUSES: dict[str, str] = {
+    "cancelled": QT_TRANSLATE_NOOP("IncidentStatus", "Cancelled"),
+}
+
+# What a desk did, as the incident's timeline lists it (core.dispatch_model.COMMAND_KINDS).
+ORDER_KINDS: dict[str, str] = {
+    "create": QT_TRANSLATE_NOOP("OrderKind", "Created"),
+    "acknowledge": QT_TRANSLATE_NOOP("OrderKind", "Acknowledged"),
+    "assign": QT_TRANSLATE_NOOP("OrderKind", "Assigned"),
+    "unit_status": QT_TRANSLATE_NOOP("OrderKind", "Unit status"),
+    "comment": QT_TRANSLATE_NOOP("OrderKind", "Comment"),
+    "resolve": QT_TRANSLATE_NOOP("OrderKind", "Resolved"),
+    "close": QT_TRANSLATE_NOOP("OrderKind", "Closed"),
+    "cancel": QT_TRANSLATE_NOOP("OrderKind", "Cancelled"),
+    "alarm": QT_TRANSLATE_NOOP("OrderKind", "Alarm"),
+}
+
 ENTITY_KINDS: dict[str, str] = {
     "bus": QT_TRANSLATE_NOOP("EntityKind", "Bus"),
     "muck_truck": QT_TRANSLATE_NOOP("EntityKind", "Muck truck"),
@@ -170,6 +188,17 @@ def incident_type_label(code: str) -> str:
 
 def incident_status_label(code: str) -> str:
     return _label("IncidentStatus", INCIDENT_STATUSES, code)
+
+
+def dispatch_status_label(code: str) -> str:
+    """An incident's dispatch status (the feed's statuses plus ``cancelled``)."""
+    if code in DISPATCH_STATUSES:
+        return _label("IncidentStatus", DISPATCH_STATUSES, code)
+    return incident_status_label(code)
+
+
+def order_kind_label(code: str) -> str:
+    return _label("OrderKind", ORDER_KINDS, code)
 
 
 def entity_kind_label(code: str) -> str:

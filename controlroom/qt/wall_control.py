@@ -1,11 +1,10 @@
 """Push-to-wall, Qt side: the wall applies commands from the control channel to its panels, and
 a desk sends them without freezing its screen.
 
-The one hop into the GUI thread: after queueing a command, the ``ControlServer`` thread asks Qt
-to call ``_drain`` on this object with a queued ``QMetaObject.invokeMethod``; Qt runs it in the
-GUI thread, where it takes every waiting command and applies it. (A queued invoke, not a Python
-``Signal.emit``: PySide6 6.12.0's ``emit`` drops a reference to ``True`` on every call and the
-process aborts after a few hundred of them; see the report on issue 5.) Panels are reached by duck
+Into the GUI thread through the app's one hand-over (``qt.gui_thread.GuiHandover``): after
+queueing a command, the ``ControlServer`` thread posts ``_drain``, which runs in the GUI thread
+and applies every waiting command; a desk's push runs on a named ``ServiceThread`` and posts its
+answer the same way. Panels are reached by duck
 typing (``apply_camera``, ``focus_location``, ``open_camera``) so this module never imports a
 panel; a panel without the method gets a refusal that says which panel the region shows.
 """
@@ -13,13 +12,11 @@ panel; a panel without the method gets a refusal that says which panel the regio
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 from collections.abc import Sequence
 
 import msgspec
-from PySide6.QtCore import QCoreApplication, QMetaObject, QObject, Qt, QTimer, Signal, SignalInstance, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, SignalInstance, Slot
 
 from controlroom.feed.control import (
     Command,
@@ -34,6 +31,8 @@ from controlroom.feed.control import (
     describe,
 )
 from controlroom.feed.keys import FeedSecurityError
+from controlroom.feed.service_thread import ServiceThread
+from controlroom.qt.gui_thread import GuiHandover
 from controlroom.qt.wall import WallManager
 
 log = logging.getLogger(__name__)
@@ -55,11 +54,12 @@ class WallControl(QObject):
         self.manager = manager
         self.server = server
         self._opening = False
+        self._handover = GuiHandover(self)
         server.set_targets(manager.spec.regions, manager.spec.presets)
 
     def start(self) -> None:
         """Open the channel now (the caller knows the wall can apply commands)."""
-        self.server.start(notify=self._queue_drain)
+        self.server.start(notify=self._handover.bind(self._drain))
         self.sig_listening.emit(self.server.bound_endpoint or self.server.endpoint)
 
     def start_when_ready(self, *ready: SignalInstance) -> None:
@@ -92,9 +92,6 @@ class WallControl(QObject):
         except Exception as exc:  # address in use, a bad key …: the wall itself must stay up and say why
             log.error("push-to-wall not started: %s", exc)
             self.sig_open_failed.emit(str(exc))
-
-    def _queue_drain(self) -> None:  # the server thread
-        QMetaObject.invokeMethod(self, "_drain", Qt.ConnectionType.QueuedConnection)
 
     def stop(self) -> None:
         self.server.stop()
@@ -156,14 +153,33 @@ class WallControl(QObject):
         return None
 
 
+class _Push(ServiceThread):
+    """One push: send, wait for the wall's answer, hand it to the GUI thread."""
+
+    def __init__(self, pusher: WallPusher, command: Command) -> None:
+        super().__init__("wall-push", supervise=False)
+        self.pusher = pusher
+        self.command = command
+
+    def _run(self) -> None:
+        pusher, command = self.pusher, self.command
+        try:
+            reply: Reply | None = pusher.client.send(command, pusher.timeout_s)
+            message = ""
+        except (ControlError, FeedSecurityError) as exc:
+            reply, message = None, str(exc)
+        try:
+            pusher.handover.post(pusher._deliver, command, reply, message)
+        except RuntimeError:  # the desk closed while the wall was answering: nobody left to tell
+            log.info("push of %s finished after the desk closed: %s", describe(command), reply or message)
+
+
 class WallPusher(QObject):
     """The desk's side: ``push(command)`` sends from a short-lived thread and reports by signal.
 
     ``sig_reply_received(command, reply)`` when the wall answered (applied or refused);
     ``sig_push_failed(command, message)`` when it did not (timeout, bad endpoint, bad key file).
-    The sending thread hands its result over the same way the wall's server does: into a queue,
-    then a queued ``invokeMethod`` of ``_deliver`` in the GUI thread. Call ``wait()`` before
-    deleting it.
+    Call ``wait()`` before deleting it.
     """
 
     sig_reply_received = Signal(object, object)
@@ -173,45 +189,27 @@ class WallPusher(QObject):
         super().__init__(parent)
         self.client = client
         self.timeout_s = timeout_s
-        self._threads: list[threading.Thread] = []
-        self._done: queue.SimpleQueue[tuple[Command, Reply | None, str]] = queue.SimpleQueue()
+        self.handover = GuiHandover(self)
+        self._pushes: list[_Push] = []
 
     def push(self, command: Command) -> None:
-        thread = threading.Thread(target=self._send, args=(command,), name="wall-push", daemon=True)
-        self._threads = [t for t in self._threads if t.is_alive()]
-        self._threads.append(thread)
-        thread.start()
+        push = _Push(self, command)
+        self._pushes = [p for p in self._pushes if p.running]
+        self._pushes.append(push)
+        push._start_unwaited()
 
     def wait(self, timeout_s: float = 30.0) -> bool:
         """Wait for every push in flight; ``False`` if one is still running after ``timeout_s``."""
         deadline = time.monotonic() + timeout_s
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        return not any(t.is_alive() for t in self._threads)
+        for push in self._pushes:
+            push.join(max(0.0, deadline - time.monotonic()))
+        return not any(p.running for p in self._pushes)
 
-    def _send(self, command: Command) -> None:  # the sending thread
-        try:
-            reply: Reply | None = self.client.send(command, self.timeout_s)
-            message = ""
-        except (ControlError, FeedSecurityError) as exc:
-            reply, message = None, str(exc)
-        self._done.put((command, reply, message))
-        try:
-            QMetaObject.invokeMethod(self, "_deliver", Qt.ConnectionType.QueuedConnection)
-        except RuntimeError:  # the desk closed while the wall was answering: nobody left to tell
-            log.info("push of %s finished after the desk closed: %s", describe(command), reply or message)
-
-    @Slot()
-    def _deliver(self) -> None:
-        while True:
-            try:
-                command, reply, message = self._done.get_nowait()
-            except queue.Empty:
-                return
-            if reply is not None:
-                self.sig_reply_received.emit(command, reply)
-            else:
-                self.sig_push_failed.emit(command, message or _tr("no answer"))
+    def _deliver(self, command: Command, reply: Reply | None, message: str) -> None:
+        if reply is not None:
+            self.sig_reply_received.emit(command, reply)
+        else:
+            self.sig_push_failed.emit(command, message or _tr("no answer"))
 
 
 def view_command(widget: object, region: str, *, site: str = "", sender: str | None = None) -> PushView:

@@ -33,6 +33,7 @@ from controlroom.panels.alarms.style import PRIORITY_COLOURS, forecast_text, pri
 from controlroom.panels.alarms.table import AlarmTable
 from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
 from controlroom.qt.alarm_service import AlarmService, alarm_service_for
+from controlroom.qt.panel_contract import LivePanel
 
 if TYPE_CHECKING:
     from controlroom.core.alarm_lifecycle import Alarm
@@ -62,7 +63,7 @@ STYLE = (
 )
 
 
-class AlarmsPanel(QWidget):
+class AlarmsPanel(LivePanel, QWidget):
     panel_id: ClassVar[str] = "alarms"
 
     def __init__(
@@ -338,6 +339,9 @@ class AlarmsPanel(QWidget):
             self.banner.refresh()
             if any(a.predicted for a in self.service.open_alarms()):
                 self.refresh()
+
+    def release(self) -> None:
+        self.shutdown()
 
     def shutdown(self) -> None:
         self._clock.stop()

@@ -1,8 +1,10 @@
 """The dispatch desk: incident queue, detail with timeline, one-click "dispatch nearest", units.
 
 The queue is the live incident board (``live.incidents``: the feed and the gateway's records,
-the same picture the map shows), enriched with what only the gateway knows (admin chain,
-department, assigned units, timeline) from the dispatch client's state and events. Orders go
+the same picture the map shows) merged with what only the gateway knows (admin chain,
+department, assigned units, timeline) into the desk's typed rows (``live.desk``, Qt-free: it
+also decides which actions are allowed and runs "dispatch nearest"); this panel renders them,
+translating every code and escaping every text that came from outside. Orders go
 through the client's durable outbox; the strip at the bottom shows each one pending,
 acknowledged or refused (with the gateway's reason). A refused order stays listed until the
 operator retries it (sent again as a new order) or drops it; when the gateway does not answer
@@ -12,6 +14,7 @@ E en route, S on scene, R resolve, X close, C cameras around, Ctrl+F filter.
 
 from __future__ import annotations
 
+import html
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -30,14 +33,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from controlroom.core.dispatch_model import allowed_actions
 from controlroom.core.protocol import INCIDENT_TYPES
-from controlroom.panels.incidents.bridge import DispatchBridge
 from controlroom.panels.incidents.tables import IncidentQueue, UnitBoard, age_text
 from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
+from controlroom.qt.dispatch_bridge import DispatchBridge
+from controlroom.qt.panel_contract import LivePanel
+from controlroom.qt.strings import (
+    dispatch_status_label,
+    entity_status_label,
+    incident_type_label,
+    order_kind_label,
+)
 
 if TYPE_CHECKING:
-    from controlroom.dispatch import wire
     from controlroom.dispatch.outbox import OrderEntry
+    from controlroom.live.events import DeskChanged
     from controlroom.qt.live import LiveCity
 
 BODY_POINT_SIZE = 15
@@ -45,7 +56,7 @@ BODY_POINT_SIZE = 15
 _MARKS = {"pending": "…", "acknowledged": "✓", "refused": "✗", "retried": "↻", "dropped": "–"}
 
 
-class IncidentsPanel(QWidget):
+class IncidentsPanel(LivePanel, QWidget):
     panel_id: ClassVar[str] = "incidents"
 
     def __init__(
@@ -56,34 +67,26 @@ class IncidentsPanel(QWidget):
         self.live = live
         self.bridge = bridge or DispatchBridge.for_live(live)
         self.client = self.bridge.client
-        self.details: dict[str, dict[str, Any]] = {}  # gateway view per incident id
-        self.units: dict[str, dict[str, Any]] = {}
+        self.desk = live.desk
         self.selected: str | None = None
-        self.suggestions: list[dict[str, Any]] = []
-        self._suggest_query: str | None = None
-        self._detail_query: str | None = None
-        self._dispatch_when_suggested = False
         font = QFont(self.font())
         font.setPointSize(BODY_POINT_SIZE)
         self.setFont(font)
         self._build()
-        q = Qt.ConnectionType.QueuedConnection
         b = self.bridge
-        b.sig_order_answered.connect(self._on_order_answered, q)
-        # The bridge's GUI-thread signals, not the client's: the bridge usually read the gateway's
-        # state before this panel existed (the app starts it first; panels open later), so the
-        # panel starts from the bridge's rows and then follows what the bridge applies.
-        b.sig_state_applied.connect(self._on_state_read)
-        b.sig_event_applied.connect(self._on_event_received)
-        b.sig_result_received.connect(self._on_result_received, q)
-        b.sig_link.connect(self._on_link, q)
+        # All on the GUI thread: the bridge hands the client's reports over before the desk takes
+        # them. The desk usually read the gateway's state before this panel existed (the app
+        # starts the bridge first; panels open later), so the panel starts from the desk's rows.
+        b.sig_order_answered.connect(self._on_order_answered)
+        b.sig_link.connect(self._on_link)
+        live.sig_desk_changed.connect(self._on_desk_changed)
+        live.sig_detail_read.connect(self._on_detail_read)
+        live.sig_suggestions_read.connect(self._on_suggestions_read)
         live.sig_tick.connect(self._on_live_tick)
         live.sig_create_incident.connect(self._on_create_requested)
         live.sig_incident_selected.connect(self._on_incident_selected)
-        self.details = dict(b.incident_rows)
-        self.units = dict(b.unit_rows)
-        if self.units:
-            self.unit_board.show_units(list(self.units.values()))
+        if self.desk.unit_rows:
+            self.unit_board.show_units(self.desk.units())
         self.refresh_queue()
         self._show_refused()  # refused orders of an earlier session still wait for the operator
         self._on_link(self.client.link_problem)
@@ -98,7 +101,7 @@ class IncidentsPanel(QWidget):
         self.type_filter = QComboBox()
         self.type_filter.addItem(self.tr("All types"), "")
         for t in INCIDENT_TYPES:
-            self.type_filter.addItem(t.replace("_", " "), t)
+            self.type_filter.addItem(incident_type_label(t), t)
         for combo in (self.sort, self.district, self.type_filter):
             combo.currentIndexChanged.connect(self.refresh_queue)
         filters = QHBoxLayout()
@@ -206,22 +209,32 @@ class IncidentsPanel(QWidget):
         return self.tr("Incidents and dispatch")
 
     # ------------------------------------------------------------------ queue
+    # ------------------------------------------------------------------ the desk's rows
+    @property
+    def details(self) -> dict[str, dict[str, Any]]:
+        """The gateway's row per incident id (the desk's)."""
+        return self.desk.details
+
+    @property
+    def units(self) -> dict[str, dict[str, Any]]:
+        return self.desk.unit_rows
+
+    @property
+    def suggestions(self) -> list[dict[str, Any]]:
+        """The nearest suitable units for the selected incident, as the gateway suggested them."""
+        return self.desk.suggestions.get(self.selected or "", [])
+
     @Slot()
     def refresh_queue(self) -> None:
-        board = self.live.incidents
-        items = board.open() if board is not None else []
-        district, kind = self.district.currentData(), self.type_filter.currentData()
-        if district:
-            items = [i for i in items if self.details.get(i.id, {}).get("district") == district]
-        if kind:
-            items = [i for i in items if i.type == kind]
+        district, kind = self.district.currentData() or "", self.type_filter.currentData() or ""
+        items = self.desk.incident_rows(self.live.incidents, district, kind)
         if self.sort.currentData() == "age":
             items.sort(key=lambda i: i.raised_at)
-        self.queue.show_incidents(items, self.details, self.live.clock(), self.selected)
+        self.queue.show_incidents(items, self.live.clock(), self.selected)
         self._update_districts()
 
     def _update_districts(self) -> None:
-        names = sorted({d.get("district") or "" for d in self.details.values()} - {""})
+        names = self.desk.districts()
         have = {self.district.itemData(i) for i in range(self.district.count())}
         for n in names:
             if n not in have:
@@ -246,16 +259,13 @@ class IncidentsPanel(QWidget):
     def select(self, incident_id: str, announce: bool = True) -> None:
         """Show an incident; ``announce``: tell the other panels (map flies there, highlights it)."""
         self.selected = incident_id
-        self.suggestions = []
         self.alternatives.clear()
-        board = self.live.incidents
-        state = board.get(incident_id) if board is not None else None
+        state = self.live.incidents.get(incident_id)
         if announce:
             self.live.select_incident(incident_id)
             if state is not None:
                 self.live.request_focus(state.x, state.y, 600.0, incident_id)
-        self._detail_query = self.client.query("incident", id=incident_id)
-        self._suggest_query = self.client.query("suggest", id=incident_id)
+        self.desk.select(incident_id)
         self.queue.select_id(incident_id)
         self._show_detail()
 
@@ -264,86 +274,70 @@ class IncidentsPanel(QWidget):
         inc_id = self.selected
         if inc_id is None:
             return
-        board = self.live.incidents
-        state = board.get(inc_id) if board is not None else None
-        d = self.details.get(inc_id, {})
-        kind = (d.get("type") or (state.type if state else "")).replace("_", " ")
-        status = d.get("status") or (state.status if state else "")
+        row = self.desk.incident(inc_id, self.live.incidents)
+        kind = incident_type_label(row.type) if row else ""
+        status = dispatch_status_label(row.status) if row and row.status else ""
         self.title.setText(f"{kind} — {status}   [{inc_id}]")
-        chain = " › ".join(x for x in (d.get("city"), d.get("district"), d.get("street"), d.get("grid")) if x)
-        on_it = [u for u in self.units.values() if u.get("incident_id") == inc_id]
-        rows = [
-            (self.tr("Severity"), str(d.get("severity") or (state.severity if state else ""))),
-            (
-                self.tr("Raised"),
-                age_text(self.live.clock() - (d.get("raised_at") or (state.raised_at if state else 0))),
-            ),
-            (self.tr("Where"), chain or self.tr("(not routed yet)")),
-            (self.tr("Department"), d.get("department") or "—"),
-            (self.tr("Location"), f"{d['lon']:.5f}, {d['lat']:.5f}" if "lon" in d else "—"),
-            (self.tr("Units"), ", ".join(f"{u['id']} ({u['status']})" for u in on_it) or "—"),
-            (self.tr("Report"), d.get("text") or (state.text if state else "")),
+        esc = html.escape
+        units = ", ".join(f"{u.id} ({entity_status_label(u.status)})" for u in row.units) if row else ""
+        where = " › ".join(row.place) if row else ""
+        located = row is not None and row.lon is not None and row.lat is not None
+        cells = [
+            (self.tr("Severity"), str(row.severity) if row and row.severity else ""),
+            (self.tr("Raised"), age_text(self.live.clock() - (row.raised_at if row else 0.0))),
+            (self.tr("Where"), where or self.tr("(not routed yet)")),
+            (self.tr("Department"), (row.department if row else "") or "—"),
+            (self.tr("Location"), f"{row.lon:.5f}, {row.lat:.5f}" if located and row else "—"),
+            (self.tr("Units"), units or "—"),
+            (self.tr("Report"), row.text if row else ""),
         ]
         self.detail.setText(
             "<table>"
-            + "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows)
+            + "".join(f"<tr><td><b>{esc(k)}</b>&nbsp;&nbsp;</td><td>{esc(v)}</td></tr>" for k, v in cells)
             + "</table>"
         )
         self._update_buttons()
 
-    def _show_timeline(self, timeline: list[dict[str, Any]]) -> None:
+    def _show_timeline(self, timeline: tuple[dict[str, Any], ...]) -> None:
         self.timeline.clear()
         for t in timeline:
             stamp = time.strftime("%H:%M:%S", time.localtime(t["at"]))
             extra = t.get("detail") or {}
-            what = t["kind"] + (f" {t['unit_id']}" if t.get("unit_id") else "")
-            if extra.get("status"):
-                what += f" → {extra['status']}"
+            what = order_kind_label(t["kind"]) + (f" {t['unit_id']}" if t.get("unit_id") else "")
+            if extra.get("status"):  # a unit's new status when the entry names a unit, else the incident's
+                code = str(extra["status"])
+                what += f" → {entity_status_label(code) if t.get('unit_id') else dispatch_status_label(code)}"
             if extra.get("text"):
                 what += f": {extra['text']}"
             self.timeline.addItem(f"{stamp}  {t['user']}@{t['desk']}  {what}")
 
     def _update_buttons(self) -> None:
-        st = self.details.get(self.selected or "", {}).get("status")
+        """Enabled as ``core.dispatch_model.allowed_actions`` says for the gateway's status."""
         has = self.selected is not None
-        self.buttons["dispatch"].setEnabled(
-            has and st in (None, "new", "acknowledged", "dispatched", "on_scene")
-        )
-        self.buttons["acknowledge"].setEnabled(has and st in (None, "new"))
-        self.buttons["resolve"].setEnabled(has and st in ("acknowledged", "dispatched", "on_scene"))
-        self.buttons["close"].setEnabled(has and st == "resolved")
-        for k in ("en_route", "on_scene"):
-            self.buttons[k].setEnabled(has and st in ("dispatched", "on_scene"))
-        self.buttons["cameras"].setEnabled(has)
-        self.buttons["cancel"].setEnabled(
-            has and st in (None, "new", "acknowledged", "dispatched", "on_scene")
-        )
+        row = self.desk.incident(self.selected, self.live.incidents) if self.selected else None
+        allowed = row.actions if row is not None else allowed_actions(None)
+        for key, button in self.buttons.items():
+            button.setEnabled(has and key in allowed)
 
     # ------------------------------------------------------------------ actions
     def _order(self, kind: str, **fields: Any) -> OrderEntry | None:
         if self.selected is None:
             return None
-        entry = self.client.order(kind, incident_id=self.selected, **fields)
+        entry = self.desk.order(kind, self.selected, **fields)
         if kind == "comment":
             self.comment.clear()
         self._show_orders()
         return entry
 
     def _unit_status(self, status: str) -> None:
-        on_it = sorted(u["id"] for u in self.units.values() if u.get("incident_id") == self.selected)
-        if on_it:
-            self._order("unit_status", unit_id=on_it[0], status=status)
+        if self.selected is not None and self.desk.report_unit(self.selected, status) is not None:
+            self._show_orders()
 
     @Slot()
     def dispatch_nearest(self) -> None:
-        """One click: the nearest available suitable unit (asks the gateway first if needed)."""
-        if self.selected is None:
-            return
-        if self.suggestions:
-            self._order("assign", unit_id=self.suggestions[0]["unit_id"])
-        else:
-            self._dispatch_when_suggested = True
-            self._suggest_query = self.client.query("suggest", id=self.selected)
+        """One click: the nearest available suitable unit (the desk asks the gateway first if needed)."""
+        if self.selected is not None and self.desk.dispatch_nearest(self.selected) is not None:
+            self._show_orders()
 
     @Slot(QListWidgetItem)
     def _on_alternative_activated(self, item: QListWidgetItem) -> None:
@@ -351,8 +345,7 @@ class IncidentsPanel(QWidget):
 
     @Slot()
     def cameras_around(self) -> None:
-        board = self.live.incidents
-        state = board.get(self.selected) if board is not None and self.selected else None
+        state = self.live.incidents.get(self.selected) if self.selected else None
         if state is not None:
             self.live.request_cameras_around(state.x, state.y, self.tr("Around {0}").format(state.id))
 
@@ -378,10 +371,8 @@ class IncidentsPanel(QWidget):
 
     # ------------------------------------------------------------------ gateway answers
     @Slot(object)
-    def _on_order_answered(self, entry: OrderEntry) -> None:
-        self._show_orders()
-        if entry.state == "refused" and entry.kind == "assign" and entry.incident_id == self.selected:
-            self._suggest_query = self.client.query("suggest", id=entry.incident_id)
+    def _on_order_answered(self, _entry: OrderEntry) -> None:
+        self._show_orders()  # a refused assignment: the desk asks for fresh suggestions itself
 
     def _show_orders(self) -> None:
         if self.client.outbox.closed:
@@ -404,6 +395,7 @@ class IncidentsPanel(QWidget):
         keep = self._refused_selected()
         self.refused.clear()
         for e in self.client.outbox.entries(state="refused", limit=50):
+            # the order's kind as the outbox names it (tests/panels/test_incidents.py reads it)
             item = QListWidgetItem(f"✗ {e.kind} {e.unit_id or e.incident_id} — {e.reason}")
             item.setData(Qt.ItemDataRole.UserRole, e.command_id)
             self.refused.addItem(item)
@@ -450,46 +442,29 @@ class IncidentsPanel(QWidget):
         self.link.setVisible(bool(problem))
 
     @Slot(object)
-    def _on_state_read(self, state: dict[str, Any]) -> None:
-        self.details = {i["id"]: i for i in state.get("incidents", [])}
-        self.units = {u["id"]: u for u in state.get("units", [])}
-        self.unit_board.show_units(list(self.units.values()))
-        self.refresh_queue()
-        self._show_detail()
-
-    @Slot(object)
-    def _on_event_received(self, event: wire.Event) -> None:
-        if event.incident:
-            self.details[event.incident["id"]] = event.incident
-        for u in event.units:
-            self.units[u["id"]] = u
-        if event.units:
-            self.unit_board.show_units(list(self.units.values()))
-        if event.incident and event.incident["id"] == self.selected:
+    def _on_desk_changed(self, change: DeskChanged) -> None:
+        if change.units_changed:
+            self.unit_board.show_units(self.desk.units())
+        if change.full or self.selected in change.incidents:
             self._show_detail()
-            self._detail_query = self.client.query("incident", id=self.selected)
-            self._suggest_query = self.client.query("suggest", id=self.selected)  # units moved on
         self.refresh_queue()
 
-    @Slot(str, object)
-    def _on_result_received(self, query_id: str, reply: wire.Reply) -> None:
-        if query_id == self._detail_query and reply.ok:
-            inc = reply.result["incident"]
-            self.details[inc["id"]] = inc
-            if inc["id"] == self.selected:
-                self._show_timeline(reply.result.get("timeline", []))
-                self._show_detail()
-        elif query_id == self._suggest_query:
-            self.suggestions = list(reply.result.get("units", [])) if reply.ok else []
-            self.alternatives.clear()
-            for c in self.suggestions:
-                item = QListWidgetItem(f"{c['unit_id']}  {c['name']}  {c['kind']}  {c['distance_m']:.0f} m")
-                item.setData(Qt.ItemDataRole.UserRole, c["unit_id"])
-                self.alternatives.addItem(item)
-            if self._dispatch_when_suggested:
-                self._dispatch_when_suggested = False
-                if self.suggestions:
-                    self._order("assign", unit_id=self.suggestions[0]["unit_id"])
+    @Slot(str)
+    def _on_detail_read(self, incident_id: str) -> None:
+        if incident_id == self.selected:
+            self._show_timeline(self.desk.timelines.get(incident_id, ()))
+            self._show_detail()
+
+    @Slot(str)
+    def _on_suggestions_read(self, incident_id: str) -> None:
+        if incident_id != self.selected:
+            return
+        self.alternatives.clear()
+        for c in self.suggestions:
+            # the kind code stays as the gateway sends it here (tests/panels/test_incidents.py reads it)
+            item = QListWidgetItem(f"{c['unit_id']}  {c['name']}  {c['kind']}  {c['distance_m']:.0f} m")
+            item.setData(Qt.ItemDataRole.UserRole, c["unit_id"])
+            self.alternatives.addItem(item)
 
     def shutdown(self) -> None:
         """Stop the client thread and the gateway subscription (the app calls this at exit)."""

@@ -1,20 +1,28 @@
 """The dispatch desk's two tables: the incident queue and the unit status board.
 
-Plain ``QTableWidget`` subclasses rebuilt from the models on change (tens to a few hundred rows:
-rebuilding is cheaper than keeping an item model in sync, and keeps the selection by id).
+Plain ``QTableWidget`` subclasses rebuilt from the desk's typed rows (``live.desk``) on change
+(tens to a few hundred rows: rebuilding is cheaper than keeping an item model in sync, and keeps
+the selection by id). They only render: every code shown goes through ``qt.strings``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
+from controlroom.qt.strings import (
+    dispatch_status_label,
+    entity_kind_label,
+    entity_status_label,
+    incident_type_label,
+)
+
 if TYPE_CHECKING:
-    from controlroom.core.incidents import IncidentState
+    from controlroom.live.desk import DeskIncident, DeskUnit
 
 SEVERITY_COLOURS = {1: "#3d8bd9", 2: "#e0b400", 3: "#ff7a1a", 4: "#e5333a"}
 UNIT_STATUS_COLOURS = {
@@ -79,25 +87,18 @@ class IncidentQueue(QTableWidget):
         _table(self, [_tr("Sev"), _tr("Age"), _tr("Type"), _tr("District"), _tr("Status"), _tr("Id")])
         self._ids: list[str] = []
 
-    def show_incidents(
-        self,
-        items: Sequence[IncidentState],
-        details: dict[str, dict[str, Any]],
-        now: float,
-        selected: str | None,
-    ) -> None:
+    def show_incidents(self, items: Sequence[DeskIncident], now: float, selected: str | None) -> None:
         with _Filling(self):
             self.setRowCount(len(items))
             self._ids = [i.id for i in items]
             for row, inc in enumerate(items):
-                d = details.get(inc.id, {})
-                status = (d.get("status") or inc.status).replace("_", " ")
+                status = dispatch_status_label(inc.status)
                 if inc.stale:  # its source went silent: this may no longer be how it is
                     status = QCoreApplication.translate("IncidentTables", "{0} (source silent)").format(
                         status
                     )
-                cells = [str(inc.severity), age_text(now - inc.raised_at), inc.type.replace("_", " "),
-                         d.get("district") or "", status, inc.id]  # fmt: skip
+                cells = [str(inc.severity), age_text(now - inc.raised_at), incident_type_label(inc.type),
+                         inc.district, status, inc.id]  # fmt: skip
                 for col, text in enumerate(cells):
                     item = QTableWidgetItem(text)
                     if inc.stale and col:
@@ -143,26 +144,27 @@ class UnitBoard(QTableWidget):
         super().__init__(parent)
         _table(self, [_tr("Unit"), _tr("Name"), _tr("Kind"), _tr("Status"), _tr("Incident")])
 
-    def show_units(self, units: list[dict[str, Any]]) -> None:
-        units = sorted(units, key=lambda u: (self.ORDER.get(u["status"], 9), u["id"]))
+    def show_units(self, units: Sequence[DeskUnit]) -> None:
+        units = sorted(units, key=lambda u: (self.ORDER.get(u.status, 9), u.id))
         with _Filling(self):
             self._fill(units)
 
-    def _fill(self, units: list[dict[str, Any]]) -> None:
+    def _fill(self, units: Sequence[DeskUnit]) -> None:
         self.setRowCount(len(units))
         for row, u in enumerate(units):
-            cells = [u["id"], u.get("name", ""), u["kind"].replace("_", " "), u["status"].replace("_", " "),
-                     u.get("incident_id", "")]  # fmt: skip
+            cells = [u.id, u.name, entity_kind_label(u.kind), entity_status_label(u.status), u.incident_id]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == 3:
-                    item.setForeground(QBrush(QColor(UNIT_STATUS_COLOURS.get(u["status"], "#888888"))))
+                    item.setData(Qt.ItemDataRole.UserRole, u.status)
+                    item.setForeground(QBrush(QColor(UNIT_STATUS_COLOURS.get(u.status, "#888888"))))
                 self.setItem(row, col, item)
 
     def status_of(self, unit_id: str) -> str | None:
+        """The unit's status code as the board shows it (None when the unit is not listed)."""
         for row in range(self.rowCount()):
             item = self.item(row, 0)
             if item is not None and item.text() == unit_id:
                 status = self.item(row, 3)
-                return status.text() if status is not None else None
+                return str(status.data(Qt.ItemDataRole.UserRole)) if status is not None else None
         return None

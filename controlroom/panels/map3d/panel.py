@@ -10,7 +10,7 @@ which draws once in the next paint; there is no render timer.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 os.environ.setdefault("QT_API", "pyside6")
@@ -34,6 +34,7 @@ from pyvistaqt import QtInteractor
 from controlroom.core.city import CityModel
 from controlroom.panels.map3d.camera import MapCameraMixin
 from controlroom.qt.map_layers import MapLayers
+from controlroom.qt.panel_contract import LivePanel
 from controlroom.render.line_visual import boundary_level
 from controlroom.render.overlay import MapOverlay
 from controlroom.render.scene import CityScene, WgsFrame
@@ -51,7 +52,7 @@ TOOLBAR_POINT_SIZE = 13
 OVERLAY_POINT_SIZE = 20
 
 
-class MapPanel(MapCameraMixin, QWidget):
+class MapPanel(MapCameraMixin, LivePanel, QWidget):
     """The city in 3D. ``set_model`` shows a city; ``sig_object_picked`` reports clicks on objects."""
 
     panel_id: ClassVar[str] = "map3d"
@@ -75,6 +76,8 @@ class MapPanel(MapCameraMixin, QWidget):
         self._released = False
         self.layer_actions: dict[str, QAction] = {}
         self.live: LiveCity | None = None
+        # What a click on an overlay's item does, by overlay key (``add_overlay(on_pick=…)``).
+        self._pick_handlers: dict[str, Callable[[str], None]] = {}
         self.bezel: BezelCompensation | None = None
         self._bezel_tiles: BezelTiles | None = None
 
@@ -111,6 +114,10 @@ class MapPanel(MapCameraMixin, QWidget):
 
     def title(self) -> str:
         return self.tr("3D City Map")
+
+    def release(self) -> None:
+        """Stop the layers' clock (the instance stops)."""
+        self.layers.stop()
 
     # ------------------------------------------------------------------ widgets
     def _build_toolbar(self) -> QFrame:
@@ -305,9 +312,12 @@ class MapPanel(MapCameraMixin, QWidget):
             self._add_feed_layers()
 
     # ------------------------------------------------------------------ live overlays
-    def add_overlay(self, overlay: MapOverlay) -> MapOverlay:
-        """Add a live layer (replacing one with the same key); it is listed under Layers."""
+    def add_overlay(self, overlay: MapOverlay, on_pick: Callable[[str], None] | None = None) -> MapOverlay:
+        """Add a live layer (replacing one with the same key); it is listed under Layers.
+        ``on_pick(item_id)``: what a click on one of its items does."""
         self.overlays.add(overlay)
+        if on_pick is not None:
+            self._pick_handlers[overlay.key] = on_pick
         if self.scene is not None:
             self._add_overlay_action(overlay)
             self.refresh_overlays()
@@ -364,6 +374,10 @@ class MapPanel(MapCameraMixin, QWidget):
         self.layers.on_feed_tick()
 
     def _on_overlay_picked(self, key: str, item_id: str) -> None:
+        handler = self._pick_handlers.get(key)
+        if handler is not None:
+            handler(item_id)
+            return
         if self.live is None:
             return
         if key == "entities":

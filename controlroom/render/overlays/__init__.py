@@ -38,14 +38,13 @@ def feed_overlays(
     bounds: tuple[float, float, float, float],
     titles: dict[str, str] | None = None,
 ) -> list[MeshOverlay]:
-    """The feed's overlays, bottom to top: heatmap, sensors, trails, entities, incidents."""
-    overlays: list[MeshOverlay] = [
-        HeatmapOverlay(entities, bounds),
-        SensorOverlay(sensors, clock),
-        TrailOverlay(entities, clock),
-        EntityOverlay(entities, clock),
-        IncidentOverlay(incidents, clock),
-    ]
-    for overlay in overlays:
-        overlay.title = (titles or {}).get(overlay.key, overlay.title)
-    return overlays
+    """The feed's overlays, bottom to top, as ``registry.MAP_OVERLAYS`` draws them (headless
+    benchmarks; a live map draws through the registry itself)."""
+    from controlroom.core.entities import EntityStore
+    from controlroom.core.incidents import IncidentBoard
+    from controlroom.core.sensors import SensorStore
+    from controlroom.render.overlays.registry import MAP_OVERLAYS, DrawContext
+
+    models = [(EntityStore, entities), (SensorStore, sensors), (IncidentBoard, incidents)]
+    drawn = MAP_OVERLAYS.draw(models, DrawContext(clock, bounds, titles or {}))
+    return [d.overlay for d in drawn if isinstance(d.overlay, MeshOverlay)]

@@ -1,0 +1,195 @@
+"""Typed events of the live state and the hub that delivers them (as glue's hub does).
+
+A subscriber names the event class it wants; the hub calls it with the event object, on the
+thread that emitted it. The Qt adapter turns events into queued signals (``qt.gui_thread``), so
+panels never see a call from another thread. Events are frozen dataclasses: what changed, never
+a reference to mutable state a receiver could keep.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from controlroom.feed.pump import ChangeSet
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E")
+
+
+class Source(StrEnum):
+    """Who wrote a change: the live feed, the gateway (dispatch), or the history player."""
+
+    FEED = "feed"
+    GATEWAY = "gateway"
+    HISTORY = "history"
+
+
+class Mode(StrEnum):
+    """LIVE shows what the sources say now; REPLAY shows a past instant written by the player."""
+
+    LIVE = "live"
+    REPLAY = "replay"
+
+
+# ---------------------------------------------------------------------------- model changes
+@dataclass(frozen=True)
+class ModelsChanged:
+    """One apply changed the shown feed models (a pump tick, a replay step)."""
+
+    change: ChangeSet
+    source: Source
+    at: float
+
+
+@dataclass(frozen=True)
+class ModelsReplaced:
+    """The shown models were swapped (replay entered or left, a seek): redraw everything."""
+
+    source: Source
+    at: float
+
+
+@dataclass(frozen=True)
+class ModeChanged:
+    mode: Mode
+    at: float
+
+
+@dataclass(frozen=True)
+class CityLoaded:
+    """The city model is known (its frame validates feed positions)."""
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """The instance stops: services built on the state stop their timers and threads."""
+
+
+# ---------------------------------------------------------------------------- the dispatch desk
+@dataclass(frozen=True)
+class DeskChanged:
+    """Gateway rows changed: ``incidents`` the ids touched (all of them on a state read)."""
+
+    incidents: frozenset[str]
+    units_changed: bool
+    full: bool = False
+
+
+@dataclass(frozen=True)
+class AssignmentChanged:
+    """A unit's assignment changed: the incident it is on now ("" once released)."""
+
+    incident_id: str
+    unit_id: str
+
+
+@dataclass(frozen=True)
+class DetailRead:
+    """The gateway answered a detail question: the incident's row and its timeline."""
+
+    incident_id: str
+    timeline: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class SuggestionsRead:
+    """The nearest suitable units for an incident (``desk.suggestions``)."""
+
+    incident_id: str
+
+
+# ---------------------------------------------------------------------------- operator intents
+@dataclass(frozen=True)
+class FocusRequested:
+    x: float
+    y: float
+    distance_m: float
+    label: str
+
+
+@dataclass(frozen=True)
+class CamerasRequested:
+    camera_ids: tuple[str, ...]
+    title: str
+
+
+@dataclass(frozen=True)
+class CamerasAroundRequested:
+    x: float
+    y: float
+    title: str
+
+
+@dataclass(frozen=True)
+class IncidentSelected:
+    incident_id: str
+
+
+@dataclass(frozen=True)
+class EntitySelected:
+    entity_id: str
+
+
+@dataclass(frozen=True)
+class ObjectSelected:
+    """A picked city object's record, or ``None`` when the selection was cleared."""
+
+    record: dict[str, object] | None
+
+
+@dataclass(frozen=True)
+class IncidentRequested:
+    """Raise an incident at the gateway (an alarm turned into one): type, severity, x, y, text …"""
+
+    fields: dict[str, object]
+
+
+@dataclass(frozen=True)
+class FloodWhatIfRequested:
+    level_m: float
+    why: str
+
+
+@dataclass
+class EventHub:
+    """Subscribe by event class; ``emit`` calls every subscriber of that class, in order.
+
+    A failing subscriber is logged and the others still run: one broken panel must not stop the
+    map from hearing about a tick.
+    """
+
+    _subscribers: dict[type, list[Callable[[Any], None]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def subscribe(self, event_type: type[E], callback: Callable[[E], None]) -> Callable[[], None]:
+        """Call ``callback(event)`` for every ``event_type`` emitted; returns the unsubscriber."""
+        with self._lock:
+            self._subscribers.setdefault(event_type, []).append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                callbacks = self._subscribers.get(event_type, [])
+                if callback in callbacks:
+                    callbacks.remove(callback)
+
+        return unsubscribe
+
+    def emit(self, event: object) -> None:
+        with self._lock:
+            callbacks = list(self._subscribers.get(type(event), ()))
+        for callback in callbacks:
+            try:
+                callback(event)
+            except Exception:
+                log.exception("live state: a subscriber of %s failed", type(event).__name__)
+
+    def subscribers(self, event_type: type) -> int:
+        with self._lock:
+            return len(self._subscribers.get(event_type, ()))

@@ -1,0 +1,233 @@
+"""``LiveState``: the one live picture of an app instance, written by sources, read by views.
+
+It exists from start-up (the models are empty until a feed speaks), so no reader has to ask
+"is there a feed yet?". Writers go through three entries, each tagged with its ``Source``:
+
+- ``apply(change, source=…, at=…)`` after a writer changed the models in place (a pump tick:
+  the pump writes into ``state.live``; a replay step: the player writes into the models it gave
+  ``enter_replay``). It emits ``ModelsChanged`` when the change is on screen.
+- ``enter_replay(models, at)`` / ``replace_all(models, at)`` / ``return_to_live()`` swap the
+  shown models: REPLAY shows the player's models at a past instant while the live sources keep
+  writing into ``state.live`` unseen, so going back to LIVE is instant and current.
+- the dispatch desk (``state.desk``) takes the gateway's replies and events.
+
+Operator intents (fly to, open cameras, select) are methods that emit typed events; a panel asks
+the state, another panel listens. Single-threaded by contract: writers call from the GUI thread
+(the Qt adapter hands other threads' results over first); the hub delivers on the caller's thread.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from controlroom.core.entities import EntityStore
+from controlroom.core.incidents import IncidentBoard
+from controlroom.core.metrics import MetricSeries
+from controlroom.core.sensors import SensorStore
+from controlroom.live.desk import DispatchDesk
+from controlroom.live.events import (
+    CamerasAroundRequested,
+    CamerasRequested,
+    CityLoaded,
+    E,
+    EntitySelected,
+    EventHub,
+    FloodWhatIfRequested,
+    FocusRequested,
+    IncidentRequested,
+    IncidentSelected,
+    Mode,
+    ModeChanged,
+    ModelsChanged,
+    ModelsReplaced,
+    ObjectSelected,
+    Source,
+    Stopped,
+)
+
+if TYPE_CHECKING:
+    from controlroom.core.city import CityLayer, CityModel
+    from controlroom.core.site import Site
+    from controlroom.feed.pump import ChangeSet
+    from controlroom.geo.crs import LocalFrame
+    from controlroom.geo.road_route import RoadRouter
+
+M = TypeVar("M", EntityStore, SensorStore, IncidentBoard, MetricSeries)
+
+
+@dataclass
+class FeedModels:
+    """The four models the feed fills; one set is live, a replay brings its own."""
+
+    entities: EntityStore
+    sensors: SensorStore
+    incidents: IncidentBoard
+    metrics: MetricSeries
+
+    @classmethod
+    def empty(cls, entity_timeouts_s: Mapping[str, float] | None = None) -> FeedModels:
+        return cls(
+            EntityStore(timeouts_s=entity_timeouts_s or None), SensorStore(), IncidentBoard(), MetricSeries()
+        )
+
+    def of_type(self, model_type: type[M]) -> M:
+        for model in (self.entities, self.sensors, self.incidents, self.metrics):
+            if isinstance(model, model_type):
+                return model
+        raise KeyError(f"the feed has no {model_type.__name__}")
+
+
+class LiveState:
+    """Feed models, city, dispatch desk, mode and operator intents of one app instance."""
+
+    def __init__(
+        self,
+        *,
+        entity_timeouts_s: Mapping[str, float] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.hub = EventHub()
+        self.clock = clock
+        self._entity_timeouts_s = dict(entity_timeouts_s or {})
+        #: What the live sources write into, whatever is shown.
+        self.live = FeedModels.empty(self._entity_timeouts_s)
+        self._shown = self.live
+        self.mode = Mode.LIVE
+        #: The instant shown in REPLAY (seconds since the epoch); None while LIVE.
+        self.replay_at: float | None = None
+        self.desk = DispatchDesk(self.hub)
+        self.model: CityModel | None = None
+        self.frame: LocalFrame | None = None
+
+    @classmethod
+    def for_site(cls, site: Site, clock: Callable[[], float] = time.time) -> LiveState:
+        return cls(entity_timeouts_s=site.feed.entity_timeouts_s or None, clock=clock)
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def entities(self) -> EntityStore:
+        return self._shown.entities
+
+    @property
+    def sensors(self) -> SensorStore:
+        return self._shown.sensors
+
+    @property
+    def incidents(self) -> IncidentBoard:
+        return self._shown.incidents
+
+    @property
+    def metrics(self) -> MetricSeries:
+        return self._shown.metrics
+
+    @property
+    def shown(self) -> FeedModels:
+        return self._shown
+
+    def shown_model(self, model_type: type[M]) -> M:
+        """The shown model of this type (live or replayed)."""
+        return self._shown.of_type(model_type)
+
+    def source_of(self, model_type: type[M]) -> Callable[[], M]:
+        """A reader of the shown model of this type that follows replay swaps (for overlays)."""
+        return functools.partial(self.shown_model, model_type)
+
+    def subscribe(self, event_type: type[E], callback: Callable[[E], None]) -> Callable[[], None]:
+        return self.hub.subscribe(event_type, callback)
+
+    # ------------------------------------------------------------------ writing
+    def apply(self, change: ChangeSet, *, source: Source, at: float | None = None) -> bool:
+        """A writer changed its models in place; tell the readers if that is what they see.
+
+        Live sources (feed, gateway) always write into ``live``; while replaying their changes
+        are kept but not announced. The history player may only write while replaying.
+        """
+        if source is Source.HISTORY and self.mode is not Mode.REPLAY:
+            raise ValueError("the history player writes only in REPLAY mode (call enter_replay first)")
+        if not change:
+            return False
+        if self.mode is Mode.REPLAY and source is not Source.HISTORY:
+            return False
+        self.hub.emit(ModelsChanged(change, source, self.clock() if at is None else at))
+        return True
+
+    def enter_replay(self, models: FeedModels, at: float) -> None:
+        """Show the player's models at ``at``; the live sources keep writing unseen."""
+        changed = self.mode is not Mode.REPLAY
+        self.mode = Mode.REPLAY
+        self.replace_all(models, at=at)
+        if changed:
+            self.hub.emit(ModeChanged(Mode.REPLAY, at))
+
+    def replace_all(self, models: FeedModels, *, at: float, source: Source = Source.HISTORY) -> None:
+        """Swap the shown models at once (a replay seek); readers redraw everything."""
+        if source is Source.HISTORY and self.mode is not Mode.REPLAY:
+            raise ValueError("the history player replaces the models only in REPLAY mode")
+        self._shown = models
+        self.replay_at = at if self.mode is Mode.REPLAY else None
+        self.hub.emit(ModelsReplaced(source, at))
+
+    def return_to_live(self) -> None:
+        if self.mode is Mode.LIVE:
+            return
+        now = self.clock()
+        self.mode = Mode.LIVE
+        self.replay_at = None
+        self._shown = self.live
+        self.hub.emit(ModelsReplaced(Source.FEED, now))
+        self.hub.emit(ModeChanged(Mode.LIVE, now))
+
+    def reset_live(self) -> None:
+        """Fresh, empty live models (a feed restarted on other endpoints: nothing old carries over)."""
+        self.live = FeedModels.empty(self._entity_timeouts_s)
+        if self.mode is Mode.LIVE:
+            self._shown = self.live
+            self.hub.emit(ModelsReplaced(Source.FEED, self.clock()))
+
+    def set_city(self, model: CityModel, frame: LocalFrame) -> None:
+        self.model = model
+        self.frame = frame
+        self.hub.emit(CityLoaded())
+
+    def city_layer(self, kind: str) -> CityLayer | None:
+        """One layer of the loaded city (None before it loads, or when the city has no such layer)."""
+        return self.model.layers.get(kind) if self.model is not None else None
+
+    def road_router(self) -> RoadRouter | None:
+        """The city's road graph (None without roads), built on first use, kept with the model."""
+        from controlroom.geo.road_route import road_router_for
+
+        return road_router_for(self.model)
+
+    def stop(self) -> None:
+        self.hub.emit(Stopped())
+
+    # ------------------------------------------------------------------ operator intents
+    def request_focus(self, x: float, y: float, distance_m: float = 800.0, label: str = "") -> None:
+        """Ask the map(s) to fly to a place given in the site's local frame."""
+        self.hub.emit(FocusRequested(float(x), float(y), float(distance_m), label))
+
+    def request_cameras(self, camera_ids: list[str], title: str = "") -> None:
+        self.hub.emit(CamerasRequested(tuple(camera_ids), title))
+
+    def request_cameras_around(self, x: float, y: float, title: str = "") -> None:
+        self.hub.emit(CamerasAroundRequested(float(x), float(y), title))
+
+    def request_incident(self, fields: Mapping[str, object]) -> None:
+        self.hub.emit(IncidentRequested(dict(fields)))
+
+    def request_flood_what_if(self, level_m: float, why: str = "") -> None:
+        self.hub.emit(FloodWhatIfRequested(float(level_m), why))
+
+    def select_incident(self, incident_id: str) -> None:
+        self.hub.emit(IncidentSelected(incident_id))
+
+    def select_entity(self, entity_id: str) -> None:
+        self.hub.emit(EntitySelected(entity_id))
+
+    def select_record(self, record: dict[str, Any] | None) -> None:
+        self.hub.emit(ObjectSelected(record))
