@@ -47,6 +47,9 @@ class AlarmState:
     owner: str
     last_at: float
     last_who: str
+    #: Its place in the alarm lifecycle then: new, acknowledged or in_progress.
+    life: str = "new"
+    escalations: int = 0
 
 
 @dataclass(frozen=True)
@@ -123,12 +126,17 @@ def alarms_as_they_stood(events: pa.Table, t_ms: int) -> list[AlarmState]:
         a = book.get(key)
         if a is None or (action in ("raised", "predicted", "re-raised") and a["ended"]):
             a = book[key] = {"alarm_id": detail.get("alarm_id", ""), "raised_at": r["t_ms"] / 1000,
-                             "ack": False, "ack_by": "", "owner": "", "ended": False}  # fmt: skip
+                             "ack": False, "ack_by": "", "owner": "", "ended": False, "life": "new",
+                             "esc": 0}  # fmt: skip
         a.update(state=action, last_at=r["t_ms"] / 1000, last_who=r["who"], ended=action in ALARM_ENDED)
         if action == "acknowledge":
-            a["ack"], a["ack_by"] = True, r["who"]
+            a["ack"], a["ack_by"], a["life"] = True, r["who"], "acknowledged"
+        if action == "start_work":
+            a["life"] = "in_progress"
+        if action == "escalated":
+            a["esc"] += 1
         if action == "re-raised":
-            a["ack"] = False
+            a["ack"], a["life"] = False, "new"
         if action == "owner":
             a["owner"] = str(detail.get("owner", ""))
     return [
@@ -142,6 +150,8 @@ def alarms_as_they_stood(events: pa.Table, t_ms: int) -> list[AlarmState]:
             a["owner"],
             a["last_at"],
             a["last_who"],
+            a["life"],
+            a["esc"],
         )
         for key, a in sorted(book.items())
         if not a["ended"]

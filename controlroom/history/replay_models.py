@@ -11,6 +11,8 @@ charts show the period as it was.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,8 +41,13 @@ def _incident(r: dict[str, Any]) -> IncidentState:
 class ReplayModels:
     """The replay's entities, sensors, incidents and metrics, written from player frames."""
 
-    def __init__(self, player: HistoryPlayer, trail_points: int = 20) -> None:
+    def __init__(
+        self, player: HistoryPlayer, trail_points: int = 20, clock: Callable[[], float] = time.time
+    ) -> None:
         self.player = player
+        #: The views fade an entity by ``clock() - last_seen``: replayed entities are written as
+        #: seen that long before now as they were before the frame's instant.
+        self.clock = clock
         self.entities = EntityStore(trail_points=trail_points)
         self.sensors = SensorStore(stale_after_s=float("inf"))
         self.incidents = IncidentBoard()
@@ -58,7 +65,7 @@ class ReplayModels:
         kind, status = p.column("kind").to_numpy(), p.column("status").to_numpy()
         x, y = p.column("x_cm").to_numpy() / 100.0, p.column("y_cm").to_numpy() / 100.0
         heading, speed = p.column("heading_dd").to_numpy() / 10.0, p.column("speed_cms").to_numpy() / 100.0
-        seen = p.column("t_ms").to_numpy() / 1000.0
+        seen = p.column("t_ms").to_numpy() / 1000.0 + (self.clock() - frame.time)
         before = len(store)
         steady = step is not None and 0 < step <= TRAIL_STEP_S and len(ids) == before
         if steady:
@@ -114,9 +121,13 @@ class ReplayModels:
         for k in range(n - 2, -1, -1):  # a missing point repeats the next one (a shorter trail)
             gap = np.isnan(pts[:, k, 0])
             pts[gap, k] = pts[gap, k + 1]
-        cols = (store.kind.copy(), store.heading.copy(), store.speed.copy(), store.status.copy(),
-                store.last_seen.copy())  # fmt: skip
-        kind, heading, speed, status, seen = cols
+        kind, heading, speed, status = (
+            store.kind.copy(),
+            store.heading.copy(),
+            store.speed.copy(),
+            store.status.copy(),
+        )
+        seen = store.last_seen.copy()
         store.clear()
         store.upsert(ids, kind, pts[:, 0, 0], pts[:, 0, 1], heading, speed, status, seen)
         for k in range(1, n - 1):

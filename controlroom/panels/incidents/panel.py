@@ -135,7 +135,8 @@ class IncidentsPanel(LivePanel, QWidget):
             ("resolve", self.tr("Resolve (R)"), "R", lambda: self._order("resolve"), row2),
             ("close", self.tr("Close (X)"), "X", lambda: self._order("close"), row2),
         ]
-        self.buttons: dict[str, QPushButton] = add_action_buttons(self, actions)
+        world = ("dispatch", "acknowledge", "en_route", "on_scene", "resolve", "close")  # off while replaying
+        self.buttons: dict[str, QPushButton] = add_action_buttons(self, actions, live=self.live, world=world)
         self.comment = QLineEdit()
         self.comment.setPlaceholderText(self.tr("Comment (Enter to add; a reason is needed to cancel)"))
         self.comment.returnPressed.connect(lambda: self._order("comment", text=self.comment.text()))
