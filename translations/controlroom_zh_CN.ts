@@ -1271,6 +1271,10 @@
         <translation>正在加载城市模型…</translation>
     </message>
     <message>
+        <source>Timeline</source>
+        <translation>时间轴</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -1740,6 +1744,18 @@
     </message>
 </context>
 <context>
+    <name>ReplayClock</name>
+    <message>
+        <source>Replay: the clock shows the past, so actions that change the world are off. Press End for live.</source>
+        <extracomment>Frames a second while playing (each a whole picture; the map draws at its own rate). How far back the bar reaches (seconds).</extracomment>
+        <translation>回放：时钟显示的是过去，改变现场的操作已停用。按 End 键回到实时。</translation>
+    </message>
+    <message>
+        <source>No history recorded at {0}</source>
+        <translation>{0} 没有历史记录</translation>
+    </message>
+</context>
+<context>
     <name>SavedViewsMenu</name>
     <message>
         <source>&amp;Views</source>
@@ -1821,6 +1837,54 @@
     <message>
         <source>feed thread restarted {0}×</source>
         <translation>接入线程已重启 {0} 次</translation>
+    </message>
+</context>
+<context>
+    <name>TimelineBar</name>
+    <message>
+        <source>◀| Event</source>
+        <extracomment>Mark colours by urgency rank (0 critical … 3 low), as the alarm desk colours priorities.</extracomment>
+        <translation>◀| 事件</translation>
+    </message>
+    <message>
+        <source>Previous alarm or incident</source>
+        <translation>上一个告警或事件</translation>
+    </message>
+    <message>
+        <source>Slower, then backwards (−64× … 64×)</source>
+        <translation>减速，再倒放（−64× … 64×）</translation>
+    </message>
+    <message>
+        <source>Faster (up to 64×)</source>
+        <translation>加速（最高 64×）</translation>
+    </message>
+    <message>
+        <source>Event |▶</source>
+        <translation>事件 |▶</translation>
+    </message>
+    <message>
+        <source>Next alarm or incident</source>
+        <translation>下一个告警或事件</translation>
+    </message>
+    <message>
+        <source>Live (End)</source>
+        <translation>实时（End）</translation>
+    </message>
+    <message>
+        <source>LIVE</source>
+        <translation>实时</translation>
+    </message>
+    <message>
+        <source>REPLAY {0}</source>
+        <translation>回放 {0}</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>播放</translation>
     </message>
 </context>
 <context>
