@@ -22,6 +22,8 @@ from controlroom.feed.keys import ClientSecurity, FeedSecurityError, ServerSecur
 from controlroom.history.notes import command_note, open_history_notes
 from controlroom.layouts.spec import LayoutSpec
 from controlroom.qt.live import LiveCity
+from controlroom.qt.replay_clock import replay_clock_for
+from controlroom.qt.timeline import ReplayMarker
 from controlroom.qt.wall import WallManager
 from controlroom.qt.wall_control import WallControl, WallPusher, view_command
 
@@ -90,9 +92,17 @@ class WallSession:
                 insecure=site.wall.insecure,
             )
             self.control = WallControl(self.manager, server)
+        # every wall screen says REPLAY (amber frame, the replayed time) while the clock is in the past
+        self.clock = replay_clock_for(self.live)
+        self.manager.sig_layout_applied.connect(self._mark_windows)
         self.notes = open_history_notes(site)  # presets and pushes go into the room's history
         if self.control is not None and self.notes is not None:
             self.control.sig_command_handled.connect(self._note_command)
+
+    def _mark_windows(self) -> None:
+        for window in self.manager.windows:
+            if window.findChild(ReplayMarker) is None:
+                ReplayMarker(window, self.clock)
 
     def _note_command(self, command: Command, reply: Reply) -> None:
         if self.notes is not None:

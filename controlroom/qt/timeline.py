@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QKeySequence, QMouseEvent, QPainter, QPaintEvent, QPen, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from controlroom.qt.replay_clock import SPAN_S, ReplayClock
 
@@ -175,3 +175,50 @@ class ReplayFrame:
         else:
             self.window.setContentsMargins(self._margins)
             self.window.setPalette(self._palette)
+
+
+class ReplayMarker(QObject):
+    """The same on a window whose panels are placed by hand (a wall screen): an amber frame of
+    four edges and the replay time at the top, child widgets kept on top and fitted on resize."""
+
+    def __init__(self, window: QWidget, clock: ReplayClock) -> None:
+        super().__init__(window)
+        self.window = window
+        self.clock = clock
+        self.edges = [QFrame(window) for _ in range(4)]
+        for edge in self.edges:
+            edge.setStyleSheet(f"background: {REPLAY_COLOUR};")
+            edge.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.label = QLabel(window)
+        self.label.setObjectName("replayTime")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        style = f"background: {REPLAY_COLOUR}; color: #0b0f14; font-weight: bold; padding: 4px 16px;"
+        self.label.setStyleSheet(f"#replayTime {{ {style} }}")
+        window.installEventFilter(self)
+        clock.sig_changed.connect(self.refresh)
+        self.refresh()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Resize:
+            self.refresh()
+        return False
+
+    def refresh(self) -> None:
+        replay = self.clock.replaying
+        widgets = [*self.edges, self.label]
+        for widget in widgets:
+            widget.setVisible(replay)
+        if not replay:
+            return
+        tz = ZoneInfo(self.clock.live.site.site.timezone)
+        when = datetime.fromtimestamp(self.clock.time, tz).strftime("%Y-%m-%d %H:%M:%S")
+        self.label.setText(QCoreApplication.translate("TimelineBar", "REPLAY {0}").format(when))
+        self.label.adjustSize()
+        width, height, m = self.window.width(), self.window.height(), FRAME_PX
+        rects = ((0, 0, width, m), (0, height - m, width, m), (0, 0, m, height), (width - m, 0, m, height))
+        for edge, (x, y, w, h) in zip(self.edges, rects, strict=True):
+            edge.setGeometry(x, y, w, h)
+        self.label.move((width - self.label.width()) // 2, m)
+        for widget in widgets:
+            widget.raise_()

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMainWindow, QSplitter
+from PySide6.QtWidgets import QMainWindow, QSplitter, QWidget
 
 from controlroom.core.protocol import Position
 from controlroom.history.rows import position_rows
@@ -86,6 +86,8 @@ def _bus_at(room: dict[str, Any], qtbot, spot: tuple[float, float]) -> bool:  # 
 
 
 def test_replay_shows_the_past_and_one_key_brings_back_live(room, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from controlroom.qt.timeline import ReplayMarker
+
     live, pub, replay, bar, alarms = room["live"], room["pub"], room["clock"], room["bar"], room["alarms"]
 
     def send() -> None:
@@ -111,6 +113,13 @@ def test_replay_shows_the_past_and_one_key_brings_back_live(room, qtbot) -> None
     assert not ack.isEnabled() and "actions that change the world are off" in ack.toolTip()
     SHOTS.mkdir(parents=True, exist_ok=True)
     room["window"].grab().save(str(SHOTS / "replay.png"))
+    wall = QWidget()  # a wall screen (panels placed by hand) shows it too
+    wall.resize(800, 450)
+    marker = ReplayMarker(wall, replay)
+    wall.show()
+    qtbot.addWidget(wall)
+    assert marker.label.isVisible() and marker.label.text() == bar.badge.text()
+    assert marker.edges[1].geometry().bottom() == 449
 
     replay.seek(room["t_past"] + 25)  # after the acknowledgement
     assert [(a.state, a.acknowledged_by) for a in alarms.visible_alarms()] == [("acknowledged", "ana")]
@@ -123,4 +132,5 @@ def test_replay_shows_the_past_and_one_key_brings_back_live(room, qtbot) -> None
     qtbot.waitUntil(lambda: _bus_at(room, qtbot, LIVE_SPOT), timeout=3000)
     assert not _bus_at(room, qtbot, SPOT)
     assert alarms.visible_alarms() == [] and room["window"].contentsMargins().left() == 0
+    assert not marker.label.isVisible()
     room["window"].grab().save(str(SHOTS / "live.png"))
