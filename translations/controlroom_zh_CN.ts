@@ -1752,6 +1752,7 @@
     </message>
     <message>
         <source>No history recorded at {0}</source>
+        <extracomment>The clock jumped, started, stopped or went live (not each playing step): video re-seeks.</extracomment>
         <translation>{0} 没有历史记录</translation>
     </message>
 </context>
@@ -1930,7 +1931,12 @@
     <name>VideoTile</name>
     <message>
         <source>no picture to save yet</source>
+        <extracomment>While the clock is in the past: the recorded video to show (None: no recording).</extracomment>
         <translation>暂无可保存的画面</translation>
+    </message>
+    <message>
+        <source>no recording of this camera at this time</source>
+        <translation>此时段该摄像机没有录像</translation>
     </message>
     <message>
         <source>no stream URL for this camera</source>
@@ -1943,6 +1949,10 @@
     <message>
         <source>stream ended</source>
         <translation>视频流已结束</translation>
+    </message>
+    <message>
+        <source>RECORDED</source>
+        <translation>录像</translation>
     </message>
     <message>
         <source>idle</source>

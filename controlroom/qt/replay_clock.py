@@ -52,6 +52,8 @@ class ReplayClock(QObject):
     """LIVE or REPLAY; ``enter``/``seek``/``play``/``pause``/``set_speed``/``go_live``."""
 
     sig_changed = Signal()  # mode, time, speed or play state changed: bars redraw
+    #: The clock jumped, started, stopped or went live (not each playing step): video re-seeks.
+    sig_jumped = Signal()
 
     def __init__(self, live: LiveCity, history: Path | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent if parent is not None else live)
@@ -106,6 +108,7 @@ class ReplayClock(QObject):
             return False
         session.seek(min(t, self.live.clock()))
         self._after_frame()
+        self.sig_jumped.emit()
         return True
 
     def seek(self, t: float) -> None:
@@ -117,6 +120,7 @@ class ReplayClock(QObject):
             return
         self.session.seek(t)
         self._after_frame()
+        self.sig_jumped.emit()
 
     def play(self) -> None:
         if self.session is None or not self.replaying:
@@ -125,12 +129,14 @@ class ReplayClock(QObject):
         self._last = time.monotonic()
         self._timer.start()
         self.sig_changed.emit()
+        self.sig_jumped.emit()
 
     def pause(self) -> None:
         self._timer.stop()
         if self.session is not None and self.replaying:
             self.session.pause()
         self.sig_changed.emit()
+        self.sig_jumped.emit()
 
     def toggle_play(self) -> None:
         if self.playing:
@@ -253,4 +259,5 @@ class ReplayClock(QObject):
             service = existing_alarm_service(self.live)
             if service is not None:
                 service.show_replay(None)
+            self.sig_jumped.emit()
         self.sig_changed.emit()
