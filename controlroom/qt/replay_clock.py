@@ -203,10 +203,9 @@ class ReplayClock(QObject):
         if self.session is None:
             path = self.history_dir()
             if not path.is_dir():
-                self.error = QCoreApplication.translate("ReplayClock", "No history recorded at {0}").format(
-                    path
-                )
-                if not quiet:
+                if not quiet:  # asked to replay: say why not (the marks just stay empty)
+                    text = QCoreApplication.translate("ReplayClock", "No history recorded at {0}")
+                    self.error = text.format(path)
                     self.sig_changed.emit()
                 return None
             from controlroom.history.replay_session import ReplaySession
