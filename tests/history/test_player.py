@@ -213,3 +213,31 @@ def test_replay_models_follow_the_clock_with_trails_and_the_board_as_it_stood(tm
     assert trail.shape == (5, 2)
     assert trail[0, 0] == pytest.approx(truth[T0 + 36_000]["E003"][0], abs=0.011)
     assert trail[-1, 0] == pytest.approx(truth[T0 + 40_000]["E003"][0], abs=0.011)
+
+
+def test_a_replay_session_shows_the_past_in_the_live_state_and_returns_to_live(tmp_path: Path) -> None:
+    from controlroom.history.replay_session import ReplaySession
+    from controlroom.live import LiveState, Mode
+    from controlroom.live.events import ModelsChanged, ModelsReplaced
+
+    w = HistoryWriter(tmp_path)
+    truth = _drive(w, 30, n=5)
+    w.close()
+    now = [(T0 + 40_000) / 1000]
+    state = LiveState(clock=lambda: now[0])
+    seen: list[object] = []
+    state.subscribe(ModelsChanged, seen.append)
+    state.subscribe(ModelsReplaced, seen.append)
+    session = ReplaySession(state, tmp_path, clock=lambda: now[0])
+    session.enter((T0 + 10_000) / 1000)
+    assert state.mode is Mode.REPLAY and state.entities is session.models.entities
+    assert state.entities.x[state.entities.row("E002")] == pytest.approx(
+        truth[T0 + 10_000]["E002"][0], abs=0.011
+    )
+    assert len(state.live.entities) == 0  # the live models are untouched (and keep filling)
+    session.play(8)
+    frame = session.step(1.0)
+    assert frame is not None and round(frame.time * 1000) == T0 + 18_000 and state.replay_at == frame.time
+    assert isinstance(seen[-1], ModelsChanged)
+    assert session.step(3.0) is None and state.mode is Mode.LIVE  # 24 s more would pass now: live
+    assert state.entities is state.live.entities
