@@ -246,12 +246,6 @@ class Recorder:
                 w.append(INCIDENTS, incident_rows(states, t_ms))
         if change.entities_removed:
             w.append(POSITIONS, gone_rows(change.entities_removed, t_ms))
-        notes = []
-        with contextlib.suppress(queue.Empty):
-            while True:
-                notes.append(self._notes.get_nowait())
-        if notes:
-            w.append(EVENTS, ev.columns(notes))
         if pending.metrics:
             ms = pending.metrics
             w.append(METRICS, {
@@ -260,6 +254,12 @@ class Recorder:
             })  # fmt: skip
 
     def flush(self, now: float) -> None:
+        notes = []  # wall presets and pushes the service took since the last flush
+        with contextlib.suppress(queue.Empty):
+            while True:
+                notes.append(self._notes.get_nowait())
+        if notes:
+            self.writer.append(EVENTS, ev.columns(notes))
         try:
             self.writer.flush()
             self._save_state()
