@@ -380,6 +380,10 @@
         <translation>实时数据：{0}</translation>
     </message>
     <message>
+        <source>Recorded history: {0}</source>
+        <translation>历史记录：{0}</translation>
+    </message>
+    <message>
         <source>No live data: the feed was not reachable, figures below are empty.</source>
         <translation>无实时数据：数据源无法连接，以下数字为空。</translation>
     </message>
@@ -1267,6 +1271,10 @@
         <translation>正在加载城市模型…</translation>
     </message>
     <message>
+        <source>Timeline</source>
+        <translation>时间轴</translation>
+    </message>
+    <message>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -1736,6 +1744,19 @@
     </message>
 </context>
 <context>
+    <name>ReplayClock</name>
+    <message>
+        <source>Replay: the clock shows the past, so actions that change the world are off. Press End for live.</source>
+        <extracomment>Frames a second while playing (each a whole picture; the map draws at its own rate). How far back the bar reaches (seconds).</extracomment>
+        <translation>回放：时钟显示的是过去，改变现场的操作已停用。按 End 键回到实时。</translation>
+    </message>
+    <message>
+        <source>No history recorded at {0}</source>
+        <extracomment>The clock jumped, started, stopped or went live (not each playing step): video re-seeks.</extracomment>
+        <translation>{0} 没有历史记录</translation>
+    </message>
+</context>
+<context>
     <name>SavedViewsMenu</name>
     <message>
         <source>&amp;Views</source>
@@ -1820,6 +1841,54 @@
     </message>
 </context>
 <context>
+    <name>TimelineBar</name>
+    <message>
+        <source>◀| Event</source>
+        <extracomment>Mark colours by urgency rank (0 critical … 3 low), as the alarm desk colours priorities.</extracomment>
+        <translation>◀| 事件</translation>
+    </message>
+    <message>
+        <source>Previous alarm or incident</source>
+        <translation>上一个告警或事件</translation>
+    </message>
+    <message>
+        <source>Slower, then backwards (−64× … 64×)</source>
+        <translation>减速，再倒放（−64× … 64×）</translation>
+    </message>
+    <message>
+        <source>Faster (up to 64×)</source>
+        <translation>加速（最高 64×）</translation>
+    </message>
+    <message>
+        <source>Event |▶</source>
+        <translation>事件 |▶</translation>
+    </message>
+    <message>
+        <source>Next alarm or incident</source>
+        <translation>下一个告警或事件</translation>
+    </message>
+    <message>
+        <source>Live (End)</source>
+        <translation>实时（End）</translation>
+    </message>
+    <message>
+        <source>LIVE</source>
+        <translation>实时</translation>
+    </message>
+    <message>
+        <source>REPLAY {0}</source>
+        <translation>回放 {0}</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Play</source>
+        <translation>播放</translation>
+    </message>
+</context>
+<context>
     <name>VideoGridPanel</name>
     <message>
         <source>Video</source>
@@ -1862,7 +1931,12 @@
     <name>VideoTile</name>
     <message>
         <source>no picture to save yet</source>
+        <extracomment>While the clock is in the past: the recorded video to show (None: no recording).</extracomment>
         <translation>暂无可保存的画面</translation>
+    </message>
+    <message>
+        <source>no recording of this camera at this time</source>
+        <translation>此时段该摄像机没有录像</translation>
     </message>
     <message>
         <source>no stream URL for this camera</source>
@@ -1875,6 +1949,10 @@
     <message>
         <source>stream ended</source>
         <translation>视频流已结束</translation>
+    </message>
+    <message>
+        <source>RECORDED</source>
+        <translation>录像</translation>
     </message>
     <message>
         <source>idle</source>

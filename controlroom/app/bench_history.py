@@ -6,8 +6,14 @@ path: ``position_rows`` → ``HistoryWriter.append`` → a segment per flush →
 stay within a few minutes, each of the 24 hours holds ``--seconds-per-hour`` seconds of
 recording (default 60: one minute file, the unit a query reads), so
 ``bytes_per_hour`` is that hour's size scaled to 3600 s. ``state_at_ms_p95`` asks for the whole
-state at random instants across the 24 hours through ``HistoryReader`` (DuckDB), as the service
-does.
+state at random instants across the 24 hours through ``HistoryReader``, as the service does
+(cold: each instant in another hour's file).
+
+``scrub_fps`` drags the replay clock through ``SCRUB_MINUTES`` recorded minutes, 1.5 s of
+history a frame (the first frame of each minute decodes its file), through ``HistoryPlayer``:
+each frame is the whole picture (entities, sensors, metrics, incidents, alarms) written into an
+``EntityStore`` as the map's live state would take it; ``scrub_fps_drawn`` adds drawing the
+50,000 points off-screen (VTK, 1280×800, no city underneath) each frame.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import pyarrow as pa
 HOURS = 24
 SENSORS = 2000
 METRICS = 20
+SCRUB_MINUTES = 4
+SCRUB_STEP_S = 1.5
 
 
 def bench_history(
@@ -33,6 +41,7 @@ def bench_history(
     queries: int = 40,
     keyframe_s: int = 5,
     flush_s: int = 2,
+    draw: bool = True,
 ) -> dict[str, Any]:
     from controlroom.history.files import HOUR_MS
     from controlroom.history.query import HistoryReader
@@ -101,18 +110,23 @@ def bench_history(
         }
         reader = HistoryReader(work)
         times: list[float] = []
+        cpu_times: list[float] = []
         counts: list[int] = []
         for _ in range(queries):
             h = int(rng.integers(0, HOURS))
             t = (start + h * HOUR_MS + 10 * 60_000) / 1000 + float(
                 rng.uniform(keyframe_s, seconds_per_hour - 1)
             )
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             state = reader.state_at(t)
             times.append((time.perf_counter() - t0) * 1000)
+            cpu_times.append((time.process_time() - c0) * 1000)
             counts.append(state.entities.num_rows)
         reader.close()
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        starts = [(start + h * HOUR_MS + 10 * 60_000) / 1000 for h in range(min(SCRUB_MINUTES, HOURS))]
+        scrub = _scrub(work, starts, seconds_per_hour, entities, draw=False)
+        drawn = _scrub(work, starts, seconds_per_hour, entities, draw=True) if draw else None
         return {
             "entities": entities,
             "sensors": SENSORS,
@@ -130,18 +144,74 @@ def bench_history(
             "state_at_ms_first": round(times[0], 1),
             "state_at_ms_p50": round(float(np.percentile(times[1:], 50)), 1),
             "state_at_ms_p95": round(float(np.percentile(times[1:], 95)), 1),
+            "state_at_cpu_ms_p95": round(float(np.percentile(cpu_times[1:], 95)), 1),
             "state_at_entities_ok": all(c == entities for c in counts),
             "writer_peak_rss_mb": round(rss_mb),
+            "scrub_fps": scrub["fps"],
+            "scrub_frames": scrub["frames"],
+            "scrub_frame_ms_p95": scrub["p95_ms"],
+            "scrub_frame_cpu_ms_mean": scrub["cpu_ms"],
+            "scrub_fps_drawn": drawn["fps"] if drawn else None,
+            "scrub_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _scrub(work: Path, starts: list[float], seconds: int, entities: int, *, draw: bool) -> dict[str, Any]:
+    """Drag the replay clock through each minute in ``starts``; frames a second over the drag."""
+    from controlroom.history.player import HistoryPlayer
+    from controlroom.history.query import HistoryReader
+    from controlroom.history.replay_models import ReplayModels
+
+    player = HistoryPlayer(HistoryReader(work), prefetch=False)
+    models = ReplayModels(player)
+    plotter: Any = None
+    points: Any = None
+    if draw:
+        import pyvista as pv
+
+        from controlroom.render.snapshot import prefer_egl_without_display
+
+        prefer_egl_without_display()
+        plotter = pv.Plotter(off_screen=True, window_size=[1280, 800])
+        points = pv.PolyData(np.zeros((entities, 3)))
+        plotter.add_mesh(points, point_size=3, color="yellow")
+        plotter.view_xy()
+    times: list[float] = []
+    t_all, cpu_all = time.perf_counter(), time.process_time()
+    try:
+        for t0 in starts:
+            for k in range(int((seconds - 1) / SCRUB_STEP_S)):
+                t1 = time.perf_counter()
+                models.show(player.seek(t0 + k * SCRUB_STEP_S))
+                x, y = models.entities.x, models.entities.y
+                if plotter is not None and points is not None:
+                    n = min(len(x), entities)
+                    xyz = np.asarray(points.points)
+                    xyz[:n, 0], xyz[:n, 1] = x[:n], y[:n]
+                    points.points = xyz
+                    points.Modified()
+                    if k == 0:
+                        plotter.reset_camera()
+                    plotter.render()
+                times.append(time.perf_counter() - t1)
+    finally:
+        if plotter is not None:
+            plotter.close()
+        player.reader.close()
+    total, cpu = time.perf_counter() - t_all, time.process_time() - cpu_all
+    p95 = float(np.percentile(times, 95)) * 1000
+    return {"fps": round(len(times) / total, 1), "frames": len(times),
+            "cpu_ms": round(cpu / len(times) * 1000, 1), "p95_ms": round(p95, 1)}  # fmt: skip
 
 
 def register_bench(bench_sub: Any, print_result: Any) -> None:
     """Add ``bench history`` (called from cmd_bench)."""
 
     def run(args: Any) -> int:
-        print_result(bench_history(args.entities, args.seconds_per_hour, args.queries), args.json)
+        result = bench_history(args.entities, args.seconds_per_hour, args.queries, draw=not args.no_draw)
+        print_result(result, args.json)
         return 0
 
     p = bench_sub.add_parser(
@@ -152,5 +222,6 @@ def register_bench(bench_sub: Any, print_result: Any) -> None:
         "--seconds-per-hour", type=int, default=60, help="seconds recorded in each of 24 hours (default 60)"
     )
     p.add_argument("--queries", type=int, default=40, help="state-at queries at random instants (default 40)")
+    p.add_argument("--no-draw", action="store_true", help="scrub without drawing the points (no OpenGL)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=run)

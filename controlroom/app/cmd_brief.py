@@ -1,7 +1,9 @@
 """``controlroom brief``: the leader's one-click brief as an A4 PDF, headless.
 
-Data: ``--recording FILE`` (a ``feed record`` file; the period ends at its last frame), else the
-site's live feed for ``--listen`` seconds; when nothing arrives the brief says "no live data".
+Data: ``--from T1 --to T2`` (any past period, from the recorded history: ``--history-dir`` or
+the site's), else ``--recording FILE`` (a ``feed record`` file; the period ends at its last
+frame), else the site's live feed for ``--listen`` seconds; when nothing arrives the brief says
+"no live data".
 The map uses ``--view`` (a site view or one of the user's saved views), else the overview.
 """
 
@@ -26,6 +28,11 @@ def register(sub: Any) -> None:
     p.add_argument("--period", choices=PERIODS, default="today", help="today (since local midnight), 24h, 7d")
     p.add_argument("--lang", choices=("en", "zh_CN"), help="language (default: your choice, else the site's)")
     p.add_argument("--recording", type=Path, help="read the feed from a recording instead of listening live")
+    p.add_argument(
+        "--from", dest="t_from", metavar="T1", help="a past period from history: its start (ISO or Unix s)"
+    )
+    p.add_argument("--to", dest="t_to", metavar="T2", help="the past period's end (default: now)")
+    p.add_argument("--history-dir", type=Path, help="history folder (default: the site's [history] dir)")
     p.add_argument("--listen", type=float, default=3.0, help="seconds to listen to the live feed (default 3)")
     p.add_argument("--endpoint", help="live feed endpoint (default: the site's)")
     p.add_argument("--view", help="frame the map with this named view (site or saved)")
@@ -63,6 +70,31 @@ def _flood_page(site: Any, model: Any, frame: Any, level: float, tmp: Path) -> t
     return impact.summary(), png
 
 
+def _history_period(args: argparse.Namespace, site: Any) -> tuple[float, float] | bool | None:
+    """(t1, t2) from ``--from``/``--to``; None when the brief is not of a past period; False
+    after printing what is wrong."""
+    from controlroom.history.times import TimeFormatError, parse_time
+
+    if args.t_from is None:
+        if args.t_to is not None:
+            print_error("brief: --to needs --from (the start of the past period)")
+            return False
+        return None
+    if args.recording is not None:
+        print_error("brief: give either --from/--to (history) or --recording, not both")
+        return False
+    try:
+        t1 = parse_time(args.t_from, site.site.timezone)
+        t2 = time.time() if args.t_to is None else parse_time(args.t_to, site.site.timezone)
+    except TimeFormatError as exc:
+        print_error(f"brief: {exc}")
+        return False
+    if t2 <= t1:
+        print_error(f"brief: the period ends ({args.t_to}) at or before it starts ({args.t_from})")
+        return False
+    return t1, t2
+
+
 def _brief(args: argparse.Namespace) -> int:
     from controlroom.core.issues import InputError, SiteError
     from controlroom.core.preferences import choose_language
@@ -76,6 +108,9 @@ def _brief(args: argparse.Namespace) -> int:
         return 1
     if args.recording is not None and not args.recording.is_file():
         print_error(f"--recording {args.recording}: no such file")
+        return 1
+    period = _history_period(args, site)
+    if period is False:
         return 1
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # text and images only: no window needed
@@ -92,15 +127,26 @@ def _brief(args: argparse.Namespace) -> int:
     model = load_city(site)
     frame = LocalFrame.of_model(model)
     try:
-        data = collect(
-            site,
-            model,
-            frame,
-            args.period,
-            recording=args.recording,
-            listen_s=args.listen,
-            endpoint=args.endpoint,
-        )
+        if isinstance(period, tuple):
+            from controlroom.history.brief import brief_from_history
+            from controlroom.history.query import HistoryReader
+            from controlroom.history.recorder import history_dir
+
+            reader = HistoryReader(history_dir(site, args.history_dir))
+            try:
+                data = brief_from_history(site, model, reader, *period)
+            finally:
+                reader.close()
+        else:
+            data = collect(
+                site,
+                model,
+                frame,
+                args.period,
+                recording=args.recording,
+                listen_s=args.listen,
+                endpoint=args.endpoint,
+            )
     except InputError as exc:
         print_error(exc)
         return 1

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
+    QToolBar,
     QWidget,
 )
 
@@ -27,6 +28,8 @@ from controlroom.app.panel_factory import make_panel
 from controlroom.core.city import CityModel
 from controlroom.core.site import Site
 from controlroom.qt.live import LiveCity
+from controlroom.qt.replay_clock import replay_clock_for
+from controlroom.qt.timeline import ReplayFrame, TimelineBar
 
 if TYPE_CHECKING:
     from controlroom.panels.map3d import MapPanel
@@ -93,6 +96,15 @@ class MainWindow(QMainWindow):
         self.live.sig_city_failed.connect(self._on_city_failed)
         if "flood" in self.docks:  # an alarm's "What if?" brings the what-if to the front
             self.live.sig_flood_what_if.connect(lambda *_: self.docks["flood"].raise_())
+        # the one clock: LIVE / REPLAY, with the amber frame around the window in the past
+        self.clock = replay_clock_for(self.live)
+        self.timeline = TimelineBar(self.clock)
+        bar = QToolBar(self.tr("Timeline"))
+        bar.setObjectName("timelineToolbar")
+        bar.setMovable(False)
+        bar.addWidget(self.timeline)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
+        self.replay_frame = ReplayFrame(self, self.clock)
         self._build_menu()
 
     @property

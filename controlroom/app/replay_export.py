@@ -1,8 +1,9 @@
 """``controlroom replay export``: a recorded period as an H.264 video of the map, off-screen.
 
-Each frame is the state at its instant from history (``HistoryReader.state_at``, the same answer
-as ``history at``), drawn over the city off-screen (no window, no X server: EGL or OSMesa, as
-``snapshot``) with the time and a KPI strip burned in, and encoded with PyAV. The clip lasts
+Each frame is the state at its instant from history (``HistoryPlayer``: the same answer as
+``history at``, with the alarms as they stood), drawn over the city off-screen (no window, no X
+server: EGL or OSMesa, as ``snapshot``) with the time, a KPI strip and, while an alarm is open,
+a red alarm banner burned in, and encoded with PyAV. The clip lasts
 (T2 - T1) / speed seconds at ``fps`` frames a second.
 """
 
@@ -58,6 +59,7 @@ def export_replay(
     import pyvista as pv
 
     from controlroom.geo.city_loader import load_city, site_frame
+    from controlroom.history.player import HistoryPlayer
     from controlroom.history.query import HistoryReader
     from controlroom.history.times import format_time
     from controlroom.render.snapshot import open_offscreen
@@ -70,6 +72,7 @@ def export_replay(
     model = load_city(site)
     frame = site_frame(site)
     reader = HistoryReader(history)
+    player = HistoryPlayer(reader, prefetch=False)
     plotter, scene = open_offscreen(model, (w, h))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
@@ -83,19 +86,21 @@ def export_replay(
             stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
             stream.options = {"preset": "veryfast", "g": str(fps * 2)}
             for i, t in enumerate(times):
-                state = reader.state_at(t)
+                state = player.seek(t)
                 _draw_entities(plotter, pv, state.entities, z)
-                s = state.summary()
-                metrics = "  ".join(f"{k} {v:g}" for k, v in sorted(s["metrics"].items())[:4])
+                values = {r["name"]: r["value"] for r in state.metrics.to_pylist()}
+                metrics = "  ".join(f"{k} {v:g}" for k, v in sorted(values.items())[:4])
                 clock = format_time(t, site.site.timezone)[:19].replace("T", " ")
                 plotter.add_text(
                     f"REPLAY  {clock}", position="upper_left", font_size=14, color="yellow", name="clock"
                 )
-                kpi = (f"entities {s['entities']}   incidents open {s['incidents_open']}   "
-                       f"alarms active {s['alarms_active']}   {metrics}")  # fmt: skip
+                kpi = (f"entities {state.entities.num_rows}   incidents open {state.incidents.num_rows}   "
+                       f"alarms active {len(state.alarms)}   {metrics}")  # fmt: skip
                 plotter.add_text(kpi, position="lower_left", font_size=10, color="white", name="kpi")
                 plotter.render()
                 img = np.asarray(plotter.screenshot(return_img=True))[:h, :w, :3]
+                if state.alarms:
+                    img = alarm_banner(img, banner_text(state.alarms, site.site.timezone))
                 vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
                 for packet in stream.encode(vf):
                     container.mux(packet)
@@ -126,6 +131,36 @@ def _draw_entities(plotter: Any, pv: Any, entities: Any, z: float) -> None:
     cloud["rgb"] = (colours * 255).astype(np.uint8)
     plotter.add_mesh(cloud, scalars="rgb", rgb=True, point_size=8, render_points_as_spheres=True,
                      name="entities", reset_camera=False)  # fmt: skip
+
+
+#: The banner's colour (RGB): the alarm red of the room's walls.
+BANNER_RGB = (200, 30, 30)
+
+
+def banner_text(alarms: list[Any], timezone: str) -> str:
+    """The most recent open alarm, when it was raised, whether someone acknowledged it."""
+    from controlroom.history.times import format_time
+
+    top = max(alarms, key=lambda a: a.raised_at)
+    since = format_time(top.raised_at, timezone)[11:19]
+    ack = f"acknowledged by {top.acknowledged_by}" if top.acknowledged else "not acknowledged"
+    more = f"   (+{len(alarms) - 1} more)" if len(alarms) > 1 else ""
+    return f"ALARM  {top.key}  since {since}  {ack}{more}"
+
+
+def alarm_banner(img: np.ndarray, text: str) -> np.ndarray:
+    """A red strip with white text across the frame, below the clock."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    h, w = img.shape[:2]
+    band = max(14, h // 14)
+    top = min(h - band, max(band + 8, h // 10))
+    pic = Image.fromarray(np.ascontiguousarray(img))
+    draw = ImageDraw.Draw(pic)
+    draw.rectangle((0, top, w, top + band), fill=BANNER_RGB)
+    font = ImageFont.load_default(size=max(10, band * 2 // 3))
+    draw.text((8, top + band // 2), text, fill=(255, 255, 255), font=font, anchor="lm")
+    return np.asarray(pic)
 
 
 def print_progress(done: int, total: int) -> None:

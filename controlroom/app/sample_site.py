@@ -832,6 +832,10 @@ path = "data/units.csv"
 crs = "EPSG:4326"
 format = "csv"
 
+[[video_playback]]  # the demo clips loop: replay seeks inside them (an NVR gets a URL with a start time)
+url = "{{sub_url}}"
+seek = "loop"
+
 [feed]
 endpoint = "tcp://127.0.0.1:7710"
 snapshot_endpoint = "tcp://127.0.0.1:7711"

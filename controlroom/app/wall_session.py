@@ -19,8 +19,11 @@ from controlroom.app.panel_factory import panel_factory
 from controlroom.core.site import Site, WallTarget
 from controlroom.feed.control import ControlClient, ControlServer
 from controlroom.feed.keys import ClientSecurity, FeedSecurityError, ServerSecurity, curve_pair
+from controlroom.history.notes import command_note, open_history_notes
 from controlroom.layouts.spec import LayoutSpec
 from controlroom.qt.live import LiveCity
+from controlroom.qt.replay_clock import replay_clock_for
+from controlroom.qt.timeline import ReplayMarker
 from controlroom.qt.wall import WallManager
 from controlroom.qt.wall_control import WallControl, WallPusher, view_command
 
@@ -89,6 +92,23 @@ class WallSession:
                 insecure=site.wall.insecure,
             )
             self.control = WallControl(self.manager, server)
+        # every wall screen says REPLAY (amber frame, the replayed time) while the clock is in the past
+        self.clock = replay_clock_for(self.live)
+        self.manager.sig_layout_applied.connect(self._mark_windows)
+        self.notes = open_history_notes(site)  # presets and pushes go into the room's history
+        if self.control is not None and self.notes is not None:
+            self.control.sig_command_handled.connect(self._note_command)
+
+    def _mark_windows(self) -> None:
+        for window in self.manager.windows:
+            if window.findChild(ReplayMarker) is None:
+                ReplayMarker(window, self.clock)
+
+    def _note_command(self, command: Command, reply: Reply) -> None:
+        if self.notes is not None:
+            action, subject, detail = command_note(command, reply)
+            self.notes.note(action, subject, command.sender, self.site.wall.name,
+                            accepted=reply.status == "applied", detail=detail)  # fmt: skip
 
     @property
     def control_endpoint(self) -> str | None:
@@ -109,6 +129,8 @@ class WallSession:
         if self._preset_before_alarm is None:
             self._preset_before_alarm = self.manager.preset
         self.manager.set_preset(name)
+        if self.notes is not None:
+            self.notes.note("alarm_preset", name, "system", self.site.wall.name)
 
     def _revert_preset(self) -> None:
         if self._preset_before_alarm is not None:
@@ -133,6 +155,8 @@ class WallSession:
     def stop(self) -> None:
         if self.control is not None:
             self.control.stop()
+        if self.notes is not None:
+            self.notes.close()
         self.live.stop()
         self.manager.close()
 

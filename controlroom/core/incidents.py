@@ -106,6 +106,11 @@ class IncidentBoard:
             self.version += 1
         return fresh
 
+    def replace_all(self, states: Iterable[IncidentState]) -> None:
+        """The board becomes exactly ``states`` (a replay showing the board as it stood)."""
+        self._items = {s.id: s for s in states}
+        self.version += 1
+
     def expire(self, now: float) -> list[str]:
         gone = [
             i.id for i in self._items.values() if not i.is_open and now - i.updated_at > self.keep_resolved_s

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from controlroom.core.issues import Issue, SiteError
 from controlroom.core.source_config import SourceConfig
+from controlroom.core.video_playback import VideoPlaybackSource
 
 SCHEMA_VERSION = 1
 
@@ -580,6 +581,7 @@ class Site(_Model):
     sources: list[SourceConfig] = Field(default_factory=list)
     city: CityConfig = Field(default_factory=CityConfig)
     history: HistoryConfig | None = None
+    video_playback: list[VideoPlaybackSource] = Field(default_factory=list)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from controlroom.history.files import HOUR_MS, FileChecker
+from controlroom.history.chain import MinuteIndex, load_index
+from controlroom.history.files import HOUR_MS, FileChecker, file_start_ms
 from controlroom.history.schema import (
     EVENTS,
     INCIDENTS,
@@ -36,6 +40,9 @@ from controlroom.history.schema import (
 LOOKBACK_MS = 10 * 60 * 1000
 #: Keyframes come every few seconds: the first, cheap, look is this far back.
 NEAR_MS = 60 * 1000
+#: Position files kept decoded by a reader (scrubbing inside a minute then costs milliseconds).
+INDEX_CACHE = 2
+POSITION_COLUMNS = ["gone", "kind", "status", "x_cm", "y_cm", "heading_dd", "speed_cms"]
 #: Metrics: the latest value per name within this window counts as current.
 METRIC_WINDOW_MS = HOUR_MS
 OPEN_INCIDENT = ("new", "acknowledged", "dispatched", "on_scene")
@@ -97,6 +104,8 @@ class HistoryReader:
         self.checker = FileChecker()
         self.con = duckdb.connect()
         self.con.sql("SET threads TO 2")
+        self._indexes: dict[Path, tuple[int, int, MinuteIndex]] = {}
+        self._index_lock = threading.Lock()
 
     def _warnings(self) -> list[str]:
         return [f"{p}: {why}" for p, why in sorted(self.checker.bad.items())]
@@ -142,18 +151,76 @@ class HistoryReader:
             return self._empty(table), None
         return self._latest(table, kf, t_ms, where), kf
 
-    def state_at(self, t: float) -> State:
-        """The whole picture at ``t`` (Unix seconds)."""
+    def load_index(self, path: Path) -> MinuteIndex:
+        """A position file decoded (kept among the last ``INDEX_CACHE``); safe from a prefetch
+        thread: the decoding runs outside the lock."""
+        st = path.stat()
+        with self._index_lock:
+            hit = self._indexes.get(path)
+        if hit is None or hit[:2] != (st.st_size, st.st_mtime_ns):
+            hit = (st.st_size, st.st_mtime_ns, load_index(path, POSITIONS, "id", POSITION_COLUMNS))
+        with self._index_lock:
+            self._indexes.pop(path, None)
+            self._indexes[path] = hit  # most recently used last
+            while len(self._indexes) > INDEX_CACHE:
+                self._indexes.pop(next(iter(self._indexes)))
+        return hit[2]
+
+    def positions_at(self, t_ms: int, *, sort: bool = True) -> tuple[pa.Table, int | None]:
+        """Every entity at ``t_ms`` (stored units; by id unless ``sort`` is False) and the
+        keyframe it was rebuilt from.
+
+        Files are taken newest first: each gives its latest row per entity up to ``t_ms`` and its
+        last keyframe; older files are read only while they may hold rows after the newest
+        keyframe found. A file that cannot be read is skipped (named in the warnings)."""
+        files = self.checker.files(self.root, POSITIONS, t_ms - LOOKBACK_MS, t_ms)
+        files.sort(key=lambda p: (file_start_ms(p) or 0, p.parent.name.endswith(".seg")))
+        parts: list[pa.Table] = []
+        kf: int | None = None
+        for path in reversed(files):
+            try:
+                idx = self.load_index(path)
+            except (OSError, pa.ArrowException) as exc:
+                self.checker.bad[path] = f"{type(exc).__name__}: {exc}"
+                continue
+            if kf is not None and idx.t_max < kf:
+                break
+            k = idx.keyframe_at(t_ms)
+            if k is not None and (kf is None or k > kf):
+                kf = k
+            parts.append(idx.latest(t_ms))
+        if kf is None:
+            return self._empty(POSITIONS), None
+        full = [p for p in parts if p.num_rows]
+        if not full:
+            return self._empty(POSITIONS), kf
+        rows = pa.concat_tables(full)
+        rows = rows.filter(pc.greater_equal(rows.column("t_ms"), kf)) if rows.num_rows else rows
+        if len(parts) > 1 and rows.num_rows:
+            codes = pc.dictionary_encode(rows.column("id")).combine_chunks().indices.to_numpy()
+            order = np.lexsort((-rows.column("t_ms").to_numpy(), codes))
+            first = np.ones(len(order), bool)
+            first[1:] = codes[order][1:] != codes[order][:-1]
+            rows = rows.take(pa.array(order[first]))
+        if rows.num_rows:
+            rows = rows.filter(pc.invert(rows.column("gone")))
+            if sort:
+                rows = rows.take(pc.sort_indices(rows, [("id", "ascending")]))
+        return rows, kf
+
+    def state_at(self, t: float, *, positions: bool = True, alarms: bool = True) -> State:
+        """The whole picture at ``t`` (Unix seconds); ``positions``/``alarms`` False leave those
+        tables empty (the player reads them its own way)."""
         t_ms = round(t * 1000)
-        pos, kf = self._keyed_state(POSITIONS, t_ms, "NOT gone")
+        pos, kf = self.positions_at(t_ms) if positions else (self._empty(POSITIONS), None)
         sen, _ = self._keyed_state(SENSORS, t_ms, "TRUE")
         inc, _ = self._keyed_state(
             INCIDENTS, t_ms, "NOT gone AND status IN (" + ", ".join(f"'{s}'" for s in OPEN_INCIDENT) + ")"
         )
         met = self._latest(METRICS, t_ms - METRIC_WINDOW_MS, t_ms)
-        alarms = self.alarms_at(t_ms)
+        alarm_rows = self.alarms_at(t_ms) if alarms else self._empty(EVENTS)
         return State(
-            t, decode_positions(pos), sen, met, inc, alarms, kf / 1000 if kf else None, self._warnings()
+            t, decode_positions(pos), sen, met, inc, alarm_rows, kf / 1000 if kf else None, self._warnings()
         )
 
     def alarms_at(self, t_ms: int, window_ms: int = 24 * HOUR_MS) -> pa.Table:
@@ -176,13 +243,26 @@ class HistoryReader:
         if t1 < t0:
             raise HistoryQueryError(f"range ends ({t1}) before it starts ({t0})")
         lo, hi = int(t0 * 1000), int(t1 * 1000)
+        if kind == POSITIONS:
+            return decode_positions(self._position_range(lo, hi, limit))
         src = self._scan(kind, lo, hi)
         if src is None:
             return self._empty(kind)
         lim = f" LIMIT {int(limit)}" if limit else ""
         sql = f"SELECT * FROM {src} WHERE t_ms >= {lo} AND t_ms <= {hi} ORDER BY t_ms, {KEY[kind]}{lim}"
-        data = _arrow(self.con, sql)
-        return decode_positions(data) if kind == POSITIONS else data
+        return _arrow(self.con, sql)
+
+    def _position_range(self, lo: int, hi: int, limit: int | None) -> pa.Table:
+        parts = []
+        for path in self.checker.files(self.root, POSITIONS, lo, hi):
+            rows = self.load_index(path).all_rows()
+            t = rows.column("t_ms")
+            parts.append(rows.filter(pc.and_(pc.greater_equal(t, lo), pc.less_equal(t, hi))))
+        if not parts:
+            return self._empty(POSITIONS)
+        data = pa.concat_tables(parts)
+        data = data.take(pc.sort_indices(data, [("t_ms", "ascending"), ("id", "ascending")]))
+        return data.slice(0, limit) if limit else data
 
     def close(self) -> None:
         self.con.close()

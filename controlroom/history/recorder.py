@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import queue
 import signal
 import threading
 import time
@@ -106,6 +107,7 @@ class Recorder:
         self._trail_waiting = False
         self._gateway_feed: Any = None
         self.server: Any = None
+        self._notes: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()  # from the service thread
         self._compacting = threading.Event()
         self._compactor = threading.Thread(target=self._compact_loop, name="history-compactor", daemon=True)
 
@@ -130,6 +132,7 @@ class Recorder:
             security=server_security(self.site, [self.endpoint]),
             insecure=self.site.feed.insecure,
             status=self.status_dict,
+            note=self._notes.put,
         ).start()
         self.endpoint = self.server.endpoint
         self._compactor.start()
@@ -231,7 +234,9 @@ class Recorder:
             w.append(SENSORS, sensor_rows(pump.sensors, t_ms, kf=True))
             w.append(INCIDENTS, incident_rows(pump.incidents.all(), t_ms, kf=True))
         else:
-            ids = [i for i in pending.positions if i in pump.entities]
+            # columnar fleet frames (the sources2 branch's ``Pending.fleets``) report whole fleets
+            fleet_ids = [i for f in getattr(pending, "fleets", ()) for i in f.ids]
+            ids = [i for i in dict.fromkeys([*pending.positions, *fleet_ids]) if i in pump.entities]
             if ids:
                 w.append(POSITIONS, store_rows(pump.entities, t_ms, ids))
             if pending.sensors:
@@ -249,6 +254,12 @@ class Recorder:
             })  # fmt: skip
 
     def flush(self, now: float) -> None:
+        notes = []  # wall presets and pushes the service took since the last flush
+        with contextlib.suppress(queue.Empty):
+            while True:
+                notes.append(self._notes.get_nowait())
+        if notes:
+            self.writer.append(EVENTS, ev.columns(notes))
         try:
             self.writer.flush()
             self._save_state()

@@ -1,8 +1,8 @@
 """The history tables: one Arrow schema each, and how each column is stored in Parquet.
 
 Positions dominate (50,000 entities at 1 Hz is 180 M rows an hour), so they are stored small:
-local-frame coordinates in centimetres as int32 and times in milliseconds, both delta-encoded
-(rows are sorted by id, then time, so successive values of one entity differ little), heading in
+local-frame coordinates in centimetres as int32, prediction-coded per entity in minute files
+(``chain``), times in milliseconds delta-encoded (rows are sorted by id, then time), heading in
 tenths of a degree, speed in cm/s; ids, kinds and statuses are dictionary-encoded. The other
 tables are small and keep plain floats. ``kf`` marks keyframe rows: the full state at that time.
 """
@@ -48,7 +48,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("unit", pa.string()),
             ("x", pa.float64()),
             ("y", pa.float64()),
-            ("value", pa.float64()),
+            ("value", pa.float32()),  # 7 significant digits: beyond any sensor's own
             ("status", pa.string()),
         ]
     ),
@@ -86,11 +86,15 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 #: Columns stored with DELTA_BINARY_PACKED (no dictionary): sorted, slowly changing integers.
-DELTA_COLUMNS = {POSITIONS: ["t_ms", "x_cm", "y_cm"]}
+#: (x_cm, y_cm and heading_dd are prediction-coded in minute files: see ``chain``; plain + ZSTD.)
+DELTA_COLUMNS = {POSITIONS: ["t_ms"]}
 #: Columns stored dictionary-encoded (the rest of the non-delta ones are plain).
 DICT_COLUMNS = {
-    POSITIONS: ["id", "kind", "status", "heading_dd", "speed_cms", "kf", "gone"],
+    POSITIONS: ["id", "kind", "status", "speed_cms", "kf", "gone"],
+    SENSORS: ["id", "kf", "kind", "unit", "x", "y", "status"],
 }
+#: Float columns stored BYTE_STREAM_SPLIT: their sign/exponent bytes then compress well.
+SPLIT_COLUMNS = {SENSORS: ["value"]}
 
 KIND_NAMES = ENTITY_KINDS
 STATUS_NAMES = ENTITY_STATUSES

@@ -1,7 +1,8 @@
 """History served to the room: a ROUTER answering "state at T" and "range" (CURVE like the feed).
 
-Request (msgpack map): ``{"id", "op": "at"|"range"|"status", "time", "from", "to", "kind",
-"rows": bool, "limit"}``. Reply: ``{"id", "ok", "reason", "result", "tables"}`` where ``tables``
+Request (msgpack map): ``{"id", "op": "at"|"range"|"status"|"note", "time", "from", "to",
+"kind", "rows": bool, "limit"}``; a ``note`` (a wall's preset or push, see ``notes``) is stored
+as an event. Reply: ``{"id", "ok", "reason", "result", "tables"}`` where ``tables``
 maps a table name to an Arrow IPC stream (only when rows were asked for), so a desk on another
 PC needs neither the files nor DuckDB's view of them.
 """
@@ -40,7 +41,10 @@ def from_ipc(blob: bytes) -> pa.Table:
 
 
 def answer(
-    reader: HistoryReader, req: dict[str, Any], status: Callable[[], dict[str, Any]]
+    reader: HistoryReader,
+    req: dict[str, Any],
+    status: Callable[[], dict[str, Any]],
+    note: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """One request → one reply (never raises for what the request holds)."""
     rid = req.get("id", "") if isinstance(req, dict) else ""
@@ -70,7 +74,17 @@ def answer(
                 result["data"] = rows_json(data)
                 return {"id": rid, "ok": True, "result": result}
             return {"id": rid, "ok": True, "result": result, "tables": {kind: to_ipc(data)}}
-        raise HistoryQueryError(f"unknown op {op!r}; expected at, range or status")
+        if op == "note":
+            from controlroom.history.notes import NoteError, note_row
+
+            if note is None:
+                raise HistoryQueryError("this history service does not record notes (not a recorder)")
+            try:
+                note(note_row(req))
+            except NoteError as exc:
+                raise HistoryQueryError(str(exc)) from None
+            return {"id": rid, "ok": True, "result": {}}
+        raise HistoryQueryError(f"unknown op {op!r}; expected at, range, status or note")
     except HistoryQueryError as exc:
         return {"id": rid, "ok": False, "reason": str(exc)}
     except duckdb.IOException as exc:  # a file went away meanwhile: the caller asks again
@@ -103,10 +117,12 @@ class HistoryServer:
         security: ServerSecurity | None = None,
         insecure: bool = False,
         status: Callable[[], dict[str, Any]] = dict,
+        note: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         if security is None:
             check_plaintext(endpoint, insecure)
         self.root, self.endpoint, self.security, self.status = root, endpoint, security, status
+        self.note = note
         self._stop = threading.Event()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="history-server", daemon=True)
@@ -147,7 +163,7 @@ class HistoryServer:
                     req = None
                     reply = {"id": "", "ok": False, "reason": f"undecodable request: {exc}"}
                 else:
-                    reply = answer(reader, req, self.status)
+                    reply = answer(reader, req, self.status, self.note)
                 sock.send_multipart([*parts[:-1], msgspec.msgpack.encode(reply)])
                 self.served += 1
         except BaseException as exc:

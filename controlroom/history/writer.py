@@ -4,8 +4,8 @@ Each flush writes, per table, one small Parquet file holding the rows since the 
 (LZ4, unsorted: it lives a minute), under a temporary name then renamed: a ``kill -9`` loses at
 most one flush interval and never leaves a half file under a real name. Once a minute has
 passed, its segments become one minute file: ZSTD, one row group, rows sorted by key then time
-so each entity's consecutive samples sit together (what makes the delta encoding of its
-coordinates small); the segments are removed only once the minute file is complete on disk.
+so each entity's consecutive samples sit together (what makes the prediction coding of its
+coordinates, ``chain``, small); the segments are removed only once the minute file is complete on disk.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from controlroom.history import chain
 from controlroom.history.files import (
-    HOUR_MS,
     MINUTE_MS,
     FileChecker,
     file_start_ms,
@@ -31,7 +31,7 @@ from controlroom.history.files import (
     minute_file,
     segment_dir,
 )
-from controlroom.history.schema import DELTA_COLUMNS, DICT_COLUMNS, KEY, SCHEMAS, TABLES
+from controlroom.history.schema import DELTA_COLUMNS, DICT_COLUMNS, KEY, SCHEMAS, SPLIT_COLUMNS, TABLES
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +44,13 @@ MAX_PENDING_ROWS = 3_000_000
 
 def write_options(table: str) -> dict[str, object]:
     """pyarrow ``write_table`` options for a minute file (ZSTD, per-column encodings)."""
-    delta = DELTA_COLUMNS.get(table, [])
     opts: dict[str, object] = {"compression": "zstd", "compression_level": ZSTD_LEVEL}
-    if delta:
+    if table in DICT_COLUMNS:
         opts["use_dictionary"] = DICT_COLUMNS[table]
-        opts["column_encoding"] = dict.fromkeys(delta, "DELTA_BINARY_PACKED")
+    encoding = dict.fromkeys(DELTA_COLUMNS.get(table, []), "DELTA_BINARY_PACKED")
+    encoding.update(dict.fromkeys(SPLIT_COLUMNS.get(table, []), "BYTE_STREAM_SPLIT"))
+    if encoding:
+        opts["column_encoding"] = encoding
     return opts
 
 
@@ -118,15 +120,16 @@ class HistoryWriter:
         data = pa.Table.from_batches(batches, SCHEMAS[table])
         t = data.column("t_ms")
         lo, hi = pc.min(t).as_py(), pc.max(t).as_py()
-        for h in range(hour_of(lo), hi + 1, HOUR_MS):
+        # one segment per minute it touches: a minute file then holds its own minute only
+        for m in range(lo - lo % MINUTE_MS, hi + 1, MINUTE_MS):
             part = data
-            if hour_of(lo) != hour_of(hi):
-                part = data.filter(pc.and_(pc.greater_equal(t, h), pc.less(t, h + HOUR_MS)))
+            if lo - lo % MINUTE_MS != hi - hi % MINUTE_MS:
+                part = data.filter(pc.and_(pc.greater_equal(t, m), pc.less(t, m + MINUTE_MS)))
             if not part.num_rows:
                 continue
-            first = max(lo, h)
+            first = max(lo, m)
             name = f"{first:013d}-{self.segments_written:06d}.parquet"
-            _atomic_write(part, segment_dir(self.root, table, h) / name, compression="lz4")
+            _atomic_write(part, segment_dir(self.root, table, hour_of(m)) / name, compression="lz4")
             self.segments_written += 1
             written += part.num_rows
         return written
@@ -158,10 +161,11 @@ class HistoryWriter:
         if target.exists() and self.checker.readable(target):
             sources.insert(0, target)
         schema = SCHEMAS[table]
-        parts = [pq.read_table(p, schema=schema) for p in sources]
+        parts = [chain.decode(pq.read_table(p), KEY[table]).cast(schema) for p in sources]
         data = pa.concat_tables(parts) if parts else schema.empty_table()
         if data.num_rows:
-            _atomic_write(sort_rows(data, table), target, **write_options(table))
+            sorted_rows = sort_rows(data, table)
+            _atomic_write(chain.encode(sorted_rows, table, KEY[table]), target, **write_options(table))
             with open(target, "rb") as f:
                 os.fsync(f.fileno())
         for p in segments:

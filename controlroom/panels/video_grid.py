@@ -138,6 +138,24 @@ class VideoGridPanel(LivePanel, QWidget):
         live.sig_cameras_around.connect(self._on_cameras_around)
         self._live = live
         live.sig_tick.connect(self._follow_new_incident)
+        from controlroom.qt.replay_clock import replay_clock_for
+
+        replay_clock_for(live).sig_jumped.connect(self.follow_clock)  # video follows the one clock
+
+    def follow_clock(self) -> None:
+        """Each tile shows its camera's recording at the clock's instant (or live, or "no recording")."""
+        from controlroom.core.video_playback import replay_source
+        from controlroom.qt.replay_clock import replay_clock_for
+
+        if self._live is None:
+            return
+        clock = replay_clock_for(self._live)
+        site = self._live.site
+        for tile in self.tiles:
+            src = None
+            if clock.replaying and tile.camera is not None:
+                src = replay_source(tile.camera, clock.time, list(site.video_playback), site.site.timezone)
+            tile.set_replay(src, replaying=clock.replaying, playing=clock.playing)
 
     def open_camera(self, camera_id: str) -> None:
         """Push-to-wall's "show this camera here" (``controlroom wall push --camera``)."""

@@ -74,6 +74,8 @@ class AlarmService(QObject):
     sig_alarm_changed = Signal(object)  # Alarm: any change (state, priority, value, confirmed)
     sig_alarm_cleared = Signal(object)  # Alarm: its condition went away, or it was closed
     sig_alarm_selected = Signal(str)  # alarm id picked on a map or the banner
+    #: The clock went into the past or came back (``replay_alarms`` set or cleared): redraw lists.
+    sig_replay_changed = Signal()
     sig_preset_wanted = Signal(str)  # layout preset for the most urgent open alarm's category
     sig_preset_revert = Signal()  # no open alarm wants a preset any more: back to what was shown
     sig_action_refused = Signal(str, str)  # alarm id, the dispatch gateway's reason
@@ -91,6 +93,8 @@ class AlarmService(QObject):
         self.user = desk_user(live.site)
         self.engine: AlarmEngine | None = None
         self.book: AlarmBook | None = None
+        #: While the clock is in the past: the alarms as they stood then (the book goes on live).
+        self.replay_alarms: list[Alarm] | None = None
         self.error: str | None = None
         self.zone_issues: list[str] = []
         self.audit = audit
@@ -222,7 +226,24 @@ class AlarmService(QObject):
         self.sig_alarm_selected.emit(alarm_id)
 
     def open_alarms(self) -> list[Alarm]:
+        if self.replay_alarms is not None:
+            return sorted(
+                self.replay_alarms, key=lambda a: (PRIORITIES.index(a.priority), a.predicted, -a.raised_at)
+            )
         return self.book.open() if self.book is not None else []
+
+    def alarm(self, alarm_id: str) -> Alarm | None:
+        """An alarm by id: a replayed one while the clock is in the past, else the book's."""
+        if self.replay_alarms is not None:
+            return next((a for a in self.replay_alarms if a.id == alarm_id), None)
+        return self.book.alarms.get(alarm_id) if self.book is not None else None
+
+    def show_replay(self, alarms: list[Alarm] | None) -> None:
+        """Show ``alarms`` as they stood at the replay's instant (None: back to the live book)."""
+        if alarms is None and self.replay_alarms is None:
+            return
+        self.replay_alarms = alarms
+        self.sig_replay_changed.emit()
 
     def banner_alarm(self) -> Alarm | None:
         """The newest unacknowledged alarm of the highest priority (real before predicted)."""

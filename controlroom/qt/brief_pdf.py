@@ -135,6 +135,7 @@ class BriefWriter(QObject):
         source = {
             "recording": self.tr("Feed recording: {0}").format(d.source_detail),
             "live": self.tr("Live feed: {0}").format(d.source_detail),
+            "history": self.tr("Recorded history: {0}").format(d.source_detail),
         }.get(d.source, self.tr("No live data: the feed was not reachable, figures below are empty."))
         return (
             f"<h1 style='color:{ACCENT}; font-size:26pt'>{_e(t['City operations brief'])}</h1>"

@@ -31,6 +31,7 @@ from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWidgets import QApplication, QFrame, QMenu, QWidget
 
 from controlroom.core.cameras import Camera
+from controlroom.core.video_playback import ReplaySource
 from controlroom.core.video_tile import TileAction, TileMachine, TileState
 from controlroom.qt.video_frames import frame_to_image
 
@@ -42,6 +43,9 @@ STATE_COLOURS = {
     TileState.STALLED: QColor("#e66100"),
     TileState.ERROR: QColor("#c01c28"),
 }
+
+
+_LOADED = (QMediaPlayer.MediaStatus.LoadedMedia, QMediaPlayer.MediaStatus.BufferedMedia)
 
 
 class VideoTile(QFrame):
@@ -79,6 +83,11 @@ class VideoTile(QFrame):
         self.player.setLoops(QMediaPlayer.Loops.Infinite)
         self.player.errorOccurred.connect(self._on_player_error)
         self.player.mediaStatusChanged.connect(self._on_media_status)
+        #: While the clock is in the past: the recorded video to show (None: no recording).
+        self.replaying = False
+        self.replay: ReplaySource | None = None
+        self._replay_playing = False
+        self._seek_pending = False  # seek once the clip is loaded (a seek before that is ignored)
 
     # ----------------------------------------------------------------- public
     @property
@@ -87,7 +96,22 @@ class VideoTile(QFrame):
 
     @property
     def url(self) -> str:
+        if self.replaying:
+            return self.replay.url if self.replay is not None else ""
         return self.camera.stream_url(self.main_stream) if self.camera else ""
+
+    def set_replay(self, source: ReplaySource | None, *, replaying: bool, playing: bool = False) -> None:
+        """Follow the clock: the recorded video at its instant (``source``; None: this camera has
+        no recording, and the tile says so), or live again (``replaying`` False)."""
+        was = (self.replaying, self.url)
+        self.replaying, self.replay, self._replay_playing = replaying, source, playing
+        self._seek_pending = replaying and source is not None
+        if (self.replaying, self.url) != was:
+            self._stop()
+            self.sync()
+        elif self._seek_pending and self.player.mediaStatus() in _LOADED:
+            self._seek_replay()
+        self.update()
 
     def set_camera(self, camera: Camera | None) -> None:
         """Show this camera (None: empty tile); starts decoding at once if the tile is visible."""
@@ -171,6 +195,9 @@ class VideoTile(QFrame):
         if not reopen:
             self.machine.open(now)
         url = self.url
+        if not url and self.replaying:
+            self.machine.on_error(now, self.tr("no recording of this camera at this time"))
+            return
         if not url:
             self.machine.on_error(now, self.tr("no stream URL for this camera"))
             return
@@ -178,6 +205,19 @@ class VideoTile(QFrame):
         self.player.setSource(QUrl())  # setSource ignores the URL it already has: force a new connection
         self.player.setSource(qurl)
         self.player.play()
+
+    def _seek_replay(self) -> None:
+        """A looping clip: seek to the clock's instant in the loop; paused while the clock is."""
+        src = self.replay
+        self._seek_pending = False
+        if not self.replaying or src is None:
+            return
+        if src.loop and self.player.duration() > 0:
+            self.player.setPosition(src.position_ms(self.player.duration()))
+        if self._replay_playing:
+            self.player.play()
+        else:
+            self.player.pause()
 
     def _stop(self) -> None:
         self.machine.close()
@@ -202,6 +242,8 @@ class VideoTile(QFrame):
 
     @Slot(QMediaPlayer.MediaStatus)
     def _on_media_status(self, status: QMediaPlayer.MediaStatus) -> None:
+        if self._seek_pending and status in _LOADED:
+            self._seek_replay()
         if status == QMediaPlayer.MediaStatus.InvalidMedia and self.machine.state != TileState.ERROR:
             self.machine.on_error(self._clock(), self.tr("not a playable stream"))
         elif status == QMediaPlayer.MediaStatus.EndOfMedia and self.machine.state != TileState.IDLE:
@@ -210,6 +252,8 @@ class VideoTile(QFrame):
 
     # ------------------------------------------------------------------ paint
     def _state_text(self) -> str:
+        if self.replaying and self.machine.state == TileState.LIVE:
+            return self.tr("RECORDED")  # the past, from the recorder: never "LIVE"
         return {
             TileState.IDLE: self.tr("idle"),
             TileState.CONNECTING: self.tr("CONNECTING"),

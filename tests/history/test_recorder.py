@@ -16,6 +16,7 @@ from controlroom.core.site import load_site
 from controlroom.dispatch import wire
 from controlroom.dispatch.board_feed import attach_gateway_feed
 from controlroom.feed.site_feed import open_site_feed
+from controlroom.history.notes import HistoryNotes
 from controlroom.history.query import HistoryReader
 from controlroom.history.service import HistoryClient, from_ipc
 from tests.history.conftest import Proc, site_on_free_ports
@@ -99,6 +100,10 @@ def test_state_rebuilt_from_history_equals_the_live_models(
         assert sorted(incidents) == sorted(s.id for s in pump.incidents.open())
         alarms = from_ipc(reply["tables"]["alarms"]).column("subject").to_pylist()
         assert alarms == ["river_high|RIVER01"] and summary["alarms_active"] == 1
+        notes = HistoryNotes(HistoryClient(str(rec.first_line["endpoint"])))
+        notes.note("switch_preset", "flood", "demo-supervisor", "wall")
+        assert notes.wait_sent(1)
+        notes.close()
         for name in pump.metrics.names():
             latest = pump.metrics.latest(name)
             assert latest is not None and summary["metrics"][name] == pytest.approx(latest[1])
@@ -109,6 +114,11 @@ def test_state_rebuilt_from_history_equals_the_live_models(
     # after a clean stop the files answer the same without the recorder
     again = HistoryReader(hist).state_at(t)
     assert again.entities.num_rows == 150 and again.alarms.num_rows == 1
+    walls = HistoryReader(hist).range("events", t, time.time())
+    walls = [r for r in walls.to_pylist() if r["kind"] == "wall"]
+    assert [(r["action"], r["subject"], r["who"]) for r in walls] == [
+        ("switch_preset", "flood", "demo-supervisor")
+    ]
 
 
 def test_kill_9_loses_only_the_last_seconds(

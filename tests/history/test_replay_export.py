@@ -11,7 +11,7 @@ import pytest
 from controlroom.app.cli import main
 from controlroom.core.site import load_site
 from controlroom.history.rows import position_rows
-from controlroom.history.schema import POSITIONS
+from controlroom.history.schema import EVENTS, POSITIONS
 from controlroom.history.writer import HistoryWriter
 
 T0 = 1_796_536_800.0
@@ -36,6 +36,10 @@ def test_export_makes_a_clip_of_duration_times_fps_frames_that_differ(
         u8 = np.zeros(n, np.uint8)
         w.append(POSITIONS, position_rows(ids, round((T0 + s) * 1000), u8, u8, x, np.full(n, (y0 + y1) / 2),
                                           np.full(n, 90.0), np.full(n, 10.0), kf=True))  # fmt: skip
+    alarm = {"subject": "flood|S01", "t_ms": round((T0 + 2.5) * 1000), "kind": "alarm",
+             "action": "raised", "who": "system", "desk": "d1", "accepted": True,
+             "detail": '{"alarm_id": "flood|S01@1"}'}  # fmt: skip
+    w.append(EVENTS, {k: [v] for k, v in alarm.items()})
     w.flush()
     out = tmp_path / "clip.mp4"
     args = ["replay", "export", "--site", str(site), "--dir", str(tmp_path / "h"), "--out", str(out),
@@ -55,6 +59,13 @@ def test_export_makes_a_clip_of_duration_times_fps_frames_that_differ(
     # frames 3 apart are 1.2 s of history apart: the fleet has moved and the clock has ticked
     diffs = [np.abs(a.astype(int) - b.astype(int)).mean() for a, b in zip(frames, frames[3:], strict=False)]
     assert min(diffs) > 0.1, diffs
+
+    # the alarm raised 2.5 s in shows as a red banner from frame 7 (2.8 s) on, never before
+    def red_rows(frame: np.ndarray) -> int:
+        r, g, b = (frame[..., i].astype(int) for i in range(3))
+        return int((((r > 150) & (g < 80) & (b < 80)).mean(axis=1) > 0.8).sum())
+
+    assert [red_rows(f) > 5 for f in frames] == [False] * 7 + [True] * 3
 
 
 def test_export_refuses_a_backwards_period(

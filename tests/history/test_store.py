@@ -284,3 +284,41 @@ def test_the_service_answers_at_range_and_bad_requests_over_zeromq(tmp_path: Pat
     finally:
         client.close()
         server.stop()
+
+
+def test_wall_notes_reach_the_recorder_and_bad_ones_are_refused(tmp_path: Path) -> None:
+    from controlroom.history.notes import HistoryNotes
+    from controlroom.history.service import HistoryClient, HistoryServer
+
+    stored: list[dict] = []
+    server = HistoryServer(tmp_path, "tcp://127.0.0.1:0", note=stored.append).start()
+    notes = HistoryNotes(HistoryClient(server.endpoint))
+    client = HistoryClient(server.endpoint)
+    try:
+        notes.note("switch_preset", "flood", "ana", "wall-1", detail={"command_id": "c1"})
+        notes.note(
+            "push_camera", "left", "ana", "wall-1", accepted=False, detail={"reason": "no such camera"}
+        )
+        assert notes.wait_sent(2)
+        assert [(r["kind"], r["action"], r["subject"], r["accepted"]) for r in stored] == [
+            ("wall", "switch_preset", "flood", True),
+            ("wall", "push_camera", "left", False),
+        ]
+        bad = client.ask("note", kind="wall", action="paint", subject="x")
+        assert (
+            not bad["ok"]
+            and "wall note action 'paint' is unknown; expected one of switch_preset" in bad["reason"]
+        )
+        assert "note kind 'alarm' is not taken" in client.ask("note", kind="alarm")["reason"]
+    finally:
+        notes.close()
+        client.close()
+        server.stop()
+    plain = HistoryServer(tmp_path, "tcp://127.0.0.1:0").start()  # a reader, not a recorder
+    client = HistoryClient(plain.endpoint)
+    try:
+        reply = client.ask("note", kind="wall", action="push_view", subject="main")
+        assert reply["reason"] == "this history service does not record notes (not a recorder)"
+    finally:
+        client.close()
+        plain.stop()

@@ -243,3 +243,27 @@ def test_an_idle_grid_follows_the_most_severe_new_incident(qtbot, tmp_path: Path
         assert [t.camera.id for t in grid.tiles if t.camera] == ["T00", "T01"], "a busy grid is left alone"
         grid.clear()
         grid.shutdown()
+
+
+def test_in_replay_a_clip_seeks_to_the_instant_and_a_camera_without_recording_says_so(
+    panel: VideoGridPanel, qtbot, clips: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from controlroom.core.video_playback import VideoPlaybackSource, replay_source
+
+    groups = [VideoPlaybackSource(cameras="F*", url="{sub_url}", seek="loop")]
+    panel.open_cameras(
+        [_camera("F1", str(clips / IDS[0] / "sub.mp4")), _camera("N1", str(clips / IDS[1] / "sub.mp4"))]
+    )
+    recorded, unrecorded = panel.tiles[0], panel.tiles[1]
+    t = 1_796_536_923.0  # the clip loops: its length divides this instant somewhere inside
+    for tile in (recorded, unrecorded):
+        assert tile.camera is not None
+        tile.set_replay(replay_source(tile.camera, t, groups, "UTC"), replaying=True, playing=False)
+    qtbot.waitUntil(lambda: unrecorded.machine.state == TileState.ERROR, timeout=5000)
+    assert unrecorded.machine.reason == "no recording of this camera at this time"
+    qtbot.waitUntil(lambda: recorded.player.duration() > 0 and recorded.player.position() > 0, timeout=15000)
+    duration = recorded.player.duration()
+    assert abs(recorded.player.position() - int(t * 1000) % duration) < 600  # at the instant, paused
+    recorded.set_replay(None, replaying=False)  # back to live: the live stream again
+    unrecorded.set_replay(None, replaying=False)
+    qtbot.waitUntil(lambda: unrecorded.machine.state != TileState.ERROR, timeout=5000)

@@ -84,6 +84,7 @@ class AlarmsPanel(LivePanel, QWidget):
         s.sig_alarm_changed.connect(self._on_alarm_changed)
         s.sig_alarm_selected.connect(self.select_alarm)
         s.sig_ready.connect(self.refresh)
+        s.sig_replay_changed.connect(self.refresh)  # the clock went into the past or came back
         s.sig_failed.connect(self._on_failed)
         s.sig_action_refused.connect(
             lambda _alarm_id, reason: self.feedback.setText(
@@ -149,7 +150,8 @@ class AlarmsPanel(LivePanel, QWidget):
             ("fly", self.tr("Fly there (F)"), "F", self.fly_there, row2),
             ("what_if", self.tr("What if? (Q)"), "Q", self.what_if, row2),
         ]
-        self.buttons: dict[str, QPushButton] = add_action_buttons(self, actions)
+        world = ("acknowledge", "start_work", "snooze", "close", "incident")  # off while replaying
+        self.buttons: dict[str, QPushButton] = add_action_buttons(self, actions, live=self.live, world=world)
         self.feedback = QLabel("")
         self.feedback.setStyleSheet("color: #f59e0b;")
         body = QFont(self.font())
@@ -202,10 +204,7 @@ class AlarmsPanel(LivePanel, QWidget):
 
     def selected(self) -> Alarm | None:
         alarm_id = self.table.selected_id()
-        book = self.service.book
-        if alarm_id is None or book is None:
-            return None
-        return book.alarms.get(alarm_id)
+        return None if alarm_id is None else self.service.alarm(alarm_id)
 
     def refresh(self) -> None:
         now = self.live.clock()

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from controlroom.core.dispatch_model import allowed_actions
 from controlroom.core.protocol import INCIDENT_TYPES
+from controlroom.live import Mode
 from controlroom.panels.incidents.tables import IncidentQueue, UnitBoard, age_text
 from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
 from controlroom.qt.dispatch_bridge import DispatchBridge
@@ -135,7 +136,8 @@ class IncidentsPanel(LivePanel, QWidget):
             ("resolve", self.tr("Resolve (R)"), "R", lambda: self._order("resolve"), row2),
             ("close", self.tr("Close (X)"), "X", lambda: self._order("close"), row2),
         ]
-        self.buttons: dict[str, QPushButton] = add_action_buttons(self, actions)
+        world = ("dispatch", "acknowledge", "en_route", "on_scene", "resolve", "close")  # off while replaying
+        self.buttons: dict[str, QPushButton] = add_action_buttons(self, actions, live=self.live, world=world)
         self.comment = QLineEdit()
         self.comment.setPlaceholderText(self.tr("Comment (Enter to add; a reason is needed to cancel)"))
         self.comment.returnPressed.connect(lambda: self._order("comment", text=self.comment.text()))
@@ -320,8 +322,12 @@ class IncidentsPanel(LivePanel, QWidget):
             button.setEnabled(has and key in allowed)
 
     # ------------------------------------------------------------------ actions
+    def _replaying(self) -> bool:
+        """The clock shows the past: no orders (assign from the list, comments) reach the gateway."""
+        return self.live.state.mode is Mode.REPLAY
+
     def _order(self, kind: str, **fields: Any) -> OrderEntry | None:
-        if self.selected is None:
+        if self.selected is None or self._replaying():
             return None
         entry = self.desk.order(kind, self.selected, **fields)
         if kind == "comment":
@@ -330,13 +336,19 @@ class IncidentsPanel(LivePanel, QWidget):
         return entry
 
     def _unit_status(self, status: str) -> None:
-        if self.selected is not None and self.desk.report_unit(self.selected, status) is not None:
+        if (
+            self.selected is not None
+            and not self._replaying()
+            and self.desk.report_unit(self.selected, status) is not None
+        ):
             self._show_orders()
 
     @Slot()
     def dispatch_nearest(self) -> None:
         """One click: the nearest available suitable unit (the desk asks the gateway first if needed)."""
-        if self.selected is not None and self.desk.dispatch_nearest(self.selected) is not None:
+        if self.selected is None or self._replaying():
+            return
+        if self.desk.dispatch_nearest(self.selected) is not None:
             self._show_orders()
 
     @Slot(QListWidgetItem)

@@ -1,0 +1,257 @@
+"""Per-entity prediction coding of position minute files, and reading them back fast.
+
+A vehicle's next position is close to where its last two put it, so a minute file stores, per
+entity (rows sorted by id, then time), the first row's coordinates, the second row's step and
+from then on only the change of step (a second difference: 0 or ±1 cm for steady motion, one
+larger value at a turn). ZSTD squeezes those small numbers to about a third of a byte; plain
+delta encoding of absolute values costs about a byte, because the jump from one entity to the
+next sits in every other block of 32. Heading is stored as its change (first difference). Each
+file starts its chains afresh, so a lost file costs only its own minute.
+
+``MinuteIndex`` answers "every entity's latest row at or before T" without decoding whole
+columns: two prefix sums per coordinate give any row's value in O(1) (see ``_order2``), and
+a search in the (entity, time) key finds each entity's row; a reader keeps a few of them so
+scrubbing inside a minute costs milliseconds. Segment files (the open minute, absolute values,
+unsorted) go through the same class with their rows sorted on load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+#: Schema metadata key marking a chain-coded file; its value lists "column:order" pairs.
+CHAIN_KEY = b"controlroom.chain"
+#: Schema metadata key listing a position file's keyframe times (ms, comma-separated): a state
+#: question then needs no pass over the ``kf`` column.
+KEYFRAMES_KEY = b"controlroom.keyframes"
+#: Columns coded per table: 2 = second difference (coordinates), 1 = first difference.
+CHAINED: dict[str, dict[str, int]] = {"positions": {"x_cm": 2, "y_cm": 2, "heading_dd": 1}}
+
+I64 = npt.NDArray[np.int64]
+
+
+def _starts(codes: npt.NDArray[np.integer]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """The first row of each entity's run (g0) and the second (g1)."""
+    g0 = np.ones(len(codes), bool)
+    if len(codes) > 1:
+        g0[1:] = codes[1:] != codes[:-1]
+    g1 = np.zeros(len(codes), bool)
+    if len(codes) > 1:
+        g1[1:] = g0[:-1] & ~g0[1:]
+    return g0, g1
+
+
+def _key_codes(data: pa.Table, key: str) -> npt.NDArray[np.int64]:
+    col = data.column(key)
+    if not pa.types.is_dictionary(col.type):
+        col = pc.dictionary_encode(col)
+    return np.asarray(col.combine_chunks().indices.to_numpy(zero_copy_only=False), np.int64)
+
+
+def encode(data: pa.Table, table: str, key: str) -> pa.Table:
+    """Rows sorted by ``key`` then time → the same rows with ``CHAINED`` columns coded."""
+    cols = CHAINED.get(table)
+    if not cols or not data.num_rows:
+        return data
+    g0, g1 = _starts(_key_codes(data, key))
+    out = data
+    for name, order in cols.items():
+        i = out.schema.get_field_index(name)
+        v = out.column(name).to_numpy().astype(np.int64)
+        e = np.diff(v, prepend=0)
+        e[g0] = v[g0]
+        r = e
+        if order == 2:
+            r = np.diff(e, prepend=0)
+            r[g0] = e[g0]
+            r[g1] = e[g1]
+        typ = out.schema.field(name).type
+        info = np.iinfo(typ.to_pandas_dtype())
+        if len(r) and (r.min() < info.min or r.max() > info.max):
+            raise ValueError(f"history: {name} steps exceed {typ} (coordinates out of the site's range)")
+        out = out.set_column(i, out.schema.field(name), pa.array(r.astype(typ.to_pandas_dtype()), typ))
+    meta = dict(out.schema.metadata or {})
+    meta[CHAIN_KEY] = ",".join(f"{n}:{o}" for n, o in cols.items()).encode()
+    kf_t = np.unique(out.column("t_ms").to_numpy()[out.column("kf").to_numpy(zero_copy_only=False)])
+    meta[KEYFRAMES_KEY] = ",".join(map(str, kf_t.tolist())).encode()
+    return out.replace_schema_metadata(meta)
+
+
+def chained_columns(schema: pa.Schema) -> dict[str, int]:
+    raw = (schema.metadata or {}).get(CHAIN_KEY)
+    if not raw:
+        return {}
+    return {n: int(o) for n, o in (p.split(":") for p in raw.decode().split(","))}
+
+
+def _segcum(v: I64, starts: npt.NDArray[np.bool_]) -> I64:
+    """Cumulative sum restarting at every ``starts`` row."""
+    cs = np.cumsum(v)
+    idx = np.flatnonzero(starts)
+    base = np.concatenate(([0], cs))[idx]
+    return cs - np.repeat(base, np.diff(np.append(idx, len(v))))
+
+
+def decode(data: pa.Table, key: str) -> pa.Table:
+    """A chain-coded table → absolute values (every row)."""
+    cols = chained_columns(data.schema)
+    if not cols or not data.num_rows:
+        return data.replace_schema_metadata(None) if cols else data
+    g0, g1 = _starts(_key_codes(data, key))
+    out = data
+    for name, order in cols.items():
+        r = out.column(name).to_numpy().astype(np.int64)
+        v = _segcum(_segcum(r, g0 | g1), g0) if order == 2 else _segcum(r, g0)
+        f = out.schema.field(name)
+        out = out.set_column(
+            out.schema.get_field_index(name), f, pa.array(v.astype(f.type.to_pandas_dtype()))
+        )
+    return out.replace_schema_metadata(None)
+
+
+@dataclass
+class MinuteIndex:
+    """One file's rows, ready for "latest row per entity at or before T" in milliseconds.
+
+    Coded columns are kept as int32 prefix sums; their arithmetic wraps modulo 2**32, which
+    leaves every difference, and so every value that fits the column, exact."""
+
+    path: Path
+    ids: pa.Array  # the distinct entity ids, one per group, in file order
+    group_start: I64  # first row of each group
+    key: I64  # group << 32 | (t_ms - t0), ascending
+    t0: int
+    kf_times: I64  # sorted
+    columns: dict[str, tuple[np.ndarray, ...]]  # plain: (values,); order 1: (A,); order 2: (r, A, B)
+    orders: dict[str, int] = field(default_factory=dict)
+
+    def t_at(self, rows: I64) -> I64:
+        return (self.key[rows] & 0xFFFFFFFF) + self.t0
+
+    @property
+    def t_min(self) -> int:
+        return self.t0
+
+    @cached_property
+    def t_max(self) -> int:
+        return int((self.key & 0xFFFFFFFF).max()) + self.t0 if len(self.key) else self.t0
+
+    def keyframe_at(self, t_ms: int) -> int | None:
+        """The last keyframe at or before ``t_ms`` in this file."""
+        i = int(np.searchsorted(self.kf_times, t_ms, side="right")) - 1
+        return int(self.kf_times[i]) if i >= 0 else None
+
+    def latest(self, t_ms: int) -> pa.Table:
+        """Each entity's latest row at or before ``t_ms`` (absolute values, stored units)."""
+        n = len(self.group_start)
+        if not n or t_ms < self.t0:
+            return pa.table({"id": pa.array([], pa.string())})
+        groups = np.arange(n, dtype=np.int64)
+        rel = min(t_ms - self.t0, 0xFFFFFFFF)
+        j = np.searchsorted(self.key, (groups << 32) | rel, side="right") - 1
+        ok = j >= self.group_start
+        return self._rows(j[ok], groups[ok])
+
+    def all_rows(self) -> pa.Table:
+        """Every row, absolute (for ranges)."""
+        j = np.arange(len(self.key), dtype=np.int64)
+        g = np.repeat(
+            np.arange(len(self.group_start), dtype=np.int64), np.diff(np.append(self.group_start, len(j)))
+        )
+        return self._rows(j, g)
+
+    def _rows(self, j: I64, g: I64) -> pa.Table:
+        out: dict[str, object] = {"id": self.ids.take(pa.array(g)), "t_ms": self.t_at(j)}
+        for name, col in self.columns.items():
+            order = self.orders.get(name, 0)
+            if order == 0:
+                out[name] = col[0][j]
+            elif order == 1:
+                out[name] = col[0][j + 1] - col[0][self.group_start[g]]
+            else:
+                out[name] = _order2(col, j, self.group_start[g])
+        return pa.table(out)
+
+
+def _order2(col: tuple[np.ndarray, ...], j: I64, s0: I64) -> np.ndarray:
+    """Value at rows ``j`` of a second-difference chain starting at ``s0``.
+
+    With r the stored values, x_j = r[s0] + (j - s0)·r[s0+1] + Σ_{k=s0+2..j} (j+1-k)·r[k], and
+    the sum is (j+1)·(A[j+1]-A[a]) - (B[j+1]-B[a]) for a = s0+2, A and B the prefix sums of r
+    and k·r (int32, wrapping: the differences come out exact)."""
+    r, a_sum, b_sum = col
+    out = r[s0].copy()
+    step = j > s0
+    js, ss = j[step], s0[step]
+    lo = np.minimum(ss + 2, js + 1)  # the sum is empty (0) for the second row
+    j1 = (js + 1).astype(np.int32)
+    with np.errstate(over="ignore"):
+        tail = j1 * (a_sum[js + 1] - a_sum[lo]) - (b_sum[js + 1] - b_sum[lo])
+        out[step] += (js - ss).astype(np.int32) * r[ss + 1] + tail
+    return out
+
+
+def _prefix(v: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(v) + 1, np.int32)
+    np.cumsum(v, dtype=np.int32, out=out[1:])
+    return out
+
+
+def _keyframes(listed: bytes | None, data: pa.Table, t: np.ndarray) -> I64:
+    if listed is not None:
+        return np.array([int(v) for v in listed.decode().split(",") if v], np.int64)
+    return np.unique(t[data.column("kf").to_numpy(zero_copy_only=False)]).astype(np.int64)
+
+
+def load_index(path: Path, table: str, key: str, columns: list[str]) -> MinuteIndex:
+    """Read ``columns`` (besides key, time and ``kf``) of one file into a ``MinuteIndex``."""
+    pf = pq.ParquetFile(path, read_dictionary=[key])
+    orders = chained_columns(pf.schema_arrow)
+    listed = (pf.schema_arrow.metadata or {}).get(KEYFRAMES_KEY)
+    data = pf.read(columns=[key, "t_ms", *columns] + ([] if listed is not None else ["kf"]))
+    col = data.column(key).combine_chunks()
+    if not pa.types.is_dictionary(col.type):
+        col = pc.dictionary_encode(col)
+    codes = np.asarray(col.indices.to_numpy(zero_copy_only=False))
+    t = data.column("t_ms").to_numpy()
+    if not orders:  # a segment: absolute values, rows in arrival order
+        order = np.lexsort((t, codes))
+        data, codes, t = data.take(pa.array(order)), codes[order], t[order]
+    g0, _ = _starts(codes)
+    group_start = np.flatnonzero(g0).astype(np.int64)
+    t0 = int(t.min()) if len(t) else 0
+    cols: dict[str, tuple[np.ndarray, ...]] = {}
+    for name in columns:
+        v = data.column(name).to_numpy(zero_copy_only=False)
+        o = orders.get(name, 0)
+        if o == 0:
+            cols[name] = (v,)
+            continue
+        r = v.astype(np.int32)
+        if o == 1:
+            cols[name] = (_prefix(r),)
+        else:
+            with np.errstate(over="ignore"):
+                kr = np.arange(len(r), dtype=np.int32) * r
+            cols[name] = (r, _prefix(r), _prefix(kr))
+    grp = np.cumsum(g0, dtype=np.int64) - 1
+    return MinuteIndex(
+        path=path,
+        ids=col.dictionary.take(pa.array(codes[group_start]))
+        if len(group_start)
+        else pa.array([], pa.string()),
+        group_start=group_start,
+        key=(grp << 32) | (t - t0),
+        t0=t0,
+        kf_times=_keyframes(listed, data, t),
+        columns=cols,
+        orders=orders,
+    )

@@ -1,0 +1,287 @@
+"""The history player: a clock that can run backwards, and the whole picture at its time.
+
+Given a time (and a speed, forwards or backwards) it gives the state at that instant — entities
+(with trails on request), sensors, metrics, open incidents and the alarms as they stood,
+acknowledged or not — cheaply enough to scrub: positions come from the reader's decoded minute
+files (keyframe + the rows after it, ``chain.MinuteIndex``), which a background thread loads
+ahead in the direction of play; the smaller tables are read once per second of history time and
+the alarm trail once per hour. Qt-free: a view (or the live state) takes ``Frame`` and draws it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from controlroom.history.files import HOUR_MS, MINUTE_MS
+from controlroom.history.query import ALARM_ENDED, HistoryReader, decode_positions
+from controlroom.history.schema import EVENTS, INCIDENTS, POSITIONS
+
+#: Speeds the clock offers (the sign gives the direction).
+SPEEDS = (1, 2, 4, 8, 16, 32, 64)
+#: The alarm trail is read for this long before an instant (an alarm raised earlier and never
+#: cleared is still shown).
+ALARM_WINDOW_MS = 24 * HOUR_MS
+#: Small tables (sensors, incidents, metrics) are re-read when the clock moved this far.
+SMALL_TABLES_MS = 1000
+
+
+@dataclass(frozen=True)
+class AlarmState:
+    """One alarm as it stood at the frame's time."""
+
+    key: str
+    alarm_id: str
+    raised_at: float
+    state: str  # the latest accepted transition: raised, confirmed, escalated, acknowledge, ...
+    acknowledged: bool
+    acknowledged_by: str
+    owner: str
+    last_at: float
+    last_who: str
+    #: Its place in the alarm lifecycle then: new, acknowledged or in_progress.
+    life: str = "new"
+    escalations: int = 0
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A mark on the timeline: an alarm raised/escalated or an incident reported, by urgency."""
+
+    t: float
+    kind: str  # "alarm" or "incident"
+    subject: str
+    action: str
+    rank: int  # 0 = most urgent (critical alarm, severity-4 incident) … 3
+
+
+#: Alarm transitions worth a mark (acknowledgements and clears are in the list, not on the bar).
+TICK_ALARM_ACTIONS = ("raised", "predicted", "re-raised", "escalated")
+
+
+def event_ticks(
+    events: pa.Table, incidents: pa.Table, alarm_rank: Callable[[str], int], t0: float, t1: float
+) -> list[Tick]:
+    """Marks for [t0, t1]: accepted alarm transitions of ``TICK_ALARM_ACTIONS`` (ranked by
+    ``alarm_rank(key)``) and each incident raised then (ranked by severity, 4 most urgent)."""
+    ticks = [
+        Tick(r["t_ms"] / 1000, "alarm", r["subject"], r["action"], alarm_rank(r["subject"]))
+        for r in events.to_pylist()
+        if r["kind"] == "alarm" and r["accepted"] and r["action"] in TICK_ALARM_ACTIONS
+    ]
+    seen: set[str] = set()
+    for r in incidents.to_pylist():
+        if r["gone"] or r["id"] in seen:
+            continue
+        seen.add(r["id"])
+        first = r["raised_at"] or r["t_ms"] / 1000
+        if t0 <= first <= t1:  # raised in the range, not merely still open (a keyframe row)
+            ticks.append(
+                Tick(first, "incident", r["id"], r["status"], max(0, min(3, 4 - int(r["severity"]))))
+            )
+    return sorted(ticks, key=lambda k: (k.t, k.rank))
+
+
+@dataclass
+class Frame:
+    """The picture at ``time`` (Unix seconds). ``positions`` are as stored (codes, centimetres,
+    tenths of a degree, cm/s: what a view writing into its stores wants); ``entities`` decodes
+    them to names, metres, degrees and m/s on first use."""
+
+    time: float
+    positions: pa.Table  # id, t_ms, gone, kind, status, x_cm, y_cm, heading_dd, speed_cms
+    sensors: pa.Table
+    metrics: pa.Table
+    incidents: pa.Table
+    alarms: list[AlarmState]
+    keyframe_time: float | None
+    warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def entities(self) -> pa.Table:
+        """id, t, kind, status, x, y, heading, speed (metres, degrees, m/s)."""
+        return decode_positions(self.positions)
+
+
+def alarms_as_they_stood(events: pa.Table, t_ms: int) -> list[AlarmState]:
+    """Alarm trail rows (accepted, time-ordered, any keys) → the alarms open at ``t_ms``.
+
+    An alarm is open when its latest transition up to ``t_ms`` is not an end; it counts as
+    acknowledged when an ``acknowledge`` came after its (re-)raise and before ``t_ms``."""
+    rows = events.filter(pa.compute.less_equal(events.column("t_ms"), t_ms)).to_pylist()
+    book: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if r["kind"] != "alarm" or not r["accepted"]:
+            continue
+        key, action = r["subject"], r["action"]
+        detail = _detail(r["detail"])
+        a = book.get(key)
+        if a is None or (action in ("raised", "predicted", "re-raised") and a["ended"]):
+            a = book[key] = {"alarm_id": detail.get("alarm_id", ""), "raised_at": r["t_ms"] / 1000,
+                             "ack": False, "ack_by": "", "owner": "", "ended": False, "life": "new",
+                             "esc": 0}  # fmt: skip
+        a.update(state=action, last_at=r["t_ms"] / 1000, last_who=r["who"], ended=action in ALARM_ENDED)
+        if action == "acknowledge":
+            a["ack"], a["ack_by"], a["life"] = True, r["who"], "acknowledged"
+        if action == "start_work":
+            a["life"] = "in_progress"
+        if action == "escalated":
+            a["esc"] += 1
+        if action == "re-raised":
+            a["ack"], a["life"] = False, "new"
+        if action == "owner":
+            a["owner"] = str(detail.get("owner", ""))
+    return [
+        AlarmState(
+            key,
+            a["alarm_id"],
+            a["raised_at"],
+            a["state"],
+            a["ack"],
+            a["ack_by"],
+            a["owner"],
+            a["last_at"],
+            a["last_who"],
+            a["life"],
+            a["esc"],
+        )
+        for key, a in sorted(book.items())
+        if not a["ended"]
+    ]
+
+
+def _detail(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    try:
+        out = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return out if isinstance(out, dict) else {}
+
+
+class HistoryPlayer:
+    """A replay clock over a history folder (through its ``HistoryReader``)."""
+
+    def __init__(self, reader: HistoryReader, *, prefetch: bool = True) -> None:
+        self.reader = reader
+        self.time = 0.0
+        self.speed = 1
+        self.playing = False
+        self._lock = threading.Lock()  # the reader (its DuckDB connection, its cache) is not shared
+        self._small: tuple[int, Frame] | None = None
+        self._alarm_span: tuple[int, int, pa.Table] | None = None
+        self._prefetch = prefetch
+        self._ahead: threading.Thread | None = None
+
+    # ---------------------------------------------------------------- the clock
+    def seek(self, t: float) -> Frame:
+        self.time = t
+        return self.frame(t)
+
+    def set_speed(self, speed: int) -> None:
+        """1×–64×, negative for backwards."""
+        if abs(speed) not in SPEEDS:
+            raise ValueError(
+                f"replay speed {speed}× is not offered; expected ±{', ±'.join(map(str, SPEEDS))}"
+            )
+        self.speed = speed
+
+    def advance(self, wall_s: float) -> Frame:
+        """Move the clock by ``wall_s`` seconds of wall time at the current speed."""
+        if self.playing:
+            self.time += wall_s * self.speed
+        return self.frame(self.time)
+
+    # ---------------------------------------------------------------- the picture
+    def frame(self, t: float) -> Frame:
+        t_ms = round(t * 1000)
+        with self._lock:
+            pos, kf = self.reader.positions_at(t_ms, sort=False)
+            small = self._small_tables(t_ms)
+            alarms = self._alarms(t_ms)
+            warnings = [f"{p}: {why}" for p, why in sorted(self.reader.checker.bad.items())]
+        self._prefetch_next(t_ms)
+        return Frame(t, pos, small.sensors, small.metrics, small.incidents, alarms,
+                     kf / 1000 if kf else None, warnings)  # fmt: skip
+
+    def _small_tables(self, t_ms: int) -> Frame:
+        """Sensors, metrics and open incidents, re-read once per history second."""
+        bucket = t_ms // SMALL_TABLES_MS
+        if self._small is None or self._small[0] != bucket:
+            st = self.reader.state_at(t_ms / 1000, positions=False, alarms=False)
+            self._small = (
+                bucket,
+                Frame(st.time, st.entities, st.sensors, st.metrics, st.incidents, [], None),  # no positions
+            )
+        return self._small[1]
+
+    def _alarms(self, t_ms: int) -> list[AlarmState]:
+        """The alarm trail is read an hour at a time (with the day before it) and replayed here."""
+        span = self._alarm_span
+        if span is None or not span[0] <= t_ms <= span[1]:
+            lo, hi = t_ms - ALARM_WINDOW_MS, t_ms - t_ms % HOUR_MS + HOUR_MS
+            data = self.reader.range(EVENTS, lo / 1000, hi / 1000)
+            data = data.filter(pa.compute.equal(data.column("kind"), "alarm")) if data.num_rows else data
+            span = self._alarm_span = (hi - HOUR_MS, hi, data)
+        return alarms_as_they_stood(span[2], t_ms)
+
+    def trails(
+        self, t: float, ids: list[str], points: int = 20, step_s: float = 1.0
+    ) -> npt.NDArray[np.float64]:
+        """Each entity's positions over the ``points`` samples up to ``t`` (oldest first), shape
+        (len(ids), points, 2); NaN where it was not yet there."""
+        out = np.full((len(ids), points, 2), np.nan)
+        want = {i: n for n, i in enumerate(ids)}
+        with self._lock:
+            for k in range(points):
+                rows, _ = self.reader.positions_at(round((t - (points - 1 - k) * step_s) * 1000))
+                if not rows.num_rows:
+                    continue
+                at = np.array([want.get(i, -1) for i in rows.column("id").to_pylist()], np.int64)
+                hit = at >= 0
+                out[at[hit], k, 0] = rows.column("x_cm").to_numpy()[hit] / 100
+                out[at[hit], k, 1] = rows.column("y_cm").to_numpy()[hit] / 100
+        return out
+
+    def ticks(self, t0: float, t1: float, alarm_rank: Callable[[str], int] = lambda _key: 2) -> list[Tick]:
+        """The timeline's marks between ``t0`` and ``t1`` (alarms and incidents, by urgency)."""
+        with self._lock:
+            events = self.reader.range(EVENTS, t0, t1)
+            incidents = self.reader.range(INCIDENTS, t0, t1)
+        return event_ticks(events, incidents, alarm_rank, t0, t1)
+
+    @staticmethod
+    def next_tick(ticks: list[Tick], t: float, forward: bool = True) -> Tick | None:
+        """The first mark after ``t`` (or the last before it): "next/previous event"."""
+        if forward:
+            return next((k for k in ticks if k.t > t + 1e-3), None)
+        return next((k for k in reversed(ticks) if k.t < t - 1e-3), None)
+
+    # ---------------------------------------------------------------- ahead of the clock
+    def _prefetch_next(self, t_ms: int) -> None:
+        """Load the minute file the clock is heading into while this one is shown."""
+        if not self._prefetch or not self.playing or (self._ahead is not None and self._ahead.is_alive()):
+            return
+        step = MINUTE_MS if self.speed > 0 else -MINUTE_MS
+        target = t_ms + step
+
+        def load() -> None:
+            with self._lock:
+                paths = self.reader.checker.files(self.reader.root, POSITIONS, target, target)
+            for path in paths:  # decoded outside the lock: the shown frame is not held up
+                try:
+                    self.reader.load_index(path)
+                except (OSError, pa.ArrowException):
+                    continue  # named when the clock gets there
+
+        self._ahead = threading.Thread(target=load, name="history-prefetch", daemon=True)
+        self._ahead.start()
