@@ -265,6 +265,8 @@ class CityModel:
     issues: list[LoadIssue] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     tilesets: list[str] = field(default_factory=list)  # tileset.json paths the map streams (3D Tiles)
+    #: the drawn ground the city stands on (``geo.drape.Ground``: ``height(x, y)``); None: flat, z = 0
+    ground: Any = None
 
     def __iter__(self) -> Iterator[CityLayer]:
         return iter(self.layers.values())

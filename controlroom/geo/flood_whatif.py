@@ -67,6 +67,9 @@ class FloodScene:
     points: dict[str, PointSet] = field(default_factory=dict)  # "underground", "cameras", "units"
     config: FloodConfig = field(default_factory=FloodConfig)
     admin: AdminLabeller | None = None
+    #: subtracted from the level where the water is drawn: 0 over a city standing on its terrain;
+    #: the assumed ground height over a flat-ground approximation (the city stands on z = 0)
+    draw_offset_m: float = 0.0
     _labels: dict[str, tuple[npt.NDArray[Any], npt.NDArray[Any]]] | None = field(default=None, repr=False)
 
     def seeds(self, breach: tuple[float, float] | None = None) -> Mask:

@@ -4,9 +4,10 @@ reaches coloured by depth, and the roads it cuts.
 The city stands on its terrain (``geo.drape``), so the water is what it is: a flat surface at the
 level over the flooded cells, whose shoreline is where it meets the drawn ground, a light cyan
 where it is shallow and deep blue from 2 m (over a flat-ground approximation, where the city
-stands on z = 0, it is drawn at the depth above that ground). It is one merged mesh of quads (the flooded cells, coarsened by block so that at most ``MAX_QUADS`` are drawn: on 2-core
-software GL the sample site's frame is ~110–130 ms, and a 60,000-quad sheet made a slider step
-~15 % slower than a 15,000-quad one) whose arrays are swapped in place when the what-if changes.
+stands on z = 0, it is drawn at the depth above that ground). It is one merged mesh of quads
+(the flooded cells, coarsened by block so that at most ``MAX_QUADS`` are drawn: on 2-core software
+GL the sample site's frame is ~110–130 ms, and a 60,000-quad sheet made a slider step ~15 % slower
+than a 15,000-quad one) whose arrays are swapped in place when the what-if changes.
 Buildings are a second overlay: a copy of the affected buildings' own triangles,
 coloured by depth (wet: yellow to orange; flooded: orange to dark red) as a skin ``SKIN_M``
 outside and above each building, so it covers the city's mesh without z-fighting; cut roads are
@@ -187,10 +188,10 @@ class FloodBuildingsOverlay(MeshOverlay):
         rgba[:, :3] = np.repeat(colour[owner[keep]], 3, axis=0)
         rgba[:, 3] = 255
         m = len(keep)
-        faces = np.empty((m, 4), np.int64)
-        faces[:, 0] = 3
-        faces[:, 1:] = np.arange(3 * m).reshape(m, 3)
-        faces = faces.ravel()
+        tri_cells = np.empty((m, 4), np.int64)
+        tri_cells[:, 0] = 3
+        tri_cells[:, 1:] = np.arange(3 * m).reshape(m, 3)
+        faces = tri_cells.ravel()
         # cut roads: each cut piece of road as a line on the water's surface
         surface = impact.extent.level_m - float(getattr(impact.scene, "draw_offset_m", 0.0))
         roads = impact.scene.roads
