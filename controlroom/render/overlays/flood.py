@@ -91,6 +91,7 @@ class FloodWaterOverlay(MeshOverlay):
     """
 
     key: str = "flood_water"
+    on_ground: ClassVar[bool] = False  # drawn at the level itself
 
     def __init__(self, source: FloodSource, title: str = "Flood what-if") -> None:
         super().__init__(title)
@@ -146,6 +147,7 @@ class FloodBuildingsOverlay(MeshOverlay):
     """Affected buildings coloured by ground depth, and the cut roads on the water."""
 
     key: str = "flood_buildings"
+    on_ground: ClassVar[bool] = False  # the buildings' own corners, the water's surface
     pick_radius_px: ClassVar[float] = 12.0
 
     def __init__(
