@@ -70,6 +70,8 @@ class FloodScene:
     #: subtracted from the level where the water is drawn: 0 over a city standing on its terrain;
     #: the assumed ground height over a flat-ground approximation (the city stands on z = 0)
     draw_offset_m: float = 0.0
+    #: the assumed ground height where the site has no terrain (flat-ground approximation), else None
+    flat_ground_m: float | None = None
     _labels: dict[str, tuple[npt.NDArray[Any], npt.NDArray[Any]]] | None = field(default=None, repr=False)
 
     def seeds(self, breach: tuple[float, float] | None = None) -> Mask:
@@ -173,6 +175,28 @@ class FloodImpact:
         names = {roads.names[i] for i in np.unique(roads.line[self.road_cut]).tolist()}
         return sorted(n for n in names if n)
 
+    def cut_roads(self) -> list[tuple[str, float, float, float]]:
+        """Each cut road by name: (name, km cut, x, y of the cut sample nearest the middle of its
+        cut samples), most km first; unnamed roads are left out (nobody can read them out)."""
+        roads = self.scene.roads
+        if roads is None or not self.road_cut.any():
+            return []
+        names = np.asarray(roads.names, dtype=object)[roads.line[self.road_cut]]
+        named = names != ""
+        if not named.any():
+            return []
+        keys, group = np.unique(names[named].astype(str), return_inverse=True)
+        km = np.bincount(group, weights=roads.length_m[self.road_cut][named]) / 1000.0
+        count = np.bincount(group)
+        sx, sy = roads.x[self.road_cut][named], roads.y[self.road_cut][named]
+        mx, my = np.bincount(group, weights=sx) / count, np.bincount(group, weights=sy) / count
+        # the cut sample nearest the middle: a point on the road even where it bends
+        by_group = np.lexsort(((sx - mx[group]) ** 2 + (sy - my[group]) ** 2, group))
+        first = by_group[np.searchsorted(group[by_group], np.arange(len(keys)))]
+        x, y = sx[first], sy[first]
+        order = np.argsort(-km, kind="stable")
+        return [(str(keys[i]), float(km[i]), float(x[i]), float(y[i])) for i in order.tolist()]
+
     def totals_by(self, level: str) -> dict[str, dict[str, float]]:
         """Buildings flooded/wet, people and road km cut per admin area of ``level`` (affected only)."""
         labels = self.scene.labels().get(level)
@@ -212,6 +236,7 @@ class FloodImpact:
         out: dict[str, Any] = {
             "level_m": round(ext.level_m, 3),
             "how": ext.how,
+            "ground": "terrain" if self.scene.flat_ground_m is None else "flat",
             "area_km2": round(ext.area_km2, 4),
             "max_depth_m": round(ext.max_depth_m, 2),
             "buildings": {k: buildings[k] for k in ("flooded", "wet", "dry")},
@@ -222,6 +247,8 @@ class FloodImpact:
             "units": len(self.points_in_water("units")),
             "underground": self.points_in_water("underground"),
         }
+        if self.scene.flat_ground_m is not None:
+            out["flat_ground_m"] = self.scene.flat_ground_m
         for level in ADMIN_TOTAL_LEVELS:
             out[f"by_{level}"] = self.totals_by(level)
         return out
