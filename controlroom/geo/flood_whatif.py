@@ -25,11 +25,8 @@ from controlroom.geo.flood_impact import (
     WET,
     BuildingSamples,
     RoadSamples,
-    building_depths,
     classify,
-    cut_road_samples,
     group_totals,
-    in_water,
 )
 from controlroom.geo.terrain import Terrain
 
@@ -73,6 +70,8 @@ class FloodScene:
     #: the assumed ground height where the site has no terrain (flat-ground approximation), else None
     flat_ground_m: float | None = None
     _labels: dict[str, tuple[npt.NDArray[Any], npt.NDArray[Any]]] | None = field(default=None, repr=False)
+    _cells: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict, repr=False)
+    _road_names: npt.NDArray[Any] = field(default_factory=lambda: np.zeros(0, str), repr=False)
 
     def seeds(self, breach: tuple[float, float] | None = None) -> Mask:
         return point_seed(self.terrain, *breach) if breach is not None else self.river
@@ -95,15 +94,46 @@ class FloodScene:
         return rain_ponding(self.terrain, rain_mm, exclude=self.river)
 
     def impact(self, extent: FloodExtent) -> FloodImpact:
-        depth = building_depths(extent, self.buildings)
+        """What the water reaches. Every sample's terrain cell is looked up once per scene
+        (``_cells``), so a slider step is one gather of the depth grid per kind of thing."""
+        depth = self._depth_at(extent, "buildings", self.buildings.sample_x, self.buildings.sample_y)
+        depth = np.maximum.reduceat(depth, self.buildings.starts) if self.buildings.n else np.zeros(0)
         state = classify(depth, self.config)
         cut = (
-            cut_road_samples(extent, self.roads, self.config.road_cut_depth_m)
+            self._depth_at(extent, "roads", self.roads.x, self.roads.y) > self.config.road_cut_depth_m
             if self.roads is not None
             else np.zeros(0, bool)
         )
-        wet_points = {k: in_water(extent, p.x, p.y) for k, p in self.points.items()}
+        wet_points = {}
+        for k, p in self.points.items():
+            d = self._depth_at(extent, f"points:{k}", p.x, p.y)
+            wet_points[k] = (d > 0, d)
         return FloodImpact(self, extent, depth, state, cut, wet_points)
+
+    def _depth_at(self, extent: FloodExtent, key: str, x: F64, y: F64) -> F64:
+        """``extent.depth_at(x, y)`` for a fixed set of points, through their cached cells."""
+        if extent.terrain is not self.terrain:
+            return extent.depth_at(x, y)
+        cells = self._cells.get(key)
+        if cells is None or len(cells) != len(x):
+            i, j, inside = self.terrain.index(x, y)
+            cells = np.where(inside, i * self.terrain.shape[1] + j, -1)
+            self._cells[key] = cells
+        out = extent.depth.reshape(-1)[np.maximum(cells, 0)].astype(np.float64)
+        out[cells < 0] = 0.0
+        return out
+
+    def road_name_codes(self) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]]:
+        """The roads' distinct names, and per road line the index of its name (−1: unnamed)."""
+        if "road_names" not in self._cells:
+            names = np.asarray(self.roads.names if self.roads is not None else [], dtype=str)
+            keys, code = np.unique(names, return_inverse=True)
+            code = code.astype(np.int64)
+            if len(keys) and keys[0] == "":
+                keys, code = keys[1:], code - 1
+            self._cells["road_names"] = code
+            self._road_names = keys
+        return self._road_names, self._cells["road_names"]
 
     def labels(self) -> dict[str, tuple[npt.NDArray[Any], npt.NDArray[Any]]]:
         """Admin names per building and per road sample, by level (computed once)."""
@@ -158,6 +188,9 @@ class FloodImpact:
             for k in range(len(buildings))
         ]
 
+    def count_in_water(self, kind: str) -> int:
+        return int(np.count_nonzero(self.wet_points[kind][0])) if kind in self.wet_points else 0
+
     def points_in_water(self, kind: str) -> list[dict[str, Any]]:
         if kind not in self.wet_points:
             return []
@@ -181,19 +214,24 @@ class FloodImpact:
         roads = self.scene.roads
         if roads is None or not self.road_cut.any():
             return []
-        names = np.asarray(roads.names, dtype=object)[roads.line[self.road_cut]]
-        named = names != ""
+        keys, code = self.scene.road_name_codes()
+        group = code[roads.line[self.road_cut]]
+        named = group >= 0
         if not named.any():
             return []
-        keys, group = np.unique(names[named].astype(str), return_inverse=True)
-        km = np.bincount(group, weights=roads.length_m[self.road_cut][named]) / 1000.0
-        count = np.bincount(group)
+        group = group[named]
+        km = np.bincount(group, weights=roads.length_m[self.road_cut][named], minlength=len(keys)) / 1000.0
+        count = np.bincount(group, minlength=len(keys))
         sx, sy = roads.x[self.road_cut][named], roads.y[self.road_cut][named]
-        mx, my = np.bincount(group, weights=sx) / count, np.bincount(group, weights=sy) / count
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mx = np.bincount(group, weights=sx, minlength=len(keys)) / count
+            my = np.bincount(group, weights=sy, minlength=len(keys)) / count
         # the cut sample nearest the middle: a point on the road even where it bends
         by_group = np.lexsort(((sx - mx[group]) ** 2 + (sy - my[group]) ** 2, group))
-        first = by_group[np.searchsorted(group[by_group], np.arange(len(keys)))]
-        x, y = sx[first], sy[first]
+        present = np.flatnonzero(count)
+        first = by_group[np.searchsorted(group[by_group], present)]
+        km, x, y = km[present], sx[first], sy[first]
+        keys = keys[present]
         order = np.argsort(-km, kind="stable")
         return [(str(keys[i]), float(km[i]), float(x[i]), float(y[i])) for i in order.tolist()]
 
@@ -243,8 +281,8 @@ class FloodImpact:
             "people": round(self.people()),
             "roads_cut_km": round(self.roads_cut_km, 3),
             "roads_cut": self.cut_road_names(),
-            "cameras": len(self.points_in_water("cameras")),
-            "units": len(self.points_in_water("units")),
+            "cameras": self.count_in_water("cameras"),
+            "units": self.count_in_water("units"),
             "underground": self.points_in_water("underground"),
         }
         if self.scene.flat_ground_m is not None:
