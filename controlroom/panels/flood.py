@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSlider,
@@ -125,11 +126,13 @@ class FloodPanel(QWidget):
         )
         self.tree.itemDoubleClicked.connect(self._on_item_double_clicked)
         self.tree.itemExpanded.connect(self._on_item_expanded)
+        _name_column_wide(self.tree)
         self.tree.currentItemChanged.connect(self._on_current_changed)
         box.addWidget(self.tree, 3)
         self.roads = QTreeWidget(self)
         self.roads.setHeaderLabels([self.tr("Cut road"), self.tr("km")])
         self.roads.setRootIsDecorated(False)
+        _name_column_wide(self.roads)
         self.roads.itemDoubleClicked.connect(self._on_item_double_clicked)
         self.roads.currentItemChanged.connect(self._on_current_changed)
         box.addWidget(self.roads, 1)
@@ -405,6 +408,15 @@ class FloodPanel(QWidget):
         rows = text.count("\r\n") - 1
         self.status.setText(self.tr("Saved {0} buildings to {1}").format(rows, path))
         return rows
+
+
+def _name_column_wide(tree: QTreeWidget) -> None:
+    """Names (streets, grids, buildings, roads) take the room; the number columns fit their numbers."""
+    header = tree.header()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for column in range(1, tree.columnCount()):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
 
 class MarkedSlider(QSlider):
