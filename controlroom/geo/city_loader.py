@@ -257,7 +257,8 @@ def load_city(
     total = max(len(city) * 4 + len(vector_jobs), 1)  # a city model weighs about four flat layers
     done = 0
     out = _Assembler()
-    ground = _site_ground(site, frame, out.issues) if include_vectors else None
+    # streamed tiles are built flat (z = 0): draping their vectors alone would sink them under the ground
+    ground = _site_ground(site, frame, out.issues) if include_vectors and not tiles else None
     for i, cs in enumerate(city):
         _report(progress, done / total, f"Building {cs.source.path.name}")
         with _layer(site, f"city_model[{i}]"):
