@@ -55,3 +55,8 @@ def add_flood_layers(panel: QWidget, live: LiveCity) -> None:
     )
     panel.add_overlay(water)
     panel.add_overlay(buildings)
+    layers = getattr(panel, "layers", None)
+    if layers is not None and hasattr(layers, "on_feed_tick"):
+        # a new level redraws the map now (at most MAX_REFRESH_HZ), not at the next 4 Hz clock tick:
+        # dragging the slider is what the operator watches
+        state.sig_impact_changed.connect(lambda _impact: layers.on_feed_tick())

@@ -108,9 +108,12 @@ def test_a_building_or_road_in_the_lists_flies_the_map_there_and_selects_it(qtbo
         flood.show()
         qtbot.waitUntil(flood.slider.isEnabled, timeout=30_000)
         state = flood_state_for(live)
+        map_panel.layers._clock_timer.stop()  # type: ignore[attr-defined]  # only a new level redraws
+        water = map_panel.overlay("flood_water")  # type: ignore[attr-defined]
         with qtbot.waitSignal(state.sig_impact_changed, timeout=10_000):
             flood.set_level(4.5)
         impact = state.impact
+        qtbot.waitUntil(lambda: water.level_m == 4.5, timeout=5_000)  # the map follows the slider
         grid = flood.tree.topLevelItem(0).child(0)
         assert grid.childCount() == 0  # the buildings are listed only when the grid is opened
         grid.setExpanded(True)
