@@ -26,7 +26,6 @@ from controlroom.geo.flood_impact import (
     BuildingSamples,
     RoadSamples,
     classify,
-    group_totals,
 )
 from controlroom.geo.terrain import Terrain
 
@@ -72,6 +71,7 @@ class FloodScene:
     _labels: dict[str, tuple[npt.NDArray[Any], npt.NDArray[Any]]] | None = field(default=None, repr=False)
     _cells: dict[str, npt.NDArray[np.int64]] = field(default_factory=dict, repr=False)
     _road_names: npt.NDArray[Any] = field(default_factory=lambda: np.zeros(0, str), repr=False)
+    _codes: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def seeds(self, breach: tuple[float, float] | None = None) -> Mask:
         return point_seed(self.terrain, *breach) if breach is not None else self.river
@@ -122,6 +122,23 @@ class FloodScene:
         out = extent.depth.reshape(-1)[np.maximum(cells, 0)].astype(np.float64)
         out[cells < 0] = 0.0
         return out
+
+    def label_codes(
+        self, level: str
+    ) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+        """The areas of ``level`` (sorted names, "" for outside every area) and each building's and
+        road sample's index into them; None where the site has no such level. Made once."""
+        key = f"label:{level}"
+        if key not in self._codes:
+            labels = self.labels().get(level)
+            if labels is None:
+                self._codes[key] = None
+            else:
+                b, r = labels
+                names, code = np.unique(np.concatenate([b, r]).astype(str), return_inverse=True)
+                code = code.astype(np.int64)
+                self._codes[key] = (names, code[: len(b)], code[len(b) :])
+        return self._codes[key]
 
     def road_name_codes(self) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]]:
         """The roads' distinct names, and per road line the index of its name (−1: unnamed)."""
@@ -236,35 +253,33 @@ class FloodImpact:
         return [(str(keys[i]), float(km[i]), float(x[i]), float(y[i])) for i in order.tolist()]
 
     def totals_by(self, level: str) -> dict[str, dict[str, float]]:
-        """Buildings flooded/wet, people and road km cut per admin area of ``level`` (affected only)."""
-        labels = self.scene.labels().get(level)
-        if labels is None:
+        """Buildings flooded/wet, people and road km cut per admin area of ``level`` (affected only):
+        sums over the areas' integer codes (``FloodScene.label_codes``), no strings per step."""
+        codes = self.scene.label_codes(level)
+        if codes is None:
             return {}
-        b_labels, r_labels = labels
+        names, b_code, r_code = codes
+        k = len(names)
         state = self.building_state
         affected = state >= WET
-        out = group_totals(
-            b_labels[affected],
-            {
-                "flooded": (state[affected] == FLOODED).astype(np.float64),
-                "wet": (state[affected] == WET).astype(np.float64),
-                "people": self.scene.buildings.population[affected],
-            },
-        )
+        bc = b_code[affected]
+        flooded = np.bincount(bc, weights=state[affected] == FLOODED, minlength=k)
+        wet = np.bincount(bc, weights=state[affected] == WET, minlength=k)
+        people = np.bincount(bc, weights=self.scene.buildings.population[affected], minlength=k)
+        present = np.bincount(bc, minlength=k) > 0
+        km: npt.NDArray[Any] = np.zeros(k)
         if self.scene.roads is not None and self.road_cut.any():
-            roads = group_totals(
-                r_labels[self.road_cut], {"km": self.scene.roads.length_m[self.road_cut] / 1000}
-            )
-            for key, v in roads.items():
-                out.setdefault(key, {"flooded": 0.0, "wet": 0.0, "people": 0.0})["roads_cut_km"] = v["km"]
+            rc = r_code[self.road_cut]
+            km = np.bincount(rc, weights=self.scene.roads.length_m[self.road_cut] / 1000, minlength=k)
+            present |= np.bincount(rc, minlength=k) > 0
         return {
-            (k or "(outside)"): {
-                "flooded": int(v.get("flooded", 0)),
-                "wet": int(v.get("wet", 0)),
-                "people": round(v.get("people", 0)),
-                "roads_cut_km": round(v.get("roads_cut_km", 0.0), 3),
+            (str(names[i]) or "(outside)"): {
+                "flooded": int(flooded[i]),
+                "wet": int(wet[i]),
+                "people": round(float(people[i])),
+                "roads_cut_km": round(float(km[i]), 3),
             }
-            for k, v in sorted(out.items())
+            for i in np.flatnonzero(present).tolist()
         }
 
     def summary(self) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
@@ -279,31 +279,48 @@ class FloodPanel(QWidget):
             self.roads.addTopLevelItem(item)
 
     def _fill_tree(self, impact: FloodImpact) -> None:
-        """Streets, and their grids, with flooded/wet buildings and residents (most people first)."""
-        labels = impact.scene.labels()
+        """Streets, and their grids, with flooded/wet buildings and residents (most people first).
+
+        Grouped on the scene's integer area codes with ``bincount``: a slider step makes one row
+        per street and grid, whatever the number of buildings (theirs come when a grid opens)."""
         affected = np.flatnonzero(impact.building_state >= 1)
         if not len(affected):
             return
         b = impact.scene.buildings
-        street = (
-            labels["street"][0][affected].astype(str) if "street" in labels else np.full(len(affected), "")
-        )
-        grid = labels["grid"][0][affected].astype(str) if "grid" in labels else np.full(len(affected), "")
-        state = impact.building_state[affected]
-        people = b.population[affected]
         unknown = self.tr("(no street)")
-        for s_name in np.unique(street):
-            in_street = street == s_name
-            s_item = self._row(s_name or unknown, state[in_street], people[in_street], b, affected[in_street])
+        levels = [impact.scene.label_codes(level) for level in ("street", "grid")]
+        names = [c[0] if c is not None else np.array([""]) for c in levels]
+        codes = [c[1][affected] if c is not None else np.zeros(len(affected), np.int64) for c in levels]
+        key = codes[0] * len(names[1]) + codes[1]  # one group per (street, grid)
+        groups, group = np.unique(key, return_inverse=True)
+        state = impact.building_state[affected]
+        sums = np.column_stack(
+            [
+                np.bincount(group, weights=w, minlength=len(groups))
+                for w in (state == 2, state == 1, b.population[affected], b.x[affected], b.y[affected])
+            ]
+            + [np.bincount(group, minlength=len(groups))]
+        )
+        members = np.split(affected[np.argsort(group, kind="stable")], np.cumsum(sums[:-1, 5]).astype(int))
+        street_of = groups // len(names[1])
+        for s_code in np.unique(street_of).tolist():
+            mine = np.flatnonzero(street_of == s_code)
+            s_item = self._group_row(str(names[0][s_code]) or unknown, sums[mine].sum(axis=0))
             self.tree.addTopLevelItem(s_item)
-            for g_name in np.unique(grid[in_street]):
-                sel = in_street & (grid == g_name)
-                g_item = self._row(g_name or unknown, state[sel], people[sel], b, affected[sel])
+            for g in mine.tolist():
+                g_item = self._group_row(str(names[1][groups[g] % len(names[1])]) or unknown, sums[g])
                 # its buildings are listed when the grid is opened: a slider step makes no rows for them
                 g_item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
-                self._members[id(g_item)] = affected[sel]
+                self._members[id(g_item)] = members[g]
                 s_item.addChild(g_item)
         self.tree.sortItems(3, Qt.SortOrder.DescendingOrder)
+
+    def _group_row(self, name: str, sums: np.ndarray) -> QTreeWidgetItem:
+        """A street or grid row from its sums: flooded, wet, people, Σx, Σy, buildings."""
+        flooded, wet, people, sx, sy, n = sums.tolist()
+        item = _NumericItem([name, str(round(flooded)), str(round(wet)), str(round(people))])
+        self._places[id(item)] = (sx / n, sy / n, name)
+        return item
 
     def _on_item_expanded(self, item: QTreeWidgetItem) -> None:
         """A grid opened: one row per affected building in it, deepest water first."""
@@ -320,15 +337,6 @@ class FloodPanel(QWidget):
             self._places[id(row)] = (float(b.x[k]), float(b.y[k]), b.names[k] or b.ids[k])
             self._building_of[id(row)] = k
             item.addChild(row)
-
-    def _row(
-        self, name: str, state: np.ndarray, people: np.ndarray, b: Any, which: np.ndarray
-    ) -> QTreeWidgetItem:
-        item = _NumericItem(
-            [name, str(int((state == 2).sum())), str(int((state == 1).sum())), str(int(people.sum()))]
-        )
-        self._places[id(item)] = (float(b.x[which].mean()), float(b.y[which].mean()), name)
-        return item
 
     # ------------------------------------------------------------------ view → state
     def _on_slider_moved(self, value: int) -> None:
