@@ -18,7 +18,15 @@ import numpy as np
 import numpy.typing as npt
 
 from controlroom.core.site import FloodConfig
-from controlroom.geo.flood import FloodExtent, flood_from, point_seed, rain_ponding, river_bed_m
+from controlroom.geo.flood import (
+    FloodExtent,
+    flood_below,
+    flood_from,
+    point_seed,
+    rain_ponding,
+    river_bed_m,
+    spill_levels,
+)
 from controlroom.geo.flood_impact import (
     FLOODED,
     STATE_NAMES,
@@ -83,7 +91,12 @@ class FloodScene:
         """The water at an absolute level, from the river or from a breach point. The river's own
         bed is water already, not flood: it carries the water but is left out of the extent (so
         its area is not "flooded" and a bridge over it is not a cut road)."""
-        ext = flood_from(self.terrain, level_m, self.seeds(breach), "breach" if breach else "river")
+        if breach is None:  # the river's spill levels are made once: a level is then a comparison
+            if "spill" not in self._codes:
+                self._codes["spill"] = spill_levels(self.terrain, self.river)
+            ext = flood_below(self.terrain, level_m, self._codes["spill"], "river")
+        else:
+            ext = flood_from(self.terrain, level_m, self.seeds(breach), "breach")
         if ext.nothing_floods or not self.river.any():
             return ext
         flooded = ext.flooded & ~self.river
