@@ -88,6 +88,7 @@ def slider_redraw(steps: int = 20, size: tuple[int, int] = (1280, 800)) -> dict[
     site = load_site(ensure_sample_site(report=lambda _m: None))
     model = load_city(site)
     scene = scene_for(site, model, LocalFrame.of_model(model))
+    scene.prepare_levels()  # as the desk does when it builds the scene, in the background
     state: dict[str, Any] = {"version": 0, "impact": None}
 
     def source() -> tuple[int, Any]:

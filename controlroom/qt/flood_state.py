@@ -113,7 +113,11 @@ class FloodState(QObject):
                     for lv, v in router.levels.items()
                     if lv in ("district", "street", "grid")
                 }
-            return scene_for(site, model, LocalFrame.of_model(model), admin_levels=levels, flat_ground=flat)
+            scene = scene_for(site, model, LocalFrame.of_model(model), admin_levels=levels, flat_ground=flat)
+            scene.prepare_levels()  # here, off the GUI thread: then every slider level is a comparison
+            for level in ("district", "street", "grid"):  # every building's and road sample's area
+                scene.label_codes(level)
+            return scene
 
         task = BackgroundTask(job, self)
         task.sig_finished.connect(self._on_scene)
