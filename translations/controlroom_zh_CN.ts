@@ -993,6 +993,10 @@
         <translation>无地形：水系图层以外的地面按 {0:.2f} 米平地估算，水到之处水深均为水位 − {0:.2f} 米。添加 [terrain] 才能得到真实淹没范围。</translation>
     </message>
     <message>
+        <source>the site has no [terrain], so it cannot tell which ground is low. Add a DEM or a CityJSON TINRelief under [terrain], or use flat ground.</source>
+        <translation>本站点没有 [terrain]，无法判断哪里地势低。请在 [terrain] 下添加 DEM 或 CityJSON TINRelief，或按平地估算。</translation>
+    </message>
+    <message>
         <source>No what-if for this site: {0}</source>
         <translation>本站点无法推演:{0}</translation>
     </message>

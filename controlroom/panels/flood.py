@@ -210,9 +210,14 @@ class FloodPanel(QWidget):
 
     def _on_failed(self, message: str) -> None:
         self.slider.setEnabled(False)
+        no_terrain = self.live.site.terrain is None and not self.state.flat_ground
+        if no_terrain:  # not a broken terrain but none: say it in the desk's words, offer flat ground
+            message = self.tr(
+                "the site has no [terrain], so it cannot tell which ground is low. Add a DEM or a "
+                "CityJSON TINRelief under [terrain], or use flat ground."
+            )
         self.status.setText(self.tr("No what-if for this site: {0}").format(message))
-        # no terrain at all (not a broken one): offer the flat-ground approximation
-        self.flat_button.setVisible(self.live.site.terrain is None and not self.state.flat_ground)
+        self.flat_button.setVisible(no_terrain)
 
     def show_gauges(self) -> None:
         """The highest gauge now and the forecast alarms' levels, as words and as slider marks."""
