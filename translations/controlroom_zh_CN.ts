@@ -994,7 +994,7 @@
     </message>
     <message>
         <source>the site has no [terrain], so it cannot tell which ground is low. Add a DEM or a CityJSON TINRelief under [terrain], or use flat ground.</source>
-        <translation>本站点没有 [terrain]，无法判断哪里地势低。请在 [terrain] 下添加 DEM 或 CityJSON TINRelief，或按平地估算。</translation>
+        <translation>未配置 [terrain]，无法判断哪里地势低。请在 [terrain] 下添加 DEM 或 CityJSON TINRelief，或按平地估算。</translation>
     </message>
     <message>
         <source>No what-if for this site: {0}</source>
