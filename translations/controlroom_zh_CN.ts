@@ -900,6 +900,14 @@
         <translation>正在准备地形…</translation>
     </message>
     <message>
+        <source>Use flat ground</source>
+        <translation>按平地估算</translation>
+    </message>
+    <message>
+        <source>Ground flat at [flood] flat_ground_m; the water spreads from the water layer</source>
+        <translation>地面按 [flood] flat_ground_m 视为平地；水从水系图层漫出</translation>
+    </message>
+    <message>
         <source>River level</source>
         <translation>河道水位</translation>
     </message>
@@ -960,6 +968,14 @@
         <translation>人数</translation>
     </message>
     <message>
+        <source>Cut road</source>
+        <translation>断行道路</translation>
+    </message>
+    <message>
+        <source>km</source>
+        <translation>公里</translation>
+    </message>
+    <message>
         <source>Cameras around</source>
         <translation>周边摄像头</translation>
     </message>
@@ -974,6 +990,14 @@
     <message>
         <source>Drag the river level; the map shows the water.</source>
         <translation>拖动河道水位,地图显示淹没范围。</translation>
+    </message>
+    <message>
+        <source>No terrain: the ground is taken as flat at {0:.2f} m outside the water layer, so the water stands at level − {0:.2f} m everywhere it reaches. Add [terrain] for real extents.</source>
+        <translation>无地形：水系图层以外的地面按 {0:.2f} 米平地估算，水到之处水深均为水位 − {0:.2f} 米。添加 [terrain] 才能得到真实淹没范围。</translation>
+    </message>
+    <message>
+        <source>the site has no [terrain], so it cannot tell which ground is low. Add a DEM or a CityJSON TINRelief under [terrain], or use flat ground.</source>
+        <translation>未配置 [terrain]，无法判断哪里地势低。请在 [terrain] 下添加 DEM 或 CityJSON TINRelief，或按平地估算。</translation>
     </message>
     <message>
         <source>No what-if for this site: {0}</source>
@@ -1018,6 +1042,10 @@
     <message>
         <source>What if: {0}</source>
         <translation>推演:{0}</translation>
+    </message>
+    <message>
+        <source>{0} · {1:.2f} m</source>
+        <translation>{0} · {1:.2f} 米</translation>
     </message>
     <message>
         <source>Cameras around {0}</source>

@@ -8,11 +8,14 @@ what one writes with scipy alone: ``ndimage.binary_propagation`` of the river ce
 below-level mask (a repeated dilation until nothing changes), then the same depth. Both must give
 the same cells (``same_extent``), at two levels (``LEVELS_M``); the top-level figures are the
 slower level's. Each timing is the best of ``repeats`` runs: the machine is shared. The slider
-figures are the sample site's: what-if, both map layers rebuilt and one off-screen render a step.
+figures are the sample site's, standing on its terrain: what-if with the panel's totals, both map
+layers refreshed and one off-screen render a step; the 1-minute load average says how busy the
+machine was meanwhile.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from functools import partial
@@ -85,6 +88,7 @@ def slider_redraw(steps: int = 20, size: tuple[int, int] = (1280, 800)) -> dict[
     site = load_site(ensure_sample_site(report=lambda _m: None))
     model = load_city(site)
     scene = scene_for(site, model, LocalFrame.of_model(model))
+    scene.prepare_levels()  # as the desk does when it builds the scene, in the background
     state: dict[str, Any] = {"version": 0, "impact": None}
 
     def source() -> tuple[int, Any]:
@@ -108,7 +112,10 @@ def slider_redraw(steps: int = 20, size: tuple[int, int] = (1280, 800)) -> dict[
         compute, layers, total = [], [], []
         for level in np.linspace(3.2, 5.6, steps):
             t0 = time.perf_counter()
-            state["impact"] = scene.impact(scene.at(float(level)))
+            impact = scene.impact(scene.at(float(level)))
+            impact.summary()  # the panel's totals and lists come from it on every step too
+            impact.cut_roads()
+            state["impact"] = impact
             state["version"] += 1
             t1 = time.perf_counter()
             water.refresh(t1)
@@ -126,7 +133,10 @@ def slider_redraw(steps: int = 20, size: tuple[int, int] = (1280, 800)) -> dict[
             "slider_layers_ms_p50": round(float(np.median(layers)) * 1000, 1),
             "city_frame_ms_p50": round(float(np.median(city)) * 1000, 1),
             "slider_buildings": scene.buildings.n,
+            "slider_triangles": model.n_triangles,
             "slider_size": list(size),
+            "load_avg_1min": round(os.getloadavg()[0], 2),  # other work on the machine while it ran
+            "cpus": os.cpu_count(),
         }
     finally:
         water.detach(plotter)

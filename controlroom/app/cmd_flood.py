@@ -43,6 +43,11 @@ def register(subparsers: Any) -> None:
     p.add_argument("--snapshot", type=Path, metavar="PNG", help="write a 3D view of the city under water")
     p.add_argument("--view", help="a named view of the site for --snapshot (default: the overview)")
     p.add_argument("--map-png", type=Path, metavar="PNG", help="write a top-down map of the water")
+    p.add_argument(
+        "--flat-ground",
+        action="store_true",
+        help="no [terrain]: assume flat ground at [flood] flat_ground_m, flooding from the water layer",
+    )
     p.set_defaults(handler=_flood)
 
 
@@ -101,10 +106,11 @@ def _flood(args: argparse.Namespace) -> int:
         return 2
     if args.rise is not None and not args.gauge:
         return _fail("flood: --rise needs --gauge ID (the river-level sensor the rise is counted from)")
-    if site.terrain is None:
+    if site.terrain is None and not args.flat_ground:
         return _fail(
             f"{site.path}: the site has no [terrain], so the what-if cannot tell which ground is low; "
-            f"add a [terrain] section with a DEM or a CityJSON TINRelief (see docs/site.md)"
+            f"add a [terrain] section with a DEM or a CityJSON TINRelief (see docs/site.md), or pass "
+            f"--flat-ground for a flat-ground approximation from the water layer"
         )
     gauge_note = None
     if args.rise is not None:
@@ -124,7 +130,13 @@ def _flood(args: argparse.Namespace) -> int:
         gauge_note = {"gauge": args.gauge, "reading_m": reading, "rise_m": args.rise}
     model = load_city(site)
     frame = LocalFrame.of_model(model)
-    scene = scene_for(site, model, frame, admin_levels=admin_levels(site))
+    scene = scene_for(site, model, frame, admin_levels=admin_levels(site), flat_ground=args.flat_ground)
+    if scene.flat_ground_m is not None:
+        print(
+            f"flood: no [terrain] in {site.path}: flat ground at {scene.flat_ground_m:g} m assumed outside "
+            f"the water layer; depths are level − {scene.flat_ground_m:g} m wherever the water reaches",
+            file=sys.stderr,
+        )
     breach = None
     if args.breach:
         try:

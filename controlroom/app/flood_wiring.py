@@ -44,6 +44,11 @@ def flood_water_layer(state: FloodState, ctx: DrawContext) -> FloodWaterOverlay:
 
     from controlroom.render.overlays.flood import FloodWaterOverlay
 
+    layers = getattr(ctx.host, "layers", None)
+    if layers is not None and hasattr(layers, "on_feed_tick"):
+        # a new level redraws the map now (at most MAX_REFRESH_HZ), not at the next 4 Hz clock tick:
+        # dragging the slider is what the operator watches
+        state.sig_impact_changed.connect(lambda _impact: layers.on_feed_tick())
     return FloodWaterOverlay(state.source, title=QCoreApplication.translate("FloodLayer", "Flood water"))
 
 

@@ -268,6 +268,8 @@ class CityModel:
     #: Data derived from this model once and shared by its users (the road graph dispatch routes
     #: on), kept with the model so it goes when the model goes.
     derived: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    #: the drawn ground the city stands on (``geo.drape.Ground``: ``height(x, y)``); None: flat, z = 0
+    ground: Any = None
 
     def __iter__(self) -> Iterator[CityLayer]:
         return iter(self.layers.values())

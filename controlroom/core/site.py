@@ -217,12 +217,14 @@ class FloodConfig(_Model):
     evacuate); a road is *cut* where water on it is deeper than ``road_cut_depth_m`` (cars stall).
     POIs whose ``underground_attribute`` or category matches ``underground_tags`` (garages, metro
     entrances, underpasses) are affected as soon as water reaches them. ``population_attribute``
-    names the building column with residents, for evacuation totals.
+    names the building column with residents, for evacuation totals. ``flat_ground_m`` is the
+    ground height assumed by the flat-ground approximation a site without ``[terrain]`` can use.
     """
 
     wet_depth_m: Annotated[float, Field(ge=0)] = 0.05
     flooded_depth_m: Annotated[float, Field(gt=0)] = 0.5
     road_cut_depth_m: Annotated[float, Field(ge=0)] = 0.3
+    flat_ground_m: float = 0.0
     population_attribute: str | None = "population"
     underground_attribute: str = "category"
     underground_tags: list[str] = Field(

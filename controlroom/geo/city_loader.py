@@ -257,26 +257,67 @@ def load_city(
     total = max(len(city) * 4 + len(vector_jobs), 1)  # a city model weighs about four flat layers
     done = 0
     out = _Assembler()
+    # streamed tiles are built flat (z = 0): draping their vectors alone would sink them under the ground
+    ground = _site_ground(site, frame, out.issues) if include_vectors and not tiles else None
     for i, cs in enumerate(city):
         _report(progress, done / total, f"Building {cs.source.path.name}")
         with _layer(site, f"city_model[{i}]"):
-            out.add(
-                _through_cache(
-                    "city_model", cs.source.path, cs.params(), frame, partial(cs.build, frame), use_cache
-                )
+            bundle = _through_cache(
+                "city_model", cs.source.path, cs.params(), frame, partial(cs.build, frame), use_cache
             )
+            out.add(_on_ground(bundle, ground) if ground is not None and not cs.is_cityjson else bundle)
         cs._parsed = None  # free the parsed source as soon as its mesh exists
         done += 4
         model.sources.append(str(cs.source.path))
     for kind, key, src, build in vector_jobs:
         _report(progress, done / total, f"Reading {kind} from {src.path.name}")
         with _layer(site, key):
-            out.add(_through_cache(kind, src.path, src.model_dump(mode="json"), frame, build, use_cache))
+            bundle = _through_cache(kind, src.path, src.model_dump(mode="json"), frame, build, use_cache)
+            out.add(_on_ground(bundle, ground) if ground is not None else bundle)
         done += 1
         model.sources.append(str(src.path))
     out.into(model)
+    if ground is not None:
+        from controlroom.geo.drape import terrain_layer
+
+        model.ground = ground
+        if not model.layers.get("terrain", CityLayer.empty("terrain")).n_triangles:
+            model.layers["terrain"] = terrain_layer(ground)  # a CityJSON TINRelief is drawn as it is
     _report(progress, 1.0, f"Loaded {model.n_triangles:,} triangles")
     return model
+
+
+def _site_ground(site: Site, frame: LocalFrame, issues: list[LoadIssue]) -> Any:
+    """The drawn ground of a site with ``[terrain]`` (``geo.drape.Ground``), else None. A terrain
+    that cannot be read leaves the city on flat ground with the reason among the load issues (the
+    flood what-if names it again): the map is still worth having without it."""
+    if site.terrain is None:
+        return None
+    from controlroom.geo.drape import display_ground
+    from controlroom.geo.terrain import load_terrain
+
+    try:
+        return display_ground(load_terrain(site.terrain, frame))
+    except InputError as exc:
+        issues.append(LoadIssue(str(site.terrain.path), None, str(exc), "skipped"))
+        return None
+
+
+def _on_ground(bundle: LayerBundle, ground: Any) -> LayerBundle:
+    """A bundle built on z = 0 lifted onto the ground (``geo.drape``): objects by their lowest
+    corner, water polygons flat along their banks, lines and points vertex by vertex."""
+    from controlroom.geo.drape import flatten_objects, lift_lines, lift_objects, lift_points
+
+    return LayerBundle(
+        layers={
+            k: (flatten_objects if v.kind == "water" else lift_objects)(v, ground)
+            for k, v in bundle.layers.items()
+        },
+        lines={k: lift_lines(v, ground) for k, v in bundle.lines.items()},
+        points={k: lift_points(v, ground) for k, v in bundle.points.items()},
+        issues=bundle.issues,
+        meta=bundle.meta,
+    )
 
 
 def _site_tilesets(site: Site, progress: ProgressFn | None) -> list[str]:

@@ -105,6 +105,66 @@ def flood_from(terrain: Terrain, level_m: float, seeds: Mask, how: str = "river"
     return FloodExtent(terrain, float(level_m), flooded, _depth(z, level_m, flooded), how)
 
 
+def spill_levels(terrain: Terrain, seeds: Mask) -> F32:
+    """Per cell, the lowest level at which water from the seeds reaches it (+inf: never, e.g. no
+    data in between): the highest ground on the lowest path from a seed, the cell's own included.
+
+    Then ``flood_from(terrain, L, seeds)`` is exactly the cells with ``spill < L``: the slider
+    asks a comparison per level instead of a labelling. Computed once: the paths are those of a
+    minimum spanning tree of the 4-neighbour grid weighted by the higher ground of each pair (plus
+    a source joined to every seed), and the highest weight on each cell's tree path comes from
+    pointer doubling (log₂ of the tree's depth passes over the grid, no Python loop per cell).
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
+
+    z = terrain.z.astype(np.float64)
+    ny, nx = z.shape
+    n = ny * nx
+    ok = ~np.isnan(z)
+    if not (seeds & ok).any():
+        return np.full(z.shape, np.inf)
+    base = float(np.nanmin(z)) - 1.0  # weights > 0: a sparse matrix drops zero-weight edges
+    flat = z.reshape(-1) - base
+    idx = np.arange(n).reshape(ny, nx)
+    us, vs = [], []
+    for a, b in ((idx[:, :-1], idx[:, 1:]), (idx[:-1, :], idx[1:, :])):
+        keep = ok.reshape(-1)[a.reshape(-1)] & ok.reshape(-1)[b.reshape(-1)]
+        us.append(a.reshape(-1)[keep])
+        vs.append(b.reshape(-1)[keep])
+    seed_cells = np.flatnonzero((seeds & ok).reshape(-1))
+    u = np.concatenate([*us, np.full(len(seed_cells), n)])
+    v = np.concatenate([*vs, seed_cells])
+    w = np.concatenate([np.maximum(flat[np.concatenate(us)], flat[np.concatenate(vs)]), flat[seed_cells]])
+    tree = minimum_spanning_tree(coo_matrix((w, (u, v)), shape=(n + 1, n + 1)).tocsr())
+    tree = (tree + tree.T).tocsr()
+    order, pred = breadth_first_order(tree, n, directed=False, return_predecessors=True)
+    reached = order[1:]
+    up = np.full(n + 1, n, np.int64)  # the source is its own parent
+    up[reached] = pred[reached]
+    # each tree edge's own height, from the heights themselves (float32, compared as flood_from does)
+    zz = np.append(z.reshape(-1), -np.inf)
+    high = np.full(n + 1, -np.inf)
+    high[reached] = np.maximum(zz[pred[reached]], zz[reached])
+    while True:  # pointer doubling: high = max weight on the path to the source
+        nxt = up[up]
+        high = np.maximum(high, high[up])
+        if np.array_equal(nxt, up):
+            break
+        up = nxt
+    out = np.full(n + 1, np.inf, np.float32)
+    out[reached] = high[reached]
+    return out[:n].reshape(ny, nx)
+
+
+def flood_below(terrain: Terrain, level_m: float, spill: F32, how: str = "river") -> FloodExtent:
+    """``flood_from`` through precomputed ``spill_levels``: one comparison per cell."""
+    flooded = spill < np.float32(level_m)  # in float32, as flood_from compares the ground
+    if not flooded.any():
+        return _empty(terrain, level_m, how)
+    return FloodExtent(terrain, float(level_m), flooded, _depth(terrain.z, level_m, flooded), how)
+
+
 def rain_ponding(
     terrain: Terrain, rain_mm: float, exclude: Mask | None = None, runoff: float = 1.0
 ) -> FloodExtent:

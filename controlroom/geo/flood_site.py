@@ -3,7 +3,10 @@
 The terrain comes from ``[terrain]``; the river is the model's ``water`` layer rasterised onto the
 terrain's grid; the buildings, roads and POIs are the model's own layers; cameras and units come
 from the site's registries. A site without ``[terrain]`` gets ``NoTerrainError``: the what-if
-needs ground heights, and a flat guess would flood everything or nothing.
+needs ground heights. Asked for (``flat_ground=True``), it gets a flat-ground approximation
+instead: the ground flat at ``[flood] flat_ground_m`` over the city, the water layer's cells a
+river bed below it. That says what a level means for depths (level − ground everywhere the water
+reaches), not where the water stops: every place connected to the river floods at once.
 """
 
 from __future__ import annotations
@@ -27,6 +30,22 @@ if TYPE_CHECKING:
 
 class NoTerrainError(InputError):
     """The site has no ``[terrain]``."""
+
+
+FLAT_CELL_M = 10.0
+FLAT_MAX_CELLS = 4_000_000
+FLAT_MARGIN_M = 100.0
+FLAT_BED_M = 2.0  # the water layer's cells lie this far below the flat ground
+
+
+def flat_terrain(model: CityModel, ground_m: float) -> Terrain:
+    """Flat ground at ``ground_m`` over the city's extent (plus a margin)."""
+    x0, x1, y0, y1, _, _ = model.bounds()
+    x0, y0 = x0 - FLAT_MARGIN_M, y0 - FLAT_MARGIN_M
+    w, h = x1 - x0 + FLAT_MARGIN_M, y1 - y0 + FLAT_MARGIN_M
+    cell = max(FLAT_CELL_M, float(np.sqrt(w * h / FLAT_MAX_CELLS)))
+    ny, nx = int(np.ceil(h / cell)) + 1, int(np.ceil(w / cell)) + 1
+    return Terrain(np.full((ny, nx), ground_m, np.float32), x0, y0, cell, "flat ground")
 
 
 def _points(layer: PointLayer, keep: np.ndarray | None = None) -> PointSet:
@@ -85,16 +104,23 @@ def scene_for(
     *,
     terrain: Terrain | None = None,
     admin_levels: dict[str, tuple[list[Any], list[str]]] | None = None,
+    flat_ground: bool = False,
 ) -> FloodScene:
     """Everything the what-if needs for this site, in the model's local frame. ``admin_levels``
-    (level → WGS 84 polygons, names) gives the totals by district/street/grid."""
+    (level → WGS 84 polygons, names) gives the totals by district/street/grid. ``flat_ground``:
+    a site without ``[terrain]`` gets the flat-ground approximation instead of ``NoTerrainError``."""
+    flat = terrain is None and site.terrain is None
     if terrain is None:
         if site.terrain is None:
-            raise NoTerrainError(
-                f"{site.path}: the site has no [terrain]; expected a [terrain] section naming a DEM "
-                f"(GeoTIFF/ASCII grid) or a CityJSON file with a TINRelief (see docs/site.md)"
-            )
-        terrain = load_terrain(site.terrain, frame)
+            if not flat_ground:
+                raise NoTerrainError(
+                    f"{site.path}: the site has no [terrain]; expected a [terrain] section naming a DEM "
+                    f"(GeoTIFF/ASCII grid) or a CityJSON file with a TINRelief (see docs/site.md); "
+                    f"a flat-ground approximation from the water layer is available instead"
+                )
+            terrain = flat_terrain(model, site.flood.flat_ground_m)
+        else:
+            terrain = load_terrain(site.terrain, frame)
     cfg = site.flood
     buildings_layer = model.layers.get("buildings")
     if buildings_layer is None:
@@ -120,5 +146,20 @@ def scene_for(
         units, _ = load_points(site.units, frame, kind="units")
         points["units"] = _points(units)
     river = water_mask(terrain, model.layers.get("water"))
+    offset, flat_m = 0.0, None
+    if flat:
+        if not river.any():
+            raise NoTerrainError(
+                f"{site.path}: the site has no [terrain] and no water layer; the flat-ground "
+                f"approximation floods from the water layer (river and canal polygons): expected a "
+                f"[[water]] source, or a [terrain] section"
+            )
+        flat_m = float(cfg.flat_ground_m)
+        z = terrain.z.copy()
+        z[river] = flat_m - FLAT_BED_M
+        terrain = Terrain(z, terrain.x0, terrain.y0, terrain.cell, terrain.source)
+        offset = flat_m if getattr(model, "ground", None) is None else 0.0  # the city stands on z = 0
     labeller = grid_labeller(terrain, frame, admin_levels) if admin_levels else None
-    return FloodScene(terrain, river, buildings, roads, points, cfg, labeller)
+    return FloodScene(
+        terrain, river, buildings, roads, points, cfg, labeller, draw_offset_m=offset, flat_ground_m=flat_m
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSlider,
@@ -44,6 +45,7 @@ NOW_COLOUR = "#22c55e"
 FORECAST_COLOUR = "#f59e0b"
 SLIDER_SPAN_M = 8.0  # from just below the lowest bank to well over any gauge alarm
 FLY_DISTANCE_M = 900.0
+FLY_CLOSE_M = 350.0  # a building or a cut road: close enough to see the water at its walls
 
 
 class FloodPanel(LivePanel, QWidget):
@@ -66,6 +68,18 @@ class FloodPanel(LivePanel, QWidget):
         self.status = QLabel(self.tr("Preparing the terrain…"), self)
         self.status.setWordWrap(True)
         box.addWidget(self.status)
+        self.ground_note = QLabel(self)  # the flat-ground approximation's caveat, while it is used
+        self.ground_note.setWordWrap(True)
+        self.ground_note.setStyleSheet("color: #f59e0b;")
+        self.ground_note.hide()
+        box.addWidget(self.ground_note)
+        self.flat_button = QPushButton(self.tr("Use flat ground"), self)
+        self.flat_button.setToolTip(
+            self.tr("Ground flat at [flood] flat_ground_m; the water spreads from the water layer")
+        )
+        self.flat_button.clicked.connect(self.state.use_flat_ground)
+        self.flat_button.hide()
+        box.addWidget(self.flat_button)
 
         row = QHBoxLayout()
         self.level_label = QLabel("—", self)
@@ -112,7 +126,17 @@ class FloodPanel(LivePanel, QWidget):
             [self.tr("Street / grid"), self.tr("Flooded"), self.tr("Wet"), self.tr("People")]
         )
         self.tree.itemDoubleClicked.connect(self._on_item_double_clicked)
-        box.addWidget(self.tree, 1)
+        self.tree.itemExpanded.connect(self._on_item_expanded)
+        _name_column_wide(self.tree)
+        self.tree.currentItemChanged.connect(self._on_current_changed)
+        box.addWidget(self.tree, 3)
+        self.roads = QTreeWidget(self)
+        self.roads.setHeaderLabels([self.tr("Cut road"), self.tr("km")])
+        self.roads.setRootIsDecorated(False)
+        _name_column_wide(self.roads)
+        self.roads.itemDoubleClicked.connect(self._on_item_double_clicked)
+        self.roads.currentItemChanged.connect(self._on_current_changed)
+        box.addWidget(self.roads, 1)
         buttons = QHBoxLayout()
         self.cameras_button = QPushButton(self.tr("Cameras around"), self)
         self.cameras_button.clicked.connect(self._on_cameras_clicked)
@@ -122,6 +146,11 @@ class FloodPanel(LivePanel, QWidget):
         buttons.addWidget(self.export_button)
         box.addLayout(buttons)
         self._places: dict[int, tuple[float, float, str]] = {}  # id(item) → x, y, label
+        self._why: tuple[float, str] | None = None  # the level an alarm asked about, and why
+        self._members: dict[int, np.ndarray] = {}  # id(grid item) → its affected buildings (lazy rows)
+        self._building_of: dict[int, int] = {}  # id(building item) → building index
+        self._impact: FloodImpact | None = None
+        self._current: QTreeWidgetItem | None = None
 
         self.state.sig_scene_ready.connect(self._on_scene_ready)
         self.state.sig_failed.connect(self._on_failed)
@@ -166,11 +195,30 @@ class FloodPanel(LivePanel, QWidget):
         self.slider.blockSignals(False)
         self.slider.setEnabled(True)
         self.status.setText(self.tr("Drag the river level; the map shows the water."))
+        self.flat_button.hide()
+        if scene.flat_ground_m is not None:
+            self.ground_note.setText(
+                self.tr(
+                    "No terrain: the ground is taken as flat at {0:.2f} m outside the water layer, so "
+                    "the water stands at level − {0:.2f} m everywhere it reaches. Add [terrain] for real "
+                    "extents."
+                ).format(scene.flat_ground_m)
+            )
+            self.ground_note.show()
+        else:
+            self.ground_note.hide()
         self.show_gauges()
 
     def _on_failed(self, message: str) -> None:
         self.slider.setEnabled(False)
+        no_terrain = self.live.site.terrain is None and not self.state.flat_ground
+        if no_terrain:  # not a broken terrain but none: say it in the desk's words, offer flat ground
+            message = self.tr(
+                "the site has no [terrain], so it cannot tell which ground is low. Add a DEM or a "
+                "CityJSON TINRelief under [terrain], or use flat ground."
+            )
         self.status.setText(self.tr("No what-if for this site: {0}").format(message))
+        self.flat_button.setVisible(no_terrain)
 
     def show_gauges(self) -> None:
         """The highest gauge now and the forecast alarms' levels, as words and as slider marks."""
@@ -197,7 +245,11 @@ class FloodPanel(LivePanel, QWidget):
 
     def show_impact(self, impact: FloodImpact | None) -> None:
         self.tree.clear()
+        self.roads.clear()
         self._places.clear()
+        self._members.clear()
+        self._building_of.clear()
+        self._impact, self._current = impact, None
         if impact is None:
             for value in self.numbers.values():
                 value.setText("—")
@@ -216,43 +268,81 @@ class FloodPanel(LivePanel, QWidget):
         }
         for key, text in values.items():
             self.numbers[key].setText(text)
-        if impact.extent.nothing_floods:
+        why = (
+            self._why if self._why is not None and abs(self._why[0] - impact.extent.level_m) < 1e-6 else None
+        )
+        self._why = why
+        if why is not None:  # an alarm's "What if?": its reason stays until the level moves
+            self.status.setText(self.tr("What if: {0}").format(why[1]))
+        elif impact.extent.nothing_floods:
             self.status.setText(self.tr("Nothing floods at {0:.2f} m.").format(s["level_m"]))
         else:
             self.status.setText(self.tr("Water at {0:.2f} m.").format(s["level_m"]))
         self._fill_tree(impact)
+        for name, km, x, y in impact.cut_roads():
+            item = _NumericItem([name, f"{km:.2f}"])
+            self._places[id(item)] = (x, y, name)
+            self.roads.addTopLevelItem(item)
 
     def _fill_tree(self, impact: FloodImpact) -> None:
-        """Streets, and their grids, with flooded/wet buildings and residents (most people first)."""
-        labels = impact.scene.labels()
+        """Streets, and their grids, with flooded/wet buildings and residents (most people first).
+
+        Grouped on the scene's integer area codes with ``bincount``: a slider step makes one row
+        per street and grid, whatever the number of buildings (theirs come when a grid opens)."""
         affected = np.flatnonzero(impact.building_state >= 1)
         if not len(affected):
             return
         b = impact.scene.buildings
-        street = (
-            labels["street"][0][affected].astype(str) if "street" in labels else np.full(len(affected), "")
-        )
-        grid = labels["grid"][0][affected].astype(str) if "grid" in labels else np.full(len(affected), "")
-        state = impact.building_state[affected]
-        people = b.population[affected]
         unknown = self.tr("(no street)")
-        for s_name in np.unique(street):
-            in_street = street == s_name
-            s_item = self._row(s_name or unknown, state[in_street], people[in_street], b, affected[in_street])
+        levels = [impact.scene.label_codes(level) for level in ("street", "grid")]
+        names = [c[0] if c is not None else np.array([""]) for c in levels]
+        codes = [c[1][affected] if c is not None else np.zeros(len(affected), np.int64) for c in levels]
+        key = codes[0] * len(names[1]) + codes[1]  # one group per (street, grid)
+        groups, group = np.unique(key, return_inverse=True)
+        state = impact.building_state[affected]
+        sums = np.column_stack(
+            [
+                np.bincount(group, weights=w, minlength=len(groups))
+                for w in (state == 2, state == 1, b.population[affected], b.x[affected], b.y[affected])
+            ]
+            + [np.bincount(group, minlength=len(groups))]
+        )
+        members = np.split(affected[np.argsort(group, kind="stable")], np.cumsum(sums[:-1, 5]).astype(int))
+        street_of = groups // len(names[1])
+        for s_code in np.unique(street_of).tolist():
+            mine = np.flatnonzero(street_of == s_code)
+            s_item = self._group_row(str(names[0][s_code]) or unknown, sums[mine].sum(axis=0))
             self.tree.addTopLevelItem(s_item)
-            for g_name in np.unique(grid[in_street]):
-                sel = in_street & (grid == g_name)
-                s_item.addChild(self._row(g_name or unknown, state[sel], people[sel], b, affected[sel]))
+            for g in mine.tolist():
+                g_item = self._group_row(str(names[1][groups[g] % len(names[1])]) or unknown, sums[g])
+                # its buildings are listed when the grid is opened: a slider step makes no rows for them
+                g_item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
+                self._members[id(g_item)] = members[g]
+                s_item.addChild(g_item)
         self.tree.sortItems(3, Qt.SortOrder.DescendingOrder)
 
-    def _row(
-        self, name: str, state: np.ndarray, people: np.ndarray, b: Any, which: np.ndarray
-    ) -> QTreeWidgetItem:
-        item = _NumericItem(
-            [name, str(int((state == 2).sum())), str(int((state == 1).sum())), str(int(people.sum()))]
-        )
-        self._places[id(item)] = (float(b.x[which].mean()), float(b.y[which].mean()), name)
+    def _group_row(self, name: str, sums: np.ndarray) -> QTreeWidgetItem:
+        """A street or grid row from its sums: flooded, wet, people, Σx, Σy, buildings."""
+        flooded, wet, people, sx, sy, n = sums.tolist()
+        item = _NumericItem([name, str(round(flooded)), str(round(wet)), str(round(people))])
+        self._places[id(item)] = (sx / n, sy / n, name)
         return item
+
+    def _on_item_expanded(self, item: QTreeWidgetItem) -> None:
+        """A grid opened: one row per affected building in it, deepest water first."""
+        which = self._members.pop(id(item), None)
+        impact = self._impact
+        if which is None or impact is None:
+            return
+        b = impact.scene.buildings
+        depth = impact.building_depth[which]
+        for k in which[np.argsort(-depth, kind="stable")].tolist():
+            state = int(impact.building_state[k])
+            label = self.tr("{0} · {1:.2f} m").format(b.names[k] or b.ids[k], impact.building_depth[k])
+            row = _NumericItem([label, str(int(state == 2)), str(int(state == 1)), str(int(b.population[k]))])
+            self._places[id(row)] = (float(b.x[k]), float(b.y[k]), b.names[k] or b.ids[k])
+            self._building_of[id(row)] = k
+            item.addChild(row)
 
     # ------------------------------------------------------------------ view → state
     def _on_slider_moved(self, value: int) -> None:
@@ -278,19 +368,33 @@ class FloodPanel(LivePanel, QWidget):
         self.slider.blockSignals(False)
         self.level_label.setText(self.tr("{0:.2f} m").format(level_m))
         if why:
+            self._why = (float(level_m), why)
             self.status.setText(self.tr("What if: {0}").format(why))
 
     def _on_avoid_toggled(self, on: bool) -> None:
         self.state.apply_to_routes(on)
 
     def _selected_place(self) -> tuple[float, float, str] | None:
-        item = self.tree.currentItem()
+        item = self._current
         return self._places.get(id(item)) if item is not None else None
 
+    def _on_current_changed(self, item: QTreeWidgetItem | None, _previous: object) -> None:
+        if item is not None:
+            self._current = item  # the row last chosen in either list: what "Cameras around" means
+
     def _on_item_double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        """Fly the map there; a building is also selected (highlighted, its record shown)."""
         place = self._places.get(id(item))
-        if place is not None:
-            self.live.sig_focus.emit(place[0], place[1], FLY_DISTANCE_M, place[2])
+        if place is None:
+            return
+        k = self._building_of.get(id(item))
+        close = k is not None or item.treeWidget() is self.roads
+        self.live.request_focus(place[0], place[1], FLY_CLOSE_M if close else FLY_DISTANCE_M, place[2])
+        impact = self._impact
+        if k is not None and impact is not None:
+            objects = np.flatnonzero(impact.scene.buildings.object_building == k)
+            if len(objects):
+                self.live.select_object("buildings", int(objects[0]))
 
     def _on_cameras_clicked(self) -> None:
         place = self._selected_place()
@@ -318,6 +422,15 @@ class FloodPanel(LivePanel, QWidget):
         rows = text.count("\r\n") - 1
         self.status.setText(self.tr("Saved {0} buildings to {1}").format(rows, path))
         return rows
+
+
+def _name_column_wide(tree: QTreeWidget) -> None:
+    """Names (streets, grids, buildings, roads) take the room; the number columns fit their numbers."""
+    header = tree.header()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    for column in range(1, tree.columnCount()):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
 
 
 class MarkedSlider(QSlider):

@@ -64,6 +64,8 @@ class FloodState(QObject):
         self.version = 0
         self.error = ""
         self.routes_applied = False
+        #: a site without [terrain]: the operator chose the flat-ground approximation
+        self.flat_ground = False
         #: closes the cut roads on the dispatch road graph (set by the app, which owns that graph)
         self.close_roads: Callable[[FloodExtent | None, float], int] | None = None
         self.last_compute_s = 0.0
@@ -84,13 +86,13 @@ class FloodState(QObject):
             return
         if self.scene is not None or self._scene_task is not None:
             return
-        site, model = self.live.site, self.live.model
+        site, model, flat = self.live.site, self.live.model, self.flat_ground
 
         def job(progress: Any) -> FloodScene:
             from controlroom.geo.crs import LocalFrame
             from controlroom.geo.flood_site import NoTerrainError, scene_for
 
-            if site.terrain is None:
+            if site.terrain is None and not flat:
                 raise NoTerrainError(
                     f"{site.path}: the site has no [terrain]; the what-if needs ground heights "
                     f"(see docs/site.md)"
@@ -105,13 +107,24 @@ class FloodState(QObject):
                     for lv, v in router.levels.items()
                     if lv in ("district", "street", "grid")
                 }
-            return scene_for(site, model, LocalFrame.of_model(model), admin_levels=levels)
+            scene = scene_for(site, model, LocalFrame.of_model(model), admin_levels=levels, flat_ground=flat)
+            scene.prepare_levels()  # here, off the GUI thread: then every slider level is a comparison
+            for level in ("district", "street", "grid"):  # every building's and road sample's area
+                scene.label_codes(level)
+            return scene
 
         task = BackgroundTask(job, self)
         task.sig_finished.connect(self._on_scene)
         task.sig_failed.connect(self._on_scene_failed)
         self._scene_task = task
         task.start()
+
+    def use_flat_ground(self) -> None:
+        """A site without terrain: build the flat-ground approximation (``scene_for``) instead."""
+        if self.live.site.terrain is not None or self.flat_ground:
+            return
+        self.flat_ground, self.error = True, ""
+        self.ensure_scene()
 
     def _on_city_loaded(self, _model: object) -> None:
         self.scene, self.impact, self.error = None, None, ""

@@ -16,6 +16,7 @@ import numpy as np
 from controlroom.core.city import CityModel
 from controlroom.render.city_visual import CityVisual
 from controlroom.render.line_visual import LineVisual, PointVisual, boundary_level
+from controlroom.render.overlays.base import set_ground
 from controlroom.render.picking import Picker, PickResult
 from controlroom.render.theme import (
     DEFAULT_THEME,
@@ -79,6 +80,7 @@ class CityScene:
             kind: PointVisual(layer, theme) for kind, layer in model.points.items() if layer.n_points
         }
         self.picker = Picker({kind: v.mesh for kind, v in self.city_visuals.items()})
+        set_ground(plotter, getattr(model, "ground", None))  # the live overlays stand on the terrain too
         self._selection: tuple[str, int] | None = None
         self.ground_actor = self._add_ground()
         for visual in self._all_visuals():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -158,3 +160,64 @@ def test_a_rise_without_a_reading_asks_the_feed_and_says_when_it_is_silent(
     assert rc == 2
     assert "no reading from gauge 'RIVER09' on tcp://127.0.0.1:7710 within 0.3 s" in err
     assert "start it, or give --reading M" in err
+
+
+def _variant(site_dir: Path, name: str, edit: Callable[[str], str]) -> Path:
+    """The sample site's file, edited, written beside it (its data paths stay valid)."""
+    path = site_dir / name
+    path.write_text(edit((site_dir / "site.toml").read_text(encoding="utf-8")), encoding="utf-8")
+    return path
+
+
+def test_a_live_gauge_on_the_feed_drives_the_rise(site_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """RIVER00 publishes 2.9 m on a real publisher (loopback, snapshot server): "+1.3 m over the
+    gauge" is then the 4.2 m flood, the same buildings as --level 4.2."""
+    from controlroom.core.protocol import SensorReading
+    from controlroom.feed.publisher import FeedPublisher
+
+    pub = FeedPublisher(
+        "tcp://127.0.0.1:*", snapshot_endpoint="tcp://127.0.0.1:*", source="gauges", insecure=True
+    )
+    try:
+        pub.sensors([SensorReading("RIVER00", "river_level", 2.9, 113.31, 23.11, "m")])
+        site = _variant(
+            site_dir,
+            "live.toml",
+            lambda t: t.replace('"tcp://127.0.0.1:7710"', f'"{pub.endpoint}"').replace(
+                '"tcp://127.0.0.1:7711"', f'"{pub.snapshot_endpoint}"'
+            ),
+        )
+        rc, out, err = _run(
+            capsys, "--site", str(site), "--rise", "1.3", "--gauge", "RIVER00", "--wait", "20"
+        )
+    finally:
+        pub.close()
+    assert rc == 0, err
+    assert out["reading_m"] == 2.9 and out["rise_m"] == 1.3 and out["level_m"] == 4.2
+    rc, same, _ = _run(capsys, "--site", str(site_dir), "--level", "4.2")
+    assert out["buildings"] == same["buildings"] and out["buildings"]["flooded"] > 100
+
+
+def test_without_terrain_it_says_so_and_offers_flat_ground(
+    site_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No [terrain]: refused by name, pointing at --flat-ground; with it, ground flat at
+    flat_ground_m: below it nothing floods, above it every building the river reaches is wet."""
+
+    def flat(text: str) -> str:
+        text = re.sub(r"\[terrain\]\n(.+\n)+", "", text)  # the section, up to its blank line
+        return text.replace("[flood]\n", "[flood]\nflat_ground_m = 3.1\n")
+
+    site = _variant(site_dir, "flat.toml", flat)
+    assert "[terrain]" not in site.read_text(encoding="utf-8")
+    rc = main(["flood", "--site", str(site), "--level", "4.0", "--json"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "the site has no [terrain]" in err and "pass --flat-ground" in err
+    rc, low, err = _run(capsys, "--site", str(site), "--level", "3.0", "--flat-ground")
+    assert rc == 0 and low["ground"] == "flat" and low["flat_ground_m"] == 3.1
+    assert low["area_km2"] == 0 and low["buildings"]["wet"] == 0
+    assert "flat ground at 3.1 m assumed outside the water layer" in err
+    rc, high, _ = _run(capsys, "--site", str(site), "--level", "3.35", "--flat-ground")
+    b = high["buildings"]
+    assert rc == 0 and b["dry"] == 0 and b["wet"] > 20_000 and b["flooded"] == 0  # 0.25 m everywhere
+    assert high["max_depth_m"] == pytest.approx(0.25, abs=0.01) and high["roads_cut_km"] == 0

@@ -106,3 +106,25 @@ def test_the_same_level_from_elsewhere_reaches_less(denhaag) -> None:  # type: i
     ext = scene.at(LEVEL, pit)
     assert 0 < ext.area_km2 < 0.03
     assert scene.impact(ext).summary()["buildings"]["dry"] == 844
+
+
+def test_spill_levels_give_the_same_water_as_a_fill_at_every_level(denhaag) -> None:  # type: ignore[no-untyped-def]
+    """The slider's precomputed spill levels against a fresh connected fill, on the real TIN (with
+    its holes without data) seeded at the breach, from below the lowest ground to above the highest."""
+    from controlroom.geo.flood import flood_below, flood_from, point_seed, spill_levels
+
+    terrain = terrain_from_tin(denhaag["terrain"], 1.0)
+    seeds = point_seed(terrain, *BREACH)
+    spill = spill_levels(terrain, seeds)
+    lo, hi = float(np.nanmin(terrain.z)), float(np.nanmax(terrain.z))
+    ground = terrain.z[~np.isnan(terrain.z)]
+    exact = [float(ground[k]) for k in range(0, len(ground), len(ground) // 5)]  # a level = some ground
+    sizes = []
+    for level in [lo - 1, lo + 0.01, *np.linspace(lo, hi, 14)[1:-1].tolist(), *exact, LEVEL, hi + 1]:
+        fill = flood_from(terrain, level, seeds)
+        fast = flood_below(terrain, level, spill)
+        assert np.array_equal(fill.flooded, fast.flooded), level
+        assert np.array_equal(fill.depth, fast.depth), level
+        sizes.append(fast.n_cells)
+    assert sizes[0] == 0 and len(set(sizes)) > 8  # from nothing through many different extents
+    assert np.isinf(spill[np.isnan(terrain.z)]).all()  # no data: water never stands there

@@ -102,3 +102,34 @@ def test_from_the_overview_cameras_are_a_sparse_dim_layer_not_a_blanket(plotter:
     assert overlay.refresh(0.0)
     assert np.array_equal(counts, overlay.cluster_counts)
     overlay.detach(plotter)
+
+
+def test_on_a_terrain_cameras_stand_on_the_ground_and_are_picked_there(plotter: Any) -> None:
+    from controlroom.geo.drape import Ground
+    from controlroom.render.overlays.base import set_ground
+    from controlroom.render.overlays.cameras import Z_M
+
+    # a hill 60 m high in a 20 m grid: the camera at its top stands 60 m up, not at z = Z_M
+    xs = np.arange(-1000.0, 1001.0, 20.0)
+    gx, gy = np.meshgrid(xs, xs)
+    ground = Ground((60.0 * np.exp(-(gx**2 + gy**2) / 300.0**2)).astype(np.float32), -1000.0, -1000.0, 20.0)
+    reg = CameraRegistry(
+        ["TOP", "FOOT"], ["top", "foot"], np.array([0.0, 900.0]), np.array([0.0, 0.0]),
+        np.array([0.0, 900.0]), np.array([0.0, 0.0]), heading_deg=np.array([0.0, 90.0]),
+        fov_deg=np.full(2, 60.0), ptz=np.zeros(2, bool),
+    )  # fmt: skip
+    overlay = CameraOverlay(lambda: reg)
+    overlay.attach(plotter)
+    set_ground(plotter, ground)
+    plotter.camera.focal_point = (0.0, 0.0, 60.0)
+    plotter.camera.position = (0.0, -1500.0, 600.0)  # oblique: a height error shows as a shift on screen
+    plotter.camera.up = (0.0, 0.0, 1.0)
+    assert overlay.refresh(0.0) and not overlay.clustered
+    z = overlay.mesh.points[:, 2].reshape(2, -1)
+    assert z[0, 4] == pytest.approx(60.0 + Z_M, abs=0.01) and z[1].max() < Z_M + 1.0  # the cone's apex
+    px, py = project_points(plotter, np.array([[0.0, 0.0, 60.0 + Z_M]]))[0]
+    _, flat_y = project_points(plotter, np.array([[0.0, 0.0, Z_M]]))[0]
+    assert abs(py - flat_y) > 30  # drawn where the ground is, far from where flat ground would put it
+    assert overlay.pick(plotter, px, py) == "TOP"
+    set_ground(plotter, None)
+    overlay.detach(plotter)

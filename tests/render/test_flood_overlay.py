@@ -68,7 +68,11 @@ def test_the_water_sheet_is_blue_where_it_floods_and_updates_in_place(view: Any,
     rgba = water.mesh.point_data["rgba"]
     assert np.all(rgba[:, 3] == flood_module.WATER_ALPHA)
     z = water.mesh.points[:, 2]
-    deep, shallow = np.argmax(z), np.argmin(z)
+    assert np.allclose(z, 5.0 + flood_module.MIN_SHEET_M)  # a flat sheet at the level
+    assert water.mesh.n_points < 4 * water.n_quads  # neighbouring quads share their corners
+    t = sc.terrain
+    ground = t.sample(water.mesh.points[:, 0] + t.cell / 2, water.mesh.points[:, 1] + t.cell / 2)
+    deep, shallow = np.nanargmin(ground), np.nanargmax(ground)
     assert rgba[deep, 2] - rgba[deep, 0] > rgba[shallow, 2] - rgba[shallow, 0]  # deeper is bluer
     image = render(view)
     wet = pixel_at(image, world_to_display(view, (120.0, 80.0, 1.0)))

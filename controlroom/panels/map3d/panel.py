@@ -271,6 +271,18 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
         self.scene.highlight(layer_kind, object_index)
         self.request_render()
 
+    def _on_object_selected(self, record: object) -> None:
+        """A city object chosen elsewhere (e.g. the flood what-if's building list): highlight it."""
+        if self.scene is None or not isinstance(record, dict):
+            return
+        kind = str(record.get("layer"))
+        layer = self.scene.model.layers.get(kind)
+        if layer is None or record.get("id") not in layer.objects.ids:
+            return
+        index = layer.objects.ids.index(str(record["id"]))
+        if self.scene.selection != (kind, index):
+            self.select_object(kind, index)
+
     def set_color_by(self, name: str | None) -> None:
         """Colour buildings by a column (None = by surface); keeps the combo in step."""
         index = self.color_combo.findData(name) if name else 0
@@ -306,6 +318,7 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
         self.sig_object_picked.connect(live.select_object)
         self.sig_feature_picked.connect(live.select_feature)
         self.sig_selection_cleared.connect(lambda: live.select_object(None))
+        live.sig_object_selected.connect(self._on_object_selected)
         if live.model is not None:
             self.set_model(live.model, list(live.site.views), live.frame)
         if live.feed is not None:

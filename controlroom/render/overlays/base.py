@@ -26,6 +26,18 @@ F64 = npt.NDArray[np.float64]
 U8 = npt.NDArray[np.uint8]
 RGBA_ARRAY = "rgba"
 _TOP_LAYER_ATTR = "_controlroom_overlay_layer"
+_GROUND_ATTR = "_controlroom_ground"
+
+
+def set_ground(plotter: Any, ground: Any) -> None:
+    """The ground the city stands on (``geo.drape.Ground``, None: flat z = 0), for the overlays."""
+    setattr(plotter, _GROUND_ATTR, ground)
+
+
+def ground_height(plotter: Any, x: npt.ArrayLike, y: npt.ArrayLike) -> F64 | None:
+    """Height of the drawn ground under each point, or None where the city is on flat ground."""
+    ground = getattr(plotter, _GROUND_ATTR, None) if plotter is not None else None
+    return None if ground is None else ground.height(x, y)
 
 
 def rgb255(value: str) -> tuple[int, int, int]:
@@ -206,6 +218,8 @@ class MeshOverlay:
     on_top: ClassVar[bool] = False  # draw above the city (own depth buffer)
     default_visible: ClassVar[bool] = True
     pick_radius_px: ClassVar[float] = 14.0
+    #: heights are above the ground (glyphs, columns, routes): lifted onto the terrain, if any
+    on_ground: ClassVar[bool] = True
 
     def __init__(self, title: str) -> None:
         import pyvista as pv
@@ -273,6 +287,10 @@ class MeshOverlay:
             keep = np.flatnonzero(self.pickable_mask)
             anchors = anchors[keep]
             ids = [ids[i] for i in keep]
+        if self.on_ground and len(anchors):
+            lift = ground_height(plotter, anchors[:, 0], anchors[:, 1])
+            if lift is not None:
+                anchors = anchors + np.column_stack([np.zeros((len(lift), 2)), lift])
         index = nearest_on_screen(plotter, anchors, x_px, y_px, self.pick_radius_px)
         return None if index is None else ids[index]
 
@@ -301,6 +319,10 @@ class MeshOverlay:
             mesh.point_data.clear()
             mesh.Modified()
             return
+        lift = ground_height(self.plotter, points[:, 0], points[:, 1]) if self.on_ground else None
+        if lift is not None:  # the city stands on its terrain: so does what is drawn on it
+            points = np.array(points, np.float32)
+            points[:, 2] += lift
         mesh.points = np.ascontiguousarray(points, np.float32)
         if faces is not None:
             mesh.faces = faces

@@ -1,12 +1,13 @@
 """The flood what-if on the map: a translucent water sheet shaded by depth, the buildings it
 reaches coloured by depth, and the roads it cuts.
 
-The city is drawn on flat ground (z = 0 is the ground everywhere), so the water is drawn as what
-the eye needs against the buildings: its surface stands ``depth`` metres above the ground of each
-flooded cell, a light cyan where it is shallow and deep blue from 2 m. It is one merged mesh of
-quads (the flooded cells, coarsened by block so that at most ``MAX_QUADS`` are drawn: on 2-core
-software GL the sample site's frame is ~110–130 ms, and a 60,000-quad sheet made a slider step
-~15 % slower than a 15,000-quad one) whose arrays are swapped in place when the what-if changes.
+The city stands on its terrain (``geo.drape``), so the water is what it is: a flat surface at the
+level over the flooded cells, whose shoreline is where it meets the drawn ground, a light cyan
+where it is shallow and deep blue from 2 m (over a flat-ground approximation, where the city
+stands on z = 0, it is drawn at the depth above that ground). It is one merged mesh of quads
+(the flooded cells, coarsened by block so that at most ``MAX_QUADS`` are drawn: on 2-core software
+GL the sample site's frame is ~110–130 ms, and a 60,000-quad sheet made a slider step ~15 % slower
+than a 15,000-quad one) whose arrays are swapped in place when the what-if changes.
 Buildings are a second overlay: a copy of the affected buildings' own triangles,
 coloured by depth (wet: yellow to orange; flooded: orange to dark red) as a skin ``SKIN_M``
 outside and above each building, so it covers the city's mesh without z-fighting; cut roads are
@@ -26,6 +27,7 @@ from controlroom.render.overlays.base import U8, MeshOverlay
 
 if TYPE_CHECKING:
     from controlroom.core.city import CityLayer
+    from controlroom.geo.flood_impact import BuildingSamples
     from controlroom.geo.flood_whatif import FloodImpact
 
 #: (version, impact): the overlay redraws when the version changes; impact None clears it
@@ -39,7 +41,7 @@ FLOODED_RAMP = np.array([[255, 120, 30], [220, 30, 30], [120, 0, 20]], np.float6
 FLOODED_STOPS = np.array([0.0, 1.0, 2.5])  # metres above the flooded threshold
 CUT_ROAD_RGB = (255, 40, 200)
 CUT_ROAD_WIDTH_PX = 5.0
-MIN_SHEET_M = 0.05  # the thinnest water still drawn above the ground plane
+MIN_SHEET_M = 0.05  # the sheet stands this much above the level: no z-fighting with a river at it
 SKIN_M = 0.3  # how far the coloured copy of a building stands outside the city's own mesh
 
 
@@ -61,20 +63,43 @@ def building_colours(depth: np.ndarray, flooded_from_m: float) -> np.ndarray:
 
 
 def _blocks(mask: np.ndarray, depth: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
-    """Any-flooded and deepest depth per step × step block."""
+    """Any-flooded and deepest depth per step × step block: step² strided maxima of a block-sized
+    array each (a reduction over the inner axes of a 4-D view is several times slower)."""
     if step == 1:
         return mask, depth
     ny, nx = mask.shape
-    py, px = (-ny) % step, (-nx) % step
-    m = np.pad(mask, ((0, py), (0, px))).reshape((ny + py) // step, step, (nx + px) // step, step)
-    d = np.pad(depth, ((0, py), (0, px))).reshape(m.shape)
-    return np.asarray(m.any(axis=(1, 3))), np.asarray(d.max(axis=(1, 3)))
+    by, bx = -(-ny // step), -(-nx // step)
+    d = np.zeros((by * step, bx * step), np.float32)
+    d[:ny, :nx] = np.where(mask, depth, np.float32(-1.0))  # −1: dry (a flooded cell may be 0 deep)
+    d[ny:, :] = -1.0
+    d[:, nx:] = -1.0
+    out = d[0::step, 0::step].copy()
+    for di in range(step):
+        for dj in range(step):
+            if di or dj:
+                np.maximum(out, d[di::step, dj::step], out=out)
+    return out >= 0, np.maximum(out, 0.0)
+
+
+def _vertex_depth(mask: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """Depth at the (ny+1, nx+1) block corners: the deepest of the flooded blocks around each, so
+    neighbouring quads share their corners' colours (a smooth sheet, a quarter of the vertices)."""
+    d = np.pad(np.where(mask, depth, 0.0).astype(np.float32), 1)
+    return np.maximum(np.maximum(d[:-1, :-1], d[1:, :-1]), np.maximum(d[:-1, 1:], d[1:, 1:]))
 
 
 class FloodWaterOverlay(MeshOverlay):
-    """The water sheet: translucent quads over the flooded cells, shaded by depth."""
+    """The water sheet: translucent quads at the water level over the flooded cells, shaded by depth.
+
+    The surface is flat (it is the level), so the quads share their corners: each refresh keeps
+    the corners the flooded blocks use (a mark and a cumulative sum, no sort) and swaps the
+    arrays of the same mesh in place. It stands at ``level − scene.draw_offset_m``: the level
+    itself over a city standing on its terrain; over a flat-ground approximation (the city on
+    z = 0) the depth above that ground.
+    """
 
     key: str = "flood_water"
+    on_ground: ClassVar[bool] = False  # drawn at the level itself
 
     def __init__(self, source: FloodSource, title: str = "Flood what-if") -> None:
         super().__init__(title)
@@ -98,21 +123,28 @@ class FloodWaterOverlay(MeshOverlay):
         t = ext.terrain
         self.step = max(1, int(np.ceil(np.sqrt(ext.n_cells / MAX_QUADS))))
         mask, depth = _blocks(ext.flooded, ext.depth, self.step)
+        ny, nx = mask.shape
         ii, jj = np.nonzero(mask)
-        d = depth[ii, jj].astype(np.float64)
+        corner = ii * (nx + 1) + jj  # lower-left corner of each quad in the (ny+1, nx+1) corner grid
+        quads = np.column_stack([corner, corner + 1, corner + nx + 2, corner + nx + 1])
+        used = np.zeros((ny + 1) * (nx + 1), bool)
+        used[quads.ravel()] = True
+        keep = np.flatnonzero(used)
+        remap = np.cumsum(used) - 1
         size = t.cell * self.step
-        x0 = t.x0 - t.cell / 2 + jj * size
-        y0 = t.y0 - t.cell / 2 + ii * size
-        z = np.maximum(d, MIN_SHEET_M)
+        vi, vj = np.divmod(keep, nx + 1)
+        n_v = len(keep)
+        pts = np.empty((n_v, 3), np.float32)
+        pts[:, 0] = t.x0 - t.cell / 2 + vj * size
+        pts[:, 1] = t.y0 - t.cell / 2 + vi * size
+        pts[:, 2] = ext.level_m - float(getattr(impact.scene, "draw_offset_m", 0.0)) + MIN_SHEET_M
+        rgba = water_colours(_vertex_depth(mask, depth).ravel()[keep].astype(np.float64))
         n = len(ii)
-        pts = np.empty((n, 4, 3))
-        pts[:, :, 0] = x0[:, None] + np.array([0.0, size, size, 0.0])
-        pts[:, :, 1] = y0[:, None] + np.array([0.0, 0.0, size, size])
-        pts[:, :, 2] = z[:, None]
-        rgba = np.repeat(water_colours(d), 4, axis=0)
-        faces = np.column_stack([np.full(n, 4), np.arange(4 * n).reshape(n, 4)]).ravel()
+        faces = np.empty((n, 5), np.int64)
+        faces[:, 0] = 4
+        faces[:, 1:] = remap[quads]
         self.n_quads, self.level_m = n, ext.level_m
-        self._set_geometry(pts.reshape(-1, 3), rgba, faces=faces)
+        self._set_geometry(pts, rgba, faces=faces.ravel())
         return True
 
     def describe(self, item_id: str, words: HoverWords = PLAIN) -> str:
@@ -123,6 +155,7 @@ class FloodBuildingsOverlay(MeshOverlay):
     """Affected buildings coloured by ground depth, and the cut roads on the water."""
 
     key: str = "flood_buildings"
+    on_ground: ClassVar[bool] = False  # the buildings' own corners, the water's surface
     pick_radius_px: ClassVar[float] = 12.0
 
     def __init__(
@@ -135,6 +168,7 @@ class FloodBuildingsOverlay(MeshOverlay):
         self.n_buildings = 0
         self.n_cut_pieces = 0
         self._depth: dict[str, float] = {}
+        self._skin: tuple[Any, Any, np.ndarray, np.ndarray] | None = None
 
     def _style(self, prop: Any) -> None:
         prop.SetLineWidth(CUT_ROAD_WIDTH_PX)  # shaded like the city (lighting stays on)
@@ -155,45 +189,72 @@ class FloodBuildingsOverlay(MeshOverlay):
         b = impact.scene.buildings
         state = impact.building_state
         cfg = impact.scene.config
-        # the affected buildings' own triangles, one copy of their corners each
-        tri_b = (
-            b.object_building[layer.cell_object] if len(b.object_building) else np.full(layer.n_triangles, -1)
-        )
-        keep = np.flatnonzero((tri_b >= 0) & (state[np.maximum(tri_b, 0)] >= 1))
-        tris = layer.triangles[keep]
-        pts = layer.points[tris.ravel()].copy()
-        # a skin a little outside and above the building, so it never z-fights with the city's mesh
-        owner = np.repeat(tri_b[keep], 3)
-        out = pts[:, :2] - np.column_stack([b.x[owner], b.y[owner]])
-        norm = np.maximum(np.hypot(out[:, 0], out[:, 1]), 1e-6)
-        pts[:, :2] += out / norm[:, None] * SKIN_M
-        pts[:, 2] += np.where(pts[:, 2] > SKIN_M, SKIN_M, 0.0)
-        colour = building_colours(impact.building_depth[tri_b[keep]], cfg.flooded_depth_m)
-        rgba = np.column_stack([np.repeat(colour, 3, axis=0), np.full(len(pts), 255.0)])
+        skin, owner = self._skin_for(layer, b)
+        # the affected buildings' triangles: one gather from the skin prepared once per city
+        keep = np.flatnonzero(state[owner] >= 1)
+        pts = skin[keep].reshape(-1, 3)
+        affected = impact.affected_buildings()
+        colour = np.zeros((b.n, 3))
+        colour[affected] = building_colours(impact.building_depth[affected], cfg.flooded_depth_m)
+        rgba = np.empty((len(pts), 4), np.uint8)
+        rgba[:, :3] = np.repeat(colour[owner[keep]], 3, axis=0)
+        rgba[:, 3] = 255
         m = len(keep)
-        faces = np.column_stack([np.full(m, 3), np.arange(3 * m).reshape(m, 3)]).ravel()
+        tri_cells = np.empty((m, 4), np.int64)
+        tri_cells[:, 0] = 3
+        tri_cells[:, 1:] = np.arange(3 * m).reshape(m, 3)
+        faces = tri_cells.ravel()
         # cut roads: each cut piece of road as a line on the water's surface
+        surface = impact.extent.level_m - float(getattr(impact.scene, "draw_offset_m", 0.0))
         roads = impact.scene.roads
         line_pts = np.zeros((0, 3))
         lines = np.zeros(0, np.int64)
         if roads is not None and impact.road_cut.any():
             piece = roads.pieces[impact.road_cut]
-            d = impact.extent.depth_at(roads.x[impact.road_cut], roads.y[impact.road_cut])
             k = len(piece)
             line_pts = np.empty((k, 2, 3))
             line_pts[:, 0, :2], line_pts[:, 1, :2] = piece[:, :2], piece[:, 2:]
-            line_pts[:, :, 2] = (d + 0.3)[:, None]
+            line_pts[:, :, 2] = surface + 0.3
             line_pts = line_pts.reshape(-1, 3)
             lines = (np.column_stack([np.full(k, 2), 3 * m + np.arange(2 * k).reshape(k, 2)])).ravel()
-            rgba = np.vstack([rgba, np.tile([*CUT_ROAD_RGB, 255], (2 * k, 1))])
-        affected = impact.affected_buildings()
+            rgba = np.vstack([rgba, np.tile(np.array([*CUT_ROAD_RGB, 255], np.uint8), (2 * k, 1))])
         self.item_ids = [b.ids[i] for i in affected.tolist()]
-        self.anchors = np.column_stack([b.x[affected], b.y[affected], np.zeros(len(affected))])
+        self.anchors = np.column_stack([b.x[affected], b.y[affected], np.full(len(affected), surface)])
         self._depth = dict(zip(self.item_ids, impact.building_depth[affected].tolist(), strict=True))
         self.n_buildings = len(affected)
         self.n_cut_pieces = len(lines) // 3
-        self._set_geometry(np.vstack([pts, line_pts]), rgba.astype(np.uint8), faces=faces, lines=lines)
+        self._set_geometry(np.vstack([pts, line_pts]), rgba, faces=faces, lines=lines)
         return True
+
+    def _skin_for(self, layer: CityLayer, b: BuildingSamples) -> tuple[np.ndarray, np.ndarray]:
+        """Every building triangle's corners as a skin ``SKIN_M`` outside and above the building
+        (so it never z-fights with the city's mesh), (t, 3, 3) float32, and each one's building:
+        made once per city and buildings, so a slider step only gathers the affected ones."""
+        if self._skin is not None and self._skin[0] is layer and self._skin[1] is b:
+            return self._skin[2], self._skin[3]
+        tri_b = (
+            b.object_building[layer.cell_object] if len(b.object_building) else np.full(layer.n_triangles, -1)
+        )
+        tris = np.flatnonzero(tri_b >= 0)
+        owner = tri_b[tris]
+        pts = layer.points[layer.triangles[tris].ravel()].astype(np.float64)
+        corner_owner = np.repeat(owner, 3)
+        out = pts[:, :2] - np.column_stack([b.x[corner_owner], b.y[corner_owner]])
+        norm = np.maximum(np.hypot(out[:, 0], out[:, 1]), 1e-6)
+        pts[:, :2] += out / norm[:, None] * SKIN_M
+        base = self._base_z(layer, tri_b, b.n)[corner_owner]
+        pts[:, 2] += np.where(pts[:, 2] > base + SKIN_M, SKIN_M, 0.0)
+        skin = pts.astype(np.float32).reshape(-1, 3, 3)
+        self._skin = (layer, b, skin, owner)
+        return skin, owner
+
+    @staticmethod
+    def _base_z(layer: CityLayer, tri_b: np.ndarray, n: int) -> np.ndarray:
+        """Lowest corner of each building (its foot on the terrain, 0 on flat ground)."""
+        base = np.full(n, np.inf)
+        ok = tri_b >= 0
+        np.minimum.at(base, tri_b[ok], layer.points[layer.triangles[ok]][:, :, 2].min(axis=1))
+        return np.where(np.isfinite(base), base, 0.0)
 
     def describe(self, item_id: str, words: HoverWords = PLAIN) -> str:
         depth = self._depth.get(item_id)
