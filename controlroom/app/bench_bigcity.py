@@ -5,8 +5,9 @@ Three processes so each peak is its own: a child generates the city and builds t
 ``rss_mb_peak``, ``tile_bytes_peak`` against ``budget_bytes``, ``pick_ms``), and a last child draws
 today's single merged mesh of the same city (``single_mesh_frame_ms``) when it fits.
 
-Frame times are ``Render()`` calls at 1280×800 off-screen, MSAA off, after the frame's tiles were
-selected; tile loads run between frames (in the app they run in a worker), timed as ``load_ms``.
+Frame times are ``Render()`` calls at 1280×800 off-screen, MSAA off, with the map's lights, after
+the frame's tiles were selected; tile loads run between frames (in the app they run in a worker),
+timed as ``load_ms``.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ def _view_run(tiles: Path, n: int, budget: int, max_sse: float) -> dict[str, Any
     from controlroom.geo.tiles.tileset import read_tileset
     from controlroom.render.picking import display_ray
     from controlroom.render.snapshot import prefer_egl_without_display
-    from controlroom.render.theme import configure_pyvista
+    from controlroom.render.theme import apply_lighting, configure_pyvista, plain_blending
     from controlroom.render.tiled_city import TiledCity, local_from_tileset
 
     configure_pyvista()
@@ -139,6 +140,8 @@ def _view_run(tiles: Path, n: int, budget: int, max_sse: float) -> dict[str, Any
     out: dict[str, Any] = {}
     try:
         plotter.set_background("#05080f")  # type: ignore[arg-type]
+        apply_lighting(plotter)  # the map's own lights and blending (render.scene), not pyvista's kit
+        plain_blending(plotter.renderer)
         plotter.show(auto_close=False)
         window = plotter.render_window
         assert window is not None
