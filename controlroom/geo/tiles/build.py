@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from controlroom.core.city import CityLayer, CityObjects
 from controlroom.geo.crs import LocalFrame
+from controlroom.geo.tiles.columns import describe_table
 from controlroom.geo.tiles.glb import encode_glb, outward_solids
 
 ProgressFn = Callable[[float, str], None]
@@ -374,6 +375,12 @@ def build_tileset(
                 "crs": frame.crs,
                 "origin": list(frame.origin),
                 "layers": {k: len(ly.objects) for k, ly in by_kind.items()},
+                # What colour-by needs for a scale that does not change as tiles stream (geo.tiles.columns).
+                "columns": {
+                    k: describe_table(_feature_table(ly.objects, rows0[k]))
+                    for k, ly in by_kind.items()
+                    if k == "buildings"
+                },
                 "features": features,
                 "tiles": n_nodes,
                 "levels": levels,

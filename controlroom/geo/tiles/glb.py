@@ -217,22 +217,31 @@ def outward_solids(
     if not len(tris):
         return False
     # Vertices are matched within a feature: two buildings sharing a wall do not meet here.
-    q = np.column_stack([np.round(pts / tolerance).astype(np.int64), vf])
-    _, vid = np.unique(q, axis=0, return_inverse=True)
-    vid = vid.reshape(-1)
+    q = np.round(pts / tolerance).astype(np.int64)
+    order = np.lexsort((q[:, 2], q[:, 1], q[:, 0], vf))
+    cols = np.column_stack([vf, q])[order]
+    new_group = np.concatenate([[True], (cols[1:] != cols[:-1]).any(axis=1)])
+    vid = np.empty(len(pts), np.int64)
+    vid[order] = np.cumsum(new_group) - 1
     t = vid[tris]
-    edges = np.concatenate([t[:, [0, 1]], t[:, [1, 2]], t[:, [2, 0]]])
-    edges = edges[edges[:, 0] != edges[:, 1]]
-    if len(np.unique(edges, axis=0)) != len(edges):
+    a_, b_ = np.concatenate([t[:, 0], t[:, 1], t[:, 2]]), np.concatenate([t[:, 1], t[:, 2], t[:, 0]])
+    keep = a_ != b_
+    key = np.sort(a_[keep] * len(pts) + b_[keep])
+    if len(key) > 1 and (key[1:] == key[:-1]).any():
         return False
     feat = vf[tris[:, 0]]
     n = int(feat.max()) + 1
-    ref = np.zeros((n, 3))
     count = np.maximum(np.bincount(vf, minlength=n), 1)
-    ref[:, 0] = np.bincount(vf, weights=pts[:, 0], minlength=n) / count
-    ref[:, 1] = np.bincount(vf, weights=pts[:, 1], minlength=n) / count
-    ref[:, 2] = np.inf
-    np.minimum.at(ref[:, 2], vf, pts[:, 2])
+    ref = np.column_stack(
+        [
+            np.bincount(vf, weights=pts[:, 0], minlength=n) / count,
+            np.bincount(vf, weights=pts[:, 1], minlength=n) / count,
+            np.full(n, np.inf),
+        ]
+    )
+    by = np.argsort(vf, kind="stable")
+    starts = np.flatnonzero(np.concatenate([[True], vf[by][1:] != vf[by][:-1]]))
+    ref[vf[by][starts], 2] = np.minimum.reduceat(pts[by, 2], starts)
     r = ref[feat]
     a, b, c = pts[tris[:, 0]] - r, pts[tris[:, 1]] - r, pts[tris[:, 2]] - r
     vol = np.bincount(feat, weights=(a * np.cross(b, c)).sum(1) / 6, minlength=n)
