@@ -148,6 +148,7 @@ def _view_run(tiles: Path, n: int, budget: int, max_sse: float) -> dict[str, Any
         city = TiledCity(ts, to_local, budget, renderer=plotter.renderer, max_sse=max_sse)
         cams = _cameras(n, city.index.lo[0], city.index.hi[0])
         load_s = 0.0
+        cpu: list[float] = []
 
         def frame(pos: Any, focal: Any) -> float:
             nonlocal load_s
@@ -155,8 +156,9 @@ def _view_run(tiles: Path, n: int, budget: int, max_sse: float) -> dict[str, Any
             t0 = time.perf_counter()
             city.update(camera)  # loads inline here; in the app a worker does this
             load_s += time.perf_counter() - t0
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             window.Render()
+            cpu.append((time.process_time() - c0) * 1000.0)
             return (time.perf_counter() - t0) * 1000.0
 
         frame(*cams["overview"][0])
@@ -164,7 +166,10 @@ def _view_run(tiles: Path, n: int, budget: int, max_sse: float) -> dict[str, Any
         for view, path in cams.items():
             times = [frame(p, f) for p, f in path]
             if view != "flythrough":  # settled views: the same path again with everything loaded
+                cpu.clear()
                 times = [frame(p, f) for p, f in path]
+            # CPU time of a frame (llvmpipe's threads included): the work, whatever else runs.
+            out[f"cpu_ms_p50_{view}"] = round(float(np.percentile(cpu[-len(times) :], 50)), 1)
             out[f"frame_ms_p50_{view}"] = round(float(np.percentile(times, 50)), 1)
             out[f"frame_ms_p95_{view}"] = round(float(np.percentile(times, 95)), 1)
             out[f"triangles_{view}"] = city.shown_triangles
@@ -191,6 +196,7 @@ def _view_run(tiles: Path, n: int, budget: int, max_sse: float) -> dict[str, Any
     finally:
         plotter.close()
     out["rss_mb_peak"] = round(_rss_mb(), 1)
+    out["load_avg_1min"] = round(os.getloadavg()[0], 2)  # a shared machine: say how busy it was
     return out
 
 
