@@ -5,8 +5,9 @@ Three processes so each peak is its own: a child generates the city and builds t
 ``rss_mb_peak``, ``tile_bytes_peak`` against ``budget_bytes``, ``pick_ms``), and a last child draws
 today's single merged mesh of the same city (``single_mesh_frame_ms``) when it fits.
 
-Frame times are ``Render()`` calls at 1280×800 off-screen, MSAA off, after the frame's tiles were
-selected; tile loads run between frames (in the app they run in a worker), timed as ``load_ms``.
+Frame times are ``Render()`` calls at 1280×800 off-screen, MSAA off, with the map's lights, after
+the frame's tiles were selected; tile loads run between frames (in the app they run in a worker),
+timed as ``load_ms``.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ def _view_run(tiles: Path, n: int, budget: int, max_sse: float) -> dict[str, Any
     from controlroom.geo.tiles.tileset import read_tileset
     from controlroom.render.picking import display_ray
     from controlroom.render.snapshot import prefer_egl_without_display
-    from controlroom.render.theme import configure_pyvista
+    from controlroom.render.theme import apply_lighting, configure_pyvista, plain_blending
     from controlroom.render.tiled_city import TiledCity, local_from_tileset
 
     configure_pyvista()
@@ -139,12 +140,15 @@ def _view_run(tiles: Path, n: int, budget: int, max_sse: float) -> dict[str, Any
     out: dict[str, Any] = {}
     try:
         plotter.set_background("#05080f")  # type: ignore[arg-type]
+        apply_lighting(plotter)  # the map's own lights and blending (render.scene), not pyvista's kit
+        plain_blending(plotter.renderer)
         plotter.show(auto_close=False)
         window = plotter.render_window
         assert window is not None
         city = TiledCity(ts, to_local, budget, renderer=plotter.renderer, max_sse=max_sse)
         cams = _cameras(n, city.index.lo[0], city.index.hi[0])
         load_s = 0.0
+        cpu: list[float] = []
 
         def frame(pos: Any, focal: Any) -> float:
             nonlocal load_s
@@ -152,8 +156,9 @@ def _view_run(tiles: Path, n: int, budget: int, max_sse: float) -> dict[str, Any
             t0 = time.perf_counter()
             city.update(camera)  # loads inline here; in the app a worker does this
             load_s += time.perf_counter() - t0
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             window.Render()
+            cpu.append((time.process_time() - c0) * 1000.0)
             return (time.perf_counter() - t0) * 1000.0
 
         frame(*cams["overview"][0])
@@ -161,7 +166,10 @@ def _view_run(tiles: Path, n: int, budget: int, max_sse: float) -> dict[str, Any
         for view, path in cams.items():
             times = [frame(p, f) for p, f in path]
             if view != "flythrough":  # settled views: the same path again with everything loaded
+                cpu.clear()
                 times = [frame(p, f) for p, f in path]
+            # CPU time of a frame (llvmpipe's threads included): the work, whatever else runs.
+            out[f"cpu_ms_p50_{view}"] = round(float(np.percentile(cpu[-len(times) :], 50)), 1)
             out[f"frame_ms_p50_{view}"] = round(float(np.percentile(times, 50)), 1)
             out[f"frame_ms_p95_{view}"] = round(float(np.percentile(times, 95)), 1)
             out[f"triangles_{view}"] = city.shown_triangles
@@ -188,6 +196,7 @@ def _view_run(tiles: Path, n: int, budget: int, max_sse: float) -> dict[str, Any
     finally:
         plotter.close()
     out["rss_mb_peak"] = round(_rss_mb(), 1)
+    out["load_avg_1min"] = round(os.getloadavg()[0], 2)  # a shared machine: say how busy it was
     return out
 
 

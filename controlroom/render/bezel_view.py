@@ -78,10 +78,12 @@ class BezelTiles:
         props = self.main.GetViewProps()
         main_camera = self.main.GetActiveCamera()
         lights = self.main.GetLights()
+        wanted = _prop_keys(props)
         for renderer, camera, (_in_window, on_canvas) in zip(
             self.renderers, self.cameras, self.tiles, strict=True
         ):
-            if renderer.GetViewProps().GetNumberOfItems() != props.GetNumberOfItems():
+            # By identity, not count: a streamed city swaps tile actors (one in, one evicted).
+            if _prop_keys(renderer.GetViewProps()) != wanted:
                 renderer.RemoveAllViewProps()
                 props.InitTraversal()
                 for _ in range(props.GetNumberOfItems()):
@@ -105,3 +107,9 @@ class BezelTiles:
         self.renderers.clear()
         self.cameras.clear()
         self.main.SetDraw(True)
+
+
+def _prop_keys(props: Any) -> list[str]:
+    """The C++ identities of a prop collection, in order."""
+    props.InitTraversal()
+    return [props.GetNextProp().__this__ for _ in range(props.GetNumberOfItems())]

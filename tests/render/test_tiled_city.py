@@ -218,6 +218,39 @@ def test_tiles_render_with_one_actor_per_tile(city_tiles: Path, offscreen: Any) 
     assert len(visible) == len(city.shown)
 
 
+def test_back_faces_are_culled_without_holes_among_towers(city_tiles: Path, offscreen: Any) -> None:
+    """Our generated buildings are closed and wound outward: culling changes no pixel at street level."""
+    from tests.render.conftest import render
+
+    offscreen.set_background("black")
+    render(offscreen)
+    city = _city(city_tiles, 1 << 34, renderer=offscreen.renderer)
+    lo, hi = city.index.lo[0], city.index.hi[0]
+    centre = (lo + hi) / 2
+    cam = _look(centre + np.array([-300, -400, 40]), centre + np.array([0, 0, 60]))
+    offscreen.camera.position, offscreen.camera.focal_point, offscreen.camera.up = (
+        cam.position,
+        cam.focal_point,
+        (0, 0, 1),
+    )
+    offscreen.camera_set = True
+    city.update(cam)
+    offscreen.renderer.ResetCameraClippingRange()
+    actors = [a for acts in city.actors.values() for a in acts if a.GetVisibility()]
+    assert actors and all(a.GetProperty().GetBackfaceCulling() for a in actors)
+
+    def frame() -> np.ndarray:
+        offscreen.render_window.Render()
+        return np.asarray(offscreen.screenshot(None, return_img=True))[..., :3].astype(int)
+
+    culled = frame()
+    for a in actors:
+        a.GetProperty().BackfaceCullingOff()
+    both = frame()
+    assert (culled.sum(axis=2) > 60).mean() > 0.2  # buildings fill much of the view
+    assert (np.abs(culled - both).sum(axis=2) > 30).mean() < 1e-4
+
+
 def test_snapshot_of_a_tiled_site_shows_the_buildings(city_tiles: Path, tmp_path: Path) -> None:
     from PIL import Image
 

@@ -26,10 +26,11 @@ import numpy.typing as npt
 
 from controlroom.core.city import CityLayer, CityObjects
 from controlroom.geo.crs import LocalFrame
-from controlroom.geo.tiles.glb import encode_glb
+from controlroom.geo.tiles.columns import describe_table
+from controlroom.geo.tiles.glb import encode_glb, outward_solids
 
 ProgressFn = Callable[[float, str], None]
-FORMAT_VERSION = 1  # bump when the written tiles change for the same input (part of the cache key)
+FORMAT_VERSION = 2  # bump when the written tiles change for the same input (part of the cache key)
 GRID = 32  # stand-in cells per parent tile side
 MAX_FEATURES_PER_LEAF = 2500
 MAX_LEVEL = 12
@@ -293,7 +294,8 @@ def build_tileset(
     def emit(node: Node, kind: str, pts: Any, tris: Any, vfeat: Any, table: dict[str, list[Any]]) -> None:
         nonlocal total_bytes, written
         rel = f"content/{kind}/{node.level}/{node.x}_{node.y}.glb"
-        data = encode_glb(pts, tris, vfeat, table)
+        single = outward_solids(pts, tris, vfeat)
+        data = encode_glb(pts, tris, vfeat, table, double_sided=not single)
         path = tmp / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
@@ -373,6 +375,12 @@ def build_tileset(
                 "crs": frame.crs,
                 "origin": list(frame.origin),
                 "layers": {k: len(ly.objects) for k, ly in by_kind.items()},
+                # What colour-by needs for a scale that does not change as tiles stream (geo.tiles.columns).
+                "columns": {
+                    k: describe_table(_feature_table(ly.objects, rows0[k]))
+                    for k, ly in by_kind.items()
+                    if k == "buildings"
+                },
                 "features": features,
                 "tiles": n_nodes,
                 "levels": levels,

@@ -1,4 +1,4 @@
-"""Tile content files → ``TileMesh``: glb (3D Tiles 1.1) and b3dm (1.0) with batch tables.
+"""Tile content files → ``TileMesh``: glb (3D Tiles 1.1), b3dm with batch tables and i3dm (1.0).
 
 b3dm is a 28-byte header, a feature table (``BATCH_LENGTH``, ``RTC_CENTER``), a batch table (one
 column per attribute, JSON arrays or binary references) and an embedded glb. Attributes that are
@@ -116,8 +116,14 @@ def read_tile_content(path: Path) -> TileMesh:
         return decode_glb(data, str(path))
     if head == b"b3dm":
         return read_b3dm(data, str(path))
-    if head in (b"i3dm", b"pnts", b"cmpt"):
-        raise TileContentError(f"{path}: {head.decode()} content is not drawn yet (only b3dm and glb)")
+    if head == b"i3dm":
+        from controlroom.geo.tiles.i3dm import read_i3dm
+
+        return read_i3dm(data, str(path), path.parent)
+    if head in (b"pnts", b"cmpt"):
+        raise TileContentError(
+            f"{path}: {head.decode()} content is not drawn (point clouds, composites); b3dm, i3dm, glb are"
+        )
     if path.suffix.lower() == ".gltf":
         raise TileContentError(f"{path}: JSON glTF content is not drawn yet; convert it to .glb")
     raise TileContentError(f"{path}: not tile content (starts with {head!r}); expected glb or b3dm")

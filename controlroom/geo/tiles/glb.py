@@ -5,6 +5,10 @@ feature id (``_FEATURE_ID_0``, ``EXT_mesh_features``) and feature i's attributes
 ``EXT_structural_metadata`` property table. glTF is y-up; the local frame is z-up (east, north,
 up), so positions are stored as (x, z, −y) as the 3D Tiles spec expects. No normals: glTF readers
 compute flat ones, which is what extruded buildings want, and it halves the bytes.
+
+The material says whether back faces may be culled (glTF ``doubleSided``): single-sided only where
+the writer checked that every solid is wound outward, since a reader that culls (CesiumJS, ours)
+would otherwise show holes. Culling halves what software GL rasterises among closed buildings.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class TileMesh:
     triangles: npt.NDArray[np.uint32]  # (T, 3)
     vertex_feature: npt.NDArray[np.uint32]  # (V,)
     features: dict[str, list[Any]] = field(default_factory=dict)  # column → one value per feature
+    cull_back_faces: bool = False  # every primitive's material is single-sided (glTF's default)
 
     @property
     def n_features(self) -> int:
@@ -106,8 +111,13 @@ def encode_glb(
     triangles: npt.ArrayLike,
     vertex_feature: npt.ArrayLike,
     features: dict[str, list[Any]],
+    *,
+    double_sided: bool = True,
 ) -> bytes:
-    """GLB bytes of one mesh whose vertex i belongs to feature ``vertex_feature[i]`` (row of ``features``)."""
+    """GLB bytes of one mesh whose vertex i belongs to feature ``vertex_feature[i]`` (row of ``features``).
+
+    ``double_sided=False`` only for meshes whose solids are known to face outward (``outward_solids``).
+    """
     import pygltflib as g
 
     pts = np.asarray(points, np.float32).reshape(-1, 3)
@@ -160,6 +170,7 @@ def encode_glb(
         attributes=g.Attributes(POSITION=0, _FEATURE_ID_0=1),
         indices=2,
         mode=4,
+        material=0,
         extensions={
             "EXT_mesh_features": {"featureIds": [{"featureCount": count, "attribute": 0, "propertyTable": 0}]}
         },
@@ -170,6 +181,7 @@ def encode_glb(
         scenes=[g.Scene(nodes=[0])],
         nodes=[g.Node(mesh=0)],
         meshes=[g.Mesh(primitives=[primitive])],
+        materials=[g.Material(name="city", doubleSided=bool(double_sided))],
         accessors=accessors,
         bufferViews=[g.BufferView(**v) for v in blob.views],
         buffers=[g.Buffer(byteLength=0)],
@@ -186,3 +198,52 @@ def encode_glb(
     gltf.set_binary_blob(data)
     out = gltf.save_to_bytes()
     return b"".join(out) if isinstance(out, list) else bytes(out)
+
+
+def outward_solids(
+    points: npt.ArrayLike, triangles: npt.ArrayLike, vertex_feature: npt.ArrayLike, *, tolerance: float = 1e-3
+) -> bool:
+    """Whether culling back faces is safe: neighbours wound alike and each feature wound outward.
+
+    Consistent winding: no edge (vertices of one feature matched by position to ``tolerance``
+    metres) is used twice in the same direction. Outward: each feature's signed volume, taken
+    about a point on its lowest level, is positive; open bottoms (extruded footprints) add nothing
+    there, so they pass, as do up-facing open sheets (terrain), which lose only their underside.
+    Flat things (no volume: water, roads) stay double-sided.
+    """
+    pts = np.asarray(points, np.float64).reshape(-1, 3)
+    tris = np.asarray(triangles, np.int64).reshape(-1, 3)
+    vf = np.asarray(vertex_feature, np.int64).reshape(-1)
+    if not len(tris):
+        return False
+    # Vertices are matched within a feature: two buildings sharing a wall do not meet here.
+    q = np.round(pts / tolerance).astype(np.int64)
+    order = np.lexsort((q[:, 2], q[:, 1], q[:, 0], vf))
+    cols = np.column_stack([vf, q])[order]
+    new_group = np.concatenate([[True], (cols[1:] != cols[:-1]).any(axis=1)])
+    vid = np.empty(len(pts), np.int64)
+    vid[order] = np.cumsum(new_group) - 1
+    t = vid[tris]
+    a_, b_ = np.concatenate([t[:, 0], t[:, 1], t[:, 2]]), np.concatenate([t[:, 1], t[:, 2], t[:, 0]])
+    keep = a_ != b_
+    key = np.sort(a_[keep] * len(pts) + b_[keep])
+    if len(key) > 1 and (key[1:] == key[:-1]).any():
+        return False
+    feat = vf[tris[:, 0]]
+    n = int(feat.max()) + 1
+    count = np.maximum(np.bincount(vf, minlength=n), 1)
+    ref = np.column_stack(
+        [
+            np.bincount(vf, weights=pts[:, 0], minlength=n) / count,
+            np.bincount(vf, weights=pts[:, 1], minlength=n) / count,
+            np.full(n, np.inf),
+        ]
+    )
+    by = np.argsort(vf, kind="stable")
+    starts = np.flatnonzero(np.concatenate([[True], vf[by][1:] != vf[by][:-1]]))
+    ref[vf[by][starts], 2] = np.minimum.reduceat(pts[by, 2], starts)
+    r = ref[feat]
+    a, b, c = pts[tris[:, 0]] - r, pts[tris[:, 1]] - r, pts[tris[:, 2]] - r
+    vol = np.bincount(feat, weights=(a * np.cross(b, c)).sum(1) / 6, minlength=n)
+    used = np.bincount(feat, minlength=n) > 0
+    return bool((vol[used] > 1e-6).all())

@@ -174,9 +174,10 @@ def decode_glb(data: bytes, name: str, *, rtc: npt.ArrayLike | None = None) -> T
     tri_parts: list[npt.NDArray[np.int64]] = []
     fid_parts: list[npt.NDArray[np.int64]] = []
     base = 0
+    single_sided = True
 
     def visit(node_index: int, parent: npt.NDArray[np.float64]) -> None:
-        nonlocal base
+        nonlocal base, single_sided
         node = gltf.nodes[node_index]
         m = parent @ _node_matrix(node)
         if node.mesh is not None:
@@ -198,6 +199,9 @@ def decode_glb(data: bytes, name: str, *, rtc: npt.ArrayLike | None = None) -> T
                     if fid_acc is not None
                     else np.zeros(n, np.int64)
                 )
+                material = gltf.materials[prim.material] if prim.material is not None else None
+                if (material is not None and material.doubleSided) or np.linalg.det(m[:3, :3]) < 0:
+                    single_sided = False  # a mirroring node flips the winding: draw both sides
                 world = (np.column_stack([pos, np.ones(n)]) @ m.T)[:, :3]
                 pts_parts.append(world)
                 tri_parts.append(idx + base)
@@ -218,6 +222,7 @@ def decode_glb(data: bytes, name: str, *, rtc: npt.ArrayLike | None = None) -> T
         triangles=np.concatenate(tri_parts).astype(np.uint32),
         vertex_feature=np.concatenate(fid_parts).astype(np.uint32),
         features=_property_table(gltf, buffers, name),
+        cull_back_faces=single_sided,
     )
 
 

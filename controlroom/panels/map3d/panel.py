@@ -437,7 +437,8 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
         self.color_combo.blockSignals(True)
         self.color_combo.clear()
         self.color_combo.addItem(self.tr("Surface"), None)
-        for name in self.scene.color_by_options():
+        tiled = self.tiles.color_by_options() if self.tiles is not None else []
+        for name in self.scene.color_by_options() or tiled:
             self.color_combo.addItem(self._column_label(name), name)
         self.color_combo.setCurrentIndex(0)
         self.color_combo.blockSignals(False)
@@ -492,7 +493,10 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
     def _on_color_combo_changed(self, index: int) -> None:
         if self.scene is None or index < 0:
             return
-        self.scene.set_color_by(self.color_combo.itemData(index))
+        if self.tiles is not None:  # a tiled city: the buildings are the tiles (render.tiled_city)
+            self.tiles.set_color_by(self.color_combo.itemData(index))
+        else:
+            self.scene.set_color_by(self.color_combo.itemData(index))
         self.request_render()
 
     def _on_view_combo_activated(self, index: int) -> None:
@@ -505,7 +509,11 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
     def _fly_to(self, view: View) -> None:
         if self.scene is None or self._frame is None:
             return
-        self.scene.fly_to_view(view, self._frame)
+        if self.tiles is not None and view.color_by is not None:
+            self.scene.fly_to_view(view.model_copy(update={"color_by": None}), self._frame)
+            self.tiles.set_color_by(view.color_by)
+        else:
+            self.scene.fly_to_view(view, self._frame)
         if view.color_by is not None:
             index = self.color_combo.findData(view.color_by)
             self.color_combo.blockSignals(True)

@@ -162,6 +162,25 @@ class MapTiles(QObject):
         self._highlight.SetVisibility(True)
         self.sig_changed.emit()
 
+    def color_by_options(self) -> list[str]:
+        out: dict[str, None] = {}
+        for city in self.cities:
+            out.update(dict.fromkeys(city.color_by_options()))
+        return list(out)
+
+    def set_color_by(self, name: str | None) -> None:
+        """Every tileset that has the column takes it; ``KeyError`` when none has it."""
+        errors: list[KeyError] = []
+        for city in self.cities:
+            try:
+                city.set_color_by(name)
+            except KeyError as exc:
+                city.set_color_by(None)
+                errors.append(exc)
+        if errors and len(errors) == len(self.cities):
+            raise errors[0]
+        self.sig_changed.emit()
+
     def bounds(self) -> tuple[float, float, float, float, float, float]:
         lo = np.min([c.index.lo[0] for c in self.cities], axis=0)
         hi = np.max([c.index.hi[0] for c in self.cities], axis=0)
