@@ -220,7 +220,8 @@ def view_command(widget: object, region: str, *, site: str = "", sender: str | N
         raise ControlError(_tr("this panel has no 3D view to push"))
     position, focal_point, up = camera_view()
     lonlat = getattr(widget, "focal_lonlat", None)
-    lon, lat = lonlat() if callable(lonlat) else (None, None)
+    focal = lonlat() if callable(lonlat) else None  # None: the map has no geographic frame
+    lon, lat = focal if focal is not None else (None, None)
     view = PushView(
         region=region,
         position=_vec3(position),

@@ -164,3 +164,18 @@ def test_unreachable_wall_reports_failure_without_blocking_the_desk(qapp: QAppli
         pusher.push(SwitchPreset(name="normal"))
         assert pusher.wait(0) is False  # push returned at once; the send runs in the background
     assert "no answer from the wall" in blocker.args[1]
+
+
+def test_a_map_without_a_geographic_frame_still_pushes_its_view() -> None:
+    """A city in local metres (no CRS) has no lon/lat at its focal point: the push carries the camera only."""
+
+    class LocalMap:
+        def camera_view(self) -> tuple[tuple[float, ...], ...]:
+            return ((0.0, -500.0, 800.0), (0.0, 0.0, 0.0), (0.0, 0.0, 1.0))
+
+        def focal_lonlat(self) -> None:
+            return None
+
+    command = view_command(LocalMap(), "map", site="demo")
+    assert command.focal_point == (0.0, 0.0, 0.0)
+    assert command.lon is None and command.lat is None
