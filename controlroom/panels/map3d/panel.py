@@ -226,6 +226,7 @@ class MapPanel(MapCameraMixin, QWidget):
             self.scene.clear()
         self._close_tiles()
         self.scene = CityScene(self.plotter, model, self.theme)
+        self.scene.reset_camera(self._map_pixels())
         if model.tilesets:
             self._open_tiles(model)
         self._views = list(views)
@@ -248,7 +249,7 @@ class MapPanel(MapCameraMixin, QWidget):
         self.tiles_label.show()
         assert self.scene is not None
         self.scene.extra_bounds = self.tiles.bounds()  # type: ignore[attr-defined]
-        self.scene.reset_camera()
+        self.scene.reset_camera(self._map_pixels())
         self.tiles.update_now()
 
     def _close_tiles(self) -> None:
@@ -371,9 +372,19 @@ class MapPanel(MapCameraMixin, QWidget):
         elif key == "incidents":
             self.live.select_incident(item_id)
 
+    def _map_pixels(self) -> tuple[int, int]:
+        dpr = self.interactor.devicePixelRatioF()
+        return max(1, round(self.interactor.width() * dpr)), max(1, round(self.interactor.height() * dpr))
+
+    def _refit_overview(self) -> None:
+        """A map resized while showing the overview (a wall placing its panels) keeps it filled."""
+        if self.scene is not None and self.scene.at_overview():
+            self.scene.reset_camera(self._map_pixels())
+            self.request_render()
+
     def show_overview(self) -> None:
         if self.scene is not None:
-            self.scene.reset_camera()
+            self.scene.reset_camera(self._map_pixels())
             self.view_combo.setCurrentIndex(0)
             self.request_render()
 
@@ -505,6 +516,8 @@ class MapPanel(MapCameraMixin, QWidget):
                     self._on_view_clicked(pos)
         if watched is self.interactor and event.type() == QEvent.Type.Leave:
             self.layers.hover(None)
+        if watched is self.interactor and event.type() == QEvent.Type.Resize:
+            self._refit_overview()
         return super().eventFilter(watched, event)
 
     def _on_view_clicked(self, pos: QPoint) -> None:
