@@ -13,6 +13,8 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
+
 os.environ.setdefault("QT_API", "pyside6")
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
@@ -33,6 +35,8 @@ from pyvistaqt import QtInteractor
 
 from controlroom.core.city import CityModel
 from controlroom.panels.map3d.camera import MapCameraMixin
+from controlroom.qt.i18n import current_language
+from controlroom.qt.map_decor import MapDecor
 from controlroom.qt.map_layers import MapLayers
 from controlroom.render.line_visual import boundary_level
 from controlroom.render.overlay import MapOverlay
@@ -98,6 +102,10 @@ class MapPanel(MapCameraMixin, QWidget):
             plotter.add_key_event("r", self.show_overview)
         self.interactor.installEventFilter(self)
         grid.addWidget(self.interactor, 0, 0)
+        self.decor = MapDecor(host, self._project_to_widget)
+        self.decor.north_text = self.tr("N", "north arrow")
+        grid.addWidget(self.decor, 0, 0)
+        plotter.renderer.AddObserver("EndEvent", self._after_render)
         self.progress_overlay = self._build_overlay(host)
         centre = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
         grid.addWidget(self.progress_overlay, 0, 0, centre)
@@ -233,6 +241,9 @@ class MapPanel(MapCameraMixin, QWidget):
         self._frame = frame
         self._fill_color_combo()
         self._fill_view_combo()
+        from controlroom.render.map_labels import collect_labels
+
+        self.decor.set_labels(collect_labels(model), current_language())
         self.overlays.attach(self.plotter)
         self._fill_layers_menu()
         self._set_controls_enabled(True)
@@ -363,6 +374,60 @@ class MapPanel(MapCameraMixin, QWidget):
 
     def _on_live_tick(self, _change: object) -> None:
         self.layers.on_feed_tick()
+        self._update_legend()
+
+    def _update_legend(self) -> None:
+        """The legend lists what the visible live layers draw: each vehicle kind present, with its
+        colour and glyph (chevron: fleet, diamond: dispatchable unit), incidents and sensors."""
+        from controlroom.core.protocol import ENTITY_KINDS
+        from controlroom.qt import strings
+        from controlroom.qt.map_decor import LegendRow
+        from controlroom.render.overlays.entities import KIND_COLOURS, UNIT_KINDS
+        from controlroom.render.overlays.incidents import SEVERITY_COLOURS
+        from controlroom.render.overlays.sensors import STATUS_COLOURS
+
+        rows: list[LegendRow] = []
+        keys = set(self.overlays.keys())
+        store = self.live.entities if self.live is not None else None
+        if (
+            store is not None
+            and len(store)
+            and "entities" in keys
+            and self.overlays.get("entities").is_visible()
+        ):
+            for code in sorted({int(k) for k in np.unique(store.kind[: len(store)])}):
+                kind = ENTITY_KINDS[code]
+                shape = "diamond" if kind in UNIT_KINDS else "chevron"
+                colour = KIND_COLOURS.get(kind, KIND_COLOURS["other"])
+                rows.append(LegendRow(strings.entity_kind_label(kind), colour, shape))
+        if "incidents" in keys and self.overlays.get("incidents").is_visible():
+            rows.append(LegendRow(self.tr("Incident"), SEVERITY_COLOURS[1], "pin"))
+        if "sensors" in keys and self.overlays.get("sensors").is_visible():
+            rows.append(LegendRow(self.tr("Sensor"), STATUS_COLOURS["ok"], "column"))
+        self.decor.set_legend(self.tr("On the map") if rows else "", rows)
+
+    # ------------------------------------------------------------------ decor
+    def _project_to_widget(self, world: np.ndarray) -> np.ndarray:
+        """World points → decor widget pixels (top-left origin, logical pixels); NaN behind."""
+        from controlroom.render.overlays.base import project_points
+
+        display = project_points(self.plotter, world)
+        dpr = self.interactor.devicePixelRatioF()
+        out = np.empty_like(display)
+        out[:, 0] = display[:, 0] / dpr
+        out[:, 1] = self.interactor.height() - display[:, 1] / dpr
+        return out
+
+    def _after_render(self, _caller: object = None, _event: str = "") -> None:
+        """After each VTK frame: hand the decor the camera (north, scale) and repaint it."""
+        camera = self.plotter.camera
+        fx, fy, fz = camera.focal_point
+        px, py, _pz = camera.position
+        dx, dy = fx - px, fy - py
+        norm = float(np.hypot(dx, dy))
+        right = (dy / norm, -dx / norm) if norm > 1e-6 else (1.0, 0.0)
+        self.decor.set_camera((float(fx), float(fy), float(fz)), (float(right[0]), float(right[1])))
+        self.decor.update()
 
     def _on_overlay_picked(self, key: str, item_id: str) -> None:
         if self.live is None:
