@@ -61,6 +61,20 @@ class MapDecor(QWidget):
         self.right: tuple[float, float] = (1.0, 0.0)
         self.placed: list[int] = []  # indices of the labels drawn last frame (for tests)
         self._anchors = np.zeros((0, 3))
+        self.marker: tuple[tuple[float, float, float], str] | None = None
+        self.measure_points: list[tuple[float, float, float]] = []
+        self.measure_text = ""
+
+    def set_marker(self, point: tuple[float, float, float] | None, text: str = "") -> None:
+        """Ring and name a found place (a search hit); None removes it."""
+        self.marker = (point, text) if point is not None else None
+        self.update()
+
+    def set_measure(self, points: list[tuple[float, float, float]], metres: float) -> None:
+        """The measured path (ground points) and its length, shown at its last point."""
+        self.measure_points = points
+        self.measure_text = format_distance(metres) if len(points) > 1 else ""
+        self.update()
 
     def set_labels(self, labels: list[MapLabel], language: str) -> None:
         self.labels = sorted(labels, key=lambda lb: PRIORITY.get(lb.kind, 9))
@@ -101,6 +115,10 @@ class MapDecor(QWidget):
                 self._paint_scale(painter)
             if self.legend:
                 self._paint_legend(painter)
+            if self.marker is not None:
+                self._paint_marker(painter)
+            if self.measure_points:
+                self._paint_measure(painter)
         finally:
             painter.end()
 
@@ -249,6 +267,56 @@ class MapDecor(QWidget):
             box = QRectF(x0 + 14 * s + swatch, y, width, row_h)
             painter.drawText(box, Qt.AlignmentFlag.AlignVCenter, row.label)
             y += row_h
+
+    def _paint_marker(self, painter: QPainter) -> None:
+        assert self.marker is not None
+        point, text = self.marker
+        xy = self.project(np.array([point], np.float64))[0]
+        if not np.isfinite(xy).all():
+            return
+        s = self.scale
+        centre = QPointF(float(xy[0]), float(xy[1]))
+        painter.setPen(QPen(QColor("#ffb000"), 3.0 * s))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(centre, 14 * s, 14 * s)
+        if text:
+            _halo_text(
+                painter, self._font(12, bold=True), QColor("#ffb000"), centre + QPointF(0, -24 * s), text
+            )
+
+    def _paint_measure(self, painter: QPainter) -> None:
+        xy = self.project(np.array(self.measure_points, np.float64))
+        s = self.scale
+        pts = [QPointF(float(x), float(y)) for x, y in xy if np.isfinite(x) and np.isfinite(y)]
+        if not pts:
+            return
+        painter.setPen(QPen(QColor("#fff4d6"), 2.5 * s, Qt.PenStyle.DashLine))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPolyline(QPolygonF(pts))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#ffb000"))
+        for p in pts:
+            painter.drawEllipse(p, 4 * s, 4 * s)
+        if self.measure_text:
+            _halo_text(painter, self._font(13, bold=True), QColor("#fff4d6"), pts[-1] + QPointF(0, -20 * s),
+                       self.measure_text)  # fmt: skip
+
+
+def _halo_text(painter: QPainter, font: QFont, colour: QColor, centre: QPointF, text: str) -> None:
+    """Text centred on a point with a dark halo, readable over any part of the city."""
+    metrics = QFontMetricsF(font)
+    path = QPainterPath()
+    path.addText(
+        QPointF(centre.x() - metrics.horizontalAdvance(text) / 2, centre.y() + metrics.ascent() / 2),
+        font,
+        text,
+    )
+    painter.setPen(QPen(HALO, 4.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawPath(path)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    painter.drawPath(path)
 
 
 def _draw_symbol(painter: QPainter, shape: str, colour: QColor, c: QPointF, size: float) -> None:

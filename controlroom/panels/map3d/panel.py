@@ -158,6 +158,12 @@ class MapPanel(MapCameraMixin, QWidget):
         row.addWidget(self.view_combo)
         row.addSpacing(16)
         row.addWidget(self.layers_button)
+        row.addSpacing(16)
+        from controlroom.panels.map3d.tools import MapTools
+
+        self.tools = MapTools(self, bar)
+        row.addWidget(self.tools.search, 1)
+        row.addWidget(self.tools.measure_button)
         row.addStretch(1)
         self.tiles_label = QLabel(bar)  # streamed tiles: shown / loading / budget
         self.tiles_label.hide()
@@ -192,7 +198,7 @@ class MapPanel(MapCameraMixin, QWidget):
         return overlay
 
     def _set_controls_enabled(self, enabled: bool) -> None:
-        for widget in (self.color_combo, self.view_combo, self.layers_button):
+        for widget in (self.color_combo, self.view_combo, self.layers_button, self.tools.search):
             widget.setEnabled(enabled)
 
     # ------------------------------------------------------------------ public API
@@ -244,6 +250,9 @@ class MapPanel(MapCameraMixin, QWidget):
         from controlroom.render.map_labels import collect_labels
 
         self.decor.set_labels(collect_labels(model), current_language())
+        self.decor.set_marker(None)
+        self.tools.clear_measure()
+        self.tools.index_city(model)
         self.overlays.attach(self.plotter)
         self._fill_layers_menu()
         self._set_controls_enabled(True)
@@ -589,6 +598,14 @@ class MapPanel(MapCameraMixin, QWidget):
         if self.scene is None:
             return
         x, y = self.display_point(pos.x(), pos.y())
+        if self.tools.measuring:
+            from controlroom.panels.map3d.tools import ground_point
+            from controlroom.render.picking import display_ray
+
+            point = ground_point(*display_ray(self.plotter, x, y))
+            if point is not None:
+                self.tools.add_measure_point(point)
+            return
         hit = self.overlays.pick(x, y)
         if hit is not None:
             self.sig_overlay_picked.emit(*hit)
