@@ -94,21 +94,34 @@ class SearchIndex:
     def __init__(self, entries: Iterable[SearchEntry] = (), providers: Iterable[Provider] = ()) -> None:
         self.entries: list[SearchEntry] = list(entries)
         self.providers: list[Provider] = list(providers)
+        self._pending: list[Provider] = []
 
     def add(self, entries: Iterable[SearchEntry]) -> None:
         self.entries.extend(entries)
+
+    def add_lazy(self, source: Provider) -> None:
+        """Static entries built on the first search, not when the city loads (23k buildings with
+        pinyin take a second or two, which a loading wall should not wait for)."""
+        self._pending.append(source)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.providers.clear()
+        self._pending.clear()
 
     def add_provider(self, provider: Provider) -> None:
         self.providers.append(provider)
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self.entries)  # built entries (lazy sources count once searched)
 
     def search(self, query: str, per_kind: int = MAX_PER_KIND) -> dict[str, list[SearchHit]]:
         """Hits for ``query`` grouped by kind (in ``KINDS`` order), best first, ``per_kind`` each."""
         q = fold(query)
         if len(q) < MIN_QUERY:
             return {}
+        while self._pending:
+            self.entries.extend(self._pending.pop(0)())
         found: dict[str, list[SearchHit]] = {}
         live: list[SearchEntry] = []
         for provider in self.providers:

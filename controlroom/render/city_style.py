@@ -88,15 +88,27 @@ def shaded_display(
     return (band * N_SURFACES + np.asarray(cell_surface, np.int64)).astype(np.float32)
 
 
-def roof_outline(layer: CityLayer, lift_m: float = 0.15) -> pv.PolyData:
-    """The outline of every roof as one line mesh: roof-triangle edges used only once.
+def roof_outline(
+    layer: CityLayer, lift_m: float = 0.15, min_quantile: float = 0.0, max_edges: int = 0
+) -> pv.PolyData:
+    """The outline of roofs as one line mesh: roof-triangle edges used only once.
 
     An edge inside a roof is shared by two of its triangles; the outline edges are not. Lifted
-    a little so the line wins the depth test against its own roof.
+    a little so the line wins the depth test against its own roof. Lines cost frame time on
+    software GL like triangles do, so only buildings at or above the ``min_quantile`` height
+    are outlined (the towers and tall blocks whose shape matters), and none when the outline
+    would exceed ``max_edges`` (a streamed million-building city), if given.
     """
     import pyvista as pv
 
-    roof = np.flatnonzero(np.asarray(layer.cell_surface) == int(Surface.ROOF))
+    surface = np.asarray(layer.cell_surface)
+    keep = surface == int(Surface.ROOF)
+    heights = np.array([np.nan if h is None else float(h) for h in layer.objects.heights], np.float64)
+    if min_quantile > 0 and np.isfinite(heights).any():
+        cut = float(np.nanquantile(heights, min_quantile))
+        tall = np.nan_to_num(heights, nan=-1.0) >= cut
+        keep &= tall[np.asarray(layer.cell_object, np.intp)]
+    roof = np.flatnonzero(keep)
     if not len(roof):
         return pv.PolyData()
     tris = np.asarray(layer.triangles, np.int64)[roof]
@@ -105,6 +117,8 @@ def roof_outline(layer: CityLayer, lift_m: float = 0.15) -> pv.PolyData:
     key = edges[:, 0] * len(layer.points) + edges[:, 1]  # one int64 per undirected edge
     _, first, counts = np.unique(key, return_index=True, return_counts=True)
     outline = edges[first[counts == 1]]
+    if max_edges and len(outline) > max_edges:
+        return pv.PolyData()
     if not len(outline):
         return pv.PolyData()
     used, inverse = np.unique(outline, return_inverse=True)

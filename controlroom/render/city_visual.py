@@ -154,7 +154,9 @@ class CityVisual:
         from controlroom.render.city_style import roof_outline
         from controlroom.render.line_visual import _plain_actor
 
-        outline = roof_outline(self.layer)
+        outline = roof_outline(
+            self.layer, min_quantile=self.theme.roof_edge_min_quantile, max_edges=self.theme.roof_edge_max
+        )
         if not outline.n_points:
             return None
         actor = _plain_actor(outline)

@@ -86,6 +86,8 @@ class CityTheme:
     roof_edges: bool = True
     roof_edge_color: str = "#4a7aa3"
     roof_edge_width: float = 1.0
+    roof_edge_min_quantile: float = 0.6  # outline the taller 40 % (lines cost frame time too)
+    roof_edge_max: int = 150_000  # no outlines past this many edges (a big city's overview)
     no_data: str = "#5b6270"  # objects without a value when colouring by an attribute
     highlight: str = "#ffb000"  # amber: visible on every colour map we use
     highlight_edge: str = "#fff4d6"

@@ -46,9 +46,9 @@ def test_titles_follow_the_language() -> None:
     assert entry.title("en") == "Zhujiang Avenue" and entry.title("zh_CN") == "珠江大道"
 
 
-def test_pinyin_initials_when_pypinyin_is_installed() -> None:
-    found = _index().search("zjdd")
-    assert bool(found.get("road")) == PINYIN_AVAILABLE
+def test_pinyin_initials_find_chinese_names() -> None:
+    assert PINYIN_AVAILABLE, "pypinyin is a dependency (pyproject.toml)"
+    assert [h.entry.id for h in _index().search("zjdd")["road"]] == ["珠江大道"]
 
 
 def test_live_units_are_searched_where_they_are_now() -> None:

@@ -75,9 +75,8 @@ class MapTools(QObject):
     def index_city(self, model: CityModel) -> None:
         """Index the city, then the site's cameras and the live stores (if the panel follows a live city)."""
         index = self.search.index
-        index.entries.clear()
-        index.providers.clear()
-        index.add(city_entries(model))
+        index.clear()
+        index.add_lazy(lambda: city_entries(model))
         live = self.panel.live
         if live is None:
             return
@@ -85,7 +84,8 @@ class MapTools(QObject):
             try:
                 from controlroom.geo.cameras import site_cameras
 
-                index.add(camera_entries(site_cameras(live.site, live.frame)))
+                registry = site_cameras(live.site, live.frame)
+                index.add_lazy(lambda: camera_entries(registry))
             except Exception as exc:  # a bad camera file: search the rest, the log says why
                 log.warning("cameras not searchable: %s", exc)
         from controlroom.core.protocol import INCIDENT_TYPES
