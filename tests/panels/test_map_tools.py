@@ -75,3 +75,15 @@ def test_measure_adds_clicked_ground_points_and_shows_the_length(panel: MapPanel
     assert panel.scene.selection is None, "measuring clicks do not select buildings"  # type: ignore[union-attr]
     tools.measure_button.click()
     assert tools.measure_points == [] and panel.decor.measure_text == ""
+
+
+def test_names_legend_north_and_scale_are_drawn_over_the_city(panel: MapPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+    decor = panel.decor
+    qtbot.waitUntil(lambda: decor.focal is not None, timeout=5000)  # set after the first frame
+    image = decor.grab().toImage()
+    assert not image.isNull()
+    placed = {decor.labels[i].kind: decor.labels[i].text("en") for i in decor.placed}
+    assert placed.get("district") == "Central District" and placed.get("river") == "Pearl River"
+    assert decor.scale == 1.0
+    panel.set_viewing_distance(5.0)  # a wall: larger names and symbols, no toolbar
+    assert decor.scale > 1.5 and not panel.toolbar.isVisibleTo(panel)
