@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate the README pictures under a virtual X server, with the demo's live feed running.
-# Each is saved as a small JPEG (scaled to at most 1600 px wide) under docs/images/:
+# Each is saved as a small JPEG (scaled to at most 1440 px wide) under docs/images/:
 #   desk-1920.jpg        the single window at 1920×1080
 #   desk-1366.jpg        the single window at 1366×768 (a small desk monitor)
 #   desk-1920-zh_CN.jpg  the single window at 1920×1080 in Chinese (--lang zh_CN)
@@ -43,9 +43,9 @@ from PIL import Image
 src, dst = Path(sys.argv[1]), Path(sys.argv[2])
 for png in sorted(src.glob("*.png")):
     image = Image.open(png).convert("RGB")
-    if image.width > 1600:
-        image = image.resize((1600, round(image.height * 1600 / image.width)), Image.LANCZOS)
+    if image.width > 1440:
+        image = image.resize((1440, round(image.height * 1440 / image.width)), Image.LANCZOS)
     target = dst / f"{png.stem}.jpg"
-    image.save(target, quality=82, optimize=True, progressive=True)
+    image.save(target, quality=78, optimize=True, progressive=True)
     print(f"wrote {target} ({image.width}×{image.height}, {target.stat().st_size // 1024} KiB)")
 PY

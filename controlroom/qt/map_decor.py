@@ -29,7 +29,9 @@ STYLE = {  # kind → (colour, point size at desk density, bold, italic)
     "river": ("#8fd3ff", 12, False, True),
     "road": ("#f1d9a4", 10, False, False),
 }
-WALL_SCALE = 1.9  # text and symbols on a wall, seen from metres away
+DESK_BODY_PX = 14.0  # the desk's body text; the wall's (qt.wall_theme) over this scales the decor
+MAX_SCALE = 4.0
+LEGEND_MAX_HEIGHT = 0.3  # of the map's height: more rows go into more columns
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,9 @@ class MapDecor(QWidget):
         self._anchors = np.array([lb.anchor for lb in self.labels], np.float64).reshape(-1, 3)
         self.update()
 
-    def set_density(self, wall: bool) -> None:
-        self.scale = WALL_SCALE if wall else 1.0
+    def set_density(self, body_px: float | None) -> None:
+        """Size names and symbols for a wall's body text (pixels), or the desk's for None."""
+        self.scale = 1.0 if body_px is None else max(1.0, min(MAX_SCALE, body_px / DESK_BODY_PX))
         self.update()
 
     def set_legend(self, title: str, rows: list[LegendRow]) -> None:
@@ -98,7 +101,7 @@ class MapDecor(QWidget):
     # ------------------------------------------------------------------ painting
     def _font(self, size: float, bold: bool = False, italic: bool = False) -> QFont:
         font = QFont(self.font())
-        font.setPointSizeF(size * self.scale)
+        font.setPixelSize(max(8, round(size * 4.0 / 3.0 * self.scale)))  # size in points at 96 dpi
         font.setBold(bold)
         font.setItalic(italic)
         return font
@@ -235,38 +238,40 @@ class MapDecor(QWidget):
                          Qt.AlignmentFlag.AlignCenter, text)  # fmt: skip
 
     def _paint_legend(self, painter: QPainter) -> None:
+        """Bottom-left, in as many columns as keep it under ``LEGEND_MAX_HEIGHT`` of the map."""
         s = self.scale
         font = self._font(10)
         title_font = self._font(10, bold=True)
         metrics = QFontMetricsF(font)
         row_h = max(metrics.height(), 14 * s) + 3 * s
         swatch = 12 * s
-        width = max(
-            [metrics.horizontalAdvance(r.label) for r in self.legend]
-            + [QFontMetricsF(title_font).horizontalAdvance(self.legend_title)]
-        )
-        width += swatch + 26 * s
-        height = row_h * (len(self.legend) + (1 if self.legend_title else 0)) + 12 * s
+        title_h = row_h if self.legend_title else 0.0
+        per_column = max(1, int((self.height() * LEGEND_MAX_HEIGHT - title_h - 12 * s) // row_h))
+        columns = -(-len(self.legend) // per_column)
+        per_column = -(-len(self.legend) // columns)
+        col_w = max(metrics.horizontalAdvance(r.label) for r in self.legend) + swatch + 22 * s
+        width = max(col_w * columns, QFontMetricsF(title_font).horizontalAdvance(self.legend_title) + 16 * s)
+        height = title_h + row_h * per_column + 12 * s
         x0, y0 = 12 * s, self.height() - height - 12 * s
         painter.setPen(QPen(QColor("#2e4057"), 1.0))
         painter.setBrush(PANEL_BG)
         painter.drawRoundedRect(QRectF(x0, y0, width, height), 6 * s, 6 * s)
-        y = y0 + 6 * s
         painter.setPen(QColor("#f2f5fa"))
         if self.legend_title:
             painter.setFont(title_font)
-            painter.drawText(
-                QRectF(x0 + 8 * s, y, width, row_h), Qt.AlignmentFlag.AlignVCenter, self.legend_title
-            )
-            y += row_h
+            box = QRectF(x0 + 8 * s, y0 + 6 * s, width, row_h)
+            painter.drawText(box, Qt.AlignmentFlag.AlignVCenter, self.legend_title)
         painter.setFont(font)
-        for row in self.legend:
-            centre = QPointF(x0 + 8 * s + swatch / 2, y + row_h / 2)
+        for i, row in enumerate(self.legend):
+            col, line = divmod(i, per_column)
+            x = x0 + col * col_w
+            y = y0 + 6 * s + title_h + line * row_h
+            centre = QPointF(x + 8 * s + swatch / 2, y + row_h / 2)
             _draw_symbol(painter, row.shape, QColor(row.colour), centre, swatch)
             painter.setPen(QColor("#f2f5fa"))
-            box = QRectF(x0 + 14 * s + swatch, y, width, row_h)
-            painter.drawText(box, Qt.AlignmentFlag.AlignVCenter, row.label)
-            y += row_h
+            painter.drawText(
+                QRectF(x + 14 * s + swatch, y, col_w, row_h), Qt.AlignmentFlag.AlignVCenter, row.label
+            )
 
     def _paint_marker(self, painter: QPainter) -> None:
         assert self.marker is not None

@@ -73,8 +73,12 @@ class MapCameraMixin:
         wall = metres is not None and metres >= WALL_DISTANCE_M
         self.toolbar.setVisible(not wall)
         decor = getattr(self, "decor", None)
-        if decor is not None:
-            decor.set_density(wall)  # names, legend, north arrow and scale bar for 5 m
+        if decor is not None and isinstance(self, QWidget):
+            from controlroom.qt.wall_theme import fonts_for_screen
+
+            # names, legend, north arrow and scale bar as large as the wall's body text
+            body = fonts_for_screen(self.screen(), metres).body if wall and metres is not None else None
+            decor.set_density(body)
 
     # Push-to-wall (controlroom.qt.wall_control calls these by name).
     def camera_view(self) -> tuple[Vec3, Vec3, Vec3]:

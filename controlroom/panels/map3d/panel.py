@@ -105,7 +105,7 @@ class MapPanel(MapCameraMixin, QWidget):
         self.decor = MapDecor(host, self._project_to_widget)
         self.decor.north_text = self.tr("N", "north arrow")
         grid.addWidget(self.decor, 0, 0)
-        plotter.renderer.AddObserver("EndEvent", self._after_render)
+        plotter.render_window.AddObserver("EndEvent", self._after_render)  # bezel tiles render too
         self.progress_overlay = self._build_overlay(host)
         centre = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
         grid.addWidget(self.progress_overlay, 0, 0, centre)
