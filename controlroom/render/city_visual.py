@@ -145,6 +145,10 @@ class CityVisual:
         prop.SetDiffuse(self.theme.diffuse)
         prop.SetSpecular(self.theme.specular)
         actor.SetPickable(False)  # picking goes through render.picking, never VTK's hardware picker
+        if self.kind == "buildings":
+            from controlroom.render.city_style import outward_wound
+
+            prop.SetBackfaceCulling(outward_wound(self.layer))  # see outward_wound: safe and ~15 % faster
         return actor, mapper
 
     def _make_edge_actor(self) -> vtkActor | None:
