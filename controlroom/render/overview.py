@@ -107,14 +107,17 @@ def fit_overview(
     """The overview pose for a viewport of ``aspect`` (width / height): see the module docstring.
 
     ``tops`` (n, 3) are points that must stay below the top edge (the tallest roofs); by
-    default the far corners of the extent at its greatest height.
+    default the far corners of the extent at its greatest height (at most 3 % of its size).
     """
     x0, x1, y0, y1, z0, z1 = extent
-    corners = footprint(extent)
+    # the ground: z = 0 of the local frame where the extent spans it (a tileset's root volume can
+    # reach kilometres below and above the city), else the extent's lowest point
+    ground = min(max(0.0, z0), z1)
+    corners = footprint((x0, x1, y0, y1, ground, z1))
     size = max(x1 - x0, y1 - y0, 60.0)
     poses: list[OverviewPose] = []
     for elevation in ELEVATIONS_DEG:
-        focal: Vec3 = ((x0 + x1) / 2.0, (y0 + y1) / 2.0, z0)
+        focal: Vec3 = ((x0 + x1) / 2.0, (y0 + y1) / 2.0, ground)
         distance = size
         for _ in range(2):  # fit the distance, centre the footprint at it, fit again
             distance = _fit_distance(corners, focal, size, elevation, view_angle_deg, aspect, target)
@@ -122,7 +125,7 @@ def fit_overview(
         distance = _fit_distance(corners, focal, size, elevation, view_angle_deg, aspect, target)
         if tops is None:
             roofs = corners.copy()
-            roofs[:, 2] = z1
+            roofs[:, 2] = ground + min(z1 - ground, 0.03 * size)  # no meshes: towers, not the volume
         else:
             roofs = np.asarray(tops, np.float64).reshape(-1, 3)
         for _ in range(40):  # the far towers' roofs stay below the top edge
