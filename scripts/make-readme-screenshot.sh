@@ -18,6 +18,8 @@ py=${PYTHON:-.venv/bin/python}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 wait_s=${QUIT_AFTER:-10}
+# a fresh demo each time: no incidents or settings left over from earlier runs in ~/.local/state
+export CONTROLROOM_STATE_DIR="$tmp/state" CONTROLROOM_CONFIG_DIR="$tmp/config"
 
 desk() {  # desk SIZE NAME [demo args…]
   local size=$1 name=$2
