@@ -4,6 +4,7 @@
 #   scripts/wall-screenshot.sh LAYOUT COLUMNSxROWS MONITOR_WxH OUT.png [extra demo args…]
 #   scripts/wall-screenshot.sh wall-3x2 3x2 1920x1080 /tmp/wall.png
 #   scripts/wall-screenshot.sh briefing-laptop 1x1 1920x1080 /tmp/laptop.png
+# CONTROLROOM="cmd…" runs another controlroom (e.g. a worktree's code with a shared venv).
 set -euo pipefail
 layout=$1 grid=$2 mon=$3 out=$4
 shift 4
@@ -29,4 +30,4 @@ if true; then
     done
   done
 fi
-"$here/.venv/bin/controlroom" demo --layout "$layout" --screenshot "$out" --quit-after "${QUIT_AFTER:-6}" "$@"
+${CONTROLROOM:-"$here/.venv/bin/controlroom"} demo --layout "$layout" --screenshot "$out" --quit-after "${QUIT_AFTER:-6}" "$@"

@@ -1435,6 +1435,11 @@
 <context>
     <name>MapPanel</name>
     <message>
+        <source>N</source>
+        <comment>north arrow</comment>
+        <translation>北</translation>
+    </message>
+    <message>
         <source>3D City Map</source>
         <translation>三维城市地图</translation>
     </message>
@@ -1481,6 +1486,18 @@
     <message>
         <source>Sensors</source>
         <translation>传感器</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Sensor</source>
+        <translation>传感器</translation>
+    </message>
+    <message>
+        <source>On the map</source>
+        <translation>图例</translation>
     </message>
     <message>
         <source>Height</source>
@@ -1576,6 +1593,17 @@
     <message>
         <source>{n} tiles could not be read (see the log)</source>
         <translation>{n} 个瓦片无法读取（见日志）</translation>
+    </message>
+</context>
+<context>
+    <name>MapTools</name>
+    <message>
+        <source>Measure</source>
+        <translation>测距</translation>
+    </message>
+    <message>
+        <source>Measure a distance: click points on the map; Esc clears</source>
+        <translation>测量距离：在地图上依次点击各点；按 Esc 清除</translation>
     </message>
 </context>
 <context>
@@ -1809,6 +1837,45 @@
     <message>
         <source>Name of this view:</source>
         <translation>视角名称：</translation>
+    </message>
+</context>
+<context>
+    <name>SearchBox</name>
+    <message>
+        <source>Search (Ctrl+F)</source>
+        <translation>搜索 (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Find a building, road, place, camera, unit or incident by name or id; Enter flies there</source>
+        <translation>按名称或编号查找建筑、道路、地点、摄像头、车辆力量或事件；按回车飞到该处</translation>
+    </message>
+    <message>
+        <source>Buildings</source>
+        <translation>建筑</translation>
+    </message>
+    <message>
+        <source>Roads</source>
+        <translation>道路</translation>
+    </message>
+    <message>
+        <source>Places</source>
+        <translation>地点</translation>
+    </message>
+    <message>
+        <source>Cameras</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <source>Vehicles and units</source>
+        <translation>车辆与力量</translation>
+    </message>
+    <message>
+        <source>Incidents</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Nothing found</source>
+        <translation>未找到</translation>
     </message>
 </context>
 <context>

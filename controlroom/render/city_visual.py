@@ -122,6 +122,7 @@ class CityVisual:
         self._highlighted: int | None = None
         self._visible = True
         self.actor, self._mapper = self._make_surface_actor()
+        self.edge_actor = self._make_edge_actor()
         self.highlight_actor, self._highlight_mapper = self._make_highlight_actor()
         self.legend = self._make_legend()
         self.category_legend = self._make_category_legend()
@@ -144,7 +145,31 @@ class CityVisual:
         prop.SetDiffuse(self.theme.diffuse)
         prop.SetSpecular(self.theme.specular)
         actor.SetPickable(False)  # picking goes through render.picking, never VTK's hardware picker
+        if self.kind == "buildings":
+            from controlroom.render.city_style import outward_wound
+
+            prop.SetBackfaceCulling(outward_wound(self.layer))  # see outward_wound: safe and ~15 % faster
         return actor, mapper
+
+    def _make_edge_actor(self) -> vtkActor | None:
+        """Roof outlines (one line mesh for the layer) so blocks and towers read; buildings only."""
+        if self.kind != "buildings" or not self.theme.roof_edges:
+            return None
+        from controlroom.render.city_style import roof_outline
+        from controlroom.render.line_visual import _plain_actor
+
+        outline = roof_outline(
+            self.layer, min_quantile=self.theme.roof_edge_min_quantile, max_edges=self.theme.roof_edge_max
+        )
+        if not outline.n_points:
+            return None
+        actor = _plain_actor(outline)
+        prop = actor.GetProperty()
+        prop.LightingOff()
+        prop.SetColor(*hex_rgb(self.theme.roof_edge_color))
+        prop.SetLineWidth(self.theme.roof_edge_width)
+        actor.SetPickable(False)
+        return actor
 
     def _make_highlight_actor(self) -> tuple[vtkActor, vtkPolyDataMapper]:
         from vtkmodules.vtkCommonDataModel import vtkPolyData
@@ -243,6 +268,9 @@ class CityVisual:
             (self.highlight_actor, f"city:{self.kind}:highlight"),
         ):
             plotter.add_actor(actor, reset_camera=False, name=name, pickable=False, render=False)
+        if self.edge_actor is not None:
+            name = f"city:{self.kind}:edges"
+            plotter.add_actor(self.edge_actor, reset_camera=False, name=name, pickable=False, render=False)
         plotter.renderer.AddViewProp(self.legend)
         plotter.renderer.AddViewProp(self.category_legend)
         self._plotter = plotter
@@ -250,6 +278,8 @@ class CityVisual:
     def remove_from(self, plotter: PlotterLike) -> None:
         plotter.remove_actor(self.actor, reset_camera=False, render=False)
         plotter.remove_actor(self.highlight_actor, reset_camera=False, render=False)
+        if self.edge_actor is not None:
+            plotter.remove_actor(self.edge_actor, reset_camera=False, render=False)
         plotter.renderer.RemoveViewProp(self.legend)
         plotter.renderer.RemoveViewProp(self.category_legend)
         self._plotter = None
@@ -262,6 +292,8 @@ class CityVisual:
     def set_visible(self, visible: bool) -> None:
         self._visible = visible
         self.actor.SetVisibility(visible)
+        if self.edge_actor is not None:
+            self.edge_actor.SetVisibility(visible)
         self.highlight_actor.SetVisibility(visible and self._highlighted is not None)
         self._show_legend()
 
@@ -329,7 +361,8 @@ class CityVisual:
         self._mapper.SelectColorArray(DISPLAY_ARRAY)
 
     def _apply_base_colors(self) -> None:
-        """Surface palette for buildings, one flat colour for water, roads, terrain ..."""
+        """Buildings shaded by height with lit roofs (``render.city_style``; the surface palette
+        when no height is known), one flat colour for water, roads, terrain ..."""
         self._show_legend()
         flat = self.theme.layer_color(self.kind)
         if flat is not None:
@@ -338,6 +371,17 @@ class CityVisual:
             return
         import pyvista as pv
 
+        heights = self.layer.objects.heights
+        if self.theme.shade_by_height and any(h is not None for h in heights):
+            from controlroom.render import city_style as style
+
+            table = style.shaded_table(style.ramp(style.HEIGHT_RAMP, style.HEIGHT_BANDS))
+            bands = style.height_bands(heights)
+            self._set_display(style.shaded_display(bands, self._cell_object, self.layer.cell_surface))
+            self._mapper.SetLookupTable(pv.LookupTable(values=table, scalar_range=(-0.5, len(table) - 0.5)))
+            self._mapper.ScalarVisibilityOn()
+            self.mesh.Modified()
+            return
         n = max(int(s) for s in Surface) + 1
         table = np.zeros((n, 4), np.uint8)
         for value in range(n):

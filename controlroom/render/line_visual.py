@@ -52,6 +52,49 @@ class LineVisual:
         points[:, 2] += theme.drape_offset_m * (2.0 if level else 1.0)
         self.mesh = pv.PolyData(points, lines=layer.vtk_lines()) if layer.n_lines else pv.PolyData()
         self.actor = self._make_actor(level)
+        self.major_actor: vtkActor | None = None
+        if layer.kind == "roads" and layer.n_lines:
+            self._style_road_hierarchy(points)
+
+    def _style_road_hierarchy(self, points: np.ndarray) -> None:
+        """Minor streets dimmer than the rest (per-line colour, same actor); major roads drawn again
+        on top, wider and warmer, as a second merged mesh (one per layer and class)."""
+        import pyvista as pv
+
+        classes = np.array(
+            [str(self.layer.features[f].get("highway", "")) if f < len(self.layer.features) else ""
+             for f in self.layer.cell_feature]
+        )  # fmt: skip
+        minor = np.isin(classes, self.theme.minor_road_classes)
+        rgb = np.tile(
+            np.array([round(c * 255) for c in hex_rgb(self.theme.road_color)], np.uint8), (len(classes), 1)
+        )
+        rgb[minor] = [round(c * 255) for c in hex_rgb(self.theme.minor_road_color)]
+        self.mesh.cell_data["rgb"] = rgb
+        mapper = self.actor.GetMapper()
+        mapper.ScalarVisibilityOn()
+        mapper.SetScalarModeToUseCellFieldData()
+        mapper.SetColorModeToDirectScalars()
+        mapper.SelectColorArray("rgb")
+        major = np.flatnonzero(np.isin(classes, self.theme.major_road_classes))
+        if not len(major):
+            return
+        offsets = self.layer.offsets
+        lines, pts = [], []
+        n = 0
+        for i in major:
+            seg = points[offsets[i] : offsets[i + 1]]
+            lines.append(np.concatenate([[len(seg)], np.arange(n, n + len(seg))]))
+            pts.append(seg)
+            n += len(seg)
+        lifted = np.concatenate(pts)
+        lifted[:, 2] += self.theme.drape_offset_m * 0.5
+        self.major_actor = _plain_actor(pv.PolyData(lifted, lines=np.concatenate(lines)))
+        prop = self.major_actor.GetProperty()
+        prop.LightingOff()
+        prop.SetColor(*hex_rgb(self.theme.major_road_color))
+        prop.SetLineWidth(self.theme.major_road_width)
+        self.major_actor.SetPickable(False)
 
     def _make_actor(self, level: str | None) -> vtkActor:
         actor = _plain_actor(self.mesh)
@@ -74,14 +117,21 @@ class LineVisual:
 
     def set_visible(self, visible: bool) -> None:
         self.actor.SetVisibility(visible)
+        if self.major_actor is not None:
+            self.major_actor.SetVisibility(visible)
 
     def add_to(self, plotter: PlotterLike) -> None:
         plotter.add_actor(
             self.actor, reset_camera=False, name=f"lines:{self.kind}", pickable=False, render=False
         )
+        if self.major_actor is not None:
+            name = f"lines:{self.kind}:major"
+            plotter.add_actor(self.major_actor, reset_camera=False, name=name, pickable=False, render=False)
 
     def remove_from(self, plotter: PlotterLike) -> None:
         plotter.remove_actor(self.actor, reset_camera=False, render=False)
+        if self.major_actor is not None:
+            plotter.remove_actor(self.major_actor, reset_camera=False, render=False)
 
 
 def _importance(feature: dict[str, Any]) -> float:

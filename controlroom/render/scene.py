@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 
 # the layer that "colour by" and the attribute list refer to
 BUILDINGS = "buildings"
-OVERVIEW_AZIMUTH_DEG = 20.0  # looking north-north-east, lit from the south-east
-OVERVIEW_ELEVATION_DEG = 38.0
+STREAMED_AZIMUTH_DEG = 20.0  # a tiled city's overview: looking north-north-east
+STREAMED_ELEVATION_DEG = 38.0
 
 
 class WgsFrame(Protocol):
@@ -205,15 +205,58 @@ class CityScene:
         camera.up = view_up
         self.plotter.renderer.ResetCameraClippingRange()
 
-    def reset_camera(self) -> None:
-        """An oblique overview framing the whole city (not top-down): the wall's default view."""
+    def reset_camera(self, size: tuple[int, int] | None = None) -> None:
+        """An oblique overview, looking north, in which the city fills the map (``render.overview``).
+
+        ``size`` is the map's size in pixels when the caller knows it before VTK does (a resize).
+        """
+        from controlroom.render.overview import fit_overview
+
+        if getattr(self, "extra_bounds", None) is not None:
+            self._frame_streamed_city()
+            return
+        width, height = size or self.viewport_size()
+        pose = fit_overview(
+            self._extent(), float(self.plotter.camera.view_angle), width / max(height, 1), tops=self._tops()
+        )
+        self._set_camera(pose.focal, pose.distance, pose.azimuth_deg, pose.elevation_deg)
+        self._overview_camera = self._camera_tuple()
+
+    def _tops(self) -> npt.NDArray[np.float64] | None:
+        """The highest points of the city's meshes (at most ~2,000), which the overview keeps in view."""
+        chunks = [layer.points for layer in self.model.layers.values() if len(layer.points)]
+        if not chunks:
+            return None
+        points = np.concatenate(chunks)
+        high = points[points[:, 2] >= np.percentile(points[:, 2], 99.0)]
+        return np.asarray(high[:: max(1, len(high) // 2000)], np.float64)
+
+    def _frame_streamed_city(self) -> None:
+        """A streamed (tiled) city keeps the wide bounding-sphere overview for now: filling the map
+        with a million buildings' tiles makes every frame too heavy for software GL."""
         xmin, xmax, ymin, ymax, zmin, zmax = self._extent()
         centre = ((xmin + xmax) / 2, (ymin + ymax) / 2, zmin + (zmax - zmin) * 0.15)
-        radius = 0.5 * math.sqrt((xmax - xmin) ** 2 + (ymax - ymin) ** 2 + (zmax - zmin) ** 2)
-        radius = max(radius, 30.0)
-        half_angle = math.radians(self.plotter.camera.view_angle / 2)
-        distance = radius / math.sin(half_angle) * 0.72
-        self._set_camera(centre, distance, OVERVIEW_AZIMUTH_DEG, OVERVIEW_ELEVATION_DEG)
+        radius = max(0.5 * math.sqrt((xmax - xmin) ** 2 + (ymax - ymin) ** 2 + (zmax - zmin) ** 2), 30.0)
+        distance = radius / math.sin(math.radians(self.plotter.camera.view_angle / 2)) * 0.72
+        self._set_camera(centre, distance, STREAMED_AZIMUTH_DEG, STREAMED_ELEVATION_DEG)
+        self._overview_camera = self._camera_tuple()
+
+    def viewport_size(self) -> tuple[int, int]:
+        """The main renderer's size in pixels (the window's before the first render)."""
+        renderer = getattr(self.plotter, "renderer", None)
+        size = tuple(renderer.GetSize()) if renderer is not None else (0, 0)
+        if not size[0] or not size[1]:
+            size = tuple(getattr(self.plotter, "window_size", (1024, 768)))
+        return int(size[0]) or 1024, int(size[1]) or 768
+
+    def _camera_tuple(self) -> tuple[float, ...]:
+        camera = self.plotter.camera
+        return (*map(float, camera.position), *map(float, camera.focal_point))
+
+    def at_overview(self) -> bool:
+        """Whether the camera is still where the last overview put it (so a resize may refit it)."""
+        last = getattr(self, "_overview_camera", None)
+        return last is not None and np.allclose(last, self._camera_tuple(), rtol=0, atol=1e-3)
 
     def focus_on(self, x: float, y: float, distance_m: float, azimuth_deg: float | None = None) -> None:
         """Look at a local-frame point from ``distance_m``, keeping the current heading by default."""

@@ -73,7 +73,7 @@ class CityTheme:
     # layer kinds that are not buildings get one flat colour (their surfaces matter less)
     layer_colors: dict[str, str] = field(
         default_factory=lambda: {
-            "water": "#1f6fb2",
+            "water": "#1b5f96",
             "terrain": "#26303c",
             "roads": "#5d6673",
             "vegetation": "#2f6b45",
@@ -81,6 +81,13 @@ class CityTheme:
             "bridges": "#9aa6b8",
         }
     )
+    # buildings shaded by height with lit roofs (render.city_style) and a subtle roof edge
+    shade_by_height: bool = True
+    roof_edges: bool = True
+    roof_edge_color: str = "#4a7aa3"
+    roof_edge_width: float = 1.0
+    roof_edge_min_quantile: float = 0.6  # outline the taller 40 % (lines cost frame time too)
+    roof_edge_max: int = 150_000  # no outlines past this many edges (a big city's overview)
     no_data: str = "#5b6270"  # objects without a value when colouring by an attribute
     highlight: str = "#ffb000"  # amber: visible on every colour map we use
     highlight_edge: str = "#fff4d6"
@@ -88,15 +95,21 @@ class CityTheme:
     # flat GIS layers, draped a little above the ground to avoid z-fighting
     road_color: str = "#7f8a99"
     road_width: float = 1.5
+    # road hierarchy (OSM ``highway`` classes): major roads drawn again, wider and brighter
+    major_road_classes: tuple[str, ...] = ("motorway", "trunk", "primary")
+    major_road_color: str = "#e3c98f"
+    major_road_width: float = 3.0
+    minor_road_classes: tuple[str, ...] = ("residential", "service", "living_street", "unclassified", "track")
+    minor_road_color: str = "#4f5a69"
     poi_color: str = "#4fd1ff"
-    poi_size: float = 9.0
+    poi_size: float = 6.0
     drape_offset_m: float = 0.6
     boundary_styles: dict[str, BoundaryStyle] = field(
         default_factory=lambda: {
             "city": BoundaryStyle("#ff5d73", 5.0),
             "district": BoundaryStyle("#ffa94d", 3.5),
-            "street": BoundaryStyle("#ffe066", 2.2, 0.9),
-            "grid": BoundaryStyle("#8ce99a", 1.2, 0.7),
+            "street": BoundaryStyle("#8a7d45", 1.6, 0.9),
+            "grid": BoundaryStyle("#2f5a45", 1.0, 0.7),
         }
     )
 

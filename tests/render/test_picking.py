@@ -17,6 +17,8 @@ from .conftest import render
 
 def test_click_on_a_roof_picks_that_building(offscreen) -> None:  # type: ignore[no-untyped-def]
     scene = CityScene(offscreen, synthetic_city(25))
+    state = scene.camera_state()  # steeper than the overview, so no tower hides a roof centre
+    scene.apply_camera_state({**state, "elevation_deg": 80.0, "distance_m": state["distance_m"] * 1.3})
     render(offscreen)
     layer = scene.model.layers["buildings"]
     for index in (0, 7, 12, 24):

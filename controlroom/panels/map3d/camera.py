@@ -70,7 +70,15 @@ class MapCameraMixin:
 
     def set_viewing_distance(self, metres: float | None) -> None:
         """Seen from across a room (a wall), nobody uses the toolbar: give its space to the city."""
-        self.toolbar.setVisible(metres is None or metres < WALL_DISTANCE_M)
+        wall = metres is not None and metres >= WALL_DISTANCE_M
+        self.toolbar.setVisible(not wall)
+        decor = getattr(self, "decor", None)
+        if decor is not None and isinstance(self, QWidget):
+            from controlroom.qt.wall_theme import fonts_for_screen
+
+            # names, legend, north arrow and scale bar as large as the wall's body text
+            body = fonts_for_screen(self.screen(), metres).body if wall and metres is not None else None
+            decor.set_density(body)
 
     # Push-to-wall (controlroom.qt.wall_control calls these by name).
     def camera_view(self) -> tuple[Vec3, Vec3, Vec3]:

@@ -13,6 +13,8 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
+
 os.environ.setdefault("QT_API", "pyside6")
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
@@ -33,6 +35,8 @@ from pyvistaqt import QtInteractor
 
 from controlroom.core.city import CityModel
 from controlroom.panels.map3d.camera import MapCameraMixin
+from controlroom.qt.i18n import current_language
+from controlroom.qt.map_decor import MapDecor
 from controlroom.qt.map_layers import MapLayers
 from controlroom.qt.panel_contract import LivePanel
 from controlroom.render.line_visual import boundary_level
@@ -101,6 +105,10 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
             plotter.add_key_event("r", self.show_overview)
         self.interactor.installEventFilter(self)
         grid.addWidget(self.interactor, 0, 0)
+        self.decor = MapDecor(host, self._project_to_widget)
+        self.decor.north_text = self.tr("N", "north arrow")
+        grid.addWidget(self.decor, 0, 0)
+        plotter.render_window.AddObserver("EndEvent", self._after_render)  # bezel tiles render too
         self.progress_overlay = self._build_overlay(host)
         centre = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
         grid.addWidget(self.progress_overlay, 0, 0, centre)
@@ -157,6 +165,12 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
         row.addWidget(self.view_combo)
         row.addSpacing(16)
         row.addWidget(self.layers_button)
+        row.addSpacing(16)
+        from controlroom.panels.map3d.tools import MapTools
+
+        self.tools = MapTools(self, bar)
+        row.addWidget(self.tools.search, 1)
+        row.addWidget(self.tools.measure_button)
         row.addStretch(1)
         self.tiles_label = QLabel(bar)  # streamed tiles: shown / loading / budget
         self.tiles_label.hide()
@@ -191,7 +205,7 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
         return overlay
 
     def _set_controls_enabled(self, enabled: bool) -> None:
-        for widget in (self.color_combo, self.view_combo, self.layers_button):
+        for widget in (self.color_combo, self.view_combo, self.layers_button, self.tools.search):
             widget.setEnabled(enabled)
 
     # ------------------------------------------------------------------ public API
@@ -233,12 +247,19 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
             self.scene.clear()
         self._close_tiles()
         self.scene = CityScene(self.plotter, model, self.theme)
+        self.scene.reset_camera(self._map_pixels())
         if model.tilesets:
             self._open_tiles(model)
         self._views = list(views)
         self._frame = frame
         self._fill_color_combo()
         self._fill_view_combo()
+        from controlroom.render.map_labels import collect_labels
+
+        self.decor.set_labels(collect_labels(model), current_language())
+        self.decor.set_marker(None)
+        self.tools.clear_measure()
+        self.tools.index_city(model)
         self.overlays.attach(self.plotter)
         self._fill_layers_menu()
         self._set_controls_enabled(True)
@@ -255,7 +276,7 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
         self.tiles_label.show()
         assert self.scene is not None
         self.scene.extra_bounds = self.tiles.bounds()  # type: ignore[attr-defined]
-        self.scene.reset_camera()
+        self.scene.reset_camera(self._map_pixels())
         self.tiles.update_now()
 
     def _close_tiles(self) -> None:
@@ -385,6 +406,60 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
 
     def _on_live_tick(self, _change: object) -> None:
         self.layers.on_feed_tick()
+        self._update_legend()
+
+    def _update_legend(self) -> None:
+        """The legend lists what the visible live layers draw: each vehicle kind present, with its
+        colour and glyph (chevron: fleet, diamond: dispatchable unit), incidents and sensors."""
+        from controlroom.core.protocol import ENTITY_KINDS
+        from controlroom.qt import strings
+        from controlroom.qt.map_decor import LegendRow
+        from controlroom.render.overlays.entities import KIND_COLOURS, UNIT_KINDS
+        from controlroom.render.overlays.incidents import SEVERITY_COLOURS
+        from controlroom.render.overlays.sensors import STATUS_COLOURS
+
+        rows: list[LegendRow] = []
+        keys = set(self.overlays.keys())
+        store = self.live.entities if self.live is not None else None
+        if (
+            store is not None
+            and len(store)
+            and "entities" in keys
+            and self.overlays.get("entities").is_visible()
+        ):
+            for code in sorted({int(k) for k in np.unique(store.kind[: len(store)])}):
+                kind = ENTITY_KINDS[code]
+                shape = "diamond" if kind in UNIT_KINDS else "chevron"
+                colour = KIND_COLOURS.get(kind, KIND_COLOURS["other"])
+                rows.append(LegendRow(strings.entity_kind_label(kind), colour, shape))
+        if "incidents" in keys and self.overlays.get("incidents").is_visible():
+            rows.append(LegendRow(self.tr("Incident"), SEVERITY_COLOURS[1], "pin"))
+        if "sensors" in keys and self.overlays.get("sensors").is_visible():
+            rows.append(LegendRow(self.tr("Sensor"), STATUS_COLOURS["ok"], "column"))
+        self.decor.set_legend(self.tr("On the map") if rows else "", rows)
+
+    # ------------------------------------------------------------------ decor
+    def _project_to_widget(self, world: np.ndarray) -> np.ndarray:
+        """World points → decor widget pixels (top-left origin, logical pixels); NaN behind."""
+        from controlroom.render.overlays.base import project_points
+
+        display = project_points(self.plotter, world)
+        dpr = self.interactor.devicePixelRatioF()
+        out = np.empty_like(display)
+        out[:, 0] = display[:, 0] / dpr
+        out[:, 1] = self.interactor.height() - display[:, 1] / dpr
+        return out
+
+    def _after_render(self, _caller: object = None, _event: str = "") -> None:
+        """After each VTK frame: hand the decor the camera (north, scale) and repaint it."""
+        camera = self.plotter.camera
+        fx, fy, fz = camera.focal_point
+        px, py, _pz = camera.position
+        dx, dy = fx - px, fy - py
+        norm = float(np.hypot(dx, dy))
+        right = (dy / norm, -dx / norm) if norm > 1e-6 else (1.0, 0.0)
+        self.decor.set_camera((float(fx), float(fy), float(fz)), (float(right[0]), float(right[1])))
+        self.decor.update()
 
     def _on_overlay_picked(self, key: str, item_id: str) -> None:
         handler = self._pick_handlers.get(key)
@@ -398,9 +473,19 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
         elif key == "incidents":
             self.live.select_incident(item_id)
 
+    def _map_pixels(self) -> tuple[int, int]:
+        dpr = self.interactor.devicePixelRatioF()
+        return max(1, round(self.interactor.width() * dpr)), max(1, round(self.interactor.height() * dpr))
+
+    def _refit_overview(self) -> None:
+        """A map resized while showing the overview (a wall placing its panels) keeps it filled."""
+        if self.scene is not None and self.scene.at_overview():
+            self.scene.reset_camera(self._map_pixels())
+            self.request_render()
+
     def show_overview(self) -> None:
         if self.scene is not None:
-            self.scene.reset_camera()
+            self.scene.reset_camera(self._map_pixels())
             self.view_combo.setCurrentIndex(0)
             self.request_render()
 
@@ -540,12 +625,22 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
                     self._on_view_clicked(pos)
         if watched is self.interactor and event.type() == QEvent.Type.Leave:
             self.layers.hover(None)
+        if watched is self.interactor and event.type() == QEvent.Type.Resize:
+            self._refit_overview()
         return super().eventFilter(watched, event)
 
     def _on_view_clicked(self, pos: QPoint) -> None:
         if self.scene is None:
             return
         x, y = self.display_point(pos.x(), pos.y())
+        if self.tools.measuring:
+            from controlroom.panels.map3d.tools import ground_point
+            from controlroom.render.picking import display_ray
+
+            point = ground_point(*display_ray(self.plotter, x, y))
+            if point is not None:
+                self.tools.add_measure_point(point)
+            return
         hit = self.overlays.pick(x, y)
         if hit is not None:
             self.sig_overlay_picked.emit(*hit)

@@ -62,7 +62,9 @@ MIN_GLYPH_M = 4.0  # at street level a glyph is at least about a vehicle long
 CROWD_FRACTION = 0.4  # at most this fraction of the mean on-screen spacing (overlap, fill rate)
 GLYPH_Z_M = 2.0
 DOT_BELOW_PX = 9.0  # crowd-capped glyphs smaller than this are drawn as dots (level of detail)
-DOT_FRACTION = 0.8  # a dot's side as a fraction of the glyph length the crowd leaves room for
+DOT_FRACTION = (
+    0.5  # a dot's side per glyph length the crowd leaves room for (small and crisp, never confetti)
+)
 MIN_DOT_PX = 2.0  # the smallest dot that still shows its kind's colour
 
 # unit-length templates (x = right, y = forward), 4 vertices each, triangles (0,1,2) and (0,2,3)
