@@ -13,9 +13,10 @@ from pathlib import Path
 
 from controlroom.core.doctor import DoctorOptions
 from controlroom.core.issues import Issue, SiteError
+from controlroom.core.shipped import shipped_layouts
 from controlroom.core.site import Site
 
-SHIPPED_LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+SHIPPED_LAYOUTS = shipped_layouts()
 
 CheckFn = Callable[[Site, DoctorOptions], list[Issue]]
 

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from controlroom.app.cli import main
-
-ASSETS = Path(__file__).resolve().parents[2] / "assets" / "sample-site"
+from controlroom.core.shipped import shipped_path
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +19,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     folder = tmp_path_factory.mktemp("sample-site")
     ensure_sample_site(folder)
-    shutil.copy(ASSETS / "alarms.toml", folder / "alarms.toml")
+    shutil.copy(shipped_path("sample-site", "alarms.toml"), folder / "alarms.toml")
     return folder
 
 

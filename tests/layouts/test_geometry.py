@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from controlroom.core.shipped import shipped_layouts
 from controlroom.layouts.geometry import (
     Rect,
     bezel_compensation,
@@ -15,7 +14,7 @@ from controlroom.layouts.geometry import (
 )
 from controlroom.layouts.spec import load_layout
 
-LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+LAYOUTS = shipped_layouts()
 
 
 def test_grid_cells_split_an_area_without_gaps() -> None:

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from controlroom.core.shipped import shipped_layouts
 from controlroom.layouts.geometry import Rect
 from controlroom.layouts.placement import ScreenInfo, WindowPlan, assign_screens, plan_wall
 from controlroom.layouts.spec import LayoutSpec, load_layout
 
-LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+LAYOUTS = shipped_layouts()
 
 
 def wall_screens(cols: int = 3, rows: int = 2, skip: tuple[str, ...] = ()) -> list[ScreenInfo]:

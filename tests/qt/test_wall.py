@@ -17,13 +17,14 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
+from controlroom.core.shipped import shipped_layouts
 from controlroom.layouts.spec import LayoutSpec, load_layout
 from controlroom.qt.wall import WallManager
 from controlroom.qt.wall_window import PlaceholderPanel
 
 pytestmark = pytest.mark.gui
 
-LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+LAYOUTS = shipped_layouts()
 W, H = 640, 360
 Monitor = tuple[str, int, int, int, int]  # name, width, height, x, y
 WALL = [(f"W{r}{c}", W, H, c * W, r * H) for r in range(2) for c in range(3)]
