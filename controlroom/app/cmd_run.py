@@ -30,7 +30,7 @@ def sample_site_path() -> Path:
 def _load_layout(site: Site, name: str) -> LayoutSpec | None:
     from controlroom.app.site_doctor import layout_dirs
     from controlroom.core.issues import InputError
-    from controlroom.layouts.spec import find_layout, load_layout
+    from controlroom.layouts.files import find_layout, load_layout
 
     try:
         return load_layout(find_layout(name, layout_dirs(site)))

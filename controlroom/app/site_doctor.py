@@ -42,7 +42,7 @@ def layout_dirs(site: Site) -> list[Path]:
 
 def check_layouts(site: Site, options: DoctorOptions | None = None) -> list[Issue]:
     """Every named layout exists and is valid (monitors tile, regions fit, presets name real panels)."""
-    from controlroom.layouts.spec import check_layout, find_layout
+    from controlroom.layouts.files import check_layout, find_layout
 
     issues: list[Issue] = []
     for i, name in enumerate(site.layouts.names):

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from controlroom.app.sample_site import ensure_sample_site
 from controlroom.core.city import CityModel
 from controlroom.core.site import Site, load_site
-from controlroom.layouts.spec import load_layout
+from controlroom.layouts.files import load_layout
 from tests.qt.test_wall import LAYOUTS, WALL, H, Monitors, W
 
 pytestmark = pytest.mark.gui

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from controlroom.core.shipped import shipped_layouts
+from controlroom.layouts.files import load_layout
 from controlroom.layouts.geometry import (
     Rect,
     bezel_compensation,
@@ -12,7 +13,6 @@ from controlroom.layouts.geometry import (
     monitor_frames,
     tiles_rectangle,
 )
-from controlroom.layouts.spec import load_layout
 
 LAYOUTS = shipped_layouts()
 

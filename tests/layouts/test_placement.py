@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from controlroom.core.shipped import shipped_layouts
+from controlroom.layouts.files import load_layout
 from controlroom.layouts.geometry import Rect
 from controlroom.layouts.placement import ScreenInfo, WindowPlan, assign_screens, plan_wall
-from controlroom.layouts.spec import LayoutSpec, load_layout
+from controlroom.layouts.spec import LayoutSpec
 
 LAYOUTS = shipped_layouts()
 

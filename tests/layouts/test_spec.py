@@ -8,7 +8,8 @@ import pytest
 
 from controlroom.core.issues import Issue, SiteError
 from controlroom.core.shipped import shipped_layouts
-from controlroom.layouts.spec import PANEL_IDS, check_layout, find_layout, load_layout
+from controlroom.layouts.files import check_layout, find_layout, load_layout
+from controlroom.layouts.spec import PANEL_IDS
 
 SHIPPED = sorted((shipped_layouts()).glob("*.toml"))
 

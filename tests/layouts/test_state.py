@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from controlroom.core.shipped import shipped_layouts
+from controlroom.layouts.files import load_layout
 from controlroom.layouts.geometry import Rect
 from controlroom.layouts.placement import ScreenInfo, assign_screens
-from controlroom.layouts.spec import load_layout
 from controlroom.layouts.state import STATE_VERSION, restore_state, save_state, state_path
 
 LAYOUTS = shipped_layouts()

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from controlroom.core.shipped import shipped_layouts
-from controlroom.layouts.spec import LayoutSpec, load_layout
+from controlroom.layouts.files import load_layout
+from controlroom.layouts.spec import LayoutSpec
 from controlroom.qt.wall import WallManager
 from controlroom.qt.wall_window import PlaceholderPanel
 

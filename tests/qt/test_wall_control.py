@@ -21,7 +21,7 @@ from controlroom.feed.control import (
     Reply,
     SwitchPreset,
 )
-from controlroom.layouts.spec import load_layout
+from controlroom.layouts.files import load_layout
 from controlroom.qt.wall import WallManager
 from controlroom.qt.wall_control import WallControl, WallPusher, view_command
 from tests.feed.test_control import free_port
