@@ -67,13 +67,15 @@ snapshot_endpoint = "tcp://127.0.0.1:0"
 
 @pytest.fixture(autouse=True)
 def _no_leaks(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    """Every test must stop what it starts: threads, Qt timers, windows and VTK plotters (tests/leaks.py)."""
-    from tests.leaks import Snapshot, leaks
+    """Every test must stop what it starts: threads, Qt timers, windows, VTK plotters and render
+    windows (tests/leaks.py)."""
+    from tests.leaks import Snapshot, leaks, uses_vtk
 
     qt = "qtbot" in request.fixturenames or "qapp" in request.fixturenames
-    before = Snapshot.take(qt)
+    vtk = qt or uses_vtk(request.module)
+    before = Snapshot.take(qt, vtk)
     yield
-    problems = leaks(before, qt)
+    problems = leaks(before, qt, vtk)
     assert not problems, "; ".join(problems)
 
 
