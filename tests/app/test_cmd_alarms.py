@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +15,8 @@ from controlroom.core.shipped import shipped_path
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from controlroom.app.sample_site import ensure_sample_site
-
-    folder = tmp_path_factory.mktemp("sample-site")
-    ensure_sample_site(folder)
+def site(sample_site_factory: Callable[[str], Path]) -> Path:
+    folder = sample_site_factory("sample-site").parent
     shutil.copy(shipped_path("sample-site", "alarms.toml"), folder / "alarms.toml")
     return folder
 
