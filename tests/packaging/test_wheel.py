@@ -14,11 +14,12 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from controlroom.core.shipped import source_checkout
+from controlroom.core.shipped import shipped_path, source_checkout
 
 pytestmark = [
     pytest.mark.slow,
@@ -39,8 +40,15 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float) -> subp
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], Path]:
-    """(the venv's bin folder, the environment to run it in, a working folder outside the checkout)."""
+def installed(
+    tmp_path_factory: pytest.TempPathFactory, sample_site_factory: Callable[[str], Path]
+) -> tuple[Path, dict[str, str], Path]:
+    """(the venv's bin folder, the environment to run it in, a working folder outside the checkout).
+
+    The demo's cache starts with the suite's generated sample site (the same code made it; this
+    saves the installed demo ten seconds of generating), without the alarm rules, which the
+    installed package must copy from its shipped data.
+    """
     checkout = source_checkout()
     assert checkout is not None, "this test builds from a source checkout"
     base = tmp_path_factory.mktemp("wheel")
@@ -79,6 +87,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     python = venv / "bin" / "python"
     _run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)], base, env, 300)
     shutil.rmtree(src)  # nothing left to fall back on
+    shutil.copytree(sample_site_factory("wheel-sample-site").parent, base / "cache" / "sample-site")
     elsewhere = base / "elsewhere"
     elsewhere.mkdir()
     return venv / "bin", env, elsewhere
@@ -126,4 +135,4 @@ def test_installed_demo_takes_a_screenshot(installed: tuple[Path, dict[str, str]
     assert colours is not None and len(colours) > 500, "the screenshot is (nearly) blank"
     generated = Path(env["CONTROLROOM_CACHE_DIR"]) / "sample-site"
     assert (generated / "data" / "buildings.parquet").is_file()
-    assert (generated / "alarms.toml").is_file()
+    assert (generated / "alarms.toml").read_bytes() == shipped_path("sample-site", "alarms.toml").read_bytes()
