@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,27 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def sample_site_factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """``make(name)``: a copy of the generated sample site in a fresh tmp folder, as its site.toml.
+
+    The site is generated once per test process (about ten seconds) and copied in a fraction of
+    that, so every module still has a folder of its own to write in.
+    """
+    master: list[Path] = []
+
+    def make(name: str) -> Path:
+        if not master:
+            from controlroom.app.sample_site import ensure_sample_site
+
+            master.append(ensure_sample_site(tmp_path_factory.mktemp("sample-site-master")).parent)
+        folder = tmp_path_factory.mktemp(name)
+        shutil.copytree(master[0], folder, dirs_exist_ok=True)
+        return folder / "site.toml"
+
+    return make
+
+
 @pytest.fixture
 def minimal_site(tmp_path: Path) -> Path:
     """A valid site file with a feed section and no roads, for tests that never read city data."""
@@ -65,21 +88,40 @@ snapshot_endpoint = "tcp://127.0.0.1:0"
     return site
 
 
+@pytest.fixture
+def short_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder under the session's tmp folder with a short path: ipc:// socket paths must stay
+    under ~100 bytes, which a test's own tmp_path (named after the test) can exceed."""
+    return tmp_path_factory.mktemp("ipc")
+
+
+@pytest.fixture
+def shots_dir(tmp_path: Path) -> Path:
+    """Where a test saves screenshots for people to look at: its own tmp folder, or
+    ``$CONTROLROOM_TEST_SHOTS`` when set (to keep them after the run)."""
+    env = os.environ.get("CONTROLROOM_TEST_SHOTS")
+    folder = Path(env) if env else tmp_path / "shots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def _no_leaks(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    """Every test must stop what it starts: threads, Qt timers, windows and VTK plotters (tests/leaks.py)."""
-    from tests.leaks import Snapshot, leaks
+    """Every test must stop what it starts: threads, Qt timers, windows, VTK plotters and render
+    windows (tests/leaks.py)."""
+    from tests.leaks import Snapshot, leaks, uses_vtk
 
     qt = "qtbot" in request.fixturenames or "qapp" in request.fixturenames
-    before = Snapshot.take(qt)
+    vtk = qt or uses_vtk(request.module)
+    before = Snapshot.take(qt, vtk)
     yield
-    problems = leaks(before, qt)
+    problems = leaks(before, qt, vtk)
     assert not problems, "; ".join(problems)
 
 
 @pytest.fixture
 def monitors(qapp, qtbot):  # type: ignore[no-untyped-def]
-    """Simulated wall monitors (Xvfb + xrandr --setmonitor); see tests/qt/test_wall.py."""
-    from tests.qt.test_wall import open_monitors
+    """Simulated wall monitors (Xvfb + xrandr --setmonitor); see tests/qt/monitors.py."""
+    from tests.qt.monitors import open_monitors
 
     yield from open_monitors(qtbot)

@@ -60,6 +60,20 @@ def test_leaks_a_plotter():
 """,
         "VTK plotter(s) open",
     ),
+    "render window": (
+        """
+import vtkmodules.vtkRenderingOpenGL2  # noqa: F401  (the OpenGL window classes)
+from vtkmodules.vtkRenderingCore import vtkRenderer, vtkRenderWindow
+
+def test_leaks_a_render_window():
+    window = vtkRenderWindow()
+    window.SetOffScreenRendering(1)
+    window.AddRenderer(vtkRenderer())
+    window.Render()
+    kept.append(window)
+""",
+        "VTK render window(s) open (call Finalize() or close its plotter): ['vtk",
+    ),
 }
 
 
@@ -73,10 +87,16 @@ def test_cleans_up(qapp):
     label = QLabel("shown, then closed")
     label.show()
     plotter = pyvista.Plotter(off_screen=True)
+    plotter.show(auto_close=False)
+    window = vtkRenderWindow()
+    window.SetOffScreenRendering(1)
+    window.AddRenderer(vtkRenderer())
+    window.Render()
     stop.set()
     timer.stop()
     label.close()
     plotter.close()
+    window.Finalize()
 """
 
 

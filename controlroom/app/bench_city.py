@@ -127,10 +127,15 @@ def naive_extrude_merge(polygons: np.ndarray, heights: np.ndarray) -> Any:
 
 
 def default_shared_data() -> Path:
+    """``$CONTROLROOM_SHARED_DATA``, else ``shared/data`` beside the source checkout (as the tests
+    look for it), else ``shared/data`` under the current folder (the benchmark notes it missing)."""
     env = os.environ.get("CONTROLROOM_SHARED_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[3] / "shared" / "data"
+    from controlroom.core.shipped import source_checkout
+
+    checkout = source_checkout()
+    return (checkout.parent if checkout else Path.cwd()) / "shared" / "data"
 
 
 def bench_city(n: int = 100_000, data: Path | None = None) -> dict[str, Any]:

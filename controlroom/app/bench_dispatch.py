@@ -51,11 +51,11 @@ def _stop(proc: subprocess.Popen[bytes], kill9: bool = False) -> None:
 
 
 def bench_dispatch(orders: int = 5000, clicks: int = 300, crash_orders: int = 1000) -> dict[str, Any]:
-    from controlroom.app.sample_site import DEFAULT_FOLDER, ensure_sample_site
+    from controlroom.app.sample_site import demo_site
     from controlroom.dispatch.client import DispatchClient, DispatchListener
     from controlroom.dispatch.outbox import OrderEntry, Outbox
 
-    site = ensure_sample_site(DEFAULT_FOLDER)
+    site = demo_site()
     work = Path(tempfile.mkdtemp(prefix="cr-bench-", dir="/tmp"))
     tcp = ("tcp://127.0.0.1:0",) * 3
     try:

@@ -269,9 +269,9 @@ def _finish(proc: subprocess.Popen[bytes], timeout_s: float) -> tuple[int, bytes
 def bench_faults(restarts: int = 20, site: Path | None = None) -> dict[str, Any]:
     """The figures issue 16 asks for, from real processes (see the module docstring); the
     publisher is ``feed sim`` on ``site`` (default: the sample site), as in the issue."""
-    from controlroom.app.sample_site import ensure_sample_site
+    from controlroom.app.sample_site import demo_site
 
-    series = publisher_restart_series(site or ensure_sample_site(), restarts)
+    series = publisher_restart_series(site or demo_site(), restarts)
     reapply_max = series.reapply_s_max
     result: dict[str, Any] = {
         "restarts": series.restarts,

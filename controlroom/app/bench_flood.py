@@ -77,7 +77,7 @@ def _buildings(n: int, extent_m: float, rng: np.random.Generator) -> Any:
 def slider_redraw(steps: int = 20, size: tuple[int, int] = (1280, 800)) -> dict[str, Any]:
     """Dragging the level on the sample site: what-if + both map layers rebuilt + one render per
     step, off-screen at ``size`` from the overview, levels 3.2 → 5.6 m (banks to a wide flood)."""
-    from controlroom.app.sample_site import ensure_sample_site
+    from controlroom.app.sample_site import demo_site
     from controlroom.core.site import load_site
     from controlroom.geo.city_loader import load_city
     from controlroom.geo.crs import LocalFrame
@@ -85,7 +85,7 @@ def slider_redraw(steps: int = 20, size: tuple[int, int] = (1280, 800)) -> dict[
     from controlroom.render.overlays.flood import FloodBuildingsOverlay, FloodWaterOverlay
     from controlroom.render.snapshot import open_offscreen
 
-    site = load_site(ensure_sample_site(report=lambda _m: None))
+    site = load_site(demo_site(report=lambda _m: None))
     model = load_city(site)
     scene = scene_for(site, model, LocalFrame.of_model(model))
     scene.prepare_levels()  # as the desk does when it builds the scene, in the background

@@ -48,7 +48,7 @@ def bench_frame(entities: int = 50_000, frames: int = 21, seed: int = 3) -> dict
     """Static vs live frame time, all feed layers and the default ones (keys: module docstring)."""
     import pyvista as pv
 
-    from controlroom.app.sample_site import ensure_sample_site
+    from controlroom.app.sample_site import demo_site
     from controlroom.core.entities import EntityStore
     from controlroom.core.incidents import IncidentBoard, IncidentState
     from controlroom.core.protocol import ENTITY_KINDS, INCIDENT_TYPES
@@ -61,7 +61,7 @@ def bench_frame(entities: int = 50_000, frames: int = 21, seed: int = 3) -> dict
     from controlroom.render.theme import configure_pyvista
 
     configure_pyvista()
-    model = load_city(load_site(ensure_sample_site()))
+    model = load_city(load_site(demo_site()))
     plotter: Any = pv.Plotter(off_screen=True, window_size=list(WINDOW))
     try:
         CityScene(plotter, model)

@@ -202,9 +202,9 @@ def measure_order_faults(
 ) -> dict[str, int | float]:
     """Kill the gateway ``kills`` times and a desk ``desk_kills`` times while desks give orders
     at ``rate_hz`` (all desks together); count what went wrong (see the module docstring)."""
-    from controlroom.app.sample_site import DEFAULT_FOLDER, ensure_sample_site
+    from controlroom.app.sample_site import demo_site
 
-    site = site or ensure_sample_site(DEFAULT_FOLDER)
+    site = site or demo_site()
     rng = random.Random(seed)
     work = Path(tempfile.mkdtemp(prefix="cr-faults-", dir="/tmp"))  # ipc paths must stay short
     eps = (f"ipc://{work}/r", f"ipc://{work}/p", f"ipc://{work}/s")

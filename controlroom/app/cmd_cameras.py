@@ -133,9 +133,9 @@ def _serve(args: argparse.Namespace) -> int:
     if args.site:
         site_path = Path(args.site)
     else:
-        from controlroom.app.sample_site import ensure_sample_site
+        from controlroom.app.sample_site import demo_site
 
-        site_path = ensure_sample_site()
+        site_path = demo_site()
     names = site_camera_names(site_path)
     port = args.port or site_video_port(site_path) or DEFAULT_PORT
     try:

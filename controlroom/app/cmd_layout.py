@@ -56,7 +56,7 @@ def check_files(files: list[Path]) -> list[dict[str, Any]]:
     """One report per file: ``{"file", "ok", "name", "issues": [Issue.to_dict(), ...]}``."""
     from controlroom.core.issues import SiteError
     from controlroom.layouts.checks import cross_check
-    from controlroom.layouts.spec import load_layout
+    from controlroom.layouts.files import load_layout
 
     reports = []
     for path in files:
@@ -107,7 +107,7 @@ def _ensure_gui_app() -> object:
 
 def run_preview(args: argparse.Namespace) -> int:
     from controlroom.core.issues import SiteError
-    from controlroom.layouts.spec import load_layout
+    from controlroom.layouts.files import load_layout
 
     try:
         spec = load_layout(args.file)
@@ -140,7 +140,7 @@ def run_preview(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     from controlroom.app.site_doctor import SHIPPED_LAYOUTS, layout_dirs
-    from controlroom.layouts.spec import layout_names
+    from controlroom.layouts.files import layout_names
 
     dirs = [SHIPPED_LAYOUTS]
     if args.site:

@@ -20,20 +20,18 @@ if TYPE_CHECKING:
     from controlroom.core.site import Site
     from controlroom.layouts.spec import LayoutSpec
 
-SAMPLE_SITE_DIR = Path(__file__).resolve().parents[2] / "assets" / "sample-site"
-
 
 def sample_site_path() -> Path:
     """The bundled sample site, its data generated on first use (deterministic, a few seconds)."""
-    from controlroom.app.sample_site import ensure_sample_site
+    from controlroom.app.sample_site import demo_site
 
-    return ensure_sample_site(SAMPLE_SITE_DIR)
+    return demo_site()
 
 
 def _load_layout(site: Site, name: str) -> LayoutSpec | None:
     from controlroom.app.site_doctor import layout_dirs
     from controlroom.core.issues import InputError
-    from controlroom.layouts.spec import find_layout, load_layout
+    from controlroom.layouts.files import find_layout, load_layout
 
     try:
         return load_layout(find_layout(name, layout_dirs(site)))

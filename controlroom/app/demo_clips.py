@@ -32,12 +32,9 @@ _locks_guard = threading.Lock()
 
 def clip_cache_dir() -> Path:
     """``$CONTROLROOM_CACHE_DIR/demo-video``, else the platform's per-user cache folder."""
-    env = os.environ.get("CONTROLROOM_CACHE_DIR")
-    if env:
-        return Path(env).expanduser() / "demo-video"
-    import platformdirs
+    from controlroom.core.user_dirs import cache_dir as user_cache
 
-    return Path(platformdirs.user_cache_dir("controlroom")) / "demo-video"
+    return user_cache("demo-video")
 
 
 @dataclass(frozen=True)

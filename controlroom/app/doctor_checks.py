@@ -55,7 +55,7 @@ def check_alarms(site: Site, options: DoctorOptions) -> list[Issue]:
         issues += exc.issues
     if site.alarms.presets:
         from controlroom.app.site_doctor import layout_dirs
-        from controlroom.layouts.spec import find_layout, load_layout
+        from controlroom.layouts.files import find_layout, load_layout
 
         known: set[str] = set()
         for name in site.layouts.names:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from controlroom.core.doctor import DoctorOptions
 from controlroom.core.issues import Issue, SiteError
+from controlroom.core.shipped import shipped_layouts
 from controlroom.core.site import Site
 
-SHIPPED_LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+SHIPPED_LAYOUTS = shipped_layouts()
 
 CheckFn = Callable[[Site, DoctorOptions], list[Issue]]
 
@@ -41,7 +42,7 @@ def layout_dirs(site: Site) -> list[Path]:
 
 def check_layouts(site: Site, options: DoctorOptions | None = None) -> list[Issue]:
     """Every named layout exists and is valid (monitors tile, regions fit, presets name real panels)."""
-    from controlroom.layouts.spec import check_layout, find_layout
+    from controlroom.layouts.files import check_layout, find_layout
 
     issues: list[Issue] = []
     for i, name in enumerate(site.layouts.names):

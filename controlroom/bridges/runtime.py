@@ -64,13 +64,10 @@ INBOX_MAX = 200_000
 
 def status_dir() -> Path:
     """``$CONTROLROOM_STATE_DIR/bridges``, else ``$CONTROLROOM_CACHE_DIR/bridges``, else the user cache."""
-    for env in ("CONTROLROOM_STATE_DIR", "CONTROLROOM_CACHE_DIR"):
-        value = os.environ.get(env)
-        if value:
-            return Path(value) / "bridges"
-    from platformdirs import user_cache_dir
+    from controlroom.core.user_dirs import cache_dir
 
-    return Path(user_cache_dir("controlroom")) / "bridges"
+    value = os.environ.get("CONTROLROOM_STATE_DIR")
+    return Path(value) / "bridges" if value else cache_dir("bridges")
 
 
 def status_path(site_name: str, source: str) -> Path:

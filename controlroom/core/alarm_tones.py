@@ -9,7 +9,6 @@ controlroom.core.alarm_tones DIR`` to write them by hand.
 
 from __future__ import annotations
 
-import os
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,12 +71,9 @@ def write_tone(path: Path, tone: Tone, rate: int = RATE) -> Path:
 
 def tones_dir() -> Path:
     """``$CONTROLROOM_CACHE_DIR/alarm-tones``, else the platform's per-user cache folder."""
-    env = os.environ.get("CONTROLROOM_CACHE_DIR")
-    if env:
-        return Path(env).expanduser() / "alarm-tones"
-    import platformdirs
+    from controlroom.core.user_dirs import cache_dir as user_cache
 
-    return Path(platformdirs.user_cache_dir("controlroom")) / "alarm-tones"
+    return user_cache("alarm-tones")
 
 
 def ensure_tones(folder: Path | None = None) -> dict[str, Path]:

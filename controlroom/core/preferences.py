@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -23,12 +22,9 @@ log = logging.getLogger(__name__)
 
 def config_dir() -> Path:
     """The user's config folder; tests and kiosks point ``CONTROLROOM_CONFIG_DIR`` elsewhere."""
-    env = os.environ.get("CONTROLROOM_CONFIG_DIR")
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
+    from controlroom.core.user_dirs import config_dir as user_config
 
-    return Path(platformdirs.user_config_dir("controlroom"))
+    return user_config()
 
 
 def prefs_path() -> Path:

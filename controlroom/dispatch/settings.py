@@ -7,7 +7,6 @@ sub-folder per site so two sites on one machine never share an outbox.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,15 +15,9 @@ if TYPE_CHECKING:
 
 
 def state_dir() -> Path:
-    env = os.environ.get("CONTROLROOM_STATE_DIR")
-    if env:
-        return Path(env).expanduser()
-    cfg = os.environ.get("CONTROLROOM_CONFIG_DIR")
-    if cfg:
-        return Path(cfg).expanduser() / "state"
-    import platformdirs
+    from controlroom.core.user_dirs import state_dir as user_state
 
-    return Path(platformdirs.user_state_dir("controlroom"))
+    return user_state()
 
 
 def outbox_file(site: Site) -> Path:

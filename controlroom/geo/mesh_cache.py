@@ -52,12 +52,9 @@ class LayerBundle:
 
 def cache_dir() -> Path:
     """``$CONTROLROOM_CACHE_DIR``, else the platform's per-user cache folder."""
-    env = os.environ.get("CONTROLROOM_CACHE_DIR")
-    if env:
-        return Path(env).expanduser() / "meshes"
-    import platformdirs
+    from controlroom.core.user_dirs import cache_dir as user_cache
 
-    return Path(platformdirs.user_cache_dir("controlroom")) / "meshes"
+    return user_cache("meshes")
 
 
 _DIGESTS: dict[tuple[str, int, int], str] = {}

@@ -39,12 +39,9 @@ log = logging.getLogger(__name__)
 
 def cache_dir() -> Path:
     """``$CONTROLROOM_CACHE_DIR/fonts``, else the platform's per-user cache folder."""
-    env = os.environ.get("CONTROLROOM_CACHE_DIR")
-    if env:
-        return Path(env).expanduser() / "fonts"
-    import platformdirs
+    from controlroom.core.user_dirs import cache_dir as user_cache
 
-    return Path(platformdirs.user_cache_dir("controlroom")) / "fonts"
+    return user_cache("fonts")
 
 
 def find_source(style: str) -> Path | None:

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import controlroom
+from controlroom.core.shipped import source_checkout
 
 PACKAGE_DIR = Path(controlroom.__file__).resolve().parent
-TS_DIR = PACKAGE_DIR.parent / "translations"  # present in a source checkout only
+# Sources live in the checkout only; an installed package has no such folder and uses QM_DIR.
+TS_DIR = (source_checkout() or PACKAGE_DIR) / "translations"
 QM_DIR = PACKAGE_DIR / "i18n"  # compiled at install / package time (git-ignored)
 TRANSLATED_LANGUAGES: tuple[str, ...] = ("zh_CN",)
 PLACEHOLDER_CHARS = "{}"
@@ -45,12 +47,9 @@ def qt_tool(name: str) -> Path:
 
 
 def _cache_dir() -> Path:
-    env = os.environ.get("CONTROLROOM_CACHE_DIR")
-    if env:
-        return Path(env).expanduser() / "i18n"
-    import platformdirs
+    from controlroom.core.user_dirs import cache_dir as user_cache
 
-    return Path(platformdirs.user_cache_dir("controlroom")) / "i18n"
+    return user_cache("i18n")
 
 
 def compile_ts(ts: Path, qm: Path) -> Path:

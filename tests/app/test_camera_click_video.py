@@ -26,7 +26,6 @@ from tests.render.city_factory import synthetic_city
 
 pytestmark = pytest.mark.gui
 CAMERAS = {"CAM-A": ("路口 A", 130.0, 170.0), "CAM-B": ("路口 B", 330.0, 170.0)}  # id: name, local x, y
-SHOTS = Path("/tmp/controlroom-shots")
 SITE_CAMERAS = '\n[cameras]\npath = "cameras.csv"\ncrs = "EPSG:4326"\nformat = "csv"\n'
 
 
@@ -70,7 +69,9 @@ def desk(qtbot, tmp_path: Path, server: ClipServer) -> Iterator[tuple[Any, Any, 
         live.deleteLater()
 
 
-def test_clicking_a_camera_on_the_map_plays_it_in_the_grid(desk, qtbot, server: ClipServer) -> None:  # type: ignore[no-untyped-def]
+def test_clicking_a_camera_on_the_map_plays_it_in_the_grid(
+    desk, qtbot, server: ClipServer, shots_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
     live, map_panel, grid = desk
     name, x, y = CAMERAS["CAM-B"]
     map_panel.focus_on(x, y, 500.0)
@@ -92,6 +93,5 @@ def test_clicking_a_camera_on_the_map_plays_it_in_the_grid(desk, qtbot, server: 
     assert tile.state == TileState.LIVE and tile.url == server.url("CAM-B")
     image = tile.current_image()
     assert image is not None and (image.width(), image.height()) == (384, 216)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    map_panel.window().grab().save(str(SHOTS / "camera_click_video.png"))  # what the operator sees
+    map_panel.window().grab().save(str(shots_dir / "camera_click_video.png"))  # what the operator sees
     assert grid.layout_name == "1" and [t.camera for t in grid.tiles[1:]] == [None] * (len(grid.tiles) - 1)

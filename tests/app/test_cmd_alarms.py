@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from controlroom.app.cli import main
-
-ASSETS = Path(__file__).resolve().parents[2] / "assets" / "sample-site"
+from controlroom.core.shipped import shipped_path
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from controlroom.app.sample_site import ensure_sample_site
-
-    folder = tmp_path_factory.mktemp("sample-site")
-    ensure_sample_site(folder)
-    shutil.copy(ASSETS / "alarms.toml", folder / "alarms.toml")
+def site(sample_site_factory: Callable[[str], Path]) -> Path:
+    folder = sample_site_factory("sample-site").parent
+    shutil.copy(shipped_path("sample-site", "alarms.toml"), folder / "alarms.toml")
     return folder
 
 

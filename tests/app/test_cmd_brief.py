@@ -5,12 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from controlroom.app.sample_site import ensure_sample_site
 from controlroom.core.site import load_site
 
 from .sim_recording import write_sim_recording
@@ -19,8 +19,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def site_and_recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
-    folder = ensure_sample_site(tmp_path_factory.mktemp("sample-site"))
+def site_and_recording(
+    tmp_path_factory: pytest.TempPathFactory, sample_site_factory: Callable[[str], Path]
+) -> tuple[Path, Path, list[str]]:
+    folder = sample_site_factory("sample-site")
     rec, ids = write_sim_recording(
         load_site(folder),
         tmp_path_factory.mktemp("rec") / "feed.crf",

@@ -12,17 +12,15 @@ import numpy as np
 import pytest
 
 from controlroom.app.cli import main
-from controlroom.app.sample_site import HALF_H, generate
+from controlroom.app.sample_site import HALF_H
 from controlroom.core.site import load_site
 from controlroom.geo.crs import LocalFrame, from_wgs84
 from controlroom.geo.terrain import load_terrain
 
 
 @pytest.fixture(scope="module")
-def _site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("flood-site")
-    generate(folder)
-    return folder
+def _site(sample_site_factory: Callable[[str], Path]) -> Path:
+    return sample_site_factory("flood-site").parent
 
 
 @pytest.fixture

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = sorted(str(p) for p in (ROOT / "layouts").glob("*.toml"))
+from controlroom.core.shipped import shipped_layouts
+
+SHIPPED = sorted(str(p) for p in (shipped_layouts()).glob("*.toml"))
 # the sub-command module on its own, so these tests do not depend on the rest of the CLI
 DRIVER = (
     "import argparse, sys\n"
@@ -35,7 +36,7 @@ def test_check_passes_the_shipped_layouts() -> None:
 
 
 def test_check_lists_every_problem_of_every_file_and_fails(tmp_path: Path) -> None:
-    good = (ROOT / "layouts" / "operator-desk.toml").read_text()
+    good = (shipped_layouts() / "operator-desk.toml").read_text()
     bad = tmp_path / "bad.toml"
     bad.write_text(
         good.replace('upper = "video_grid"', 'upper = "videos"').replace("screen = { order = 1 }\n", "")
@@ -60,7 +61,7 @@ def test_check_lists_every_problem_of_every_file_and_fails(tmp_path: Path) -> No
 def test_preview_draws_the_wall_headless(tmp_path: Path) -> None:
     out = tmp_path / "wall.png"
     result = layout_cmd(
-        "preview", str(ROOT / "layouts" / "wall-3x2.toml"), "--out", str(out), "--preset", "flood"
+        "preview", str(shipped_layouts() / "wall-3x2.toml"), "--out", str(out), "--preset", "flood"
     )
     assert result.returncode == 0, result.stderr
     assert "preset flood" in result.stdout
@@ -83,7 +84,7 @@ def test_preview_draws_the_wall_headless(tmp_path: Path) -> None:
 )
 def test_preview_rejects_bad_arguments(tmp_path: Path, args: list[str], code: int, message: str) -> None:
     result = layout_cmd(
-        "preview", str(ROOT / "layouts" / "wall-3x2.toml"), "--out", str(tmp_path / "x.png"), *args
+        "preview", str(shipped_layouts() / "wall-3x2.toml"), "--out", str(tmp_path / "x.png"), *args
     )
     assert result.returncode == code and message in result.stderr
 

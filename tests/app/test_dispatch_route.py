@@ -5,6 +5,7 @@ same actors."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -18,14 +19,11 @@ from controlroom.feed.publisher import FeedPublisher
 from tests.dispatch.conftest import start_gateway
 
 pytestmark = pytest.mark.gui
-SHOT = Path("/tmp/controlroom-shots/dispatch_route_test.png")
 
 
 @pytest.fixture(scope="module")
-def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from controlroom.app.sample_site import ensure_sample_site
-
-    return ensure_sample_site(tmp_path_factory.mktemp("route-site"))
+def sample_site(sample_site_factory: Callable[[str], Path]) -> Path:
+    return sample_site_factory("route-site")
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +35,7 @@ def city(sample_site: Path):  # type: ignore[no-untyped-def]
 
 @pytest.mark.slow
 def test_assigned_unit_route_is_drawn_and_follows_the_unit(
-    qtbot, sample_site: Path, city, tmp_path: Path
+    qtbot, sample_site: Path, city, tmp_path: Path, shots_dir: Path
 ) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QMainWindow
 
@@ -96,9 +94,8 @@ def test_assigned_unit_route_is_drawn_and_follows_the_unit(
         assert np.allclose(route.points[0], start, atol=0.01)
         panel.focus_on(float(route.points[:, 0].mean()), float(route.points[:, 1].mean()), 6000.0)  # type: ignore[attr-defined]
         panel.refresh_overlays()  # type: ignore[attr-defined]
-        SHOT.parent.mkdir(parents=True, exist_ok=True)
         qtbot.wait(100)
-        panel.grab().save(str(SHOT))
+        panel.grab().save(str(shots_dir / "dispatch_route_test.png"))
 
         # the feed reports the unit 600 m further east: the line now starts there
         ulon, ulat = 113.3404, 23.0902738

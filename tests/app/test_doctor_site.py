@@ -5,21 +5,21 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import zmq
 
 from controlroom.app.cli import main
-from controlroom.app.sample_site import ensure_sample_site
 from controlroom.core.doctor import DoctorOptions
 from controlroom.core.site import load_site
 from controlroom.geo.crs import wgs84_to_gcj02
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return ensure_sample_site(tmp_path_factory.mktemp("sample-site"))
+def sample(sample_site_factory: Callable[[str], Path]) -> Path:
+    return sample_site_factory("sample-site")
 
 
 def _camera_rows(sample: Path) -> list[dict[str, str]]:

@@ -6,7 +6,7 @@ import numpy as np
 
 from controlroom.geo.flood_impact import BuildingSamples
 from controlroom.geo.flood_whatif import FloodScene
-from tests.geo.test_flood import _grid_roads, _valley
+from tests.geo.flood_grids import grid_roads, valley
 
 
 def test_the_live_desk_routes_share_the_closures() -> None:
@@ -15,8 +15,8 @@ def test_the_live_desk_routes_share_the_closures() -> None:
     from controlroom.app.dispatch_route_wiring import apply_flood_to_routes, road_router_for
     from controlroom.core.city import CityModel
 
-    t, river = _valley()
-    model = CityModel(crs="EPSG:32649", origin=(0.0, 0.0, 0.0), lines={"roads": _grid_roads()})
+    t, river = valley()
+    model = CityModel(crs="EPSG:32649", origin=(0.0, 0.0, 0.0), lines={"roads": grid_roads()})
     empty = BuildingSamples.from_points(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), [])
     scene = FloodScene(t, river, empty)
     router = road_router_for(model)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QDate, QLocale
 
-from controlroom.app.sample_site import ensure_sample_site
 from controlroom.core.preferences import Preferences, choose_language, load_preferences, save_preferences
 from controlroom.core.site import load_site
 
@@ -15,8 +15,8 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture(scope="module")
-def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return ensure_sample_site(tmp_path_factory.mktemp("sample-site"))
+def sample_site(sample_site_factory: Callable[[str], Path]) -> Path:
+    return sample_site_factory("sample-site")
 
 
 def _menu_titles(language: str, site_path: Path, qtbot) -> list[str]:  # type: ignore[no-untyped-def]

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from controlroom.app.sample_site import ensure_sample_site
 from controlroom.core.site import load_site
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture(scope="module")
-def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return ensure_sample_site(tmp_path_factory.mktemp("sample-site"))
+def sample_site(sample_site_factory: Callable[[str], Path]) -> Path:
+    return sample_site_factory("sample-site")
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import shapely
 
-from controlroom.app.sample_site import DATA_FILES, DEFAULT_FOLDER, ensure_sample_site, generate, site_toml
+from controlroom.app.sample_site import DATA_FILES, ensure_sample_site, generate, site_toml
+from controlroom.core.shipped import shipped_path
 from controlroom.core.site import load_site
 from controlroom.geo.city_loader import load_city
 from controlroom.geo.crs import to_wgs84
@@ -36,7 +37,7 @@ def _rows(path: Path) -> list[dict[str, Any]]:
 
 
 def test_committed_site_file_is_the_generated_one_and_valid() -> None:
-    committed = DEFAULT_FOLDER / "site.toml"
+    committed = shipped_path("sample-site", "site.toml")
     assert committed.read_text(encoding="utf-8") == site_toml()
     site = load_site(committed)
     assert site.site.name == "pearl-river-demo" and site.title == "Pearl River Demo District"

@@ -12,7 +12,7 @@ from controlroom.app.sample_site import GENERATOR_VERSION, data_stamp, ensure_sa
 from controlroom.dispatch import db_upgrade
 from controlroom.dispatch.db import Db, DbError
 from controlroom.dispatch.db_upgrade import SCHEMA_VERSION, upgrade_sqlite_store
-from tests.app.test_cli_errors import write_cityjson, write_site
+from tests.app.gz_site import write_cityjson, write_site
 from tests.dispatch.conftest import start_gateway
 
 # ------------------------------------------------------------------ the sample site's data

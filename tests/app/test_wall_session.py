@@ -3,7 +3,7 @@ pushing its 3D view to a wall instance over the real control channel on loopback
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,18 +11,18 @@ import pytest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from controlroom.app.sample_site import ensure_sample_site
 from controlroom.core.city import CityModel
+from controlroom.core.shipped import shipped_layouts
 from controlroom.core.site import Site, load_site
-from controlroom.layouts.spec import load_layout
-from tests.qt.test_wall import LAYOUTS, WALL, H, Monitors, W
+from controlroom.layouts.files import load_layout
+from tests.qt.monitors import WALL, H, Monitors, W
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
-    return load_site(ensure_sample_site(tmp_path_factory.mktemp("sample-site")))
+def site(sample_site_factory: Callable[[str], Path]) -> Site:
+    return load_site(sample_site_factory("sample-site"))
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_wall_3x2_shows_the_real_map_across_four_monitors(
 
     monitors.set(WALL)
     session = WallSession(
-        site, load_layout(LAYOUTS / "wall-3x2.toml"), live=_live(site, model, qtbot), restore=False
+        site, load_layout(shipped_layouts() / "wall-3x2.toml"), live=_live(site, model, qtbot), restore=False
     )
     sessions.append(session)
     session.start()
@@ -99,7 +99,10 @@ def test_desk_pushes_its_3d_view_to_a_wall_instance(
 
     wall_site = _with_wall(site, name="main-wall", control_endpoint="tcp://127.0.0.1:*")
     wall = WallSession(
-        wall_site, load_layout(LAYOUTS / "single.toml"), live=_live(site, model, qtbot), restore=False
+        wall_site,
+        load_layout(shipped_layouts() / "single.toml"),
+        live=_live(site, model, qtbot),
+        restore=False,
     )
     sessions.append(wall)
     wall.start()
@@ -214,7 +217,7 @@ def test_an_alarm_category_switches_the_wall_preset_and_back(
     from controlroom.qt.alarm_service import alarm_service_for
 
     session = WallSession(
-        site, load_layout(LAYOUTS / "single.toml"), live=_live(site, model, qtbot), restore=False
+        site, load_layout(shipped_layouts() / "single.toml"), live=_live(site, model, qtbot), restore=False
     )
     sessions.append(session)
     session.start()
@@ -237,7 +240,7 @@ def test_a_wall_key_without_its_pair_is_refused_naming_the_section(site: Site, t
         site, control_endpoint="tcp://127.0.0.1:*", server_secret_key=tmp_path / "wall.key_secret"
     )
     with pytest.raises(FeedSecurityError, match=r"\[wall\] needs both server_secret_key and authorized_keys"):
-        WallSession(half, load_layout(LAYOUTS / "single.toml"), feed=False, restore=False)
+        WallSession(half, load_layout(shipped_layouts() / "single.toml"), feed=False, restore=False)
     desk = _with_wall(
         site,
         client_secret_key=tmp_path / "desk.key_secret",

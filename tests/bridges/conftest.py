@@ -23,18 +23,13 @@ from controlroom.feed.pump import FeedPump
 from controlroom.feed.subscriber import FeedSubscriber
 from controlroom.feed.validate import Extent
 from tests.feed.conftest import Pipeline, wait_until
+from tests.net import free_port
 
 #: (min_lon, min_lat, max_lon, max_lat) around each sample's service area.
 BAY_AREA = (-122.55, 37.20, -121.75, 37.95)  # Caltrain and BART
 MINNEAPOLIS = (-93.35, 44.90, -93.15, 45.05)  # Metro Transit route 2
 #: The mozIoT lab log has no coordinates; the maps give the lab a place (Huacheng, Guangzhou).
 LAB = (113.3105, 23.1186, 113.3209, 23.1267)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def write_site(
@@ -251,3 +246,29 @@ def wait_for(
 
 
 _ = time  # used by the test modules through this conftest
+
+
+#: The lab's MQTT topics mapped to sensor records (test_mapping, test_bridge_mqtt).
+LAB_MAPS = """
+[[sources.map]]
+match = "temp-hum-readings"
+record = "sensor"
+fields = { id = "node-id", value = "temp-C" }
+static = { kind = "temperature", unit = "°C", lon = 113.3157, lat = 23.1226 }
+id_format = "{}:temp"
+
+[[sources.map]]
+match = "temp-hum-readings"
+record = "sensor"
+fields = { id = "node-id", value = "hum-percent" }
+static = { kind = "humidity", unit = "%", lon = 113.3157, lat = 23.1226 }
+id_format = "{}:hum"
+
+[[sources.map]]
+match = "sonoff/tele/+/STATE"
+record = "sensor"
+fields = { id = "$topic[2]", value = "POWER | power", status = "POWER | power" }
+static = { kind = "plug", lon = 113.3160, lat = 23.1230 }
+lookup.value = { ON = 1, OFF = 0, "1" = 1, "0" = 0 }
+lookup.status = { ON = "warning", OFF = "ok", "1" = "warning", "0" = "ok" }
+"""

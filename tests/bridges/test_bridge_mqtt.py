@@ -11,8 +11,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from tests.bridges.conftest import LAB, Server, free_port, wait_for, write_site
-from tests.bridges.test_mapping import LAB_MAPS
+from tests.bridges.conftest import LAB, LAB_MAPS, Server, free_port, wait_for, write_site
 
 FLEET_MAP = """
 [[sources.map]]

@@ -16,7 +16,7 @@ from controlroom.core.protocol import Position, SensorReading
 from controlroom.core.site import load_site
 from controlroom.feed.validate import Extent
 from controlroom.geo.crs import wgs84_to_gcj02
-from tests.bridges.conftest import BAY_AREA, LAB, MINNEAPOLIS, write_site
+from tests.bridges.conftest import BAY_AREA, LAB, LAB_MAPS, MINNEAPOLIS, write_site
 
 GTFS_VEHICLES = """
 [[sources.map]]
@@ -42,31 +42,6 @@ url = "http://127.0.0.1:1/feed.pb"
 publish = "tcp://127.0.0.1:7749"
 sample = "{sample}"
 {maps}"""
-
-
-LAB_MAPS = """
-[[sources.map]]
-match = "temp-hum-readings"
-record = "sensor"
-fields = { id = "node-id", value = "temp-C" }
-static = { kind = "temperature", unit = "°C", lon = 113.3157, lat = 23.1226 }
-id_format = "{}:temp"
-
-[[sources.map]]
-match = "temp-hum-readings"
-record = "sensor"
-fields = { id = "node-id", value = "hum-percent" }
-static = { kind = "humidity", unit = "%", lon = 113.3157, lat = 23.1226 }
-id_format = "{}:hum"
-
-[[sources.map]]
-match = "sonoff/tele/+/STATE"
-record = "sensor"
-fields = { id = "$topic[2]", value = "POWER | power", status = "POWER | power" }
-static = { kind = "plug", lon = 113.3160, lat = 23.1230 }
-lookup.value = { ON = 1, OFF = 0, "1" = 1, "0" = 0 }
-lookup.status = { ON = "warning", OFF = "ok", "1" = "warning", "0" = "ok" }
-"""
 
 
 def lab_source(sample: Path, maps: str = LAB_MAPS) -> str:

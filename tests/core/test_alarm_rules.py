@@ -8,6 +8,7 @@ import pytest
 
 from controlroom.core.alarm_rules import load_rules, parse_rules
 from controlroom.core.issues import SiteError
+from controlroom.core.shipped import shipped_path
 
 
 def _issues(text: str) -> list[tuple[str, str, str]]:
@@ -98,5 +99,5 @@ def test_syntax_schema_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_the_sample_site_rules_are_valid() -> None:
-    rules = load_rules(Path(__file__).resolve().parents[2] / "assets" / "sample-site" / "alarms.toml")
+    rules = load_rules(shipped_path("sample-site", "alarms.toml"))
     assert {r.kind for r in rules.rule} == {"threshold", "rate", "geofence", "silence", "incident"}

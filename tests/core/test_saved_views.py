@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from controlroom.core.saved_views import SavedView, ViewStore, views_path
+from controlroom.core.shipped import shipped_path
 from controlroom.core.site import load_site
 
-SITE = Path(__file__).resolve().parents[2] / "assets" / "sample-site" / "site.toml"
+SITE = shipped_path("sample-site", "site.toml")
 
 
 @pytest.fixture

@@ -11,20 +11,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import pytest
 
-from controlroom.app.sample_site import ensure_sample_site
 from controlroom.feed.keys import create_keypair
 
 
 @pytest.fixture(scope="session")
-def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return ensure_sample_site(tmp_path_factory.mktemp("dispatch-site"))
+def sample_site(sample_site_factory: Callable[[str], Path]) -> Path:
+    return sample_site_factory("dispatch-site")
 
 
 @dataclass
@@ -180,11 +179,9 @@ def curve(sample_site: Path, tmp_path: Path, gateway_factory) -> Iterator[tuple[
 
 
 @pytest.fixture
-def ipc_endpoints() -> Iterator[tuple[str, str, str]]:
+def ipc_endpoints(short_tmp: Path) -> tuple[str, str, str]:
     """Fixed gateway endpoints (a restarted gateway binds the same ones); ipc paths stay short."""
-    short = Path(tempfile.mkdtemp(prefix="gw", dir="/tmp"))
-    yield (f"ipc://{short}/r", f"ipc://{short}/p", f"ipc://{short}/s")
-    shutil.rmtree(short, ignore_errors=True)
+    return (f"ipc://{short_tmp}/r", f"ipc://{short_tmp}/p", f"ipc://{short_tmp}/s")
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@ applied exactly once (the outbox resends; the command id makes a resend harmless
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -17,9 +15,10 @@ from .conftest import start_gateway
 N = 1000
 
 
-def test_kill_9_mid_stream_then_restart_applies_every_order_once(sample_site: Path, tmp_path: Path) -> None:
-    short = Path(tempfile.mkdtemp(prefix="gw", dir="/tmp"))  # ipc paths must stay short
-    eps = (f"ipc://{short}/r", f"ipc://{short}/p", f"ipc://{short}/s")
+def test_kill_9_mid_stream_then_restart_applies_every_order_once(
+    sample_site: Path, tmp_path: Path, ipc_endpoints: tuple[str, str, str]
+) -> None:
+    eps = ipc_endpoints
     db = tmp_path / "gateway.sqlite"
     g = start_gateway(sample_site, db, endpoints=eps)
     client = DispatchClient(
@@ -45,7 +44,6 @@ def test_kill_9_mid_stream_then_restart_applies_every_order_once(sample_site: Pa
         g.stop()
         if restarted is not None:
             restarted.stop()
-        shutil.rmtree(short, ignore_errors=True)
     assert pending_at_restart > 0
     assert counts == {"pending": 0, "acknowledged": N + 1, "refused": 0, "retried": 0, "dropped": 0}
     con = sqlite3.connect(db)

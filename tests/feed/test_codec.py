@@ -17,7 +17,7 @@ from controlroom.core.protocol import (
     SensorBatch,
 )
 from controlroom.feed.codec import RejectError, decode, encode, salvage
-from tests.core.test_protocol import MESSAGES, plain
+from tests.core.protocol_samples import MESSAGES, plain
 
 
 @pytest.mark.parametrize("codec", ["msgpack", "json"])

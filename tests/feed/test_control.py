@@ -25,6 +25,7 @@ from controlroom.feed.control import (
     encode_command,
 )
 from controlroom.feed.keys import ClientSecurity, FeedSecurityError, ServerSecurity, create_keypair
+from tests.net import free_port
 
 REGIONS = ("map", "vitals", "cameras")
 PRESETS = ("normal", "flood")
@@ -33,12 +34,6 @@ PRESETS = ("normal", "flood")
 def zmq_context() -> zmq.Context[zmq.Socket[bytes]]:
     ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context.instance()
     return ctx
-
-
-def free_port() -> int:
-    """A port nobody listens on (bound, then released)."""
-    with zmq_context().socket(zmq.ROUTER) as probe:
-        return probe.bind_to_random_port("tcp://127.0.0.1")
 
 
 class Wall:

@@ -22,29 +22,11 @@ from controlroom.geo.flood_impact import (
 from controlroom.geo.flood_whatif import FloodScene, PointSet
 from controlroom.geo.road_route import RoadRouter
 from controlroom.geo.terrain import Terrain
-
-CELL = 5.0
-
-
-def _valley() -> tuple[Terrain, np.ndarray]:
-    """200 × 200 cells of 5 m: a river along the bottom rows (bed −2 m), ground rising north at
-    1 m per 100 m, and a closed pocket (floor 1 m) behind a ridge at 6 m, north-east."""
-    ny = nx = 200
-    y = np.arange(ny)[:, None] * CELL
-    x = np.arange(nx)[None, :] * CELL
-    z = np.broadcast_to(3.0 + y / 100.0, (ny, nx)).copy()
-    river = np.zeros((ny, nx), bool)
-    river[:10] = True
-    z[river] = -2.0
-    r = np.hypot(x - 700.0, y - 700.0)
-    pocket = r < 60
-    z[(r >= 60) & (r < 80)] = 14.0  # the ridge round the pocket
-    z[pocket] = 1.0
-    return Terrain(z.astype(np.float32), 0.0, 0.0, CELL, "synthetic"), river
+from tests.geo.flood_grids import CELL, grid_roads, valley
 
 
 def test_only_ground_connected_to_the_river_floods_and_depth_is_level_minus_ground() -> None:
-    t, river = _valley()
+    t, river = valley()
     ext = flood_from(t, 5.0, river)
     inside_pocket = (700.0, 700.0)
     assert ext.depth_at(*inside_pocket)[0] == 0.0  # 4 m below the level, but walled off: dry
@@ -60,7 +42,7 @@ def test_only_ground_connected_to_the_river_floods_and_depth_is_level_minus_grou
 
 
 def test_a_level_below_the_river_bed_floods_nothing() -> None:
-    t, river = _valley()
+    t, river = valley()
     ext = flood_from(t, -2.5, river)
     assert ext.nothing_floods and ext.area_km2 == 0.0 and ext.max_depth_m == 0.0
     scene = FloodScene(
@@ -72,7 +54,7 @@ def test_a_level_below_the_river_bed_floods_nothing() -> None:
 
 
 def test_rain_ponds_its_own_volume_in_the_lowest_ground() -> None:
-    t, river = _valley()
+    t, river = valley()
     ext = rain_ponding(t, 50.0, exclude=river)
     land = (~river).sum()
     held = float(ext.depth.astype(np.float64).sum())
@@ -82,7 +64,7 @@ def test_rain_ponds_its_own_volume_in_the_lowest_ground() -> None:
 
 
 def test_buildings_are_dry_wet_or_flooded_by_the_deepest_water_at_their_footprint() -> None:
-    t, river = _valley()
+    t, river = valley()
     ext = flood_from(t, 5.0, river)  # ground 4.0 m at y=100, 4.9 at 190, 5.2 at 220
     corners = np.array([[0, 0], [10, 0], [10, 10], [0, 10]], float)
     origins = np.array([[100.0, 95.0], [100.0, 187.0], [100.0, 215.0]])
@@ -97,23 +79,9 @@ def test_buildings_are_dry_wet_or_flooded_by_the_deepest_water_at_their_footprin
     assert classify(depth, FloodConfig(wet_depth_m=0.01, flooded_depth_m=2.0)).tolist() == [WET, WET, DRY]
 
 
-def _grid_roads() -> LineLayer:
-    """A street grid: east-west streets at y = 100, 300, 500; north-south at x = 100 ... 900."""
-    lines = [np.array([[0.0, y, 0], [1000.0, y, 0]]) for y in (100.0, 300.0, 500.0)]
-    lines += [np.array([[x, 50.0, 0], [x, 600.0, 0]]) for x in (100.0, 500.0, 900.0)]
-    offsets = np.cumsum([0] + [len(ln) for ln in lines])
-    return LineLayer(
-        "roads",
-        np.concatenate(lines),
-        offsets.astype(np.int64),
-        np.arange(len(lines), dtype=np.int32),
-        [{"name": f"Road {i}"} for i in range(len(lines))],
-    )
-
-
 def test_roads_cut_by_depth_with_their_length_and_totals_by_area() -> None:
-    t, river = _valley()
-    roads = RoadSamples.from_layer(_grid_roads(), step_m=2.5)
+    t, river = valley()
+    roads = RoadSamples.from_layer(grid_roads(), step_m=2.5)
     assert roads.length_m.sum() == pytest.approx(3 * 1000 + 3 * 550, rel=1e-9)
     scene = FloodScene(
         t, river, BuildingSamples.from_points(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), []), roads
@@ -127,7 +95,7 @@ def test_roads_cut_by_depth_with_their_length_and_totals_by_area() -> None:
 
 
 def test_cameras_and_units_in_the_water_are_listed() -> None:
-    t, river = _valley()
+    t, river = valley()
     cams = PointSet(["C1", "C2"], ["low", "high"], np.array([300.0, 300.0]), np.array([120.0, 800.0]))
     empty = BuildingSamples.from_points(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), [])
     scene = FloodScene(t, river, empty, points={"cameras": cams})
@@ -140,13 +108,13 @@ def test_a_route_detours_around_a_cut_road_and_comes_back_when_the_water_goes_do
     """A dip in the street at y = 300 (between x = 400 and 600) holds water when the level rises;
     the unit at (150, 300) going to (850, 300) takes that street on a dry day, detours over the
     y = 500 street while the what-if is applied, and is back on it when the water goes down."""
-    t, river = _valley()
+    t, river = valley()
     z = t.z.copy()
     ys, xs = np.mgrid[0:200, 0:200] * CELL
     z[(np.abs(ys - 300.0) < 30) & (np.abs(xs - 500.0) < 110)] = 2.0  # the dip under the street
     z[(ys >= 45) & (ys < 280) & (np.abs(xs - 500.0) < 110)] = 2.0  # a channel from the river to it
     ground = Terrain(z, t.x0, t.y0, t.cell)
-    router = RoadRouter.from_lines([ln for ln in _split(_grid_roads())])
+    router = RoadRouter.from_lines([ln for ln in _split(grid_roads())])
     assert router is not None
     scene = FloodScene(
         ground, river, BuildingSamples.from_points(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), [])

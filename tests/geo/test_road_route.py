@@ -4,6 +4,7 @@ site with no roads (or no road between the two ends) gets the straight line."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -111,10 +112,9 @@ def _distance_to_segments(points: np.ndarray, layer: LineLayer) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def shared_sample_city_roads(tmp_path_factory: pytest.TempPathFactory) -> LineLayer:
-    from controlroom.app.sample_site import ensure_sample_site
+def shared_sample_city_roads(sample_site_factory: Callable[[str], Path]) -> LineLayer:
     from controlroom.core.site import load_site
     from controlroom.geo.city_loader import load_city
 
-    site_dir: Path = ensure_sample_site(tmp_path_factory.mktemp("route-site"))
+    site_dir: Path = sample_site_factory("route-site")
     return load_city(load_site(site_dir)).lines["roads"]

@@ -17,12 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from controlroom.app.sample_site import ensure_sample_site
-
 
 @pytest.fixture(scope="session")
-def sample_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return ensure_sample_site(tmp_path_factory.mktemp("history-site")).parent
+def sample_folder(sample_site_factory: Callable[[str], Path]) -> Path:
+    return sample_site_factory("history-site").parent
 
 
 def free_port() -> int:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from controlroom.core.shipped import shipped_layouts
+from controlroom.layouts.files import load_layout
 from controlroom.layouts.geometry import (
     Rect,
     bezel_compensation,
@@ -13,9 +13,8 @@ from controlroom.layouts.geometry import (
     monitor_frames,
     tiles_rectangle,
 )
-from controlroom.layouts.spec import load_layout
 
-LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+LAYOUTS = shipped_layouts()
 
 
 def test_grid_cells_split_an_area_without_gaps() -> None:

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from controlroom.core.shipped import shipped_layouts
+from controlroom.layouts.files import load_layout
 from controlroom.layouts.geometry import Rect
 from controlroom.layouts.placement import ScreenInfo, WindowPlan, assign_screens, plan_wall
-from controlroom.layouts.spec import LayoutSpec, load_layout
+from controlroom.layouts.spec import LayoutSpec
 
-LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+LAYOUTS = shipped_layouts()
 
 
 def wall_screens(cols: int = 3, rows: int = 2, skip: tuple[str, ...] = ()) -> list[ScreenInfo]:

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from controlroom.core.issues import Issue, SiteError
-from controlroom.layouts.spec import PANEL_IDS, check_layout, find_layout, load_layout
+from controlroom.core.shipped import shipped_layouts
+from controlroom.layouts.files import check_layout, find_layout, load_layout
+from controlroom.layouts.spec import PANEL_IDS
 
-ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = sorted((ROOT / "layouts").glob("*.toml"))
+SHIPPED = sorted((shipped_layouts()).glob("*.toml"))
 
 GOOD = """
 schema = 1
@@ -185,7 +186,7 @@ def test_file_errors(tmp_path: Path) -> None:
 
 
 def test_find_layout_by_name(tmp_path: Path) -> None:
-    assert find_layout("wall-3x2", [tmp_path, ROOT / "layouts"]) == ROOT / "layouts" / "wall-3x2.toml"
+    assert find_layout("wall-3x2", [tmp_path, shipped_layouts()]) == shipped_layouts() / "wall-3x2.toml"
     with pytest.raises(SiteError, match=r"no layout named .nowhere. .*expected one of: none"):
         find_layout("nowhere", [tmp_path])
 

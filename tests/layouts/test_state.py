@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from controlroom.core.shipped import shipped_layouts
+from controlroom.layouts.files import load_layout
 from controlroom.layouts.geometry import Rect
 from controlroom.layouts.placement import ScreenInfo, assign_screens
-from controlroom.layouts.spec import load_layout
 from controlroom.layouts.state import STATE_VERSION, restore_state, save_state, state_path
 
-LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+LAYOUTS = shipped_layouts()
 SCREENS = [ScreenInfo("DP-1", Rect(0, 0, 1920, 1080)), ScreenInfo("DP-2", Rect(1920, 0, 1920, 1080))]
 
 

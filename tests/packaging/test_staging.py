@@ -7,6 +7,7 @@ import io
 import shutil
 import tarfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,13 +17,12 @@ from controlroom.app.packager.archive import write_archive
 from controlroom.app.packager.entry import with_bundled_site
 from controlroom.app.packager.manifest import build_manifest, verify_manifest, write_manifest
 from controlroom.app.packager.staging import copy_site, stage_plan
-from controlroom.app.sample_site import ensure_sample_site
 from controlroom.core.site import load_site
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return ensure_sample_site(tmp_path_factory.mktemp("sample-site"))
+def sample(sample_site_factory: Callable[[str], Path]) -> Path:
+    return sample_site_factory("sample-site")
 
 
 def test_sample_site_stages_every_data_file(sample: Path, tmp_path: Path) -> None:

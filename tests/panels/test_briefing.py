@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from controlroom.app.sample_site import ensure_sample_site
 from controlroom.core.site import load_site
 from controlroom.feed.recorder import read_recording, replay
 from tests.app.sim_recording import write_sim_recording
@@ -16,8 +16,8 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture(scope="module")
-def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return ensure_sample_site(tmp_path_factory.mktemp("sample-site"))
+def sample_site(sample_site_factory: Callable[[str], Path]) -> Path:
+    return sample_site_factory("sample-site")
 
 
 def test_briefing_shows_incidents_by_type_in_chinese(  # type: ignore[no-untyped-def]

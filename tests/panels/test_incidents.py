@@ -4,6 +4,7 @@ the panel and on the live board the map draws from."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,13 +26,13 @@ def city(sample_site: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from controlroom.app.sample_site import ensure_sample_site
-
-    return ensure_sample_site(tmp_path_factory.mktemp("incidents-site"))
+def sample_site(sample_site_factory: Callable[[str], Path]) -> Path:
+    return sample_site_factory("incidents-site")
 
 
-def test_alarm_to_closed_with_one_click_dispatch(qtbot, sample_site: Path, city, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_alarm_to_closed_with_one_click_dispatch(
+    qtbot, sample_site: Path, city, tmp_path: Path, shots_dir: Path
+) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import Qt
 
     from controlroom.panels.incidents import DispatchBridge, IncidentsPanel
@@ -93,7 +94,7 @@ def test_alarm_to_closed_with_one_click_dispatch(qtbot, sample_site: Path, city,
         qtbot.waitUntil(lambda: board_status("ALM-1") == "dispatched", timeout=5000)
         qtbot.waitUntil(lambda: panel.unit_board.status_of(nearest) == "dispatched", timeout=5000)
         assert "Traffic Police" in panel.detail.text() and nearest in panel.detail.text()
-        panel.grab().save("/tmp/incidents_panel.png")
+        panel.grab().save(str(shots_dir / "incidents_panel.png"))
         for key, status in (("on_scene", "on_scene"), ("resolve", "resolved")):
             qtbot.mouseClick(panel.buttons[key], Qt.MouseButton.LeftButton)
             qtbot.waitUntil(lambda s=status: panel.details["ALM-1"]["status"] == s, timeout=5000)

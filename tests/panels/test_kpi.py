@@ -13,7 +13,6 @@ from controlroom.render.overlays.base import rgb255
 from tests.panels.live_city import Clock, live_city
 
 pytestmark = pytest.mark.gui
-SHOTS = Path("/tmp/controlroom-shots")
 
 
 def _reddish_fraction(widget) -> float:  # type: ignore[no-untyped-def]
@@ -25,7 +24,7 @@ def _reddish_fraction(widget) -> float:  # type: ignore[no-untyped-def]
     return float((np.abs(rgb - red).sum(axis=2) < 60).mean())
 
 
-def test_a_published_metric_shows_and_turns_to_alarm_colour(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_published_metric_shows_and_turns_to_alarm_colour(qtbot, tmp_path: Path, shots_dir: Path) -> None:  # type: ignore[no-untyped-def]
     clock = Clock()
     with live_city(tmp_path, clock) as (live, pub):
         panel = KpiPanel(live.site.metrics, live.clock)
@@ -56,8 +55,7 @@ def test_a_published_metric_shows_and_turns_to_alarm_colour(qtbot, tmp_path: Pat
         assert _reddish_fraction(tile) > calm + 0.005, "the alarm shows in red on the tile"
         # a metric the site does not list still gets a tile
         qtbot.waitUntil(lambda: _other(pub, live, clock, panel), timeout=5_000)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        panel.grab().save(str(SHOTS / "kpi_panel.png"))
+        panel.grab().save(str(shots_dir / "kpi_panel.png"))
         panel.close()
 
 

@@ -17,7 +17,6 @@ from controlroom.render.picking import world_to_display
 from tests.render.city_factory import roof_centre, synthetic_city
 
 pytestmark = pytest.mark.gui
-SHOTS = Path("/tmp/controlroom-shots")
 FRAME = LocalFrame.at_wgs84("EPSG:32650", 113.32, 23.12)
 
 
@@ -48,17 +47,16 @@ def _click_world(panel: MapPanel, qtbot, point) -> None:  # type: ignore[no-unty
     qtbot.mouseClick(panel.interactor, Qt.MouseButton.LeftButton, pos=panel.widget_point(x, y))
 
 
-def test_panel_shows_the_city(panel: MapPanel, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_panel_shows_the_city(panel: MapPanel, qtbot, shots_dir: Path) -> None:  # type: ignore[no-untyped-def]
     panel.set_model(synthetic_city(64), [View(name="City Hall", lon=113.3215, lat=23.1215)], FRAME)
     image = _frame(panel, qtbot)
     assert image.shape[0] > 500
     assert (image.astype(int).sum(axis=2) > 300).mean() > 0.03, "light buildings on the dark ground"
     assert image.std() > 10
-    SHOTS.mkdir(parents=True, exist_ok=True)
     panel.set_color_by("use")
     panel.select_object("buildings", 27)
     qtbot.wait(50)
-    panel.window().grab().save(str(SHOTS / "map3d_panel.png"))
+    panel.window().grab().save(str(shots_dir / "map3d_panel.png"))
     assert panel.title() == "3D City Map" and panel.panel_id == "map3d"
 
 

@@ -20,7 +20,6 @@ from controlroom.render.picking import world_to_display
 from tests.panels.live_city import Clock, live_city
 
 pytestmark = pytest.mark.gui
-SHOTS = Path("/tmp/controlroom-shots")
 SPOT = (130.0, 170.0)  # local metres: a street crossing of the synthetic city (between blocks)
 
 
@@ -96,7 +95,7 @@ def _actor_count(panel: MapPanel) -> int:
     )
 
 
-def test_an_entity_published_at_a_lonlat_appears_there_on_the_map(setup, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_an_entity_published_at_a_lonlat_appears_there_on_the_map(setup, qtbot, shots_dir: Path) -> None:  # type: ignore[no-untyped-def]
     panel, live, pub, _clock = setup
     world = (SPOT[0], SPOT[1], 2.0)
     before = _pixel(panel, _grab(panel, qtbot), world)
@@ -108,8 +107,7 @@ def test_an_entity_published_at_a_lonlat_appears_there_on_the_map(setup, qtbot) 
     bus = np.array(rgb255(KIND_COLOURS["bus"]))
     assert np.abs(after - bus).sum() < 60, f"expected the bus colour at its place, got {after}"
     assert np.abs(before - bus).sum() > 150, "the spot was not already bus-coloured"
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    panel.window().grab().save(str(SHOTS / "map3d_live_entity.png"))
+    panel.window().grab().save(str(shots_dir / "map3d_live_entity.png"))
 
 
 def test_a_silent_entity_fades_then_disappears(setup, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from controlroom.app.sample_site import ensure_sample_site
 from controlroom.core.saved_views import ViewStore
 from controlroom.core.site import load_site
 
@@ -14,8 +14,8 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture(scope="module")
-def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return ensure_sample_site(tmp_path_factory.mktemp("sample-site"))
+def sample_site(sample_site_factory: Callable[[str], Path]) -> Path:
+    return sample_site_factory("sample-site")
 
 
 def test_saved_view_round_trips_on_the_map(qtbot, sample_site: Path) -> None:  # type: ignore[no-untyped-def]

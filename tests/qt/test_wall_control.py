@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
+from controlroom.core.shipped import shipped_layouts
 from controlroom.feed.control import (
     Command,
     ControlClient,
@@ -21,11 +22,10 @@ from controlroom.feed.control import (
     Reply,
     SwitchPreset,
 )
-from controlroom.layouts.spec import load_layout
+from controlroom.layouts.files import load_layout
 from controlroom.qt.wall import WallManager
 from controlroom.qt.wall_control import WallControl, WallPusher, view_command
-from tests.feed.test_control import free_port
-from tests.qt.test_wall import LAYOUTS
+from tests.net import free_port
 
 pytestmark = pytest.mark.gui
 
@@ -62,7 +62,7 @@ class Room:
     """One desk and one wall, both on the single layout, and the channel between them."""
 
     def __init__(self, qtbot: QtBot) -> None:
-        spec = load_layout(LAYOUTS / "single.toml")
+        spec = load_layout(shipped_layouts() / "single.toml")
         self.qtbot = qtbot
         self.desk = WallManager(
             spec, lambda pid: RecordingMap(DESK_CAMERA) if pid == "map3d" else None, restore=False

@@ -13,7 +13,7 @@ from controlroom.geo.flood_whatif import FloodImpact, FloodScene
 from controlroom.render.overlays import flood as flood_module
 from controlroom.render.overlays.flood import FloodBuildingsOverlay, FloodWaterOverlay
 from controlroom.render.picking import world_to_display
-from tests.geo.test_flood import _valley
+from tests.geo.flood_grids import valley
 from tests.render.city_factory import box_layer, roof_centre
 from tests.render.conftest import pixel_at, render
 
@@ -35,7 +35,7 @@ class _Source:
 
 @pytest.fixture
 def scene() -> tuple[FloodScene, Any]:
-    terrain, river = _valley()  # river along y < 50, ground 4 m at y = 100, 5 m at y = 200
+    terrain, river = valley()  # river along y < 50, ground 4 m at y = 100, 5 m at y = 200
     layer = box_layer(16)  # 4 × 4 boxes from (0, 0), 40 m apart
     layer.points[:, :2] += (200.0, 120.0)  # rows at y = 120, 160, 200, 240: the last stays dry
     road = LineLayer("roads", np.array([[150.0, 120.0, 0], [400.0, 120.0, 0]]), np.array([0, 2]),

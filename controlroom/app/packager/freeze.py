@@ -13,9 +13,8 @@ import sys
 from pathlib import Path
 
 from controlroom.core.issues import InputError
+from controlroom.core.shipped import source_checkout
 
-REPO = Path(__file__).resolve().parents[3]
-SPEC = REPO / "packaging" / "controlroom.spec"
 EXE_NAME = "controlroom"
 
 
@@ -26,21 +25,29 @@ def pyinstaller_available() -> bool:
 
 
 def default_work_dir() -> Path:
+    """The platform's user cache, even where ``CONTROLROOM_CACHE_DIR`` points elsewhere (tests):
+    the analysis takes minutes and is the same for every build of this source."""
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("controlroom")) / "pyinstaller"
 
 
-SNAPSHOT_PARTS = ("controlroom", "packaging", "layouts", "translations")
+SNAPSHOT_PARTS = ("controlroom", "packaging", "translations")
 
 
-def snapshot_source(dest: Path) -> Path:
+def recipe() -> Path | None:
+    """``packaging/controlroom.spec`` in the source checkout; None for an installed package."""
+    repo = source_checkout()
+    return None if repo is None else repo / "packaging" / "controlroom.spec"
+
+
+def snapshot_source(dest: Path, repo: Path) -> Path:
     """Copy the sources PyInstaller reads, so edits made while it runs (minutes) cannot mix in."""
     if dest.exists():
         shutil.rmtree(dest)
     for part in SNAPSHOT_PARTS:
-        if (REPO / part).is_dir():
-            shutil.copytree(REPO / part, dest / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        if (repo / part).is_dir():
+            shutil.copytree(repo / part, dest / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     return dest
 
 
@@ -63,12 +70,15 @@ def freeze(dist: Path, work: Path, icon: Path | None = None, log: Path | None = 
             "PyInstaller is not installed in this Python; install it with "
             f"`{sys.executable} -m pip install 'controlroom[package]'` (or pip install pyinstaller)"
         )
-    if not SPEC.is_file():
+    spec = recipe()
+    if spec is None or not spec.is_file():
+        where = "this installed controlroom has none" if spec is None else f"{spec} is missing"
         raise InputError(
-            f"{SPEC}: the build recipe is missing; run package from a controlroom source checkout"
+            f"the PyInstaller build recipe (packaging/controlroom.spec) is needed and {where}; "
+            "run package from a controlroom source checkout"
         )
     work.mkdir(parents=True, exist_ok=True)
-    src = snapshot_source(work / "src")
+    src = snapshot_source(work / "src", spec.parents[1])
     env = dict(os.environ, CONTROLROOM_REPO=str(src), CONTROLROOM_EXE_NAME=EXE_NAME, PYTHONPATH=str(src))
     env["CONTROLROOM_I18N_DIR"] = str(compile_translations(work / "i18n"))
     if icon is not None:
@@ -84,7 +94,7 @@ def freeze(dist: Path, work: Path, icon: Path | None = None, log: Path | None = 
         str(dist),
         "--workpath",
         str(work),
-        str(src / "packaging" / SPEC.name),
+        str(src / "packaging" / spec.name),
     ]
     with open(log or work / "pyinstaller.log", "w", encoding="utf-8") as fh:
         result = subprocess.run(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, check=False)
