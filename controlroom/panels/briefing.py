@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 from controlroom.core.districts import DistrictLocator
 from controlroom.core.period_stats import IncidentHistory
 from controlroom.feed.brief_data import BriefData, from_pump
-from controlroom.qt.strings import incident_type_label, metric_label, metric_unit_label, severity_label
+from controlroom.qt.site_words import metric_title
+from controlroom.qt.strings import incident_type_label, metric_unit_label, severity_label
 
 if TYPE_CHECKING:
     from controlroom.qt.live import LiveCity
@@ -201,7 +202,7 @@ class BriefingPanel(QWidget):
         for i, m in enumerate(d.metrics):
             tile = self.metric_tiles.get(m.name)
             if tile is None:
-                tile = self.metric_tiles[m.name] = _Tile(metric_label(m.name), self)
+                tile = self.metric_tiles[m.name] = _Tile(metric_title(m.name, self.live.site), self)
                 self.metric_grid.addWidget(tile, i // 4, i % 4)
             unit = metric_unit_label(m.unit) if m.unit else ""
             arrow = "▲" if m.trend > 0.02 else "▼" if m.trend < -0.02 else "▶"

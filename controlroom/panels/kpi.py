@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
+from zoneinfo import ZoneInfo
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
@@ -23,6 +25,8 @@ from PySide6.QtGui import QFont, QFontInfo, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from controlroom.core.site import MetricSpec
+from controlroom.qt.site_words import metric_title
+from controlroom.qt.strings import metric_unit_label
 
 if TYPE_CHECKING:
     from controlroom.core.metrics import MetricSeries
@@ -37,6 +41,7 @@ TITLE_POINT_SIZE = 16
 COLUMNS = 2
 
 
+MIN_SPAN_S = 300.0  # the chart's narrowest time span
 VALUE_HEIGHT_SHARE = 0.2  # of the tile's height: read from across the room on any screen
 
 
@@ -52,10 +57,12 @@ class KpiTile(QFrame):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         box = QVBoxLayout(self)
         box.setContentsMargins(14, 10, 14, 10)
-        self.title_label = self._label(spec.title or spec.name, TITLE_POINT_SIZE, bold=False)
+        self.title_label = self._label(metric_title(spec.name, (spec,)), TITLE_POINT_SIZE, bold=False)
         row = QHBoxLayout()
         self.value_label = self._label("—", VALUE_POINT_SIZE, bold=True)
-        self.unit_label = self._label(self.unit, TITLE_POINT_SIZE, bold=False)
+        self.unit_label = self._label(
+            metric_unit_label(self.unit) if self.unit else "", TITLE_POINT_SIZE, bold=False
+        )
         self.trend_label = self._label("", VALUE_POINT_SIZE - 12, bold=True)
         row.addWidget(self.value_label)
         row.addWidget(self.unit_label, 0, Qt.AlignmentFlag.AlignBottom)
@@ -117,14 +124,24 @@ class KpiTile(QFrame):
     def value_text(self) -> str:
         return self.value_label.text()
 
+    def set_zone(self, zone: str) -> None:
+        """Label the time axis in the site's time zone, not the machine's."""
+        offset = datetime.now(ZoneInfo(zone)).utcoffset()
+        axis = self.plot.getAxis("bottom")
+        axis.utcOffset = -int(offset.total_seconds()) if offset is not None else 0
+        axis.picture = None
+        axis.update()
+
     def show_series(self, t: np.ndarray, v: np.ndarray, unit: str = "") -> None:
         """The last hour of samples (time-sorted); the tile shows the newest."""
         if unit and not self.spec.unit and unit != self.unit:
             self.unit = unit
-            self.unit_label.setText(unit)
+            self.unit_label.setText(metric_unit_label(unit))
         self.curve.setData(t, v)
         if not len(v):
             return
+        # At least a few minutes wide, so the axis reads clock times (not "48.000") after start.
+        self.plot.setXRange(min(float(t[0]), float(t[-1]) - MIN_SPAN_S), float(t[-1]), padding=0.02)
         value = float(v[-1])
         self.value_label.setText(f"{value:,.{self.spec.decimals}f}")
         self.trend_label.setText(trend_arrow(t, v))
@@ -163,6 +180,7 @@ class KpiPanel(QWidget):
         self.specs = {s.name: s for s in specs}
         self.tiles: dict[str, KpiTile] = {}
         self.metrics: MetricSeries | None = None
+        self.zone: str | None = None  # the site's time zone, once attached to a live city
         self.setObjectName("kpiPanel")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet("#kpiPanel { background: #05080f; }")
@@ -181,8 +199,10 @@ class KpiPanel(QWidget):
     def _tile(self, name: str) -> KpiTile:
         tile = self.tiles.get(name)
         if tile is None:
-            spec = self.specs.get(name) or MetricSpec(name=name, title=name.replace("_", " ").capitalize())
+            spec = self.specs.get(name) or MetricSpec(name=name)
             tile = KpiTile(spec, self)
+            if self.zone:
+                tile.set_zone(self.zone)
             n = len(self.tiles)
             self.grid.addWidget(tile, n // COLUMNS, n % COLUMNS)
             self.tiles[name] = tile
@@ -191,6 +211,9 @@ class KpiPanel(QWidget):
     def attach_live(self, live: LiveCity) -> None:
         """Follow the live city's metrics (a new feed brings a new MetricSeries)."""
         self.clock = live.clock
+        self.zone = live.site.site.timezone
+        for tile in self.tiles.values():
+            tile.set_zone(self.zone)
 
         def on_tick(change: object) -> None:
             names: set[str] = getattr(change, "metrics_changed", set())
