@@ -124,6 +124,16 @@ class KpiTile(QFrame):
     def value_text(self) -> str:
         return self.value_label.text()
 
+    def set_axis_text_px(self, px: int) -> None:
+        """Chart labels at ``px`` (the wall's text size: read from across the room)."""
+        font = QFont(self.font())
+        font.setPixelSize(px)
+        for side in ("bottom", "left"):
+            self.plot.getAxis(side).setStyle(tickFont=font, tickTextOffset=max(4, px // 4))
+        self.plot.getAxis("bottom").setHeight(px * 2)
+        self.plot.getAxis("left").setWidth(px * 3)
+        self.plot.setMinimumHeight(max(110, px * 5))
+
     def set_zone(self, zone: str) -> None:
         """Label the time axis in the site's time zone, not the machine's."""
         offset = datetime.now(ZoneInfo(zone)).utcoffset()
@@ -181,6 +191,7 @@ class KpiPanel(QWidget):
         self.tiles: dict[str, KpiTile] = {}
         self.metrics: MetricSeries | None = None
         self.zone: str | None = None  # the site's time zone, once attached to a live city
+        self.axis_text_px = 0  # chart label size on a wall (0: the desk's)
         self.setObjectName("kpiPanel")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet("#kpiPanel { background: #05080f; }")
@@ -203,10 +214,18 @@ class KpiPanel(QWidget):
             tile = KpiTile(spec, self)
             if self.zone:
                 tile.set_zone(self.zone)
+            if self.axis_text_px:
+                tile.set_axis_text_px(self.axis_text_px)
             n = len(self.tiles)
             self.grid.addWidget(tile, n // COLUMNS, n % COLUMNS)
             self.tiles[name] = tile
         return tile
+
+    def set_wall_density(self, text_px: int) -> None:
+        """On a wall: chart labels at the wall's text size."""
+        self.axis_text_px = text_px
+        for tile in self.tiles.values():
+            tile.set_axis_text_px(text_px)
 
     def attach_live(self, live: LiveCity) -> None:
         """Follow the live city's metrics (a new feed brings a new MetricSeries)."""

@@ -70,8 +70,12 @@ class ElidedLabel(QLabel):
         self._full = text
         self._elide()
 
-    def full_text(self) -> str:
+    def text(self) -> str:
+        """The full text (what is shown may end in "…": ``shown_text``)."""
         return self._full
+
+    def shown_text(self) -> str:
+        return QLabel.text(self)
 
     def minimumSizeHint(self) -> QSize:
         hint = super().minimumSizeHint()
