@@ -848,14 +848,17 @@ default_department = "City Management"
 [[dispatch.users]]
 name = "demo-operator"
 role = "operator"
+display_name = {{ en = "Duty operator (demo)", zh_CN = "值班操作员（演示）" }}
 
 [[dispatch.users]]
 name = "demo-supervisor"
 role = "supervisor"
+display_name = {{ en = "Duty supervisor (demo)", zh_CN = "值班主任（演示）" }}
 
 [[dispatch.users]]
 name = "demo-leader"
 role = "leader"
+display_name = {{ en = "Duty leader (demo)", zh_CN = "值班领导（演示）" }}
 
 [[dispatch.departments]]
 name = "Sanitation"

@@ -280,6 +280,8 @@ class DispatchUser(_Model):
     name: Annotated[str, Field(min_length=1, max_length=64)]
     role: Literal["operator", "supervisor", "leader"]
     public_key: Path | None = None
+    #: The person's name as briefs and logs should print it (``name`` is the account).
+    display_name: LocalText | None = None
 
 
 class Department(_Model):

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from controlroom.core.local_text import pick
 from controlroom.core.site import MetricSpec, Site
 from controlroom.qt.i18n import current_language
 from controlroom.qt.strings import code_label
@@ -27,6 +28,18 @@ def metric_title(name: str, specs: Iterable[MetricSpec] | Site | None = None) ->
 def place_name(site: Site | None, name: str) -> str:
     """A district, POI or road name as the site's ``[names]`` gives it in the app's language."""
     return site.place_name(name, current_language()) if site is not None else name
+
+
+def profile_name(site: Site) -> str | None:
+    """This desk's user as their profile names them (``[[dispatch.users]] display_name``, else the
+    account name); None when the site names no desk user."""
+    user = site.dispatch.user
+    if not user:
+        return None
+    for u in site.dispatch.users:
+        if u.name == user:
+            return pick(u.display_name, current_language(), u.name)
+    return user
 
 
 def site_title(site: Site) -> str:

@@ -173,8 +173,7 @@ def test_wall_3x2_puts_each_panel_on_its_screen(
             [("L0", 960, 540, 0, 0)],
             {
                 "map": ("map3d", "L0", (0, 0, 640, 540)),
-                "summary": ("briefing", "L0", (640, 0, 320, 270)),
-                "incidents": ("incidents", "L0", (640, 270, 320, 270)),
+                "summary": ("briefing", "L0", (640, 0, 320, 540)),  # the leader's view: no dispatch desk
             },
         ),
         (
