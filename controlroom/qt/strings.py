@@ -102,6 +102,20 @@ ALARM_CATEGORIES: dict[str, str] = {
     "fire": QT_TRANSLATE_NOOP("AlarmCategory", "Fire"),
 }
 
+# The incident panel's table headers (panels/incidents/tables.py looks them up through ``_tr``).
+INCIDENT_TABLE_HEADERS: tuple[str, ...] = (
+    QT_TRANSLATE_NOOP("IncidentTables", "Sev"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Age"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Type"),
+    QT_TRANSLATE_NOOP("IncidentTables", "District"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Status"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Id"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Unit"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Name"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Kind"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Incident"),
+)
+
 # The map's hover labels (render.hover_words.PHRASES; the render layer has no Qt to mark them).
 HOVER_PHRASES: tuple[str, ...] = (
     QT_TRANSLATE_NOOP("MapHover", "just now"),
