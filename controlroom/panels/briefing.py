@@ -79,6 +79,7 @@ class _Tile(QFrame):
 
     def show_value(self, value: str, trend: str = "", colour: str = "#e6edf5") -> None:
         self.value.setText(value)
+        self.value.setMinimumWidth(self.value.fontMetrics().horizontalAdvance(value) + 4)  # never cut
         self.value.setStyleSheet(f"color: {colour};")
         self.trend.setText(trend)
 

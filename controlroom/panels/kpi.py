@@ -21,7 +21,7 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontInfo, QResizeEvent
+from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from controlroom.core.site import MetricSpec
@@ -41,7 +41,10 @@ TITLE_POINT_SIZE = 16
 COLUMNS = 2
 
 
-MIN_SPAN_S = 300.0  # the chart's narrowest time span
+MIN_SPAN_S = 300.0
+MIN_VALUE_PX = 12
+TREND_WIDTH_EM = 1.1  # the trend arrow's width in its own font size
+VALUE_GAP_PX = 8  # the chart's narrowest time span
 VALUE_HEIGHT_SHARE = 0.2  # of the tile's height: read from across the room on any screen
 
 
@@ -113,9 +116,24 @@ class KpiTile(QFrame):
         self.trend_label.setStyleSheet(f"color: {colour}; font-size: {int(value_px * 0.6)}px;")
 
     def _value_px(self) -> int:
-        """The big number fills about a fifth of the tile's height, never less than its font size."""
-        floor = QFontInfo(self.value_label.font()).pixelSize()
-        return max(floor, int(self.height() * VALUE_HEIGHT_SHARE))
+        """The big number fills about a fifth of the tile's height (never less than its font size),
+        and shrinks when the tile is too narrow for it: a narrow cell shows the whole number."""
+        base = QFont(self.font())
+        base.setPointSize(VALUE_POINT_SIZE)
+        floor = QFontInfo(base).pixelSize()  # the desk size, not the last size a style sheet set
+        px = max(floor, int(self.height() * VALUE_HEIGHT_SHARE))
+        text = self.value_label.text()
+        box = self.layout()
+        room = self.width() - (box.contentsMargins().left() + box.contentsMargins().right() if box else 0)
+        room -= self.unit_label.sizeHint().width() + int(px * 0.6 * TREND_WIDTH_EM) + 2 * VALUE_GAP_PX
+        if text and room > 0:
+            font = QFont(self.value_label.font())
+            font.setPixelSize(px)
+            font.setBold(True)
+            need = QFontMetrics(font).horizontalAdvance(text)
+            if need > room:
+                px = max(MIN_VALUE_PX, int(px * room / need))
+        return px
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
