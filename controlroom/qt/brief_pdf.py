@@ -15,7 +15,7 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDateTime, QLocale, QMarginsF, QObject, QPointF, Qt, QTimeZone, QUrl
+from PySide6.QtCore import QDateTime, QLocale, QMarginsF, QObject, QPointF, QSizeF, Qt, QTimeZone, QUrl
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -177,7 +177,7 @@ class BriefWriter(QObject):
             return ""
         return (
             f"<h2>{_e(t['Open incidents on the map'])}</h2>"
-            f"<p><img src='brief-map.png' width='620'/></p>"
+            f"<p><img src='brief-map.png' width='560'/></p>"
             f"<p style='font-size:9pt'>{_e(self.legend())}</p>"
         )
 
@@ -214,7 +214,7 @@ class BriefWriter(QObject):
                         self.number(m.mean),
                     ]
                 )
-                + f"<tr><td colspan='6'><img src='chart-{i}.png' width='540' height='60'/></td></tr>"
+                + f"<tr><td colspan='6'><img src='chart-{i}.png' width='600' height='50'/></td></tr>"
             )
         body = "".join(rows) or self._empty_row(6, self.tr("No vital signs in this period."))
         return (
@@ -319,10 +319,11 @@ class BriefWriter(QObject):
                 self.tr("Closed after"),
             ],
             header=True,
+            widths=(15, 17, 8, 13, 10, 15, 11, 11),  # % of the page: no column squeezed to letters
         )
         return (
             f"<h2>{_e(t['Incidents and their timelines'])}</h2>"
-            f"<table width='100%' border='1' cellspacing='0' cellpadding='3' style='font-size:9pt'>"
+            f"<table width='100%' border='1' cellspacing='0' cellpadding='2' style='font-size:9pt'>"
             f"{header}{rows or self._empty_row(8, t['No incidents in this period.'])}</table>{tail}"
         )
 
@@ -346,13 +347,17 @@ class BriefWriter(QObject):
         return place_name(self.site, name)
 
     @staticmethod
-    def _row(cells: list[str], header: bool = False, nowrap: tuple[int, ...] = ()) -> str:
-        """One table row; cells in ``nowrap`` stay in one piece (no id or time split over lines)."""
+    def _row(
+        cells: list[str], header: bool = False, nowrap: tuple[int, ...] = (), widths: tuple[int, ...] = ()
+    ) -> str:
+        """One table row; cells in ``nowrap`` stay in one piece (no id or time split over lines);
+        ``widths`` (a header's, in % of the table) fix the columns."""
         tag = "th" if header else "td"
 
         def style(i: int) -> str:
             css = ("background:#e8eef5;" if header else "") + ("white-space:nowrap;" if i in nowrap else "")
-            return f" style='{css}'" if css else ""
+            width = f" width='{widths[i]}%'" if i < len(widths) else ""
+            return (f" style='{css}'" if css else "") + width
 
         return "<tr>" + "".join(f"<{tag}{style(i)}>{_e(c)}</{tag}>" for i, c in enumerate(cells)) + "</tr>"
 
@@ -404,6 +409,10 @@ class BriefWriter(QObject):
         writer.setTitle(f"{t['City operations brief']} — {self.site_title}")
         writer.setCreator("controlroom")
         doc = QTextDocument()
+        # Lay out on the page's printable width (CSS pixels at 96 per inch): without it, "100 %"
+        # tables took about two thirds of the width and long columns broke words.
+        printable = writer.pageLayout().paintRect(QPageLayout.Unit.Point)
+        doc.setPageSize(QSizeF(printable.width() * 96 / 72, printable.height() * 96 / 72))
         font = QFont()
         font.setFamilies(font_families())
         font.setPointSizeF(10.0)

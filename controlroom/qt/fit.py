@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QLabel, QTableWidget, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QWidget
 
 ELASTIC_MIN_PX = 160
 
@@ -48,8 +48,12 @@ class ColumnFitter(QObject):
                 shown.discard(column)
             if sum(self.needed(c) for c in shown) <= available:
                 break
+        header = t.horizontalHeader()
         for c in range(t.columnCount()):
             t.setColumnHidden(c, c not in shown)
+            interactive = header.sectionResizeMode(c) == QHeaderView.ResizeMode.Interactive
+            if c in shown and interactive and c != self.elastic:
+                t.setColumnWidth(c, self.needed(c))  # shown columns at their width: none pushed out
 
 
 def fit_columns(table: QTableWidget, drop_order: Sequence[int], elastic: int | None = None) -> ColumnFitter:
