@@ -24,6 +24,9 @@ class ColumnFitter(QObject):
         self.table = table
         self.drop_order = list(drop_order)
         self.elastic = elastic  # a stretching column (a message): it needs only ELASTIC_MIN_PX
+        self._fitting = False
+        # columns fit, so no horizontal scroll bar: one that came and went would re-fit forever
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         table.viewport().installEventFilter(self)
         table.model().rowsInserted.connect(self.fit)
         table.model().dataChanged.connect(self.fit)
@@ -40,6 +43,15 @@ class ColumnFitter(QObject):
 
     def fit(self, *_args: object) -> None:
         """Show every column that fits, dropping in ``drop_order`` until the rest do."""
+        if self._fitting:
+            return
+        self._fitting = True
+        try:
+            self._fit()
+        finally:
+            self._fitting = False
+
+    def _fit(self) -> None:
         t = self.table
         available = t.viewport().width()
         shown = set(range(t.columnCount()))
