@@ -22,7 +22,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QResizeEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from controlroom.core.site import MetricSpec
 from controlroom.qt.site_words import metric_title
@@ -67,6 +67,10 @@ class KpiTile(QFrame):
             metric_unit_label(self.unit) if self.unit else "", TITLE_POINT_SIZE, bold=False
         )
         self.trend_label = self._label("", VALUE_POINT_SIZE - 12, bold=True)
+        # The number's size follows the tile, never the other way round: a label whose font sets
+        # the tile's width would resize the tile, which re-sizes the font … for ever.
+        for label in (self.value_label, self.trend_label):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row.addWidget(self.value_label)
         row.addWidget(self.unit_label, 0, Qt.AlignmentFlag.AlignBottom)
         row.addStretch(1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QWidget
 
@@ -27,14 +27,25 @@ class ColumnFitter(QObject):
         self._fitting = False
         # columns fit, so no horizontal scroll bar: one that came and went would re-fit forever
         table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._queued = False
         table.viewport().installEventFilter(self)
-        table.model().rowsInserted.connect(self.fit)
-        table.model().dataChanged.connect(self.fit)
+        table.model().rowsInserted.connect(self.fit_soon)
+        table.model().dataChanged.connect(self.fit_soon)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize:
-            self.fit()
+            self.fit_soon()
         return False
+
+    def fit_soon(self, *_args: object) -> None:
+        """One fit once the current fill is done: per cell, a table of hundreds of rows crawls."""
+        if not self._queued:
+            self._queued = True
+            QTimer.singleShot(0, self._fit_queued)
+
+    def _fit_queued(self) -> None:
+        self._queued = False
+        self.fit()
 
     def needed(self, column: int) -> int:
         header = self.table.horizontalHeader()
