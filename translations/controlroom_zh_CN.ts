@@ -88,6 +88,45 @@
     </message>
 </context>
 <context>
+    <name>AlarmCategory</name>
+    <message>
+        <source>General</source>
+        <translation>综合</translation>
+    </message>
+    <message>
+        <source>Flood</source>
+        <translation>防汛</translation>
+    </message>
+    <message>
+        <source>Environment</source>
+        <translation>环境</translation>
+    </message>
+    <message>
+        <source>Enforcement</source>
+        <translation>执法</translation>
+    </message>
+    <message>
+        <source>Patrol</source>
+        <translation>巡逻</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>系统</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Traffic</source>
+        <translation>交通</translation>
+    </message>
+    <message>
+        <source>Fire</source>
+        <translation>消防</translation>
+    </message>
+</context>
+<context>
     <name>AlarmLayer</name>
     <message>
         <source>Alarms</source>
@@ -508,6 +547,10 @@
         <translation>事件清单与处置时间线</translation>
     </message>
     <message>
+        <source>Live feed of {0}</source>
+        <translation>{0}实时数据</translation>
+    </message>
+    <message>
         <source>Pins: open incidents, coloured by severity ({0}).</source>
         <translation>图钉：未办结事件，颜色表示紧急程度（{0}）。</translation>
     </message>
@@ -538,6 +581,14 @@
     <message>
         <source>No vital signs in this period.</source>
         <translation>本时段无运行体征数据。</translation>
+    </message>
+    <message>
+        <source>Acknowledged after</source>
+        <translation>受理用时</translation>
+    </message>
+    <message>
+        <source>Closed after</source>
+        <translation>办结用时</translation>
     </message>
     <message>
         <source>No incidents in this period.</source>
@@ -574,14 +625,6 @@
     <message>
         <source>Raised</source>
         <translation>上报时间</translation>
-    </message>
-    <message>
-        <source>Acknowledged</source>
-        <translation>受理时间</translation>
-    </message>
-    <message>
-        <source>Closed</source>
-        <translation>办结时间</translation>
     </message>
 </context>
 <context>
@@ -629,6 +672,10 @@
     <message>
         <source>Open</source>
         <translation>未办结</translation>
+    </message>
+    <message>
+        <source>Alarm priority</source>
+        <translation>告警等级</translation>
     </message>
     <message>
         <source>Waiting for the live feed…</source>
@@ -1100,6 +1147,46 @@
     <message>
         <source>{0} (source silent)</source>
         <translation>{0}（数据源已中断）</translation>
+    </message>
+    <message>
+        <source>Sev</source>
+        <translation>等级</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>区</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Id</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>力量</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Incident</source>
+        <translation>事件</translation>
     </message>
 </context>
 <context>
@@ -1879,6 +1966,29 @@
     </message>
 </context>
 <context>
+    <name>SensorKind</name>
+    <message>
+        <source>River level</source>
+        <translation>河道水位</translation>
+    </message>
+    <message>
+        <source>Air quality</source>
+        <translation>空气质量</translation>
+    </message>
+    <message>
+        <source>Noise</source>
+        <translation>噪声</translation>
+    </message>
+    <message>
+        <source>Rainfall</source>
+        <translation>降雨量</translation>
+    </message>
+    <message>
+        <source>Water level</source>
+        <translation>水位</translation>
+    </message>
+</context>
+<context>
     <name>SensorStatus</name>
     <message>
         <source>OK</source>
@@ -2000,6 +2110,10 @@
     <message>
         <source>Close every camera</source>
         <translation>关闭全部摄像头</translation>
+    </message>
+    <message>
+        <source>{0} · {1}</source>
+        <translation>{0} · {1}</translation>
     </message>
     <message>
         <source>Camera registry not available: {0}</source>
@@ -2125,6 +2239,7 @@
     <name>WallManager</name>
     <message>
         <source>Presets</source>
+        <extracomment>Read from this far or more, a layout is a wall: panels drop desk-only controls (``set_wall_density``).</extracomment>
         <translation>预案</translation>
     </message>
     <message>

@@ -36,7 +36,11 @@ def register(sub: Any) -> None:
     p.add_argument("--listen", type=float, default=3.0, help="seconds to listen to the live feed (default 3)")
     p.add_argument("--endpoint", help="live feed endpoint (default: the site's)")
     p.add_argument("--view", help="frame the map with this named view (site or saved)")
-    p.add_argument("--author", help="name on the cover (default: the login name)")
+    p.add_argument(
+        "--author",
+        help="name on the cover (default: the desk user's display_name in the site's [[dispatch.users]], "
+        "else the login name)",
+    )
     p.add_argument(
         "--flood-level",
         type=float,
@@ -166,7 +170,7 @@ def _brief(args: argparse.Namespace) -> int:
             if args.flood_level is not None
             else None
         )
-        out = BriefWriter(data, map_png, author=args.author, flood=flood).write(args.out)
+        out = BriefWriter(data, map_png, author=args.author, flood=flood, site=site).write(args.out)
     print(out)
     print(
         f"brief: {data.stats.total} incidents, {len(data.metrics)} vital signs, data: {data.source}, "

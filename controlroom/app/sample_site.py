@@ -736,7 +736,7 @@ METRICS_TOML = """
 # City vital signs on the KPI panel (names as the feed publishes them)
 [[metrics]]
 name = "congestion_index"
-title = "Traffic congestion"
+title = { en = "Traffic congestion", zh_CN = "交通拥堵指数" }
 unit = ""
 warn = 6.0
 alarm = 8.0
@@ -744,7 +744,7 @@ decimals = 1
 
 [[metrics]]
 name = "aqi"
-title = "Air quality (AQI)"
+title = { en = "Air quality (AQI)", zh_CN = "空气质量指数" }
 unit = "AQI"
 warn = 100
 alarm = 150
@@ -752,7 +752,7 @@ decimals = 0
 
 [[metrics]]
 name = "power_load_mw"
-title = "Power load"
+title = { en = "Power load", zh_CN = "电力负荷" }
 unit = "MW"
 warn = 1350
 alarm = 1450
@@ -760,7 +760,7 @@ decimals = 0
 
 [[metrics]]
 name = "hotline_calls_per_hour"
-title = "12345 hotline calls"
+title = { en = "12345 hotline calls", zh_CN = "12345 热线来电" }
 unit = "calls/h"
 warn = 130
 alarm = 160
@@ -855,14 +855,17 @@ default_department = "City Management"
 [[dispatch.users]]
 name = "demo-operator"
 role = "operator"
+display_name = {{ en = "Duty operator (demo)", zh_CN = "值班操作员（演示）" }}
 
 [[dispatch.users]]
 name = "demo-supervisor"
 role = "supervisor"
+display_name = {{ en = "Duty supervisor (demo)", zh_CN = "值班主任（演示）" }}
 
 [[dispatch.users]]
 name = "demo-leader"
 role = "leader"
+display_name = {{ en = "Duty leader (demo)", zh_CN = "值班领导（演示）" }}
 
 [[dispatch.departments]]
 name = "Sanitation"
@@ -894,7 +897,7 @@ names = ["single", "operator-desk", "wall-3x2", "briefing-laptop"]
 default = "single"
 
 [branding]
-title = "Pearl River Demo District"
+title = {{ en = "Pearl River Demo District", zh_CN = "珠江示范区" }}
 accent_colour = "#2ea8ff"
 
 [[views]]
@@ -923,7 +926,15 @@ azimuth_deg = 90.0
 elevation_deg = 20.0
 '''
         + METRICS_TOML
+        + names_toml()
     )
+
+
+def names_toml() -> str:
+    """``[names]``: the districts' and streets' names in English (the data spell them in Chinese)."""
+    lines = [f'"{zh}" = {{ en = "{en} District", zh_CN = "{zh}" }}' for zh, en in DISTRICTS]
+    lines += [f'"{zh}" = {{ en = "{en} Street", zh_CN = "{zh}" }}' for zh, en in STREETS]
+    return "\n# Place names per language (the data's names are Chinese)\n[names]\n" + "\n".join(lines) + "\n"
 
 
 def generate(folder: Path, seed: int = SEED) -> Path:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from controlroom.core.issues import Issue, SiteError
+from controlroom.core.local_text import LocalText, pick
 from controlroom.core.source_config import SourceConfig
 from controlroom.core.video_playback import VideoPlaybackSource
 
@@ -318,6 +319,8 @@ class DispatchUser(_Model):
     name: Annotated[str, Field(min_length=1, max_length=64)]
     role: Literal["operator", "supervisor", "leader"]
     public_key: Path | None = None
+    #: The person's name as briefs and logs should print it (``name`` is the account).
+    display_name: LocalText | None = None
 
 
 class Department(_Model):
@@ -448,7 +451,7 @@ class LayoutsConfig(_Model):
 
 
 class Branding(_Model):
-    title: str | None = None
+    title: LocalText | None = None
     logo: Path | None = None
     icon: Path | None = None
     accent_colour: str = "#2ea8ff"
@@ -489,7 +492,7 @@ class MetricSpec(_Model):
     """
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]+$", max_length=64)]
-    title: str | None = None
+    title: LocalText | None = None
     unit: str | None = None
     warn: float | None = None
     alarm: float | None = None
@@ -517,6 +520,10 @@ class MetricSpec(_Model):
             return value >= limit if self.direction == "above" else value <= limit
 
         return "alarm" if over(self.alarm) else "warn" if over(self.warn) else "ok"
+
+    def title_in(self, language: str) -> str:
+        """The title in ``language`` (per-language names fall back to English); "" when unset."""
+        return pick(self.title, language)
 
 
 class View(_Model):
@@ -584,6 +591,9 @@ class Site(_Model):
     city: CityConfig = Field(default_factory=CityConfig)
     history: HistoryConfig | None = None
     video_playback: list[VideoPlaybackSource] = Field(default_factory=list)
+    #: Per-language names of places as the data spell them (districts, POIs, roads):
+    #: ``[names] "珠北区" = {en = "Zhubei District", zh_CN = "珠北区"}``.
+    names: dict[str, LocalText] = Field(default_factory=dict)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -639,7 +649,15 @@ class Site(_Model):
 
     @property
     def title(self) -> str:
-        return self.branding.title or self.site.title
+        return self.title_in("en")
+
+    def title_in(self, language: str) -> str:
+        """The site's title in ``language``: branding's per-language title, else ``[site] title``."""
+        return pick(self.branding.title, language, self.site.title)
+
+    def place_name(self, name: str, language: str) -> str:
+        """A place's name (district, POI, road) in ``language`` from ``[names]``, else as given."""
+        return pick(self.names.get(name), language, name) if name else name
 
     def data_sources(self) -> list[tuple[str, CityModelSource | VectorSource]]:
         """Every file the site reads, with its key, for existence and licence checks."""

@@ -10,7 +10,7 @@ on the least busy window. The plan records all of it so the wall can say so on s
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from controlroom.layouts.geometry import (
@@ -25,6 +25,8 @@ from controlroom.layouts.geometry import (
 from controlroom.layouts.spec import LayoutSpec, ScreenMatch
 
 HERO_PANELS = frozenset({"map3d"})  # panels that keep the larger share when a host window is split
+STRIP_PANELS = frozenset({"status"})  # one-line strips: a thin row on top when moved, never a cell
+STRIP_SHARE = 1 / 8
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,36 @@ def plan_wall(
     )
 
 
+def _strip_first(area: Rect, slots: Sequence[PanelSlot]) -> tuple[list[PanelSlot], Rect, list[Rect]]:
+    """Moved strips (``STRIP_PANELS``) as a thin row at the top of ``area``: (the other slots, the
+    area left for them, the strips' rects in ``slots`` order of the strips)."""
+    strips = [s for s in slots if s.panel in STRIP_PANELS]
+    if not strips or len(strips) == len(slots):
+        return list(slots), area, []
+    h = area.h * STRIP_SHARE
+    row = [
+        grid_cell_rect(Rect(area.x, area.y, area.w, h), (1, len(strips)), (0, i), (1, 1))
+        for i in range(len(strips))
+    ]
+    return (
+        [s for s in slots if s.panel not in STRIP_PANELS],
+        Rect(area.x, area.y + h, area.w, area.h - h),
+        row,
+    )
+
+
+def _placed(
+    area: Rect, slots: Sequence[PanelSlot], cells: Callable[[Rect, int], list[Rect]]
+) -> tuple[PanelSlot, ...]:
+    """``slots`` laid out in ``area``: strips on top, the rest in ``cells(rest_area, n)``."""
+    rest, rest_area, strip_rects = _strip_first(area, slots)
+    strips = [s for s in slots if s.panel in STRIP_PANELS] if strip_rects else []
+    pairs = list(zip(strips, strip_rects, strict=True)) + list(
+        zip(rest, cells(rest_area, len(rest)), strict=True)
+    )
+    return tuple(PanelSlot(s.region, s.panel, r, s.moved_from) for s, r in pairs)
+
+
 def _auto_grid(area: Rect, count: int) -> list[Rect]:
     cols = math.ceil(math.sqrt(count))
     rows = math.ceil(count / cols)
@@ -280,10 +312,7 @@ def _rehome(
         for host, chunk in zip(free, chunks, strict=False):
             if not chunk:
                 continue
-            cells = _auto_grid(Rect(0, 0, host.rect.w, host.rect.h), len(chunk))
-            slots = tuple(
-                PanelSlot(s.region, s.panel, r, s.moved_from) for s, r in zip(chunk, cells, strict=True)
-            )
+            slots = _placed(Rect(0, 0, host.rect.w, host.rect.h), chunk, _auto_grid)
             windows[host.key] = replace(host, slots=slots)
             moved += [(s.region, s.panel, host.key) for s in chunk]
         return moved, []
@@ -301,9 +330,10 @@ def _rehome(
         for s in host.slots
     )
     strip = Rect(main_w, 0, strip_w, host.rect.h)
-    added = tuple(
-        PanelSlot(s.region, s.panel, grid_cell_rect(strip, (len(displaced), 1), (i, 0), (1, 1)), s.moved_from)
-        for i, s in enumerate(displaced)
+    added = _placed(
+        strip,
+        displaced,
+        lambda area, n: [grid_cell_rect(area, (n, 1), (i, 0), (1, 1)) for i in range(n)],
     )
     # a shrunk canvas no longer matches the monitors' bezels: drop compensation rather than lie
     windows[host.key] = replace(host, slots=kept + added, bezel=None)

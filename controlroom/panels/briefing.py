@@ -9,6 +9,7 @@ the layout's map region (panels never embed each other). Refreshed at most once 
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -28,15 +29,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from controlroom.core.alarm_rules import PRIORITIES
 from controlroom.core.districts import DistrictLocator
 from controlroom.core.period_stats import IncidentHistory
 from controlroom.feed.brief_data import BriefData, from_pump
+from controlroom.qt.alarm_service import existing_alarm_service
+from controlroom.qt.fit import fit_columns
 from controlroom.qt.panel_contract import LivePanel
-from controlroom.qt.strings import incident_type_label, metric_label, metric_unit_label, severity_label
+from controlroom.qt.site_words import metric_title, place_name
+from controlroom.qt.strings import (
+    alarm_priority_label,
+    incident_type_label,
+    metric_unit_label,
+    severity_label,
+)
 
 if TYPE_CHECKING:
     from controlroom.qt.live import LiveCity
 
+STATS_COLUMNS = 3
+METRIC_COLUMNS = 2
 TILE_VALUE_PT = 30
 TILE_LABEL_PT = 13
 REFRESH_MS = 1000
@@ -68,6 +80,7 @@ class _Tile(QFrame):
 
     def show_value(self, value: str, trend: str = "", colour: str = "#e6edf5") -> None:
         self.value.setText(value)
+        self.value.setMinimumWidth(self.value.fontMetrics().horizontalAdvance(value) + 4)  # never cut
         self.value.setStyleSheet(f"color: {colour};")
         self.trend.setText(trend)
 
@@ -90,7 +103,7 @@ class BriefingPanel(LivePanel, QWidget):
         self.metric_grid = QGridLayout()
         self.metric_tiles: dict[str, _Tile] = {}
         root.addLayout(self.metric_grid)
-        stats = QHBoxLayout()
+        stats = QGridLayout()  # three across: fits a laptop's third of the screen
         self.tiles = {
             "total": _Tile(self.tr("Incidents"), self),
             "open": _Tile(self.tr("Still open"), self),
@@ -98,15 +111,18 @@ class BriefingPanel(LivePanel, QWidget):
             "closing": _Tile(self.tr("Median time to close"), self),
             "units": _Tile(self.tr("Units in service"), self),
         }
-        for tile in self.tiles.values():
-            stats.addWidget(tile)
+        for i, tile in enumerate(self.tiles.values()):
+            stats.addWidget(tile, i // STATS_COLUMNS, i % STATS_COLUMNS)
         root.addLayout(stats)
-        tables = QHBoxLayout()
-        self.by_type = self._table([self.tr("Type"), self.tr("Count"), self.tr("Median response")])
-        self.by_district = self._table([self.tr("District"), self.tr("Count")])
+        tables = QGridLayout()
         self.by_priority = self._table([self.tr("Priority"), self.tr("Open")])
-        for t in (self.by_type, self.by_district, self.by_priority):
-            tables.addWidget(t)
+        self.by_alarm = self._table([self.tr("Alarm priority"), self.tr("Open")])
+        self.by_district = self._table([self.tr("District"), self.tr("Open"), self.tr("Count")])
+        self.by_type = self._table([self.tr("Type"), self.tr("Count"), self.tr("Median response")])
+        for i, t in enumerate((self.by_priority, self.by_alarm, self.by_district, self.by_type)):
+            tables.addWidget(t, i // 2, i % 2)
+        fit_columns(self.by_type, drop_order=(2,))
+        fit_columns(self.by_district, drop_order=(2,))
         root.addLayout(tables, 1)
         self.status = QLabel(self.tr("Waiting for the live feed…"), self)
         root.addWidget(self.status)
@@ -202,8 +218,8 @@ class BriefingPanel(LivePanel, QWidget):
         for i, m in enumerate(d.metrics):
             tile = self.metric_tiles.get(m.name)
             if tile is None:
-                tile = self.metric_tiles[m.name] = _Tile(metric_label(m.name), self)
-                self.metric_grid.addWidget(tile, i // 4, i % 4)
+                tile = self.metric_tiles[m.name] = _Tile(metric_title(m.name, self.live.site), self)
+                self.metric_grid.addWidget(tile, i // METRIC_COLUMNS, i % METRIC_COLUMNS)
             unit = metric_unit_label(m.unit) if m.unit else ""
             arrow = "▲" if m.trend > 0.02 else "▼" if m.trend < -0.02 else "▶"
             tile.show_value(
@@ -225,9 +241,23 @@ class BriefingPanel(LivePanel, QWidget):
                 for t, n in s.by_type.items()
             ],
         )
+        open_in = Counter(r.district for r in s.records if r.is_open)
         self._fill(
             self.by_district,
-            [[k or self.tr("Outside the districts"), loc.toString(n)] for k, n in s.by_district.items()],
+            [
+                [
+                    place_name(self.live.site, k) if k else self.tr("Outside the districts"),
+                    loc.toString(open_in[k]),
+                    loc.toString(n),
+                ]
+                for k, n in s.by_district.items()
+            ],
+        )
+        service = existing_alarm_service(self.live)  # looking must not start the rules engine
+        alarms = Counter(a.priority for a in service.open_alarms()) if service is not None else Counter()
+        self._fill(
+            self.by_alarm,
+            [[alarm_priority_label(p), loc.toString(alarms[p])] for p in PRIORITIES if alarms[p]],
         )
         self._fill(
             self.by_priority, [[severity_label(k), loc.toString(n)] for k, n in s.open_by_severity.items()]
@@ -270,7 +300,7 @@ class BriefingPanel(LivePanel, QWidget):
         ]
         with tempfile.TemporaryDirectory(prefix="controlroom-brief-") as tmp:
             png = render_incident_map(self.live.model, Path(tmp) / "map.png", states, data.now)
-            return BriefWriter(data, png).write(out)
+            return BriefWriter(data, png, site=self.live.site).write(out)
 
     def _on_brief_clicked(self) -> None:
         from PySide6.QtWidgets import QMessageBox

@@ -12,18 +12,22 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
+from zoneinfo import ZoneInfo
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontInfo, QResizeEvent
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QResizeEvent
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from controlroom.core.site import MetricSpec
 from controlroom.qt.panel_contract import LivePanel
+from controlroom.qt.site_words import metric_title
+from controlroom.qt.strings import metric_unit_label
 
 if TYPE_CHECKING:
     from controlroom.core.metrics import MetricSeries
@@ -38,6 +42,10 @@ TITLE_POINT_SIZE = 16
 COLUMNS = 2
 
 
+MIN_SPAN_S = 300.0
+MIN_VALUE_PX = 12
+TREND_WIDTH_EM = 1.1  # the trend arrow's width in its own font size
+VALUE_GAP_PX = 8  # the chart's narrowest time span
 VALUE_HEIGHT_SHARE = 0.2  # of the tile's height: read from across the room on any screen
 
 
@@ -53,11 +61,17 @@ class KpiTile(QFrame):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         box = QVBoxLayout(self)
         box.setContentsMargins(14, 10, 14, 10)
-        self.title_label = self._label(spec.title or spec.name, TITLE_POINT_SIZE, bold=False)
+        self.title_label = self._label(metric_title(spec.name, (spec,)), TITLE_POINT_SIZE, bold=False)
         row = QHBoxLayout()
         self.value_label = self._label("—", VALUE_POINT_SIZE, bold=True)
-        self.unit_label = self._label(self.unit, TITLE_POINT_SIZE, bold=False)
+        self.unit_label = self._label(
+            metric_unit_label(self.unit) if self.unit else "", TITLE_POINT_SIZE, bold=False
+        )
         self.trend_label = self._label("", VALUE_POINT_SIZE - 12, bold=True)
+        # The number's size follows the tile, never the other way round: a label whose font sets
+        # the tile's width would resize the tile, which re-sizes the font … for ever.
+        for label in (self.value_label, self.trend_label):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row.addWidget(self.value_label)
         row.addWidget(self.unit_label, 0, Qt.AlignmentFlag.AlignBottom)
         row.addStretch(1)
@@ -107,9 +121,24 @@ class KpiTile(QFrame):
         self.trend_label.setStyleSheet(f"color: {colour}; font-size: {int(value_px * 0.6)}px;")
 
     def _value_px(self) -> int:
-        """The big number fills about a fifth of the tile's height, never less than its font size."""
-        floor = QFontInfo(self.value_label.font()).pixelSize()
-        return max(floor, int(self.height() * VALUE_HEIGHT_SHARE))
+        """The big number fills about a fifth of the tile's height (never less than its font size),
+        and shrinks when the tile is too narrow for it: a narrow cell shows the whole number."""
+        base = QFont(self.font())
+        base.setPointSize(VALUE_POINT_SIZE)
+        floor = QFontInfo(base).pixelSize()  # the desk size, not the last size a style sheet set
+        px = max(floor, int(self.height() * VALUE_HEIGHT_SHARE))
+        text = self.value_label.text()
+        box = self.layout()
+        room = self.width() - (box.contentsMargins().left() + box.contentsMargins().right() if box else 0)
+        room -= self.unit_label.sizeHint().width() + int(px * 0.6 * TREND_WIDTH_EM) + 2 * VALUE_GAP_PX
+        if text and room > 0:
+            font = QFont(self.value_label.font())
+            font.setPixelSize(px)
+            font.setBold(True)
+            need = QFontMetrics(font).horizontalAdvance(text)
+            if need > room:
+                px = max(MIN_VALUE_PX, int(px * room / need))
+        return px
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -118,14 +147,34 @@ class KpiTile(QFrame):
     def value_text(self) -> str:
         return self.value_label.text()
 
+    def set_axis_text_px(self, px: int) -> None:
+        """Chart labels at ``px`` (the wall's text size: read from across the room)."""
+        font = QFont(self.font())
+        font.setPixelSize(px)
+        for side in ("bottom", "left"):
+            self.plot.getAxis(side).setStyle(tickFont=font, tickTextOffset=max(4, px // 4))
+        self.plot.getAxis("bottom").setHeight(px * 2)
+        self.plot.getAxis("left").setWidth(px * 3)
+        self.plot.setMinimumHeight(max(110, px * 5))
+
+    def set_zone(self, zone: str) -> None:
+        """Label the time axis in the site's time zone, not the machine's."""
+        offset = datetime.now(ZoneInfo(zone)).utcoffset()
+        axis = self.plot.getAxis("bottom")
+        axis.utcOffset = -int(offset.total_seconds()) if offset is not None else 0
+        axis.picture = None
+        axis.update()
+
     def show_series(self, t: np.ndarray, v: np.ndarray, unit: str = "") -> None:
         """The last hour of samples (time-sorted); the tile shows the newest."""
         if unit and not self.spec.unit and unit != self.unit:
             self.unit = unit
-            self.unit_label.setText(unit)
+            self.unit_label.setText(metric_unit_label(unit))
         self.curve.setData(t, v)
         if not len(v):
             return
+        # At least a few minutes wide, so the axis reads clock times (not "48.000") after start.
+        self.plot.setXRange(min(float(t[0]), float(t[-1]) - MIN_SPAN_S), float(t[-1]), padding=0.02)
         value = float(v[-1])
         self.value_label.setText(f"{value:,.{self.spec.decimals}f}")
         self.trend_label.setText(trend_arrow(t, v))
@@ -164,6 +213,8 @@ class KpiPanel(LivePanel, QWidget):
         self.specs = {s.name: s for s in specs}
         self.tiles: dict[str, KpiTile] = {}
         self.metrics: MetricSeries | None = None
+        self.zone: str | None = None  # the site's time zone, once attached to a live city
+        self.axis_text_px = 0  # chart label size on a wall (0: the desk's)
         self.setObjectName("kpiPanel")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.setStyleSheet("#kpiPanel { background: #05080f; }")
@@ -182,16 +233,29 @@ class KpiPanel(LivePanel, QWidget):
     def _tile(self, name: str) -> KpiTile:
         tile = self.tiles.get(name)
         if tile is None:
-            spec = self.specs.get(name) or MetricSpec(name=name, title=name.replace("_", " ").capitalize())
+            spec = self.specs.get(name) or MetricSpec(name=name)
             tile = KpiTile(spec, self)
+            if self.zone:
+                tile.set_zone(self.zone)
+            if self.axis_text_px:
+                tile.set_axis_text_px(self.axis_text_px)
             n = len(self.tiles)
             self.grid.addWidget(tile, n // COLUMNS, n % COLUMNS)
             self.tiles[name] = tile
         return tile
 
+    def set_wall_density(self, text_px: int) -> None:
+        """On a wall: chart labels at the wall's text size."""
+        self.axis_text_px = text_px
+        for tile in self.tiles.values():
+            tile.set_axis_text_px(text_px)
+
     def attach_live(self, live: LiveCity) -> None:
         """Follow the live city's metrics (a new feed brings a new MetricSeries)."""
         self.clock = live.clock
+        self.zone = live.site.site.timezone
+        for tile in self.tiles.values():
+            tile.set_zone(self.zone)
 
         def on_tick(change: object) -> None:
             names: set[str] = getattr(change, "metrics_changed", set())

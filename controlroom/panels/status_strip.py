@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from controlroom.qt.live import LiveCity
 from controlroom.qt.panel_contract import LivePanel
+from controlroom.qt.site_words import site_title
 
 SILENT_AFTER_S = 5.0  # no message for this long: amber (a 1–2 Hz feed has then missed several)
 LIVE, SILENT, DOWN = "#2ecc71", "#f2a900", "#e74c3c"
@@ -42,7 +43,7 @@ class StatusStrip(LivePanel, QFrame):
         self.live = live
         self.state = "down"
         self._tz = ZoneInfo(live.site.site.timezone)  # validated with the site file
-        self.title = QLabel(live.site.title, self)
+        self.title = QLabel(site_title(live.site), self)
         self.title.setObjectName("StatusTitle")
         self.feed = QLabel(self)
         self.feed.setObjectName("StatusFeed")

@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from controlroom.qt.fit import ElidedLabel
 from controlroom.qt.panel_contract import LivePanel
+from controlroom.qt.strings import incident_type_label
 from controlroom.qt.video_tile import VideoTile
 
 if TYPE_CHECKING:
@@ -98,6 +100,19 @@ class VideoGridPanel(LivePanel, QWidget):
     def title(self) -> str:
         return self.tr("Video")
 
+    def set_wall_density(self, text_px: int) -> None:
+        """On a wall: no desk-only layout buttons, captions at the wall's text size, main streams
+        wherever a tile is larger than the sub-stream."""
+        for button in self._layout_buttons.buttons():
+            button.hide()
+        self._clear_button.hide()
+        font = QFont(self.title_label.font())
+        font.setPixelSize(text_px)
+        self.title_label.setFont(font)
+        self.title_label.setStyleSheet(f"font-size: {text_px}px;")
+        for tile in self.tiles:
+            tile.set_wall_density(text_px)
+
     def _build_toolbar(self) -> QWidget:
         bar = QWidget(self)
         bar.setStyleSheet(
@@ -107,7 +122,7 @@ class VideoGridPanel(LivePanel, QWidget):
         )
         row = QHBoxLayout(bar)
         row.setContentsMargins(8, 4, 8, 4)
-        self.title_label = QLabel(self.tr("Video"), bar)
+        self.title_label = ElidedLabel(self.tr("Video"), bar)
         font = QFont(self.title_label.font())
         font.setPointSize(14)
         font.setBold(True)
@@ -125,7 +140,7 @@ class VideoGridPanel(LivePanel, QWidget):
             button.clicked.connect(lambda _=False, n=name: self.set_layout(n))
             self._layout_buttons.addButton(button)
             row.addWidget(button)
-        clear = QToolButton(bar)
+        clear = self._clear_button = QToolButton(bar)
         clear.setText(self.tr("Clear"))
         clear.setToolTip(self.tr("Close every camera"))
         clear.clicked.connect(self.clear)
@@ -175,10 +190,12 @@ class VideoGridPanel(LivePanel, QWidget):
         if not incidents:
             return
         worst = max(incidents, key=lambda i: (i.severity, i.raised_at))
+        # Our words, not the feed's free text: the title reads in the app's language.
+        title = self.tr("{0} · {1}").format(incident_type_label(worst.type), worst.id)
         if worst.camera_ids:
-            self.open_camera_ids(list(worst.camera_ids), worst.text or worst.type)
+            self.open_camera_ids(list(worst.camera_ids), title)
         else:
-            self.open_nearest(worst.x, worst.y, worst.text or worst.type)
+            self.open_nearest(worst.x, worst.y, title)
 
     def visible_tiles(self) -> list[VideoTile]:
         return [t for t in self.tiles if t.isVisible()]
@@ -282,7 +299,7 @@ class VideoGridPanel(LivePanel, QWidget):
         for tile in self.tiles:
             on = id(tile) in shown
             tile.setVisible(on)
-            tile.set_main_stream(on and self.enlarged is tile)
+            tile.set_main_stream(on and (self.enlarged is tile or tile.outgrows_sub_stream()))
             tile.sync()
 
     @Slot(object)

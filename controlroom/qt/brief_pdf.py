@@ -13,9 +13,9 @@ from __future__ import annotations
 import getpass
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDateTime, QLocale, QMarginsF, QObject, QPointF, Qt, QTimeZone, QUrl
+from PySide6.QtCore import QDateTime, QLocale, QMarginsF, QObject, QPointF, QSizeF, Qt, QTimeZone, QUrl
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -31,21 +31,26 @@ from PySide6.QtGui import (
 
 from controlroom.core.period_stats import Durations, IncidentRecord
 from controlroom.feed.brief_data import BriefData, MetricSummary
+from controlroom.qt.site_words import metric_title, place_name, profile_name, site_title
 from controlroom.qt.strings import (
     entity_kind_label,
     incident_status_label,
     incident_type_label,
-    metric_label,
     metric_unit_label,
+    sensor_kind_label,
+    sensor_status_label,
     severity_label,
 )
+
+if TYPE_CHECKING:
+    from controlroom.core.site import Site
 
 # Latin and digits from DejaVu, Chinese from Noto Sans CJK SC: with Noto CJK alone, Qt's PDF
 # ToUnicode map loses the digits (pdftotext and search cannot find "19" or an incident id).
 # Chinese comes first from the derived copy of Noto CJK whose text layer gives ideographs, not
 # Kangxi radicals (controlroom.qt.cjk_font); the system family stays as a fallback.
 LATIN_FAMILY = "DejaVu Sans"
-MAX_LISTED = 60  # incidents listed in full; the rest are counted
+MAX_LISTED = 30  # incidents listed in full (open ones first); the rest are counted: 2–3 pages
 ACCENT = "#1769aa"
 SEVERITY_HTML = {4: "#c2185b", 3: "#d32f2f", 2: "#ef6c00", 1: "#b08900"}
 
@@ -63,12 +68,15 @@ class BriefWriter(QObject):
         map_png: Path | None,
         author: str | None = None,
         flood: tuple[dict[str, Any], Path | None] | None = None,
+        site: Site | None = None,
     ) -> None:
         super().__init__()
         self.data = data
         self.map_png = map_png
         self.flood = flood  # a flood what-if's summary and its picture, for a page of its own
-        self.author = author or getpass.getuser()
+        self.site = site  # for its names in the brief's language (title, districts, the desk's user)
+        self.author = author or (profile_name(site) if site is not None else None) or getpass.getuser()
+        self.site_title = site_title(site) if site is not None else data.site_title
         self.locale = QLocale()
         self.zone = QTimeZone(data.timezone.encode())
 
@@ -81,7 +89,7 @@ class BriefWriter(QObject):
         if t is None:
             return "—"
         dt = QDateTime.fromMSecsSinceEpoch(int(t * 1000), self.zone)
-        return self.locale.toString(dt, QLocale.FormatType.ShortFormat)
+        return dt.toString("yyyy-MM-dd HH:mm")  # ISO, in the site's zone: never 12/6/26 1:28 PM
 
     def number(self, value: float, decimals: int = 1) -> str:
         return self.locale.toString(float(value), "f", decimals)
@@ -133,13 +141,13 @@ class BriefWriter(QObject):
         t = self.labels()
         d = self.data
         source = {
-            "recording": self.tr("Feed recording: {0}").format(d.source_detail),
-            "live": self.tr("Live feed: {0}").format(d.source_detail),
+            "recording": self.tr("Feed recording: {0}").format(Path(d.source_detail).name),
+            "live": self.tr("Live feed of {0}").format(self.site_title),
             "history": self.tr("Recorded history: {0}").format(d.source_detail),
         }.get(d.source, self.tr("No live data: the feed was not reachable, figures below are empty."))
         return (
             f"<h1 style='color:{ACCENT}; font-size:26pt'>{_e(t['City operations brief'])}</h1>"
-            f"<p style='font-size:18pt'><b>{_e(d.site_title)}</b></p>"
+            f"<p style='font-size:18pt'><b>{_e(self.site_title)}</b></p>"
             f"<table cellpadding='4' style='font-size:11pt'>"
             f"<tr><td><b>{_e(t['Period'])}</b></td><td>{_e(self.period_label())}: "
             f"{_e(self.when(d.stats.start))} – {_e(self.when(d.stats.end))}</td></tr>"
@@ -169,8 +177,8 @@ class BriefWriter(QObject):
         if self.map_png is None:
             return ""
         return (
-            f"<h2 style='page-break-before: always'>{_e(t['Open incidents on the map'])}</h2>"
-            f"<p><img src='brief-map.png' width='640'/></p>"
+            f"<h2>{_e(t['Open incidents on the map'])}</h2>"
+            f"<p><img src='brief-map.png' width='560'/></p>"
             f"<p style='font-size:9pt'>{_e(self.legend())}</p>"
         )
 
@@ -199,7 +207,7 @@ class BriefWriter(QObject):
             rows.append(
                 self._row(
                     [
-                        metric_label(m.name),
+                        metric_title(m.name, self.site),
                         f"{self.number(m.latest)} {unit}".strip(),
                         f"{arrow} {self.number(100 * m.trend, 0)} %",
                         self.number(m.low),
@@ -207,7 +215,7 @@ class BriefWriter(QObject):
                         self.number(m.mean),
                     ]
                 )
-                + f"<tr><td colspan='6'><img src='chart-{i}.png' width='540'/></td></tr>"
+                + f"<tr><td colspan='6'><img src='chart-{i}.png' width='600' height='50'/></td></tr>"
             )
         body = "".join(rows) or self._empty_row(6, self.tr("No vital signs in this period."))
         return (
@@ -229,12 +237,15 @@ class BriefWriter(QObject):
             for t, n in s.by_type.items()
         ) or self._empty_row(3, self.tr("No incidents in this period."))
         by_district = "".join(
-            self._row([d or self.tr("Outside the districts"), self.locale.toString(n)])
+            self._row([self.place(d) if d else self.tr("Outside the districts"), self.locale.toString(n)])
             for d, n in s.by_district.items()
         ) or self._empty_row(2, self.tr("No incidents in this period."))
-        return self._section_table(
-            t["Incidents by type"], [t["Type"], t["Count"], t["Median response"]], by_type
-        ) + self._section_table(t["Incidents by district"], [t["District"], t["Count"]], by_district)
+        return self._side_by_side(
+            self._section_table(
+                t["Incidents by type"], [t["Type"], t["Count"], t["Median response"]], by_type
+            ),
+            self._section_table(t["Incidents by district"], [t["District"], t["Count"]], by_district),
+        )
 
     def response(self) -> str:
         t = self.labels()
@@ -260,7 +271,7 @@ class BriefWriter(QObject):
             for sev, n in s.open_by_severity.items()
         )
         alarms = "".join(
-            self._row([sid, kind, self.number(value), status])
+            self._row([sid, sensor_kind_label(kind), self.number(value), sensor_status_label(status)])
             for sid, kind, value, status in self.data.sensor_alarms
         ) or self._empty_row(4, self.tr("No sensor alarms."))
         units = "".join(
@@ -268,12 +279,23 @@ class BriefWriter(QObject):
             for k, n in self.data.units_in_service.items()
         )
         return (
-            f"<h2 style='page-break-before: always'>{_e(t['Open incidents by priority'])}</h2>"
+            f"<h2>{_e(t['Open incidents by priority'])}</h2>"
             f"<table width='100%' border='1' cellspacing='0' cellpadding='6'><tr>{cells}</tr></table>"
-            + self._section_table(
-                t["Open sensor alarms"], [t["Sensor"], t["Kind"], t["Value"], t["Status"]], alarms
+            + self._side_by_side(
+                self._section_table(
+                    t["Open sensor alarms"], [t["Sensor"], t["Kind"], t["Value"], t["Status"]], alarms
+                ),
+                self._section_table(t["Units in service"], [t["Unit"], t["In service"]], units),
             )
-            + self._section_table(t["Units in service"], [t["Unit"], t["In service"]], units, width="60%")
+        )
+
+    @staticmethod
+    def _side_by_side(left: str, right: str) -> str:
+        """Two sections in one row: a dense page, not a long white one."""
+        return (
+            "<table width='100%' cellspacing='0' cellpadding='0'><tr>"
+            f"<td width='50%' valign='top' style='padding-right:8px'>{left}</td>"
+            f"<td width='50%' valign='top'>{right}</td></tr></table>"
         )
 
     def incident_list(self) -> str:
@@ -294,49 +316,51 @@ class BriefWriter(QObject):
                 self.tr("District"),
                 self.tr("Status"),
                 self.tr("Raised"),
-                self.tr("Acknowledged"),
-                self.tr("Closed"),
+                self.tr("Acknowledged after"),
+                self.tr("Closed after"),
             ],
             header=True,
+            widths=(15, 17, 8, 13, 10, 15, 11, 11),  # % of the page: no column squeezed to letters
         )
         return (
-            f"<h2 style='page-break-before: always'>{_e(t['Incidents and their timelines'])}</h2>"
-            f"<table width='100%' border='1' cellspacing='0' cellpadding='3' style='font-size:8pt'>"
+            f"<h2>{_e(t['Incidents and their timelines'])}</h2>"
+            f"<table width='100%' border='1' cellspacing='0' cellpadding='2' style='font-size:9pt'>"
             f"{header}{rows or self._empty_row(8, t['No incidents in this period.'])}</table>{tail}"
         )
 
     def _incident_row(self, r: IncidentRecord) -> str:
-        acked = self.when(r.acked_at) + (
-            f" (+{self.minutes(r.response_s)})" if r.response_s is not None else ""
-        )
-        closed = self.when(r.closed_at) + (
-            f" (+{self.minutes(r.closing_s)})" if r.closing_s is not None else ""
-        )
         return self._row(
             [
                 r.id,
                 incident_type_label(r.type),
                 severity_label(r.severity),
-                r.district or "—",
+                self.place(r.district) if r.district else "—",
                 incident_status_label(r.status),
                 self.when(r.raised_at),
-                acked,
-                closed,
+                self.minutes(r.response_s),
+                self.minutes(r.closing_s),
             ],
-            nowrap_first=True,
+            nowrap=(0, 2, 4, 5, 6, 7),  # ids, codes, times and durations stay in one piece
         )
 
+    def place(self, name: str) -> str:
+        """A district's name in the brief's language (the site's ``[names]``)."""
+        return place_name(self.site, name)
+
     @staticmethod
-    def _row(cells: list[str], header: bool = False, nowrap_first: bool = False) -> str:
-        """One table row; ``nowrap_first`` keeps an id in one piece (searchable, copyable)."""
+    def _row(
+        cells: list[str], header: bool = False, nowrap: tuple[int, ...] = (), widths: tuple[int, ...] = ()
+    ) -> str:
+        """One table row; cells in ``nowrap`` stay in one piece (no id or time split over lines);
+        ``widths`` (a header's, in % of the table) fix the columns."""
         tag = "th" if header else "td"
-        style = " style='background:#e8eef5'" if header else ""
-        first = " style='white-space:nowrap'" if nowrap_first else style
-        return (
-            "<tr>"
-            + "".join(f"<{tag}{first if i == 0 else style}>{_e(c)}</{tag}>" for i, c in enumerate(cells))
-            + "</tr>"
-        )
+
+        def style(i: int) -> str:
+            css = ("background:#e8eef5;" if header else "") + ("white-space:nowrap;" if i in nowrap else "")
+            width = f" width='{widths[i]}%'" if i < len(widths) else ""
+            return (f" style='{css}'" if css else "") + width
+
+        return "<tr>" + "".join(f"<{tag}{style(i)}>{_e(c)}</{tag}>" for i, c in enumerate(cells)) + "</tr>"
 
     @classmethod
     def _section_table(cls, title: str, header: list[str], body: str, width: str = "100%") -> str:
@@ -383,12 +407,18 @@ class BriefWriter(QObject):
             )
         )
         writer.setResolution(300)
-        writer.setTitle(f"{t['City operations brief']} — {self.data.site_title}")
+        writer.setTitle(f"{t['City operations brief']} — {self.site_title}")
         writer.setCreator("controlroom")
         doc = QTextDocument()
+        # Lay out on the page's printable width (CSS pixels at 96 per inch): without it, "100 %"
+        # tables took about two thirds of the width and long columns broke words.
+        printable = writer.pageLayout().paintRect(QPageLayout.Unit.Point)
+        doc.setPageSize(QSizeF(printable.width() * 96 / 72, printable.height() * 96 / 72))
         font = QFont()
         font.setFamilies(font_families())
         font.setPointSizeF(10.0)
+        # no "ﬃ" ligatures: the text layer must read "Traffic" for search and copy
+        font.setFeature(QFont.Tag("liga"), 0)
         doc.setDefaultFont(font)
         if self.map_png is not None:
             doc.addResource(

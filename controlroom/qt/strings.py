@@ -99,6 +99,41 @@ SENSOR_STATUSES: dict[str, str] = {
     "fault": QT_TRANSLATE_NOOP("SensorStatus", "Fault"),
 }
 
+SENSOR_KINDS: dict[str, str] = {
+    "river_level": QT_TRANSLATE_NOOP("SensorKind", "River level"),
+    "aqi": QT_TRANSLATE_NOOP("SensorKind", "Air quality"),
+    "noise": QT_TRANSLATE_NOOP("SensorKind", "Noise"),
+    "rain": QT_TRANSLATE_NOOP("SensorKind", "Rainfall"),
+    "water_level": QT_TRANSLATE_NOOP("SensorKind", "Water level"),
+}
+
+# Keys: the ``category`` of core.alarm_rules.Rule as the sample sites and docs use them.
+ALARM_CATEGORIES: dict[str, str] = {
+    "general": QT_TRANSLATE_NOOP("AlarmCategory", "General"),
+    "flood": QT_TRANSLATE_NOOP("AlarmCategory", "Flood"),
+    "environment": QT_TRANSLATE_NOOP("AlarmCategory", "Environment"),
+    "enforcement": QT_TRANSLATE_NOOP("AlarmCategory", "Enforcement"),
+    "patrol": QT_TRANSLATE_NOOP("AlarmCategory", "Patrol"),
+    "system": QT_TRANSLATE_NOOP("AlarmCategory", "System"),
+    "incident": QT_TRANSLATE_NOOP("AlarmCategory", "Incident"),
+    "traffic": QT_TRANSLATE_NOOP("AlarmCategory", "Traffic"),
+    "fire": QT_TRANSLATE_NOOP("AlarmCategory", "Fire"),
+}
+
+# The incident panel's table headers (panels/incidents/tables.py looks them up through ``_tr``).
+INCIDENT_TABLE_HEADERS: tuple[str, ...] = (
+    QT_TRANSLATE_NOOP("IncidentTables", "Sev"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Age"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Type"),
+    QT_TRANSLATE_NOOP("IncidentTables", "District"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Status"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Id"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Unit"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Name"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Kind"),
+    QT_TRANSLATE_NOOP("IncidentTables", "Incident"),
+)
+
 # The map's hover labels (render.hover_words.PHRASES; the render layer has no Qt to mark them).
 HOVER_PHRASES: tuple[str, ...] = (
     QT_TRANSLATE_NOOP("MapHover", "just now"),
@@ -231,3 +266,51 @@ def metric_unit_label(unit: str) -> str:
 
 def severity_label(severity: int) -> str:
     return _label("Severity", SEVERITIES, severity)
+
+
+def sensor_kind_label(code: str) -> str:
+    return _label("SensorKind", SENSOR_KINDS, code)
+
+
+def alarm_category_label(code: str) -> str:
+    return _label("AlarmCategory", ALARM_CATEGORIES, code)
+
+
+#: Every kind of data code a panel shows, with its table's lupdate context and table.
+CODE_TABLES: dict[str, tuple[str, dict[Any, str]]] = {
+    "panel": ("PanelIds", PANEL_TITLES),
+    "incident_type": ("IncidentType", INCIDENT_TYPES),
+    "incident_status": ("IncidentStatus", INCIDENT_STATUSES),
+    "entity_kind": ("EntityKind", ENTITY_KINDS),
+    "entity_status": ("EntityStatus", ENTITY_STATUSES),
+    "sensor_kind": ("SensorKind", SENSOR_KINDS),
+    "sensor_status": ("SensorStatus", SENSOR_STATUSES),
+    "alarm_category": ("AlarmCategory", ALARM_CATEGORIES),
+    "alarm_priority": ("AlarmsPanel", ALARM_PRIORITIES),
+    "alarm_state": ("AlarmsPanel", ALARM_STATES),
+    "metric": ("Metric", METRICS),
+    "metric_unit": ("MetricUnit", METRIC_UNITS),
+    "severity": ("Severity", SEVERITIES),
+}
+
+
+def code_label(kind: str, code: object) -> str:
+    """The one way to show a data code in the app's language: ``code_label("incident_status", "new")``.
+
+    ``kind`` names a table of ``CODE_TABLES``; a code the table lacks is shown tidied
+    (``"illegal_dumping"`` → ``"illegal dumping"``) so new codes from a feed stay readable. The
+    ``*_label`` functions above are this for one kind each.
+    """
+    try:
+        context, table = CODE_TABLES[kind]
+    except KeyError:
+        raise KeyError(f"code kind '{kind}': expected one of {', '.join(CODE_TABLES)}") from None
+    if kind == "severity":
+        try:
+            code = int(str(code))
+        except ValueError:
+            return str(code)
+    text = table.get(code)
+    if text:
+        return QCoreApplication.translate(context, text)
+    return str(code).replace("_", " ") if isinstance(code, str) else str(code)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPoint, QRect, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QMimeData, QPoint, QRect, QSize, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -26,6 +26,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QResizeEvent,
 )
 from PySide6.QtMultimedia import QMediaPlayer, QVideoFrame, QVideoSink
 from PySide6.QtWidgets import QApplication, QFrame, QMenu, QWidget
@@ -36,6 +37,7 @@ from controlroom.core.video_tile import TileAction, TileMachine, TileState
 from controlroom.qt.video_frames import frame_to_image
 
 TILE_MIME = "application/x-controlroom-video-tile"
+SUB_STREAM_SIZE = (384, 216)  # until a sub-stream frame says otherwise (a typical D1/CIF sub-stream)
 STATE_COLOURS = {
     TileState.IDLE: QColor("#5c6370"),
     TileState.CONNECTING: QColor("#e5a50a"),
@@ -67,6 +69,8 @@ class VideoTile(QFrame):
         self.slot = slot
         self.camera: Camera | None = None
         self.main_stream = False
+        self.wall_text_px = 0  # > 0 on a wall: captions this big, main stream once the tile outgrows the sub
+        self.sub_size = QSize(*SUB_STREAM_SIZE)  # learnt from the sub-stream's frames
         self.machine = machine or TileMachine()
         self._clock = clock
         self._frame: QVideoFrame | None = None  # arrived, not yet converted
@@ -135,6 +139,23 @@ class VideoTile(QFrame):
         if self.machine.state != TileState.IDLE:
             self._stop()
         self.sync()
+
+    def set_wall_density(self, text_px: int) -> None:
+        """Wall captions (``text_px`` high, no stream/latency figures) and size-driven main stream."""
+        self.wall_text_px = text_px
+        self.set_main_stream(self.main_stream or self.outgrows_sub_stream())
+        self.update()
+
+    def outgrows_sub_stream(self) -> bool:
+        """On a wall: whether this tile is larger than the sub-stream's picture (main looks sharper)."""
+        return self.wall_text_px > 0 and (
+            self.width() > self.sub_size.width() * 1.25 or self.height() > self.sub_size.height() * 1.25
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.wall_text_px and self.camera is not None and self.isVisible():
+            self.set_main_stream(self.outgrows_sub_stream())
 
     def sync(self) -> None:
         """Decode exactly when a camera is assigned and the tile is on screen."""
@@ -229,6 +250,8 @@ class VideoTile(QFrame):
         if not frame.isValid() or self.machine.state == TileState.IDLE:
             return
         self._frame = frame
+        if not self.main_stream and frame.size().isValid():
+            self.sub_size = frame.size()
         self.machine.on_frame(self._clock())
         if self.isVisible():
             self.update()
@@ -280,6 +303,8 @@ class VideoTile(QFrame):
             target.moveCenter(r.center())
             p.drawImage(target, image)
         bar_h = max(22, min(44, r.height() // 9))
+        if self.wall_text_px:  # captions at the wall's text size, read from across the room
+            bar_h = max(bar_h, min(int(self.wall_text_px / 0.62) + 1, r.height() // 4))
         font = QFont(self.font())
         font.setPixelSize(int(bar_h * 0.62))
         font.setBold(True)
@@ -310,23 +335,24 @@ class VideoTile(QFrame):
         p.drawText(name_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name)
         small = QFont(font)
         small.setBold(False)
-        small.setPixelSize(max(11, int(bar_h * 0.5)))
+        small.setPixelSize(max(11, int(bar_h * (0.62 if self.wall_text_px else 0.5))))
         p.setFont(small)
         foot = QRect(0, r.height() - bar_h, r.width(), bar_h)
         p.fillRect(foot, QColor(0, 0, 0, 140))
         stream = self.tr("MAIN") if self.main_stream else self.tr("SUB")
         p.setPen(QColor("#c9d1d9"))
-        p.drawText(
+        p.drawText(  # a wall shows the camera, not the operator's stream and latency figures
             foot.adjusted(6, 0, -6, 0),
             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            f"{self.camera.id} · {stream}",
+            self.camera.id if self.wall_text_px else f"{self.camera.id} · {stream}",
         )
-        p.setPen(STATE_COLOURS[state] if state == TileState.STALLED else QColor("#c9d1d9"))
-        p.drawText(
-            foot.adjusted(6, 0, -6, 0),
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-            self._age_text(),
-        )
+        if not self.wall_text_px or state == TileState.STALLED:
+            p.setPen(STATE_COLOURS[state] if state == TileState.STALLED else QColor("#c9d1d9"))
+            p.drawText(
+                foot.adjusted(6, 0, -6, 0),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                self._age_text(),
+            )
         if state in (TileState.ERROR, TileState.CONNECTING, TileState.STALLED) and (
             state != TileState.STALLED or self._last_image is None
         ):

@@ -26,6 +26,8 @@ from controlroom.qt.wall_theme import fonts_for_screen, wall_stylesheet
 from controlroom.qt.wall_window import PlaceholderPanel, WallWindow, panel_title
 
 PanelFactory = Callable[[str], QWidget | None]
+#: Read from this far or more, a layout is a wall: panels drop desk-only controls (``set_wall_density``).
+WALL_DISTANCE_M = 2.0
 RELAYOUT_DELAY_MS = 250  # screens arrive in bursts on hot-plug: re-layout once they settle
 log = logging.getLogger(__name__)
 
@@ -324,3 +326,6 @@ class WallManager(QObject):
             distance = getattr(widgets[slot.region], "set_viewing_distance", None)
             if callable(distance):
                 distance(self.spec.wall.viewing_distance_m)
+            density = getattr(widgets[slot.region], "set_wall_density", None)
+            if callable(density) and (self.spec.wall.viewing_distance_m or 0.0) >= WALL_DISTANCE_M:
+                density(fonts_for_screen(window.screen(), self.spec.wall.viewing_distance_m).body)

@@ -9,7 +9,7 @@ window only positions them.
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QLineF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtGui import QColor, QFontInfo, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from controlroom.layouts.geometry import BezelCompensation, Rect
@@ -106,6 +106,10 @@ class PlaceholderPanel(QFrame):
         painter.end()
 
 
+BANNER_MAX_SHARE = 4  # the banner takes at most a quarter of its monitor's height
+BANNER_MIN_PX = 10
+
+
 class WallBanner(QFrame):
     """A warning strip over the top of a wall window (monitors missing, panels moved)."""
 
@@ -115,7 +119,7 @@ class WallBanner(QFrame):
         self.label = QLabel(self)
         self.label.setWordWrap(True)
         hide = QPushButton(self.tr("Hide"), self)
-        hide.clicked.connect(self.hide)
+        hide.clicked.connect(self._hide_and_give_back)
         row = QHBoxLayout(self)
         row.setContentsMargins(16, 8, 16, 8)
         row.addWidget(self.label, 1)
@@ -125,16 +129,54 @@ class WallBanner(QFrame):
     def set_message(self, text: str) -> None:
         self.label.setText(text)
         self.setVisible(bool(text))
-        self.fit()
+        parent = self.parentWidget()
+        if isinstance(parent, WallWindow):
+            parent.place_panels()  # the panels under the banner move down (or back up)
+        else:
+            self.fit()
+
+    def _hide_and_give_back(self) -> None:
+        self.hide()
+        parent = self.parentWidget()
+        if isinstance(parent, WallWindow):
+            parent.place_panels()
+
+    def band(self) -> tuple[int, int, int, int] | None:
+        """The banner's rectangle (x, y, w, h) while it shows, else None."""
+        parent = self.parentWidget()
+        if not isinstance(parent, WallWindow) or self.isHidden():
+            return None
+        x, y, width, area_h = parent.banner_area().px()
+        return x, y, width, self._height_within(width, max(area_h // BANNER_MAX_SHARE, 1))
+
+    def _height_within(self, width: int, cap: int) -> int:
+        """The banner's height at ``width``; its text shrinks (to 10 px) rather than grow past ``cap``."""
+        self.label.setStyleSheet("")  # the wall's text size first
+        while True:
+            self.label.ensurePolished()
+            height = self.heightForWidth(width) if self.hasHeightForWidth() else self.sizeHint().height()
+            px = QFontInfo(self.label.font()).pixelSize()
+            if height <= cap or px <= BANNER_MIN_PX:
+                return min(height, cap)
+            # the label's own style sheet wins over the wall's
+            self.label.setStyleSheet(f"font-size: {max(BANNER_MIN_PX, int(px * 0.85))}px;")
 
     def fit(self) -> None:
-        parent = self.parentWidget()
-        if not isinstance(parent, WallWindow):
+        band = self.band()
+        if band is None:
             return
-        x, y, width, _h = parent.banner_area().px()
-        height = self.heightForWidth(width) if self.hasHeightForWidth() else self.sizeHint().height()
-        self.setGeometry(x, y, width, height)
+        self.setGeometry(*band)
         self.raise_()
+
+
+def _squeezed_below(y: int, h: int, band: tuple[int, int, int, int], height: int) -> tuple[int, int]:
+    """A panel's vertical span with the column under the banner squeezed below it: all stay visible."""
+    top = band[1] + band[3]
+    if height <= top:
+        return y, h
+    scale = (height - top) / height
+    y0, y1 = top + round(y * scale), top + round((y + h) * scale)
+    return y0, y1 - y0
 
 
 class WallWindow(QWidget):
@@ -169,13 +211,20 @@ class WallWindow(QWidget):
     def panels(self) -> dict[str, QWidget]:
         return dict(self._panels)
 
+    def place_panels(self) -> None:
+        self._place()
+
     def _place(self) -> None:
+        """Panels at their planned rects; those under a showing banner start below it (never covered)."""
         sx = self.width() / self.plan.rect.w if self.plan.rect.w else 1.0
         sy = self.height() / self.plan.rect.h if self.plan.rect.h else 1.0
+        band = self.banner.band()
         for slot in self.plan.slots:
             widget = self._panels.get(slot.region)
             if widget is not None:
                 x, y, w, h = Rect(slot.rect.x * sx, slot.rect.y * sy, slot.rect.w * sx, slot.rect.h * sy).px()
+                if band is not None and x < band[0] + band[2] and x + w > band[0]:
+                    y, h = _squeezed_below(y, h, band, self.height())
                 widget.setGeometry(x, y, w, h)
         self.banner.fit()
 

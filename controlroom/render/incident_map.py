@@ -46,6 +46,8 @@ def render_incident_map(
             scene.fly_to_view(view, frame)
         overlay.attach(plotter)
         overlay.refresh(now)
+        # screenshot() alone returns the frame show() rendered, before the pins existed
+        plotter.ren_win.Render()  # type: ignore[union-attr]
         plotter.screenshot(str(out))
     finally:
         overlay.detach(plotter)

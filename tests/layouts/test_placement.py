@@ -58,7 +58,7 @@ def test_full_wall_spans_the_map_and_fills_the_side_column(wall: LayoutSpec) -> 
     }
     assert panels_by_window(plan.windows) == {
         "map": [("map3d", (0, 0, 3840, 2160))],
-        "A3": [("kpi", (0, 0, 1920, 1080))],
+        "A3": [("status", (0, 0, 1920, 135)), ("kpi", (0, 135, 1920, 945))],  # title and clock on top
         "B3": [("video_grid", (0, 0, 1920, 1080))],
     }
     assert plan.window_for_region("map").bezel is not None
@@ -67,7 +67,7 @@ def test_full_wall_spans_the_map_and_fills_the_side_column(wall: LayoutSpec) -> 
 def test_presets_change_panels_not_geometry(wall: LayoutSpec) -> None:
     plan = plan_wall(wall, wall_screens(), preset="flood")
     assert plan.preset == "flood"
-    assert [s.panel for s in plan.window_for_region("vitals").slots] == ["alarms"]
+    assert [s.panel for s in plan.window_for_region("vitals").slots] == ["status", "alarms"]
     assert [s.panel for s in plan.window_for_region("map").slots] == ["map3d"]
 
 
@@ -104,7 +104,8 @@ def test_missing_monitor_moves_its_panel_and_keeps_the_span(named_wall: LayoutSp
     assert plan.assignment.missing == ("B3",)
     assert plan.moved == (("cameras", "video_grid", "A3"),)
     assert panels_by_window(plan.windows)["A3"] == [
-        ("kpi", (0, 0, 960, 1080)),
+        ("status", (0, 0, 960, 135)),
+        ("kpi", (0, 135, 960, 945)),
         ("video_grid", (960, 0, 960, 1080)),
     ]
     assert plan.window_for_region("map").rect.px() == (0, 0, 3840, 2160)
@@ -126,8 +127,9 @@ def test_one_screen_gets_everything_with_the_map_keeping_two_thirds(wall: Layout
     assert len(plan.windows) == 1
     assert panels_by_window(plan.windows)["map"] == [
         ("map3d", (0, 0, 1280, 1080)),
-        ("kpi", (1280, 0, 640, 540)),
-        ("video_grid", (1280, 540, 640, 540)),
+        ("status", (1280, 0, 640, 135)),  # a moved strip stays a thin row, never a third of the screen
+        ("kpi", (1280, 135, 640, 473)),
+        ("video_grid", (1280, 608, 640, 472)),
     ]
     assert plan.window_for_region("map").bezel is None
 
@@ -138,13 +140,16 @@ def test_free_monitor_hosts_displaced_panels(named_wall: LayoutSpec) -> None:
     assert plan.assignment.missing == ("A3", "B1") and not plan.assignment.substituted
     assert plan.shrunk_spans == (("map", ("B1", "B2")),)
     assert plan.window_for_region("map").monitors == ("A1", "A2")
-    assert plan.moved == (("vitals", "kpi", "B2"),)
-    assert panels_by_window(plan.windows)["B2"] == [("kpi", (0, 0, 1920, 1080))]
+    assert plan.moved == (("status", "status", "B2"), ("vitals", "kpi", "B2"))
+    assert panels_by_window(plan.windows)["B2"] == [
+        ("status", (0, 0, 1920, 135)),
+        ("kpi", (0, 135, 1920, 945)),
+    ]
 
 
 def test_no_screens_at_all(wall: LayoutSpec) -> None:
     plan = plan_wall(wall, [])
-    assert plan.windows == () and set(plan.unplaced) == {"map", "vitals", "cameras"}
+    assert plan.windows == () and set(plan.unplaced) == {"map", "status", "vitals", "cameras"}
 
 
 def test_saved_overrides_win_over_the_file(wall: LayoutSpec) -> None:

@@ -238,7 +238,7 @@ def test_an_idle_grid_follows_the_most_severe_new_incident(qtbot, tmp_path: Path
 
         publish(Incident("INC-1", "garbage_piled_up", 1, lon, lat, text="Garbage piled up"))
         assert [t.camera.id for t in grid.tiles if t.camera] == ["T00", "T01"], "the 2 nearest cameras"
-        assert grid.title_label.text() == "Garbage piled up"
+        assert grid.title_label.text() == "Garbage piled up · INC-1"  # our words, not the feed text
         publish(Incident("INC-2", "illegal_parking", 3, lon, lat, camera_ids=["T05"]))
         assert [t.camera.id for t in grid.tiles if t.camera] == ["T00", "T01"], "a busy grid is left alone"
         grid.clear()

@@ -72,13 +72,28 @@ def placed(manager: WallManager) -> dict[str, tuple[str, str, tuple[int, int, in
     return out
 
 
+def beside_banner(manager: WallManager) -> dict[str, tuple[str, str, tuple[int, int]]]:
+    """``placed()`` as x and width only, after asserting no panel is under a showing banner."""
+    out = {}
+    for window in manager.windows:
+        banner = window.banner.geometry() if window.banner.isVisible() else None
+        for region, widget in window.panels().items():
+            if banner is not None:
+                assert not widget.geometry().intersects(banner), f"{region} is under the banner"
+                assert widget.height() > 0, f"{region} was squeezed away"
+    for region, (panel, screen, (x, _y, w, _h)) in placed(manager).items():
+        out[region] = (panel, screen, (x, w))
+    return out
+
+
 def test_wall_3x2_puts_each_panel_on_its_screen(
     monitors: Monitors, make_wall: Callable[..., WallManager]
 ) -> None:
     monitors.set(WALL)
     manager = make_wall(load_layout(LAYOUTS / "wall-3x2.toml"))
     got = placed(manager)
-    assert got["vitals"] == ("kpi-panel", "W02", (2 * W, 0, W, H))
+    assert got["status"] == ("status", "W02", (2 * W, 0, W, H // 8))  # title and clock above vitals
+    assert got["vitals"] == ("kpi-panel", "W02", (2 * W, H // 8, W, H - H // 8))
     assert got["cameras"] == ("video_grid", "W12", (2 * W, H, W, H))
     # the map spans the 2 × 2 block: one window covering all four monitors
     panel, _screen, rect = got["map"]
@@ -112,8 +127,7 @@ def test_wall_3x2_puts_each_panel_on_its_screen(
             [("L0", 960, 540, 0, 0)],
             {
                 "map": ("map3d", "L0", (0, 0, 640, 540)),
-                "summary": ("briefing", "L0", (640, 0, 320, 270)),
-                "incidents": ("incidents", "L0", (640, 270, 320, 270)),
+                "summary": ("briefing", "L0", (640, 0, 320, 540)),  # the leader's view: no dispatch desk
             },
         ),
         (
@@ -146,10 +160,11 @@ def test_fewer_screens_fall_back_with_a_message(
 ) -> None:
     monitors.set(WALL[:3])  # only the top row is connected
     manager = make_wall(load_layout(LAYOUTS / "wall-3x2.toml"))
-    got = placed(manager)
-    assert got["map"] == ("map3d", "W00", (0, 0, 2 * W, H))
-    assert got["vitals"] == ("kpi-panel", "W02", (2 * W, 0, W // 2, H))
-    assert got["cameras"] == ("video_grid", "W02", (2 * W + W // 2, 0, W // 2, H))
+    got = beside_banner(manager)  # panels keep their columns, squeezed below the banner
+    assert got["map"] == ("map3d", "W00", (0, 2 * W))
+    assert got["status"] == ("status", "W02", (2 * W, W // 2))
+    assert got["vitals"] == ("kpi-panel", "W02", (2 * W, W // 2))
+    assert got["cameras"] == ("video_grid", "W02", (2 * W + W // 2, W // 2))
     text = manager.banner_text()
     assert "Monitors missing: B1, B2, B3" in text and "wants 6 screens; 3 found" in text
     assert "Camera video grid → A3" in text
@@ -166,7 +181,7 @@ def test_hot_unplug_relayouts_without_restart(
     with qtbot.waitSignal(manager.sig_layout_applied, timeout=5000):
         monitors.remove("W12")
     assert manager.placement.assignment.missing == ("B3",)
-    assert placed(manager)["cameras"] == ("video_grid", "W02", (2 * W + W // 2, 0, W // 2, H))
+    assert beside_banner(manager)["cameras"] == ("video_grid", "W02", (2 * W + W // 2, W // 2))
     assert manager.panel_widget("cameras") is cameras  # moved, not rebuilt
     assert manager.window_for_region("cameras").banner.isVisible()
     with qtbot.waitSignal(manager.sig_layout_applied, timeout=5000):
@@ -186,7 +201,7 @@ def test_preset_switch_by_action_and_shortcut(
     with qtbot.waitSignal(manager.sig_preset_changed) as signal:
         flood.trigger()
     assert signal.args == ["flood"]
-    assert placed(manager)["vitals"] == ("alarms", "W02", (2 * W, 0, W, H))
+    assert placed(manager)["vitals"] == ("alarms", "W02", (2 * W, H // 8, W, H - H // 8))
     assert not kpi.isVisible()
     # the shortcuts work from whichever wall window has the keyboard
     qtbot.waitUntil(lambda: QApplication.activeWindow() in manager.windows)

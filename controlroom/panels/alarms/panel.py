@@ -34,6 +34,8 @@ from controlroom.panels.alarms.table import AlarmTable
 from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
 from controlroom.qt.alarm_service import AlarmService, alarm_service_for
 from controlroom.qt.panel_contract import LivePanel
+from controlroom.qt.site_words import place_name
+from controlroom.qt.strings import alarm_category_label
 
 if TYPE_CHECKING:
     from controlroom.core.alarm_lifecycle import Alarm
@@ -122,6 +124,8 @@ class AlarmsPanel(LivePanel, QWidget):
         filters.addStretch(1)
         filters.addWidget(self.count)
         self.table = AlarmTable(BODY_POINT_SIZE, self)
+        self.table.site = self.live.site
+        self.table.zone = self.live.site.site.timezone
         self.table.itemSelectionChanged.connect(self._show_selected)
 
         self.heading = QLabel(self.tr("No alarm selected"))
@@ -229,7 +233,12 @@ class AlarmsPanel(LivePanel, QWidget):
             for v in values:
                 if v and v not in have:
                     combo.blockSignals(True)
-                    combo.addItem(v.replace("_", " "), v)
+                    label = (
+                        alarm_category_label(v)
+                        if combo is self.category_filter
+                        else place_name(self.live.site, v)
+                    )
+                    combo.addItem(label, v)
                     combo.blockSignals(False)
 
     def _show_selected(self) -> None:
@@ -249,8 +258,8 @@ class AlarmsPanel(LivePanel, QWidget):
         if a.predicted:
             lines.insert(0, forecast_text(a, self.live.clock()))
         lines.append(
-            f"{priority_name(a.priority)} · {state_name(a)} · {a.category}"
-            + (f" · {a.district}" if a.district else "")
+            f"{priority_name(a.priority)} · {state_name(a)} · {alarm_category_label(a.category)}"
+            + (f" · {place_name(self.live.site, a.district)}" if a.district else "")
         )
         if a.acknowledged_by:
             who = self.tr("acknowledged by {0}").format(a.acknowledged_by)

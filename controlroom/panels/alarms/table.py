@@ -7,7 +7,6 @@ time as a number) rather than the displayed text, so "Critical" sorts before "Hi
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -23,9 +22,13 @@ from controlroom.panels.alarms.style import (
     state_name,
     tr,
 )
+from controlroom.qt.fit import fit_columns
+from controlroom.qt.site_words import place_name, site_clock
+from controlroom.qt.strings import alarm_category_label
 
 if TYPE_CHECKING:
     from controlroom.core.alarm_lifecycle import Alarm
+    from controlroom.core.site import Site
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -63,6 +66,9 @@ class AlarmTable(QTableWidget):
         font.setPointSize(point_size)
         self.setFont(font)
         self.verticalHeader().setDefaultSectionSize(int(point_size * 2.4))
+        self.zone: str | None = None  # the site's time zone: times read as the site's clocks
+        self.site: Site | None = None  # for district names in the app's language
+        fit_columns(self, drop_order=(1, 2, 4, 3), elastic=len(COLUMNS) - 1)
 
     @property
     def ids(self) -> list[str]:
@@ -101,12 +107,12 @@ class AlarmTable(QTableWidget):
     def _fill_row(self, r: int, a: Alarm, now: float) -> None:
         rank = PRIORITIES.index(a.priority)
         message = f"{forecast_text(a, now)} · {a.message}" if a.predicted else a.message
-        clock = time.strftime("%H:%M:%S", time.localtime(a.raised_at))
+        clock = site_clock(a.raised_at, self.zone)
         cells: list[tuple[str, object]] = [
             (priority_name(a.priority), rank * 1e11 + a.predicted * 1e10 + (4e9 - a.raised_at)),
             (state_name(a), float(a.predicted) * 10 + _STATE_RANK.get(a.state, 9)),
-            (a.category, a.category),
-            (a.district or "—", a.district),
+            (alarm_category_label(a.category), a.category),
+            (place_name(self.site, a.district) if a.district else "—", a.district),
             (clock, a.raised_at),
             (message, message),
         ]

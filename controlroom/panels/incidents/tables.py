@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
+from controlroom.qt.fit import fit_columns
 from controlroom.qt.strings import (
     dispatch_status_label,
     entity_kind_label,
@@ -86,6 +87,7 @@ class IncidentQueue(QTableWidget):
         super().__init__(parent)
         _table(self, [_tr("Sev"), _tr("Age"), _tr("Type"), _tr("District"), _tr("Status"), _tr("Id")])
         self._ids: list[str] = []
+        fit_columns(self, drop_order=(5, 1, 3))  # narrow: id, then age, then district make way
 
     def show_incidents(self, items: Sequence[DeskIncident], now: float, selected: str | None) -> None:
         with _Filling(self):
@@ -143,6 +145,7 @@ class UnitBoard(QTableWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         _table(self, [_tr("Unit"), _tr("Name"), _tr("Kind"), _tr("Status"), _tr("Incident")])
+        fit_columns(self, drop_order=(4, 1))
 
     def show_units(self, units: Sequence[DeskUnit]) -> None:
         units = sorted(units, key=lambda u: (self.ORDER.get(u.status, 9), u.id))
