@@ -20,7 +20,7 @@ SITE_CRS = "EPSG:32649"
 
 
 def _rules(n: int) -> Any:
-    from controlroom.core.alarm_rules import RuleSet
+    from controlroom.core.alarms.rules import RuleSet
 
     rng = np.random.default_rng(9)
     zones = []
@@ -129,7 +129,7 @@ def bench_alarms(
     import scipy.stats  # noqa: F401  (imported once at start-up in the app; keep it out of the timing)
 
     from controlroom.app.bench_feed import _frames
-    from controlroom.core.alarm_engine import AlarmEngine
+    from controlroom.core.alarms.engine import AlarmEngine
     from controlroom.core.site import parse_site
     from controlroom.geo.alarm_zones import build_zones
     from controlroom.geo.crs import LocalFrame

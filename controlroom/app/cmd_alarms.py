@@ -29,7 +29,7 @@ def _emit(result: dict[str, Any], as_json: bool) -> None:
 
 def check_site_rules(site_path: str) -> dict[str, Any]:
     """Rules valid, geofence layers and codes present, layers named exist. ``ok`` says it all."""
-    from controlroom.core.alarm_rules import load_site_rules, rules_path
+    from controlroom.core.alarms.rules import load_site_rules, rules_path
     from controlroom.core.site import load_site
     from controlroom.geo.alarm_zones import build_zones
     from controlroom.geo.crs import LocalFrame
@@ -70,8 +70,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    from controlroom.core.alarm_backtest import backtest, pick_rule, read_series
-    from controlroom.core.alarm_rules import load_site_rules
+    from controlroom.core.alarms.backtest import backtest, pick_rule, read_series
+    from controlroom.core.alarms.rules import load_site_rules
     from controlroom.core.site import load_site
 
     try:

@@ -46,7 +46,7 @@ def check_licences(site: Site, options: DoctorOptions) -> list[Issue]:
 
 def check_alarms(site: Site, options: DoctorOptions) -> list[Issue]:
     """The alarm rules parse, and alarm presets name presets that exist in the site's layouts."""
-    from controlroom.core.alarm_rules import load_site_rules
+    from controlroom.core.alarms.rules import load_site_rules
 
     issues: list[Issue] = []
     try:

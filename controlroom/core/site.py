@@ -467,7 +467,7 @@ class Branding(_Model):
 class AlarmsConfig(_Model):
     """Alarms: the rules file, sound, escalation timeouts per priority, presets per category.
 
-    ``rules`` is relative to the site folder (see ``core.alarm_rules``). An alarm nobody
+    ``rules`` is relative to the site folder (see ``core.alarms.rules``). An alarm nobody
     acknowledges within its priority's ``escalation_s`` goes one step up the priority ladder and
     to the next name in ``escalation_chain``. ``presets`` maps an alarm category to the layout
     preset (F-key name) the wall switches to while such an alarm is open.

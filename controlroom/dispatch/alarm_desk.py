@@ -18,8 +18,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from controlroom.core.alarm_audit import AuditEntry, AuditSink
-from controlroom.core.alarm_lifecycle import SYSTEM, Alarm, AlarmBook, AlarmStateError
+from controlroom.core.alarms.audit import AuditEntry, AuditSink
+from controlroom.core.alarms.lifecycle import SYSTEM, Alarm, AlarmBook, AlarmStateError
 from controlroom.core.dispatch_model import Command
 from controlroom.dispatch.client import DispatchClient, new_command_id
 from controlroom.dispatch.outbox import REFUSED, OrderEntry

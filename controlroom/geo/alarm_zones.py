@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from controlroom.core.alarm_rules import RuleSet, zone_key
+from controlroom.core.alarms.rules import RuleSet, zone_key
 from controlroom.core.issues import InputError, Issue
 from controlroom.geo.crs import LocalFrame
 

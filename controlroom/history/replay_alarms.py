@@ -1,4 +1,4 @@
-"""Alarms as they stood, in the shape the alarm desk draws (``core.alarm_lifecycle.Alarm``).
+"""Alarms as they stood, in the shape the alarm desk draws (``core.alarms.lifecycle.Alarm``).
 
 The recorded trail carries each alarm's key (``rule|subject``), transitions, who acknowledged
 and the owner; the rule (title, priority, category, procedure, cameras) comes from the site's
@@ -11,8 +11,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from controlroom.core.alarm_lifecycle import Alarm
-from controlroom.core.alarm_rules import PRIORITIES
+from controlroom.core.alarms.lifecycle import Alarm
+from controlroom.core.alarms.rules import PRIORITIES
 from controlroom.history.player import AlarmState
 
 

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from controlroom.core.alarm_rules import PRIORITIES
+from controlroom.core.alarms.rules import PRIORITIES
 from controlroom.core.districts import DistrictLocator
 from controlroom.core.period_stats import IncidentHistory
 from controlroom.feed.brief_data import BriefData, from_pump

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from controlroom.core.alarm_rules import PRIORITIES
+from controlroom.core.alarms.rules import PRIORITIES
 
 if TYPE_CHECKING:
-    from controlroom.core.alarm_audit import AuditSink
-    from controlroom.core.alarm_engine import AlarmEngine
-    from controlroom.core.alarm_lifecycle import Alarm, AlarmBook
+    from controlroom.core.alarms.audit import AuditSink
+    from controlroom.core.alarms.engine import AlarmEngine
+    from controlroom.core.alarms.lifecycle import Alarm, AlarmBook
     from controlroom.core.site import Site
     from controlroom.qt.alarm_sound import AlarmSound
     from controlroom.qt.alarm_sync import AlarmGatewayLink
@@ -118,9 +118,9 @@ class AlarmService(QObject):
     def _on_city_loaded(self, _model: object) -> None:
         if self.book is not None or self.live.frame is None:
             return
-        from controlroom.core.alarm_engine import AlarmEngine
-        from controlroom.core.alarm_lifecycle import AlarmBook
-        from controlroom.core.alarm_rules import load_site_rules
+        from controlroom.core.alarms.engine import AlarmEngine
+        from controlroom.core.alarms.lifecycle import AlarmBook
+        from controlroom.core.alarms.rules import load_site_rules
         from controlroom.core.issues import SiteError
         from controlroom.geo.alarm_zones import build_zones
 
@@ -137,7 +137,7 @@ class AlarmService(QObject):
         for issue in self.zone_issues:
             log.warning("alarm zone: %s", issue)
         if self.audit is None:
-            from controlroom.core.alarm_audit import SqliteAuditSink
+            from controlroom.core.alarms.audit import SqliteAuditSink
 
             sink = SqliteAuditSink(audit_db_path(site))
             self.live.destroyed.connect(lambda *_: sink.close())

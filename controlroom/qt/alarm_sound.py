@@ -1,6 +1,6 @@
 """Alarm sound by priority through QtMultimedia's ``QSoundEffect`` (low latency, WAV only).
 
-The tones are synthesised into the cache folder on first use (``core.alarm_tones``). A room
+The tones are synthesised into the cache folder on first use (``core.alarms.tones``). A room
 without an audio device (a CI runner, a wall node with muted output) must keep working: any
 failure to make or play a sound is logged once and the alarm goes on silently.
 """
@@ -32,7 +32,7 @@ class AlarmSound(QObject):
             return self._effects
         from PySide6.QtMultimedia import QSoundEffect
 
-        from controlroom.core.alarm_tones import ensure_tones
+        from controlroom.core.alarms.tones import ensure_tones
 
         self._effects = {}
         for name, path in ensure_tones().items():

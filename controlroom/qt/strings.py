@@ -107,7 +107,7 @@ SENSOR_KINDS: dict[str, str] = {
     "water_level": QT_TRANSLATE_NOOP("SensorKind", "Water level"),
 }
 
-# Keys: the ``category`` of core.alarm_rules.Rule as the sample sites and docs use them.
+# Keys: the ``category`` of core.alarms.rules.Rule as the sample sites and docs use them.
 ALARM_CATEGORIES: dict[str, str] = {
     "general": QT_TRANSLATE_NOOP("AlarmCategory", "General"),
     "flood": QT_TRANSLATE_NOOP("AlarmCategory", "Flood"),
@@ -177,7 +177,7 @@ SEVERITIES: dict[int, str] = {
 
 # The alarm panel (panels/alarms/style.py, table.py) translates through a module-level ``tr`` in
 # context "AlarmsPanel", which lupdate files under an empty context; marked here so the runtime
-# lookup finds them. Keys: core.alarm_rules.Priority and core.alarm_lifecycle.STATES.
+# lookup finds them. Keys: core.alarms.rules.Priority and core.alarms.lifecycle.STATES.
 ALARM_PRIORITIES: dict[str, str] = {
     "critical": QT_TRANSLATE_NOOP("AlarmsPanel", "Critical"),
     "high": QT_TRANSLATE_NOOP("AlarmsPanel", "High"),

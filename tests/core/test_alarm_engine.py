@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from controlroom.core.alarm_engine import AlarmEngine
-from controlroom.core.alarm_rules import parse_rules
+from controlroom.core.alarms.engine import AlarmEngine
+from controlroom.core.alarms.rules import parse_rules
 from controlroom.core.entities import EntityStore
 from controlroom.core.feed_stats import FeedStats
 from controlroom.core.incidents import IncidentBoard, IncidentState

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from controlroom.core.alarm_engine import AlarmEngine
-from controlroom.core.alarm_events import AlarmEvent
-from controlroom.core.alarm_rules import parse_rules
+from controlroom.core.alarms.engine import AlarmEngine
+from controlroom.core.alarms.events import AlarmEvent
+from controlroom.core.alarms.rules import parse_rules
 from controlroom.core.feed_stats import FeedStats
 from controlroom.core.metrics import MetricSeries
 from controlroom.core.sensors import SensorStore

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from controlroom.core.alarm_rules import load_rules, parse_rules
+from controlroom.core.alarms.rules import load_rules, parse_rules
 from controlroom.core.issues import SiteError
 from controlroom.core.shipped import shipped_path
 

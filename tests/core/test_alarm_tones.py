@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from controlroom.core.alarm_tones import RATE, ensure_tones, tones_dir
+from controlroom.core.alarms.tones import RATE, ensure_tones, tones_dir
 
 
 def test_tones_are_written_once_into_the_cache_and_sound_different(tmp_path: Path) -> None:

@@ -12,10 +12,10 @@ from typing import Any
 import msgspec
 import pytest
 
-from controlroom.core.alarm_audit import SqliteAuditSink
-from controlroom.core.alarm_events import AlarmEvent
-from controlroom.core.alarm_lifecycle import AlarmBook, AlarmStateError
-from controlroom.core.alarm_rules import parse_rules
+from controlroom.core.alarms.audit import SqliteAuditSink
+from controlroom.core.alarms.events import AlarmEvent
+from controlroom.core.alarms.lifecycle import AlarmBook, AlarmStateError
+from controlroom.core.alarms.rules import parse_rules
 from controlroom.core.dispatch_model import Command
 from controlroom.dispatch import wire
 from controlroom.dispatch.alarm_desk import AlarmDesk

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from controlroom.core.alarm_engine import AlarmEngine
-from controlroom.core.alarm_fences import GeofenceConditions
-from controlroom.core.alarm_rules import parse_rules
+from controlroom.core.alarms.engine import AlarmEngine
+from controlroom.core.alarms.fences import GeofenceConditions
+from controlroom.core.alarms.rules import parse_rules
 from controlroom.core.entities import EntityStore
 from controlroom.core.protocol import ENTITY_KINDS
 from controlroom.core.site import parse_site

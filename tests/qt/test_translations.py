@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from controlroom.core.alarm_lifecycle import STATES as ALARM_STATES
+from controlroom.core.alarms.lifecycle import STATES as ALARM_STATES
 from controlroom.core.protocol import (
     ENTITY_KINDS,
     ENTITY_STATUSES,

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import pyvista as pv
 
-from controlroom.core.alarm_audit import SqliteAuditSink
-from controlroom.core.alarm_events import AlarmEvent
-from controlroom.core.alarm_lifecycle import AlarmBook
-from controlroom.core.alarm_rules import RuleSet
+from controlroom.core.alarms.audit import SqliteAuditSink
+from controlroom.core.alarms.events import AlarmEvent
+from controlroom.core.alarms.lifecycle import AlarmBook
+from controlroom.core.alarms.rules import RuleSet
 from controlroom.render.overlays.alarms import AlarmOverlay
 from controlroom.render.overlays.base import project_points, top_layer
 from tests.render.conftest import pixel_at, render

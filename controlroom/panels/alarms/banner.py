@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 from controlroom.panels.alarms.style import PREDICTED_COLOUR, PRIORITY_COLOURS, forecast_text, priority_label
 
 if TYPE_CHECKING:
-    from controlroom.core.alarm_lifecycle import Alarm
+    from controlroom.core.alarms.lifecycle import Alarm
 
 BANNER_POINT_SIZE = 24
 FLASH_MS = 500

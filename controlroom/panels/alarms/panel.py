@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from controlroom.core.alarm_lifecycle import AlarmStateError
-from controlroom.core.alarm_rules import PRIORITIES
+from controlroom.core.alarms.lifecycle import AlarmStateError
+from controlroom.core.alarms.rules import PRIORITIES
 from controlroom.panels.alarms.banner import AlarmBanner
 from controlroom.panels.alarms.style import PRIORITY_COLOURS, forecast_text, priority_name, state_name
 from controlroom.panels.alarms.table import AlarmTable
@@ -38,7 +38,7 @@ from controlroom.qt.site_words import place_name
 from controlroom.qt.strings import alarm_category_label
 
 if TYPE_CHECKING:
-    from controlroom.core.alarm_lifecycle import Alarm
+    from controlroom.core.alarms.lifecycle import Alarm
     from controlroom.qt.live import LiveCity
 
 BODY_POINT_SIZE = 16

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication
 
 if TYPE_CHECKING:
-    from controlroom.core.alarm_lifecycle import Alarm
+    from controlroom.core.alarms.lifecycle import Alarm
 
 PRIORITY_COLOURS = {"critical": "#ff2d55", "high": "#ff8a1f", "medium": "#facc15", "low": "#60a5fa"}
 PREDICTED_COLOUR = "#22d3ee"  # cool cyan: "not yet", distinct from every priority colour

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from controlroom.core.alarm_rules import PRIORITIES
+from controlroom.core.alarms.rules import PRIORITIES
 from controlroom.panels.alarms.style import (
     PREDICTED_COLOUR,
     PRIORITY_COLOURS,
@@ -27,7 +27,7 @@ from controlroom.qt.site_words import place_name, site_clock
 from controlroom.qt.strings import alarm_category_label
 
 if TYPE_CHECKING:
-    from controlroom.core.alarm_lifecycle import Alarm
+    from controlroom.core.alarms.lifecycle import Alarm
     from controlroom.core.site import Site
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1

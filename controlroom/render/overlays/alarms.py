@@ -22,7 +22,7 @@ from controlroom.render.overlays.base import MeshOverlay, camera_distance, palet
 from controlroom.render.overlays.solids import COLUMN_TRIS, COLUMN_VERTS, columns, faces_for
 
 if TYPE_CHECKING:
-    from controlroom.core.alarm_lifecycle import Alarm
+    from controlroom.core.alarms.lifecycle import Alarm
 
 PRIORITIES = ("critical", "high", "medium", "low")
 _PRIORITY_RGB = palette(["#ff2d55", "#ff8a1f", "#facc15", "#60a5fa"]).astype(np.float64)

@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from controlroom.core.alarm_audit import AuditEntry, AuditSink
-from controlroom.core.alarm_events import AlarmEvent
-from controlroom.core.alarm_rules import PRIORITIES, Priority
+from controlroom.core.alarms.audit import AuditEntry, AuditSink
+from controlroom.core.alarms.events import AlarmEvent
+from controlroom.core.alarms.rules import PRIORITIES, Priority
 
 STATES = ("new", "acknowledged", "in_progress", "cleared", "closed")
 DEFAULT_ESCALATION_S: dict[str, float] = {"critical": 60.0, "high": 180.0, "medium": 600.0, "low": 1800.0}

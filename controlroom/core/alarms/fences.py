@@ -23,8 +23,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from controlroom.core.alarm_events import AlarmEvent, EventKind, ZoneIndex
-from controlroom.core.alarm_rules import Rule, zone_key
+from controlroom.core.alarms.events import AlarmEvent, EventKind, ZoneIndex
+from controlroom.core.alarms.rules import Rule, zone_key
 from controlroom.core.entities import EntityStore
 from controlroom.core.incidents import IncidentBoard
 from controlroom.core.protocol import ENTITY_KINDS

@@ -4,7 +4,7 @@ Nothing binary is committed and there is no licence to track: each tone is a few
 milliseconds of sine beeps with soft edges. Priorities differ in pitch, count and rhythm so an
 operator can tell them apart without looking (critical: three fast high beeps; low: one soft
 low one); a predicted alarm gets one quiet short chirp. Run ``python -m
-controlroom.core.alarm_tones DIR`` to write them by hand.
+controlroom.core.alarms.tones DIR`` to write them by hand.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from controlroom.core.alarm_engine import AlarmEngine
-from controlroom.core.alarm_rules import Rule, RuleSet
+from controlroom.core.alarms.engine import AlarmEngine
+from controlroom.core.alarms.rules import Rule, RuleSet
 from controlroom.core.issues import InputError
 from controlroom.core.metrics import MetricSeries
 

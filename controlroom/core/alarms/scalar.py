@@ -21,8 +21,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from controlroom.core.alarm_events import AlarmEvent
-from controlroom.core.alarm_rules import Rule
+from controlroom.core.alarms.events import AlarmEvent
+from controlroom.core.alarms.rules import Rule
 from controlroom.core.forecast import forecast_crossing
 
 F64 = npt.NDArray[np.float64]

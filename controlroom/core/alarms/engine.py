@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from controlroom.core.alarm_events import AlarmEvent, ZoneIndex
-from controlroom.core.alarm_fences import GeofenceConditions, IncidentConditions
-from controlroom.core.alarm_rules import RuleSet
-from controlroom.core.alarm_scalar import ScalarConditions, SourceSlots
+from controlroom.core.alarms.events import AlarmEvent, ZoneIndex
+from controlroom.core.alarms.fences import GeofenceConditions, IncidentConditions
+from controlroom.core.alarms.rules import RuleSet
+from controlroom.core.alarms.scalar import ScalarConditions, SourceSlots
 from controlroom.core.entities import EntityStore
 from controlroom.core.feed_stats import FeedStats
 from controlroom.core.incidents import IncidentBoard

@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from controlroom.core.alarm_rules import Rule
+from controlroom.core.alarms.rules import Rule
 
 EventKind = Literal["raised", "cleared", "predicted", "withdrawn"]
 NAN = math.nan

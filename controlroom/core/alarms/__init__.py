@@ -1,0 +1,1 @@
+"""Alarms: rules, the engine, lifecycle, audit, tones, fences and back-tests (Qt-free)."""
