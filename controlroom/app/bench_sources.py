@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from controlroom.app.cmd_bridge import bridge_argv
+from controlroom.app.commands.bridge import bridge_argv
 from controlroom.feed.pump import PUMP_HZ
 
 ENTITIES = 10_000

@@ -20,7 +20,7 @@ import pytest
 
 from controlroom.app.cli import build_parser, main
 from controlroom.app.cli_errors import error_lines
-from controlroom.app.cmd_run import display_problem
+from controlroom.app.commands.run import display_problem
 from controlroom.core.issues import Issue, SiteError
 from tests.app.gz_site import GZ_LAT, GZ_LON, write_cityjson, write_site
 

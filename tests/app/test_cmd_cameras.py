@@ -12,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-from controlroom.app import cmd_cameras
+from controlroom.app.commands import cameras as cmd_cameras
 from controlroom.app.video_server import ClipServer, site_camera_names
 from controlroom.geo.crs import LocalFrame
 

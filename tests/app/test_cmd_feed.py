@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from controlroom.app import cmd_feed, cmd_keys
+from controlroom.app.commands import feed as cmd_feed
+from controlroom.app.commands import keys as cmd_keys
 from tests.feed.conftest import write_huacheng_site
 
 

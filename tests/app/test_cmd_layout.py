@@ -16,7 +16,7 @@ SHIPPED = sorted(str(p) for p in (shipped_layouts()).glob("*.toml"))
 # the sub-command module on its own, so these tests do not depend on the rest of the CLI
 DRIVER = (
     "import argparse, sys\n"
-    "from controlroom.app import cmd_layout\n"
+    "from controlroom.app.commands import layout as cmd_layout\n"
     "p = argparse.ArgumentParser(prog='controlroom'); cmd_layout.register(p.add_subparsers())\n"
     "a = p.parse_args(sys.argv[1:]); sys.exit(a.handler(a))\n"
 )

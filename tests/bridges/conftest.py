@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from controlroom.app.cmd_bridge import bridge_argv
+from controlroom.app.commands.bridge import bridge_argv
 from controlroom.core.feed_stats import FeedStats
 from controlroom.feed.buffer import CoalescingBuffer
 from controlroom.feed.ingest import Ingestor

@@ -254,7 +254,7 @@ static = { kind = "level" }
 
 
 def test_doctor_names_the_field_that_does_not_resolve(tmp_path: Path, shared_data: Path) -> None:
-    from controlroom.app.cmd_doctor import run_doctor
+    from controlroom.app.commands.doctor import run_doctor
     from controlroom.core.doctor import DoctorOptions
 
     sample = shared_data / "mqtt/mozIoT-lab-mqtt-log-20200331.json"

@@ -280,7 +280,7 @@ def test_a_taken_port_is_reported_by_start(make_wall: Callable[..., Wall]) -> No
 def _push(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     import argparse
 
-    from controlroom.app import cmd_wall
+    from controlroom.app.commands import wall as cmd_wall
 
     parser = argparse.ArgumentParser(prog="controlroom")
     cmd_wall.register(parser.add_subparsers(dest="command"))

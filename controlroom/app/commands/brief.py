@@ -63,7 +63,7 @@ def _find_view(site: Any, name: str | None) -> Any:
 
 def _flood_page(site: Any, model: Any, frame: Any, level: float, tmp: Path) -> tuple[dict[str, Any], Path]:
     """The what-if at ``level`` on this city: its summary and a picture of it."""
-    from controlroom.app.cmd_flood import admin_levels
+    from controlroom.app.commands.flood import admin_levels
     from controlroom.geo.flood_site import scene_for
     from controlroom.render.overlays.flood import flood_snapshot
 
