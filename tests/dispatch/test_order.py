@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from controlroom.app.bench_order_faults import measure_order_faults
+from controlroom.app.bench.order_faults import measure_order_faults
 from controlroom.core.dispatch_model import Command
 from controlroom.dispatch import wire
 from controlroom.dispatch.client import DispatchClient

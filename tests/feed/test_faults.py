@@ -15,7 +15,7 @@ import msgspec
 import pytest
 import zmq
 
-from controlroom.app.bench_faults import (
+from controlroom.app.bench.faults import (
     BIG_FRAME_BYTES,
     REAPPLY_BUDGET_S,
     bigframe_peak_rss,

@@ -19,14 +19,14 @@ def _print(result: dict[str, Any], as_json: bool) -> None:
 
 
 def _bench_city(args: argparse.Namespace) -> int:
-    from controlroom.app.bench_city import bench_city
+    from controlroom.app.bench.city import bench_city
 
     _print(bench_city(n=args.buildings, data=Path(args.data) if args.data else None), args.json)
     return 0
 
 
 def _bench_bigcity(args: argparse.Namespace) -> int:
-    from controlroom.app.bench_bigcity import bench_bigcity
+    from controlroom.app.bench.bigcity import bench_bigcity
 
     folder = Path(args.keep) if args.keep else None
     _print(
@@ -39,28 +39,28 @@ def _bench_bigcity(args: argparse.Namespace) -> int:
 
 
 def _bench_feed(args: argparse.Namespace) -> int:
-    from controlroom.app.bench_feed import bench_feed
+    from controlroom.app.bench.feed import bench_feed
 
     _print(bench_feed(), args.json)
     return 0
 
 
 def _bench_alarms(args: argparse.Namespace) -> int:
-    from controlroom.app.bench_alarms import bench_alarms
+    from controlroom.app.bench.alarms import bench_alarms
 
     _print(bench_alarms(rules=args.rules), args.json)
     return 0
 
 
 def _bench_faults(args: argparse.Namespace) -> int:
-    from controlroom.app.bench_faults import bench_faults
+    from controlroom.app.bench.faults import bench_faults
 
     _print(bench_faults(restarts=args.restarts, site=Path(args.site) if args.site else None), args.json)
     return 0
 
 
 def _bench_flood(args: argparse.Namespace) -> int:
-    from controlroom.app.bench_flood import bench_flood
+    from controlroom.app.bench.flood import bench_flood
 
     result = bench_flood(
         n=args.cells, buildings=args.buildings, repeats=args.repeats, slider=not args.no_slider
@@ -117,15 +117,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     flood.add_argument("--no-slider", action="store_true", help="skip the sample site's slider redraw")
     flood.add_argument("--json", action="store_true", help="print JSON")
     flood.set_defaults(handler=_bench_flood)
-    from controlroom.app.bench_video import register_bench
+    from controlroom.app.bench.video import register_bench
 
     register_bench(bench_sub, _print)
-    from controlroom.app.bench_dispatch import register_bench as register_dispatch_bench
+    from controlroom.app.bench.dispatch import register_bench as register_dispatch_bench
 
     register_dispatch_bench(bench_sub, _print)
-    from controlroom.app.bench_history import register_bench as register_history_bench
+    from controlroom.app.bench.history import register_bench as register_history_bench
 
     register_history_bench(bench_sub, _print)
-    from controlroom.app.bench_sources import register_bench as register_sources_bench
+    from controlroom.app.bench.sources import register_bench as register_sources_bench
 
     register_sources_bench(bench_sub, _print)

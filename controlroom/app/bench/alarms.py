@@ -128,7 +128,7 @@ def bench_alarms(
     """Returns updates_s, overhead_ratio, rules, conditions, ticks, ms_per_tick_alarms."""
     import scipy.stats  # noqa: F401  (imported once at start-up in the app; keep it out of the timing)
 
-    from controlroom.app.bench_feed import _frames
+    from controlroom.app.bench.feed import _frames
     from controlroom.core.alarms.engine import AlarmEngine
     from controlroom.core.site import parse_site
     from controlroom.geo.alarm_zones import build_zones

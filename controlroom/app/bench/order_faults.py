@@ -152,7 +152,7 @@ def _gateway(site: Path, db: Path, eps: tuple[str, str, str], log: Path) -> _Pro
 
 
 def _desk(name: str, endpoint: str, work: Path, rate_hz: float, seed: int) -> _Proc:
-    cmd = [sys.executable, "-m", "controlroom.app.bench_order_faults", "desk", "--name", name,
+    cmd = [sys.executable, "-m", "controlroom.app.bench.order_faults", "desk", "--name", name,
            "--endpoint", endpoint, "--outbox", str(work / f"{name}.sqlite"), "--rate", str(rate_hz),
            "--seed", str(seed)]  # fmt: skip
     return _started(cmd, work / f"{name}.log", f"desk {name}")
@@ -313,7 +313,7 @@ def _count(db: Path, outboxes: dict[str, Path]) -> dict[str, int | float]:
 
 
 def _main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m controlroom.app.bench_order_faults")
+    p = argparse.ArgumentParser(prog="python -m controlroom.app.bench.order_faults")
     sub = p.add_subparsers(dest="what", required=True)
     d = sub.add_parser("desk", help="one desk process of the run (started by measure_order_faults)")
     d.add_argument("--name", required=True)

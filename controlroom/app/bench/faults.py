@@ -68,7 +68,7 @@ def start_publisher(site: Path | None, endpoint: str) -> subprocess.Popen[bytes]
     10 Hz on ``site``'s roads, or without a site this module's own minimal publisher (the same
     ``FeedPublisher``, started in a third of the time, so the test suite can afford 20 restarts)."""
     if site is None:
-        cmd = [sys.executable, "-m", "controlroom.app.bench_faults", "--publish", endpoint]
+        cmd = [sys.executable, "-m", "controlroom.app.bench.faults", "--publish", endpoint]
     else:
         cmd = [sys.executable, "-m", "controlroom", "feed", "sim", "--site", str(site)]
         cmd += ["--endpoint", endpoint, "--snapshot-endpoint", "tcp://127.0.0.1:*"]
@@ -284,7 +284,7 @@ def bench_faults(restarts: int = 20, site: Path | None = None) -> dict[str, Any]
     result["peak_rss_mb_bigframe"] = big["peak_rss_mb_bigframe"]
     result["rss_mb_before_bigframe"] = big["rss_mb_before_bigframe"]
     result["applied_after_bigframe"] = big["applied_after_bigframe"]
-    from controlroom.app.bench_order_faults import measure_order_faults
+    from controlroom.app.bench.order_faults import measure_order_faults
 
     result.update(measure_order_faults())  # on the sample site: its users, units and boundaries
     return result

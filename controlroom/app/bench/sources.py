@@ -541,7 +541,7 @@ def bench_sources(
                             "latency_samples": int(lat.size),
                         }
                     )
-            from controlroom.app.bench_fleet import bench_fleet
+            from controlroom.app.bench.fleet import bench_fleet
 
             result.update(bench_fleet(frames=fleet_frames, rounds=rounds))
         finally:

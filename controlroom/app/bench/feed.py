@@ -268,8 +268,8 @@ def bench_feed(
 
 
 def _frame_part() -> dict[str, float | int]:
-    """(c) frame_ratio_50k: the sample site with 50,000 live entities vs static (bench_frame.py)."""
-    from controlroom.app.bench_frame import bench_frame
+    """(c) frame_ratio_50k: the sample site with 50,000 live entities vs static (frame.py)."""
+    from controlroom.app.bench.frame import bench_frame
 
     return bench_frame()
 

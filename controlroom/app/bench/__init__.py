@@ -1,0 +1,1 @@
+"""Benchmarks behind ``controlroom bench``: each returns a dict of named figures."""
