@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         except Exception:  # a broken panel must not keep the window from opening
             log.exception("panel %s failed to start", panel_id)
             return
-        from controlroom.qt.wall_window import panel_title
+        from controlroom.qt.wall.window import panel_title
 
         dock = QDockWidget(panel_title(panel_id), self)
         dock.setObjectName(f"dock-{panel_id}")

@@ -24,8 +24,8 @@ from controlroom.layouts.spec import LayoutSpec
 from controlroom.qt.live import LiveCity
 from controlroom.qt.replay_clock import replay_clock_for
 from controlroom.qt.timeline import ReplayMarker
-from controlroom.qt.wall import WallManager
-from controlroom.qt.wall_control import WallControl, WallPusher, view_command
+from controlroom.qt.wall.control import WallControl, WallPusher, view_command
+from controlroom.qt.wall.manager import WallManager
 
 if TYPE_CHECKING:
     from controlroom.feed.control import Command, Reply

@@ -29,7 +29,7 @@ STYLE = {  # kind → (colour, point size at desk density, bold, italic)
     "river": ("#8fd3ff", 12, False, True),
     "road": ("#f1d9a4", 10, False, False),
 }
-DESK_BODY_PX = 14.0  # the desk's body text; the wall's (qt.wall_theme) over this scales the decor
+DESK_BODY_PX = 14.0  # the desk's body text; the wall's (qt.wall.theme) over this scales the decor
 MAX_SCALE = 4.0
 LEGEND_MAX_HEIGHT = 0.3  # of the map's height: more rows go into more columns
 

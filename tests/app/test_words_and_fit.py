@@ -273,7 +273,7 @@ def _scrolls(w: QWidget, root: QWidget) -> bool:
 
 def _regions(layout: str) -> list[tuple[str, str, int, int, int]]:
     """(region, panel id, width, height, wall text px) of the layout's normal preset at its nominal size."""
-    from controlroom.qt.wall_theme import body_text_px
+    from controlroom.qt.wall.theme import body_text_px
 
     spec = load_layout(LAYOUTS / f"{layout}.toml")
     rw, rh = spec.wall.resolution
@@ -304,8 +304,8 @@ HOSTS: list[QWidget] = []
 
 
 def _fit(live: Any, layout: str, qtbot: QtBot) -> list[str]:
-    from controlroom.qt.wall import WALL_DISTANCE_M
-    from controlroom.qt.wall_theme import WallFonts, wall_stylesheet
+    from controlroom.qt.wall.manager import WALL_DISTANCE_M
+    from controlroom.qt.wall.theme import WallFonts, wall_stylesheet
 
     spec = load_layout(LAYOUTS / f"{layout}.toml")
     problems = []

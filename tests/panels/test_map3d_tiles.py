@@ -231,7 +231,7 @@ def test_a_pushed_view_and_a_bezel_spanning_wall_stream_the_tiled_city(  # type:
 ) -> None:
     from controlroom.geo.crs import LocalFrame
     from controlroom.layouts.geometry import MonitorFrame, Rect, bezel_compensation
-    from controlroom.qt.wall_control import view_command
+    from controlroom.qt.wall.control import view_command
 
     panel.set_model(tiled_model, [], LocalFrame(tiled_model.crs, *tiled_model.origin))
     tiles = panel.tiles
@@ -242,7 +242,7 @@ def test_a_pushed_view_and_a_bezel_spanning_wall_stream_the_tiled_city(  # type:
     off = np.linalg.norm(centres[:, :2] - centres[0, :2], axis=1)
     deepest = max(range(len(off)), key=lambda t: (city.index.level[t], -off[t]))
     corner = centres[deepest] * [1, 1, 0]  # a full-detail tile near the middle of the city
-    # What a desk pushes (qt.wall_control) and a wall map applies: a street-level look at one district.
+    # What a desk pushes (qt.wall.control) and a wall map applies: a street-level look at one district.
     command = view_command(panel, "map")
     assert command.position == tuple(map(float, panel.plotter.camera.position))
     panel.apply_camera(tuple(corner + np.array([0, -300, 120])), tuple(corner), (0.0, 0.0, 1.0))

@@ -19,8 +19,8 @@ from pytestqt.qtbot import QtBot
 from controlroom.core.shipped import shipped_layouts
 from controlroom.layouts.files import load_layout
 from controlroom.layouts.spec import LayoutSpec
-from controlroom.qt.wall import WallManager
-from controlroom.qt.wall_window import PlaceholderPanel
+from controlroom.qt.wall.manager import WallManager
+from controlroom.qt.wall.window import PlaceholderPanel
 from tests.qt.monitors import WALL, H, Monitor, Monitors, W
 
 pytestmark = pytest.mark.gui

@@ -23,8 +23,8 @@ from controlroom.feed.control import (
     SwitchPreset,
 )
 from controlroom.layouts.files import load_layout
-from controlroom.qt.wall import WallManager
-from controlroom.qt.wall_control import WallControl, WallPusher, view_command
+from controlroom.qt.wall.control import WallControl, WallPusher, view_command
+from controlroom.qt.wall.manager import WallManager
 from tests.net import free_port
 
 pytestmark = pytest.mark.gui

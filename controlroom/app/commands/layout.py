@@ -121,7 +121,7 @@ def run_preview(args: argparse.Namespace) -> int:
         print_error(f"--width {args.width}: expected 400..8000 pixels")
         return EXIT_USAGE
     app = _ensure_gui_app()
-    from controlroom.qt.wall_preview import render_layout_preview
+    from controlroom.qt.wall.preview import render_layout_preview
 
     image = render_layout_preview(spec, args.preset, args.width)
     args.out.parent.mkdir(parents=True, exist_ok=True)

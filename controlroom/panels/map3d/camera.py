@@ -1,5 +1,5 @@
 """The map's camera as other parts of the app drive it: fly to a point, save and restore a view
-(saved views), push to and apply from a wall (``qt.wall_control`` calls these by name), and the
+(saved views), push to and apply from a wall (``qt.wall.control`` calls these by name), and the
 wall-only concerns of a spanning map (bezel compensation, no toolbar seen from across the room).
 """
 
@@ -74,13 +74,13 @@ class MapCameraMixin:
         self.toolbar.setVisible(not wall)
         decor = getattr(self, "decor", None)
         if decor is not None and isinstance(self, QWidget):
-            from controlroom.qt.wall_theme import fonts_for_screen
+            from controlroom.qt.wall.theme import fonts_for_screen
 
             # names, legend, north arrow and scale bar as large as the wall's body text
             body = fonts_for_screen(self.screen(), metres).body if wall and metres is not None else None
             decor.set_density(body)
 
-    # Push-to-wall (controlroom.qt.wall_control calls these by name).
+    # Push-to-wall (controlroom.qt.wall.control calls these by name).
     def camera_view(self) -> tuple[Vec3, Vec3, Vec3]:
         """(position, focal point, up) in the site's local frame."""
         camera = self.plotter.camera

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 from controlroom.layouts.geometry import BezelCompensation, Rect
 from controlroom.layouts.placement import WindowPlan
 from controlroom.layouts.spec import PANEL_IDS
-from controlroom.qt.wall_theme import BORDER
+from controlroom.qt.wall.theme import BORDER
 
 GUIDE_SPACING_PX = 240  # canvas pixels between the placeholder's alignment guides
 

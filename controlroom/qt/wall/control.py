@@ -33,7 +33,7 @@ from controlroom.feed.control import (
 from controlroom.feed.keys import FeedSecurityError
 from controlroom.feed.service_thread import ServiceThread
 from controlroom.qt.gui_thread import GuiHandover
-from controlroom.qt.wall import WallManager
+from controlroom.qt.wall.manager import WallManager
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from controlroom.layouts.geometry import Rect
 from controlroom.layouts.placement import Placement, ScreenInfo, WindowPlan, plan_wall
 from controlroom.layouts.spec import LayoutSpec
 from controlroom.layouts.state import restore_state, save_state
-from controlroom.qt.wall_theme import fonts_for_screen, wall_stylesheet
-from controlroom.qt.wall_window import PlaceholderPanel, WallWindow, panel_title
+from controlroom.qt.wall.theme import fonts_for_screen, wall_stylesheet
+from controlroom.qt.wall.window import PlaceholderPanel, WallWindow, panel_title
 
 PanelFactory = Callable[[str], QWidget | None]
 #: Read from this far or more, a layout is a wall: panels drop desk-only controls (``set_wall_density``).
