@@ -1,7 +1,8 @@
 """``controlroom`` command line: the contract installers, tests and benchmarks drive the app by.
 
-Each sub-command lives in its own ``cmd_*`` module exposing ``register(subparsers)``; heavy
-libraries are imported inside the command functions so ``controlroom --help`` stays instant.
+Each sub-command lives in its own module of ``controlroom.app.commands`` exposing
+``register(subparsers)``; heavy libraries are imported inside the command functions so
+``controlroom --help`` stays instant.
 """
 
 from __future__ import annotations
