@@ -10,10 +10,13 @@ outside the checkout with ``PYTHONPATH`` unset, so nothing can fall back on the 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import socket
 import subprocess
 import sys
 import sysconfig
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -122,10 +125,41 @@ def test_installed_layout_check_passes_on_the_shipped_layouts(
     assert verdicts == ["OK"] * len(SHIPPED_LAYOUTS), result.stdout + result.stderr
 
 
+def _wait_for_free_ports(site_toml: Path, timeout_s: float = 120.0) -> None:
+    """The demo binds the sample site's fixed ports (feed, gateway, history, video); another demo
+    on this machine (a developer's, another checkout's test) holds them for a while. Wait for
+    them, and say so plainly when they stay taken, instead of failing on the demo's bind errors."""
+    from controlroom.core.site import HistoryConfig, load_site
+
+    text = site_toml.read_text(encoding="utf-8") + (site_toml.parent / "data" / "cameras.csv").read_text(
+        encoding="utf-8"
+    )
+    text += (load_site(site_toml).history or HistoryConfig()).endpoint  # the recorder's, by default
+    ports = {int(p) for p in re.findall(r"127\.0\.0\.1:(\d+)", text)}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        busy = []
+        for port in sorted(ports):
+            with socket.socket() as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    busy.append(port)
+        if not busy:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(
+                f"the sample site's ports {busy} stayed in use by another process for {timeout_s:.0f} s"
+            )
+        time.sleep(1.0)
+
+
 def test_installed_demo_takes_a_screenshot(installed: tuple[Path, dict[str, str], Path]) -> None:
     from PIL import Image
 
     bin_dir, env, cwd = installed
+    _wait_for_free_ports(Path(env["CONTROLROOM_CACHE_DIR"]) / "sample-site" / "site.toml")
     shot = cwd / "demo.png"
     result = _run([str(bin_dir / "controlroom"), "demo", "--screenshot", str(shot)], cwd, env, 240)
     assert "error:" not in result.stderr, result.stderr
