@@ -89,9 +89,11 @@ class NatsUpstream:
                 await nc.connect(**opts)
                 break
             except AuthorizationError as exc:
+                await _close_quietly(nc)
                 self._refused(exc)
                 return
             except Exception as exc:  # NoServersError, OSError, TimeoutError: the server is not there (yet)
+                await _close_quietly(nc)
                 if "authorization" in str(exc).lower():
                     self._refused(exc)
                     return
@@ -149,3 +151,9 @@ class NatsUpstream:
 
     async def _on_reconnected(self) -> None:
         self.bridge.upstream("live", self.url)
+
+
+async def _close_quietly(nc: Any) -> None:
+    """Close a connection whose first try failed: it still holds its socket."""
+    with contextlib.suppress(Exception):
+        await nc.close()

@@ -157,17 +157,28 @@ class NatsLink:
             raise NatsFeedError(f"NATS server at {self.where}: {type(exc).__name__}: {exc}") from None
         return self
 
-    async def _connect(self) -> None:
+    async def _open(self) -> None:
         import nats
-        from nats.errors import NoServersError
 
         opts = connect_options(self.cfg, self.name)
         # the first connection: two quick tries (nats-py's pool gives up after ``max_reconnect_attempts``),
         # failing with a reason we can print
         opts.update(allow_reconnect=False, max_reconnect_attempts=1, reconnect_time_wait=0.2)
         opts["error_cb"] = self._on_error
+        nc = nats.NATS()
         try:
-            self.nc = await nats.connect(**opts)
+            await nc.connect(**opts)
+        except BaseException:
+            with contextlib.suppress(Exception):  # a refused or failed try still holds its socket
+                await nc.close()
+            raise
+        self.nc = nc
+
+    async def _connect(self) -> None:
+        from nats.errors import NoServersError
+
+        try:
+            await self._open()
         except (NoServersError, OSError, TimeoutError) as exc:
             raise NatsFeedError(f"cannot reach the NATS server at {self.where}: {exc}") from None
         except Exception as exc:  # nats-py raises plain errors for a refused login

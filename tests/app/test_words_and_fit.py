@@ -34,14 +34,16 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from controlroom.app.sample_site import ensure_sample_site
+from controlroom.core.shipped import shipped_layouts
 from controlroom.core.site import load_site
+from controlroom.layouts.files import load_layout
 from controlroom.layouts.geometry import Rect
 from controlroom.layouts.placement import ScreenInfo, plan_wall
-from controlroom.layouts.spec import PANEL_IDS, load_layout
+from controlroom.layouts.spec import PANEL_IDS
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
-LAYOUTS = Path(__file__).resolve().parents[2] / "layouts"
+LAYOUTS = shipped_layouts()
 
 #: Latin words a Chinese screen may show: units, codes and proper names read the same in both.
 ALLOWED = {
