@@ -46,16 +46,8 @@ def start_nats(folder: Path, timeout_s: float = 10.0) -> tuple[subprocess.Popen[
         stderr=log,
         stdin=subprocess.DEVNULL,
     )
-    end = time.monotonic() + timeout_s
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise BrokerError(f"nats-server exited with {proc.returncode}; see {folder / 'nats-server.log'}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return proc, f"nats://127.0.0.1:{port}"
-        time.sleep(0.05)
-    proc.kill()
-    raise BrokerError(f"nats-server did not listen on 127.0.0.1:{port} within {timeout_s:g} s")
+    _listening(proc, "nats-server", port, folder / "nats-server.log", timeout_s)
+    return proc, f"nats://127.0.0.1:{port}"
 
 
 def start_mosquitto(folder: Path, timeout_s: float = 10.0) -> tuple[subprocess.Popen[bytes], str]:
