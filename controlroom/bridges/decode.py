@@ -34,13 +34,13 @@ def _flatten(node: Any, out: list[Any], depth: int = 0) -> None:
         out.append(node)
 
 
-_json_decode = msgspec.json.Decoder().decode
+json_decode = msgspec.json.Decoder().decode
 
 
 def json_items(payload: bytes | str) -> list[Any]:
     """The items of one JSON payload (raises ``PayloadError('malformed_json')``)."""
     try:
-        doc = _json_decode(payload)
+        doc = json_decode(payload)
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         shown = payload[:60] if isinstance(payload, str) else payload[:60].decode("utf-8", "replace")
         raise PayloadError("malformed_json", f"not JSON ({exc}): {shown!r}") from None

@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from controlroom.bridges.decode import PayloadError, json_decode, json_items
 from controlroom.bridges.paths import FieldPath, PathError
 from controlroom.core.protocol import (
     ENTITY_KINDS,
@@ -112,11 +113,18 @@ def _time(field_name: str, value: Any, fmt: str) -> float:
     return t / 1000.0 if fmt == "epoch_ms" else t
 
 
-def _plain_float(value: Any) -> float:
-    """float() of a JSON number or numeric string; None and other types raise (→ the general path)."""
+def _text(value: Any) -> str:
+    """str() of a JSON scalar; null, objects and lists raise (→ the general path says what is wrong)."""
     if value is None or isinstance(value, (dict, list)):
         raise TypeError(value)
-    return float(value)
+    return str(value)
+
+
+#: Record kinds whose records a generated ``make`` builds: their constructor's arguments are
+#: the struct's fields in order (``x``/``y`` are our ``lon``/``lat``), absent optional ones at
+#: the struct's defaults.
+_MADE: dict[str, type[Position] | type[SensorReading]] = {"position": Position, "sensor": SensorReading}
+_OURS = {"x": "lon", "y": "lat"}
 
 
 def _is_number(text: str) -> bool:
@@ -148,6 +156,8 @@ class CompiledMap:
             if n not in self.paths and n in spec.static and not (n == "time" and spec.aggregate):
                 self.constants[n] = self.value(n, {}, ())
         self._plan = self._fast_plan()
+        #: The whole record in one generated call for plain-key position and sensor maps (see ``_maker``).
+        self.make: Callable[[Any], Record] | None = self._maker()
 
     def _fast_plan(self) -> tuple[tuple[str, tuple[str, ...], Callable[[Any], Any]], ...] | None:
         """For maps whose fields are plain keys without lookups (most sensor and fleet feeds): each
@@ -162,12 +172,46 @@ class CompiledMap:
             plan.append((name, keys, self._converter(name)))
         return tuple(plan)
 
+    def _maker(self) -> Callable[[Any], Record] | None:
+        """One function, generated once, that indexes a message and builds the record directly.
+
+        A bridge maps every upstream message, so walking the plan and filling a dict per message
+        is most of its cost. The generated code does what ``values`` + ``record_of`` do on the
+        fast plan: straight indexing, each field's converter, constants and defaults in place. Keys
+        and converters are passed in as names (never pasted into the source), and any exception
+        sends the item to the general path, which counts it under its reason.
+        """
+        if self._plan is None or self.record not in _MADE:
+            return None
+        cls = _MADE[self.record]
+        plan = {name: (keys, convert) for name, keys, convert in self._plan}
+        ns: dict[str, Any] = {"R": cls}
+        exprs: list[str] = []
+        for i, f in enumerate(msgspec.structs.fields(cls)):
+            name, default = _OURS.get(f.name, f.name), f.default
+            if name in plan:
+                keys, convert = plan[name]
+                ns[f"c{i}"] = convert
+                index = ""
+                for j, key in enumerate(keys):
+                    ns[f"k{i}_{j}"] = key
+                    index += f"[k{i}_{j}]"
+                exprs.append(f"c{i}(item{index})")
+            elif name in self.constants or default is not msgspec.NODEFAULT:
+                ns[f"v{i}"] = self.constants.get(name, default)
+                exprs.append(f"v{i}")
+            else:
+                return None  # a required field with no path and no static value: the general path names it
+        exec(f"def make(item):\n    return R({', '.join(exprs)})\n", ns)  # names only, see above
+        make: Callable[[Any], Record] = ns["make"]
+        return make
+
     def _converter(self, name: str) -> Callable[[Any], Any]:
         if name in _NUMERIC:
             scale, offset = self.scale.get(name, (1.0, 0.0))
             if (scale, offset) == (1.0, 0.0):
-                return _plain_float
-            return lambda v: _plain_float(v) * scale + offset
+                return float  # None, objects and lists raise TypeError: the general path names them
+            return lambda v: float(v) * scale + offset
         choices = _CHOICES.get((self.record, name))
         if choices is not None:
             allowed = frozenset(choices)
@@ -181,8 +225,8 @@ class CompiledMap:
             return choice
         if name == "id" and self.spec.id_format:
             fmt = self.spec.id_format
-            return lambda v: fmt.replace("{}", str(v))
-        return str
+            return lambda v: fmt.replace("{}", _text(v))
+        return _text
 
     def value(self, name: str, item: Any, topic: tuple[str, ...]) -> Any:
         """One field's value (raises ``FieldError``); ``None`` for an absent optional field."""
@@ -330,6 +374,9 @@ class Mapper:
         self.source = source
         self.maps = [CompiledMap(m, i) for i, m in enumerate(source.map)]
         self._by_topic: dict[str, list[CompiledMap]] = {}
+        self._levels: dict[str, tuple[str, ...]] = {}
+        self._fast: dict[str, tuple[tuple[str, str], Callable[[Any], Record]] | tuple[()]] = {}
+        self._sep = "/" if source.kind == "mqtt" else "."
 
     def maps_for(self, topic: str) -> list[CompiledMap]:
         found = self._by_topic.get(topic)
@@ -339,6 +386,51 @@ class Mapper:
                 self._by_topic[topic] = found
         return found
 
+    def apply_json(self, messages: list[tuple[str, bytes]], now: float, result: MapResult) -> None:
+        """Decode and map a batch of JSON messages into ``result``: what a bridge does per batch.
+
+        The common message (one object on a topic whose single map has a generated ``make``) is
+        mapped inline, with no per-message call into ``apply``; anything else (an array, several
+        maps, an aggregate, an item the generated code cannot map) takes ``apply`` as before, so
+        every refusal is still counted under its reason.
+        """
+        fast = self._fast
+        outs: dict[tuple[str, str], list[Record]] = {}
+        matched = 0
+        decode = json_decode
+        for topic, payload in messages:
+            route = fast.get(topic)
+            if route is None:
+                route = self._fast_route(topic)
+            if route:
+                try:
+                    item = decode(payload)
+                    if type(item) is dict:
+                        out = outs.get(route[0])
+                        if out is None:
+                            out = outs[route[0]] = result.records.setdefault(route[0], [])
+                        out.append(route[1](item))
+                        matched += 1
+                        continue
+                except Exception:  # decoded again below, which counts the reason
+                    pass
+            try:
+                items = json_items(payload)
+            except PayloadError as exc:
+                result.reject(exc.reason, f"{topic}: {exc.detail}")
+                continue
+            self.apply(topic, items, now, result)
+        result.matched += matched
+
+    def _fast_route(self, topic: str) -> tuple[tuple[str, str], Callable[[Any], Record]] | tuple[()]:
+        maps = self.maps_for(topic)
+        route: tuple[tuple[str, str], Callable[[Any], Record]] | tuple[()] = ()
+        if len(maps) == 1 and maps[0].make is not None and not maps[0].spec.aggregate:
+            route = ((maps[0].record, maps[0].spec.crs), maps[0].make)
+        if len(self._fast) < 10_000:
+            self._fast[topic] = route
+        return route
+
     def apply(self, topic: str, items: list[Any], now: float, result: MapResult | None = None) -> MapResult:
         """Map one message's items (into ``result`` when given: a bridge collects a whole batch)."""
         result = MapResult() if result is None else result
@@ -346,15 +438,27 @@ class Mapper:
         if not maps:
             result.reject("unmatched", f"no map matches {topic!r}", len(items) or 1)
             return result
-        levels = tuple(topic.split("/" if self.source.kind == "mqtt" else "."))
+        levels = self._levels.get(topic)
+        if levels is None:
+            levels = tuple(topic.split(self._sep))
+            if len(self._levels) < 10_000:
+                self._levels[topic] = levels
         result.matched += len(items)
         for cm in maps:
             if cm.spec.aggregate:
                 cm.aggregate(items, levels, now, result)
                 continue
+            out = result.records.setdefault((cm.record, cm.spec.crs), [])
+            make = cm.make
             for item in items:
+                if make is not None:
+                    try:
+                        out.append(make(item))
+                        continue
+                    except Exception:  # the general path below says what was wrong
+                        pass
                 try:
-                    result.add(cm.record, cm.spec.crs, cm.record_of(item, levels, now))
+                    out.append(cm.record_of(item, levels, now))
                 except FieldError as exc:
                     result.reject(exc.reason, f"map[{cm.index}] ({cm.spec.match}) {exc}")
                 except (msgspec.ValidationError, TypeError, ValueError) as exc:

@@ -10,12 +10,16 @@ is refused and counted here, at the edge, under ``out_of_extent``.
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 
 import numpy as np
 
 from controlroom.bridges.mapping import MapResult, Record
 from controlroom.core.protocol import WGS84, MetricPoint
 from controlroom.feed.validate import Extent
+
+_x = attrgetter("x")
+_y = attrgetter("y")
 
 
 def finish(result: MapResult, extent: Extent) -> dict[str, list[Record]]:
@@ -34,12 +38,15 @@ def finish(result: MapResult, extent: Extent) -> dict[str, list[Record]]:
                 else:
                     result.reject("non_finite", f"metric {r.name!r} = {r.value}")
             continue
-        xs = np.fromiter((r.x for r in records), np.float64, len(records))  # type: ignore[union-attr]
-        ys = np.fromiter((r.y for r in records), np.float64, len(records))  # type: ignore[union-attr]
+        xs = np.fromiter(map(_x, records), np.float64, len(records))
+        ys = np.fromiter(map(_y, records), np.float64, len(records))
         if crs != WGS84:
             from controlroom.geo.crs import to_wgs84
 
             xs, ys = to_wgs84(xs, ys, crs)
+        elif bool(np.all((xs >= minx) & (xs <= maxx) & (ys >= miny) & (ys <= maxy))):
+            keep.extend(records)  # all inside (NaN fails every comparison): nothing to convert or count
+            continue
         for r, x, y in zip(records, xs.tolist(), ys.tolist(), strict=True):
             if not (math.isfinite(x) and math.isfinite(y)):
                 result.reject("non_finite", f"{kind} {getattr(r, 'id', '?')!r} at ({x}, {y})")

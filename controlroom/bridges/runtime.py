@@ -191,8 +191,11 @@ class Bridge:
         """Upstream messages that queued up together: mapped one by one, published as one batch per kind."""
         now = self.clock()
         total = MapResult()
-        for topic, payload in messages:
-            self._map(topic, payload, now, total)
+        if self.source.kind == "gtfs-rt":
+            for topic, payload in messages:
+                self._map(topic, payload, now, total)
+        else:
+            self.mapper.apply_json(messages, now, total)
         self.counts.messages += len(messages)
         self._window_messages += len(messages)
         ready = finish(total, self.extent)

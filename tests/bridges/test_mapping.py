@@ -9,6 +9,7 @@ import pytest
 
 from controlroom.bridges.decode import PayloadError, gtfs_feed, json_items
 from controlroom.bridges.mapping import Mapper
+from controlroom.bridges.mapping import MapResult as MapResultType
 from controlroom.bridges.records import finish
 from controlroom.bridges.samples import load_sample
 from controlroom.core.issues import SiteError
@@ -321,6 +322,68 @@ def test_plain_key_maps_take_the_fast_path_and_still_say_what_was_wrong() -> Non
     assert result.rejected == {"field_missing": 3, "bad_value": 1}
     assert "no 'lon' in gps" in result.details["field_missing"]
     assert "'lunch'; expected one of" in result.details["bad_value"]
+
+
+def test_a_batch_of_json_messages_maps_as_each_message_alone_would() -> None:
+    """The bridge's batch path (generated record makers) gives the same records and counts."""
+    from controlroom.core.source_config import SourceConfig
+
+    source = SourceConfig.model_validate(
+        {
+            "name": "fleet",
+            "kind": "nats",
+            "url": "nats://127.0.0.1:4222",
+            "publish": "tcp://127.0.0.1:7745",
+            "map": [
+                {
+                    "match": "fleet.*",
+                    "record": "position",
+                    "fields": {"id": "id", "lon": "gps.lon", "lat": "gps.lat", "speed": "kmh"},
+                    "static": {"kind": "police"},
+                    "convert": {"speed": "km/h->m/s"},
+                },
+                {
+                    "match": "river.*",
+                    "record": "sensor",
+                    "fields": {"id": "gauge", "value": "level", "lon": "lon", "lat": "lat"},
+                    "static": {"kind": "water_level", "unit": "m"},
+                },
+            ],
+        }
+    )
+    gps = {"lon": 113.315, "lat": 23.121}
+    messages = [
+        ("fleet.a", json.dumps({"id": 7, "gps": gps, "kmh": 36}).encode()),
+        ("fleet.a", json.dumps({"id": None, "gps": gps, "kmh": 36}).encode()),  # null id
+        ("fleet.b", b'{"id": 8, "gps": '),  # cut short
+        ("fleet.b", json.dumps([{"id": 9, "gps": gps, "kmh": 1}, {"id": 10, "gps": {}}]).encode()),  # array
+        ("fleet.c", json.dumps({"id": 11, "gps": gps, "kmh": "fast"}).encode()),
+        ("river.g1", json.dumps({"gauge": "g1", "level": 2.5, "lon": 113.3, "lat": 23.1}).encode()),
+        ("river.g2", json.dumps({"gauge": "g2", "level": [1], "lon": 113.3, "lat": 23.1}).encode()),
+        ("buses.x", json.dumps({"id": 1}).encode()),  # no map
+    ]
+    one_by_one = Mapper(source)
+    expected = MapResultType()
+    for topic, payload in messages:
+        try:
+            one_by_one.apply(topic, json_items(payload), 1.0, expected)
+        except PayloadError as exc:
+            expected.reject(exc.reason, exc.detail)
+    batch = Mapper(source)
+    assert all(m.make is not None for m in batch.maps)  # both maps are generated
+    got = MapResultType()
+    batch.apply_json(messages, 1.0, got)
+    assert got.rejected == expected.rejected == {
+        "field_missing": 2,
+        "malformed_json": 1,
+        "bad_value": 2,
+        "unmatched": 1,
+    }
+    assert {k: v for k, v in got.records.items() if v} == {k: v for k, v in expected.records.items() if v}
+    assert [p.id for p in got.records[("position", "EPSG:4326")]] == ["7", "9"]
+    assert got.matched == expected.matched == 7
+    (reading,) = got.records[("sensor", "EPSG:4326")]
+    assert (reading.id, reading.value, reading.unit) == ("g1", 2.5, "m")
 
 
 def test_a_bridge_endpoint_that_another_service_uses_is_refused(tmp_path: Path) -> None:
