@@ -893,6 +893,14 @@
         <translation>数据接入线程曾中断，已自动重启 {0} 次（最近原因：{1}）</translation>
     </message>
     <message>
+        <source>● Feed broker down</source>
+        <translation>● 数据接入代理不可用</translation>
+    </message>
+    <message>
+        <source>Cannot use the feed broker: {0}</source>
+        <translation>无法使用数据接入代理：{0}</translation>
+    </message>
+    <message>
         <source>Rejected: {0}</source>
         <translation>已拒收：{0}</translation>
     </message>
@@ -2039,6 +2047,10 @@
     <message>
         <source>No feed</source>
         <translation>无数据接入</translation>
+    </message>
+    <message>
+        <source>Feed broker down</source>
+        <translation>数据接入代理不可用</translation>
     </message>
     <message>
         <source>feed thread restarted {0}×</source>

@@ -7,15 +7,25 @@ plain text on loopback / ``insecure``), so the app subscribes to a bridge as to 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
 import threading
 import time
-from typing import Any, Protocol
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from controlroom.bridges.runtime import Bridge, status_path
 from controlroom.core.site import Site
 from controlroom.core.source_config import SourceConfig
 from controlroom.feed.validate import Extent
+
+if TYPE_CHECKING:
+    from controlroom.feed.publisher import FeedPublisher
+
+log = logging.getLogger(__name__)
 
 
 class Upstream(Protocol):
@@ -39,16 +49,26 @@ def make_upstream(source: SourceConfig, bridge: Bridge) -> Upstream:
 
 def run_bridge(
     site: Site, source: SourceConfig, stop: threading.Event, extent: Extent | None = None
-) -> Bridge:
-    """Bridge until ``stop`` is set; raises ``BridgeFailedError`` when the upstream refuses us for good."""
+) -> Bridge | None:
+    """Bridge until ``stop`` is set (``None``: stopped before the feed broker answered); raises
+    ``BridgeFailedError`` when the upstream refuses us for good."""
     from controlroom.feed.site_feed import open_site_publisher, site_extent
 
     extent = extent if extent is not None else site_extent(site)
-    # ZeroMQ: its own PUB socket at ``publish``; NATS: the site's subjects, beside every other publisher
-    publisher = open_site_publisher(
-        site, source.name, endpoint=source.publish, snapshot_endpoint=source.snapshot
+    status_file = status_path(site.site.name, source.name)
+    # ZeroMQ: its own PUB socket at ``publish``; NATS / MQTT: the site's subjects, beside every other
+    # publisher, once the feed broker is there
+    publisher = _until_published(
+        lambda: open_site_publisher(
+            site, source.name, endpoint=source.publish, snapshot_endpoint=source.snapshot
+        ),
+        source,
+        status_file,
+        stop,
     )
-    bridge = Bridge(source, extent, publisher, status_file=status_path(site.site.name, source.name))
+    if publisher is None:  # stopped while the feed broker was down
+        return None
+    bridge = Bridge(source, extent, publisher, status_file=status_file)
     upstream = make_upstream(source, bridge)
     try:
         upstream.start()
@@ -59,14 +79,46 @@ def run_bridge(
     return bridge
 
 
+def _until_published(
+    open_publisher: Callable[[], FeedPublisher],
+    source: SourceConfig,
+    status_file: Path,
+    stop: threading.Event,
+) -> FeedPublisher | None:
+    """The feed publisher, once the site's feed broker (NATS / MQTT transport) answers.
+
+    A bridge started before its feed broker waits for it, trying again after 1, 2, 4 … s (up to
+    the source's ``reconnect_max_s``), with the reason in its status file ("down", which
+    ``bridge list`` shows) instead of exiting; a refused login is raised. ``None`` if stopped first.
+    """
+    from controlroom.feed.broker_errors import FeedBrokerError
+
+    delay = 1.0
+    while True:
+        try:
+            return open_publisher()
+        except FeedBrokerError as exc:
+            if not exc.unreachable:
+                raise
+            detail = f"feed broker: {exc}; retrying in {delay:g} s"
+            log.warning("source %s: %s", source.name, detail)
+            now = time.time()
+            status = {"source": source.name, "kind": source.kind, "pid": os.getpid(), "state": "down"}
+            status.update({"detail": detail, "updated": now, "rate_hz": 0.0})
+            with contextlib.suppress(OSError):  # a convenience, as in Bridge.write_status
+                status_file.parent.mkdir(parents=True, exist_ok=True)
+                status_file.write_text(json.dumps(status), encoding="utf-8")
+            if stop.wait(delay):
+                return None
+            delay = min(delay * 2, max(1.0, source.reconnect_max_s))
+
+
 def source_states(site: Site, now: float | None = None) -> list[dict[str, Any]]:
     """Each declared source with what its bridge last wrote: live / silent / down / stale / not running.
 
     A bridge writes its status every heartbeat; one not updated for 3 heartbeats (or its process
     gone) is "not running". "silent": connected, but nothing arrived in the last heartbeat.
     """
-    import os
-
     now = time.time() if now is None else now
     out: list[dict[str, Any]] = []
     for s in site.sources:

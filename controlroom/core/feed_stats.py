@@ -85,6 +85,9 @@ class FeedStats:
         self.thread_error = ""
         #: Connections to a publisher that dropped (it stopped, the network, or a frame over the limit).
         self.disconnects = 0
+        #: The feed broker (NATS / MQTT transport): "up", "down" (with why), or "" (none, ZeroMQ).
+        self.link = ""
+        self.link_detail = ""
         self._window = rate_window_s
         self._samples: deque[tuple[float, int]] = deque()
 
@@ -111,6 +114,11 @@ class FeedStats:
         with self._lock:
             self.thread_restarts += 1
             self.thread_error = error
+
+    def note_link(self, state: str, detail: str) -> None:
+        """Called by a broker subscriber: connected to its broker ("up"), or not ("down", and why)."""
+        with self._lock:
+            self.link, self.link_detail = state, detail
 
     def note_disconnect(self) -> None:
         with self._lock:
@@ -172,5 +180,7 @@ class FeedStats:
                 "thread_restarts": self.thread_restarts,
                 "thread_error": self.thread_error,
                 "disconnects": self.disconnects,
+                "link": self.link,
+                "link_detail": self.link_detail,
                 "sources": sources,
             }

@@ -4,9 +4,9 @@ Publishers send each frame, unchanged, to ``<topic>/live/<source>/<kind>`` (QoS 
 record alone, *retained*, to ``<topic>/last/<source>/<kind>/<id>``: the broker keeps the last
 message per topic and hands all of them to a new subscriber, which is the late joiner's
 snapshot. An app subscribes to the live topics first (frames held), then to the last values;
-the retained ones that arrive (until none came for ``settle_s``) are applied as a snapshot,
-then the held live frames, then live frames as they come. As in the other modes the frames go
-through the same ``Ingestor``.
+the retained ones that arrive (until the marker described at ``MqttFeedSubscriber`` is back)
+are applied as a snapshot, then the held live frames, then live frames as they come. As in
+the other modes the frames go through the same ``Ingestor``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from controlroom.feed.codec import decode, encode
 from controlroom.feed.ingest import Ingestor
 from controlroom.feed.nats_transport import token
 from controlroom.feed.publisher import FeedPublisher
-from controlroom.feed.service_thread import ServiceThread
+from controlroom.feed.service_thread import FeedThread
 
 if TYPE_CHECKING:
     from controlroom.core.site import MqttFeedConfig
@@ -87,11 +87,13 @@ def _connect(client: mqtt.Client, where: str, timeout_s: float) -> None:
     try:
         client.connect(host, int(port), keepalive=30)
     except OSError as exc:
-        raise MqttFeedError(f"cannot reach the MQTT broker at {where}: {exc}") from None
+        raise MqttFeedError(f"cannot reach the MQTT broker at {where}: {exc}", unreachable=True) from None
     client.loop_start()
     if not done.wait(timeout_s):
         client.loop_stop()
-        raise MqttFeedError(f"the MQTT broker at {where} did not answer within {timeout_s:g} s")
+        raise MqttFeedError(
+            f"the MQTT broker at {where} did not answer within {timeout_s:g} s", unreachable=True
+        )
     if answer[0].is_failure:
         client.loop_stop()
         raise MqttFeedError(
@@ -159,8 +161,17 @@ class MqttFeedPublisher(FeedPublisher):
         self._client.loop_stop()
 
 
-class MqttFeedSubscriber(ServiceThread):
-    """The app's feed thread in MQTT mode; the same surface as ``FeedSubscriber``."""
+class MqttFeedSubscriber(FeedThread):
+    """The app's feed thread in MQTT mode; the same surface as ``FeedSubscriber``.
+
+    The late joiner's snapshot ends when a marker comes back: after the broker acknowledges the
+    subscription to the last values (and so has queued every retained one for us), we publish a
+    non-retained marker on a topic under that subscription; the broker hands it over after what
+    it queued before, so when it arrives every retained value is in. ``snapshot_timeout_s`` only
+    bounds a broker that never answers.
+    """
+
+    start_wait_s = 10.0
 
     def __init__(
         self,
@@ -168,38 +179,24 @@ class MqttFeedSubscriber(ServiceThread):
         ingestor: Ingestor,
         *,
         snapshot: bool = True,
-        settle_s: float = 0.3,
         poll_ms: int = 50,
     ) -> None:
-        super().__init__("feed-subscriber-mqtt")
+        super().__init__("feed-subscriber-mqtt", ingestor, [cfg.url])
         self.cfg = cfg
-        self.ingestor = ingestor
         self.snapshot = snapshot
-        self.settle_s = settle_s
         #: The longest the retained last values may take to arrive (then: live only).
         self.snapshot_timeout_s = 5.0
         self.poll_ms = poll_ms
-        self.endpoints = [cfg.url]
-        self.state = "connecting"
-        self.snapshot_records = 0
-        self.cpu_s = 0.0
-
-    def start(self, wait_s: float = 10.0) -> MqttFeedSubscriber:
-        self._start_thread(wait_s)
-        return self
-
-    def _on_restart(self, error: str) -> None:
-        self.ingestor.stats.note_thread_restart(error)
 
     def _run(self) -> None:
         self.state = "connecting"
-        client, where = _client(self.cfg, "controlroom-app")
         live: deque[bytes] = deque()
         retained: deque[bytes] = deque()
         wake = threading.Event()
         acked: dict[int, threading.Event] = {}
-        last_retained = [0.0]
         live_prefix = f"{self.cfg.topic}/live/"
+        marker = f"{self.cfg.topic}/last/~snapshot/{time.time_ns()}"
+        marked = threading.Event()
 
         def on_message(c: mqtt.Client, userdata: Any, m: mqtt.MQTTMessage) -> None:
             if m.topic.startswith(live_prefix):
@@ -207,23 +204,41 @@ class MqttFeedSubscriber(ServiceThread):
                 wake.set()
             elif m.retain:  # last values only as the broker hands them to a new subscriber
                 retained.append(bytes(m.payload))
-                last_retained[0] = time.monotonic()
+            elif m.topic == marker:
+                marked.set()
 
         def on_subscribe(c: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
             acked.setdefault(mid, threading.Event()).set()
 
-        def subscribe(topic: str) -> None:
-            mid = client.subscribe(topic)[1]
-            assert mid is not None
-            if not acked.setdefault(mid, threading.Event()).wait(10):
-                raise MqttFeedError(
-                    f"the MQTT broker at {where} did not acknowledge the subscription to {topic}"
-                )
+        def connect() -> tuple[mqtt.Client, str]:
+            client, where = _client(self.cfg, "controlroom-app")
+            client.on_message = on_message
+            client.on_subscribe = on_subscribe
+            try:
+                _connect(client, where, 10.0)
+            except BaseException:
+                with contextlib.suppress(Exception):  # a failed try must not keep its socket
+                    client.loop_stop()
+                    client.disconnect()
+                raise
+            return client, where
 
-        client.on_message = on_message
-        client.on_subscribe = on_subscribe
+        client: mqtt.Client | None = None
         try:
-            _connect(client, where, 10.0)
+            connected = self._until_connected(connect)
+            if connected is None:
+                return
+            client, where = connected
+
+            def subscribe(topic: str) -> None:
+                assert client is not None
+                mid = client.subscribe(topic)[1]
+                assert mid is not None
+                if not acked.setdefault(mid, threading.Event()).wait(10):
+                    raise MqttFeedError(
+                        f"the MQTT broker at {where} did not acknowledge the subscription to {topic}"
+                    )
+
             subscribe(f"{self.cfg.topic}/live/#")  # first: nothing published from now on is missed
 
             def resubscribe(c: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
@@ -233,34 +248,38 @@ class MqttFeedSubscriber(ServiceThread):
             client.on_connect = resubscribe
             if self.snapshot:
                 self.state = "snapshot"
-                last_retained[0] = time.monotonic()
                 subscribe(f"{self.cfg.topic}/last/#")
-                give_up = time.monotonic() + self.snapshot_timeout_s
-                while time.monotonic() - last_retained[0] < self.settle_s and time.monotonic() < give_up:
-                    time.sleep(0.02)
+                client.publish(marker, b"")  # comes back after every retained value (class docstring)
+                if not marked.wait(self.snapshot_timeout_s):
+                    log.warning(
+                        "MQTT broker at %s: the retained last values did not end within %g s;"
+                        " continuing with what arrived",
+                        where,
+                        self.snapshot_timeout_s,
+                    )
                 client.unsubscribe(f"{self.cfg.topic}/last/#")
                 frames = list(retained)
                 counts = self.ingestor.ingest(frames, snapshot=True)
                 self.snapshot_records = counts.records
             self.state = "live"
             self._ready.set()
-            ingest = self.ingestor.ingest
+            ingest, stats = self.ingestor.ingest, self.ingestor.stats
             while not self._stop.is_set():
                 if not wake.wait(self.poll_ms / 1000):
-                    self.state = "live" if client.is_connected() else "down"
+                    up = client.is_connected()
+                    if up != (self.state == "live"):
+                        self.state = "live" if up else "down"
+                        stats.note_link("up" if up else "down", "" if up else f"lost {where}; reconnecting")
                     continue
                 wake.clear()
                 frames = [live.popleft() for _ in range(len(live))]
                 if frames:
                     ingest(frames, time.time())
         except BaseException as exc:  # reported to start(), or logged and restarted by the supervisor
-            self.error = exc
-            self.state = f"error: {exc}"
+            self._failed(exc)
         finally:
-            self._ready.set()
-            with contextlib.suppress(Exception):
-                client.disconnect()
-                client.loop_stop()
-            self.cpu_s = time.thread_time()
-            if not self.state.startswith("error"):
-                self.state = "stopped"
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    client.disconnect()
+                    client.loop_stop()
+            self._ended()

@@ -45,7 +45,7 @@ from controlroom.feed.broker_errors import FeedBrokerError
 from controlroom.feed.codec import decode, encode
 from controlroom.feed.ingest import Ingestor
 from controlroom.feed.publisher import FeedPublisher
-from controlroom.feed.service_thread import ServiceThread
+from controlroom.feed.service_thread import FeedThread
 
 if TYPE_CHECKING:
     from controlroom.core.site import NatsFeedConfig
@@ -154,7 +154,10 @@ class NatsLink:
             self.close()
             if isinstance(exc, NatsFeedError):
                 raise
-            raise NatsFeedError(f"NATS server at {self.where}: {type(exc).__name__}: {exc}") from None
+            raise NatsFeedError(
+                f"NATS server at {self.where}: {type(exc).__name__}: {exc}",
+                unreachable=isinstance(exc, (TimeoutError, OSError)),  # no answer in time
+            ) from None
         return self
 
     async def _open(self) -> None:
@@ -180,7 +183,9 @@ class NatsLink:
         try:
             await self._open()
         except (NoServersError, OSError, TimeoutError) as exc:
-            raise NatsFeedError(f"cannot reach the NATS server at {self.where}: {exc}") from None
+            raise NatsFeedError(
+                f"cannot reach the NATS server at {self.where}: {exc}", unreachable=True
+            ) from None
         except Exception as exc:  # nats-py raises plain errors for a refused login
             if "authorization" in str(exc).lower() or self.error:
                 raise NatsFeedError(
@@ -418,14 +423,15 @@ def _untoken(tok: str) -> str:
     return bytes.fromhex(tok[1:]).decode() if tok.startswith("~") else tok
 
 
-class NatsFeedSubscriber(ServiceThread):
+class NatsFeedSubscriber(FeedThread):
     """The app's feed thread in NATS mode: live subjects, then the stream's last values.
 
-    The same surface as ``FeedSubscriber`` (``start``, ``stop``, ``state``, ``ingestor``,
-    ``snapshot_records``, ``error``), so ``open_site_feed`` hands either to the app, the history
-    recorder and the headless tools. ``on_frames`` (optional) sees every batch of raw frames
-    before it is ingested, for consumers that keep frames rather than state.
+    The same surface as ``FeedSubscriber`` (``FeedThread``), so ``open_site_feed`` hands either
+    to the app, the history recorder and the headless tools. ``on_frames`` (optional) sees every
+    batch of raw frames before it is ingested, for consumers that keep frames rather than state.
     """
+
+    start_wait_s = 10.0
 
     def __init__(
         self,
@@ -438,42 +444,27 @@ class NatsFeedSubscriber(ServiceThread):
         poll_ms: int = 50,
         on_frames: Callable[[list[bytes]], None] | None = None,
     ) -> None:
-        super().__init__("feed-subscriber-nats")
+        super().__init__("feed-subscriber-nats", ingestor, [where(cfg.url)])
         self.cfg = cfg
-        self.ingestor = ingestor
         self.snapshot = snapshot
         self.snapshot_timeout_s = snapshot_timeout_s
         self.batch_max = batch_max
         self.poll_ms = poll_ms
         self.on_frames = on_frames
-        self.endpoints = [where(cfg.url)]
-        #: "connecting", "snapshot", "live", "down", "stopped", or an error.
-        self.state = "connecting"
-        self.snapshot_records = 0
-        self.cpu_s = 0.0
-
-    def start(self, wait_s: float = 10.0) -> NatsFeedSubscriber:
-        self._start_thread(wait_s)
-        return self
-
-    def _on_restart(self, error: str) -> None:
-        self.ingestor.stats.note_thread_restart(error)
 
     def _run(self) -> None:
         self.state = "connecting"
-        link = NatsLink(self.cfg, "controlroom-app")
+        link: NatsLink | None = None
         try:
-            link.start()
-            self._serve(link)
+            link = self._until_connected(lambda: NatsLink(self.cfg, "controlroom-app").start())
+            if link is not None:
+                self._serve(link)
         except BaseException as exc:  # reported to start(), or logged and restarted by the supervisor
-            self.error = exc
-            self.state = f"error: {exc}"
+            self._failed(exc)
         finally:
-            self._ready.set()
-            link.close()
-            self.cpu_s = time.thread_time()
-            if not self.state.startswith("error"):
-                self.state = "stopped"
+            if link is not None:
+                link.close()
+            self._ended()
 
     def _serve(self, link: NatsLink) -> None:
         inbox: deque[bytes] = deque()
@@ -495,9 +486,13 @@ class NatsFeedSubscriber(ServiceThread):
         self.state = "live"
         self._ready.set()
         ingest, on_frames, batch_max = self.ingestor.ingest, self.on_frames, self.batch_max
+        stats = self.ingestor.stats
         while not self._stop.is_set():
             if not wake.wait(self.poll_ms / 1000):
-                self.state = "live" if link.nc.is_connected else "down"
+                up = link.nc.is_connected
+                if up != (self.state == "live"):
+                    self.state = "live" if up else "down"
+                    stats.note_link("up" if up else "down", "" if up else f"lost {link.where}; reconnecting")
                 continue
             wake.clear()
             while inbox:

@@ -20,13 +20,23 @@ import logging
 import threading
 import time
 import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Self, TypeVar
+
+from controlroom.feed.broker_errors import FeedBrokerError
+
+if TYPE_CHECKING:
+    from controlroom.feed.ingest import Ingestor
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 #: First and longest wait before restarting a dead thread; the wait doubles while it keeps dying.
 RESTART_BACKOFF_S = (0.1, 5.0)
 #: A thread that ran this long before dying starts again from the shortest wait.
 HEALTHY_RUN_S = 30.0
+#: First and longest wait between tries to reach a feed broker (NATS, MQTT) that is not there.
+BROKER_RETRY_S = (1.0, 30.0)
 
 
 #: Every started service thread of this process, so one shut-down can stop and join them all.
@@ -127,3 +137,75 @@ class ServiceThread:
     @property
     def running(self) -> bool:
         return self._thread.is_alive()
+
+
+class FeedThread(ServiceThread):
+    """The base of the feed subscribers (ZeroMQ, NATS, MQTT): the surface the app, the history
+    recorder and the tools use whichever transport the site chose (``start``, ``stop``,
+    ``state``, ``ingestor``, ``endpoints``, ``snapshot_records``, ``cpu_s``), restarts counted
+    in the feed stats, and a broker that is not there (yet) waited for instead of failing.
+    """
+
+    #: How long ``start`` waits for connected (and the snapshot applied) by default.
+    start_wait_s = 5.0
+
+    def __init__(self, name: str, ingestor: Ingestor, endpoints: list[str]) -> None:
+        super().__init__(name)
+        self.ingestor = ingestor
+        self.endpoints = endpoints
+        #: "connecting", "down: …", "snapshot", "live", "snapshot failed (live only)", "stopped",
+        #: or "error: …".
+        self.state = "connecting"
+        self.snapshot_records = 0
+        #: CPU seconds the feed thread has used, set when it stops (for benchmarks).
+        self.cpu_s = 0.0
+
+    def start(self, wait_s: float | None = None) -> Self:
+        """Start the thread; returns once connected (and the snapshot applied), or once the
+        broker is known to be down (the thread goes on trying), or after ``wait_s``."""
+        self._start_thread(self.start_wait_s if wait_s is None else wait_s)
+        return self
+
+    def _on_restart(self, error: str) -> None:
+        self.ingestor.stats.note_thread_restart(error)
+
+    def _failed(self, exc: BaseException) -> None:
+        """What ``_run`` died of: reported to ``start()``, or logged and restarted by the supervisor."""
+        self.error = exc
+        self.state = f"error: {exc}"
+
+    def _ended(self) -> None:
+        """The end of ``_run``: ``start`` stops waiting, the CPU time is kept, "stopped" unless it failed."""
+        self._ready.set()
+        self.cpu_s = time.thread_time()
+        if not self.state.startswith("error"):
+            self.state = "stopped"
+
+    def _until_connected(self, connect: Callable[[], _T]) -> _T | None:
+        """``connect()`` until the broker answers; ``None`` if stopped first.
+
+        While the broker is not there the thread says so (``state``, the feed stats' ``link``,
+        which the feed panel shows with the reason), lets ``start`` return so the app runs, and
+        tries again after 1, 2, 4 … 30 s. A refusal (wrong login, no JetStream) is raised: trying
+        again cannot fix the site file.
+        """
+        stats = self.ingestor.stats
+        delay = BROKER_RETRY_S[0]
+        while True:
+            try:
+                value = connect()
+            except FeedBrokerError as exc:
+                if not exc.unreachable:
+                    raise
+                reason = f"{exc}; retrying in {delay:g} s"
+                if not self.state.startswith("down"):
+                    log.warning("%s", reason)
+                self.state = f"down: {reason}"
+                stats.note_link("down", reason)
+                self._ready.set()
+                if self._stop.wait(delay):
+                    return None
+                delay = min(delay * 2, BROKER_RETRY_S[1])
+            else:
+                stats.note_link("up", "")
+                return value

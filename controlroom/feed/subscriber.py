@@ -25,12 +25,12 @@ from zmq.utils.monitor import recv_monitor_message
 from controlroom.feed.clone import SnapshotTimeoutError, fetch_snapshot
 from controlroom.feed.ingest import Ingestor
 from controlroom.feed.keys import ClientSecurity, check_plaintext
-from controlroom.feed.service_thread import ServiceThread
+from controlroom.feed.service_thread import FeedThread
 
 log = logging.getLogger(__name__)
 
 
-class FeedSubscriber(ServiceThread):
+class FeedSubscriber(FeedThread):
     """Start with ``start()``, stop with ``stop()``; never touches Qt or the models."""
 
     def __init__(
@@ -48,12 +48,11 @@ class FeedSubscriber(ServiceThread):
         rcvhwm: int = 0,
         more_snapshots: Sequence[str] = (),
     ) -> None:
-        self.endpoints = [endpoints] if isinstance(endpoints, str) else list(endpoints)
+        endpoints = [endpoints] if isinstance(endpoints, str) else list(endpoints)
         if security is None:
-            for e in [*self.endpoints, *([snapshot_endpoint] if snapshot_endpoint else []), *more_snapshots]:
+            for e in [*endpoints, *([snapshot_endpoint] if snapshot_endpoint else []), *more_snapshots]:
                 check_plaintext(e, insecure)
-        super().__init__("feed-subscriber")
-        self.ingestor = ingestor
+        super().__init__("feed-subscriber", ingestor, endpoints)
         self.snapshot_endpoint = snapshot_endpoint
         #: Other publishers' snapshot servers (bridges that keep one), asked after ``snapshot_endpoint``.
         self.more_snapshots = list(more_snapshots)
@@ -63,19 +62,6 @@ class FeedSubscriber(ServiceThread):
         self.poll_ms = poll_ms
         self.snapshot_timeout_s = snapshot_timeout_s
         self.rcvhwm = rcvhwm
-        #: "connecting", "snapshot", "live", "snapshot failed (live only)", "stopped", or an error.
-        self.state = "connecting"
-        self.snapshot_records = 0
-        #: CPU seconds the feed thread has used, set when it stops (for benchmarks).
-        self.cpu_s = 0.0
-
-    def start(self, wait_s: float = 5.0) -> FeedSubscriber:
-        """Start the thread; returns once the socket is connected (and the snapshot applied)."""
-        self._start_thread(wait_s)
-        return self
-
-    def _on_restart(self, error: str) -> None:
-        self.ingestor.stats.note_thread_restart(error)
 
     def _run(self) -> None:
         self.state = "connecting"
@@ -98,17 +84,14 @@ class FeedSubscriber(ServiceThread):
             self._ready.set()
             self._drain_loop(sub, monitor)
         except BaseException as exc:  # reported to start(), or logged and restarted by the supervisor
-            self.error = exc
-            self.state = f"error: {exc}"
+            self._failed(exc)
         finally:
             self._ready.set()
             sub.disable_monitor()
             monitor.close(0)
             sub.close(0)
             ctx.term()
-            self.cpu_s = time.thread_time()
-            if not self.state.startswith("error"):
-                self.state = "stopped"
+            self._ended()
 
     def _late_join(self, ctx: zmq.Context, sub: zmq.Socket) -> None:
         """Each snapshot server in turn (live updates queued meanwhile), then the queue.

@@ -32,14 +32,17 @@ if TYPE_CHECKING:
     from controlroom.qt.live import LiveCity
 
 SILENT_AFTER_S = 5.0  # no message from any source for this long: the feed is silent
-STATE_COLOURS = {"connected": "#22c55e", "silent": "#f59e0b", "waiting": "#7d8ba0"}
+STATE_COLOURS = {"connected": "#22c55e", "silent": "#f59e0b", "waiting": "#7d8ba0", "down": "#ef4444"}
 SOURCE_COLOURS = {"live": "#22c55e", "silent": "#f59e0b", "down": "#ef4444"}
 HEADLINE_POINT_SIZE = 26
 NUMBER_POINT_SIZE = 16
 
 
 def feed_state(snapshot: dict[str, Any]) -> str:
-    """'connected' (someone spoke recently), 'silent' (sources known, none heard lately), 'waiting'."""
+    """'connected' (someone spoke recently), 'silent' (sources known, none heard lately), 'waiting',
+    or 'down' (the feed broker of the NATS / MQTT transport cannot be reached)."""
+    if snapshot.get("link") == "down":
+        return "down"
     sources: dict[str, dict[str, Any]] = snapshot.get("sources") or {}
     if not sources:
         return "connected" if snapshot.get("msgs_per_s", 0) else "waiting"
@@ -104,6 +107,10 @@ class FeedStatusPanel(LivePanel, QWidget):
         self.thread_label.setWordWrap(True)
         self.thread_label.setStyleSheet("color: #f59e0b;")
         box.addWidget(self.thread_label)
+        self.link_label = QLabel(self)
+        self.link_label.setWordWrap(True)
+        self.link_label.setStyleSheet(f"color: {STATE_COLOURS['down']};")
+        box.addWidget(self.link_label)
         self.reasons_label = QLabel(self)
         self.reasons_label.setWordWrap(True)
         box.addWidget(self.reasons_label)
@@ -139,6 +146,7 @@ class FeedStatusPanel(LivePanel, QWidget):
             "connected": self.tr("● Feed connected"),
             "silent": self.tr("● Feed silent"),
             "waiting": self.tr("● Waiting for the feed"),
+            "down": self.tr("● Feed broker down"),
         }
         self.headline.setText(words[self.state])
         self.headline.setStyleSheet(f"color: {STATE_COLOURS[self.state]};")
@@ -158,6 +166,12 @@ class FeedStatusPanel(LivePanel, QWidget):
             text = self.tr("Feed thread died and was restarted {0}× (last: {1})")
             self.thread_label.setText(text.format(thread_restarts, snapshot.get("thread_error", "")))
         self.thread_label.setVisible(bool(thread_restarts))
+        link_down = snapshot.get("link") == "down"
+        if link_down:  # the reason names the broker and when the next try is
+            self.link_label.setText(
+                self.tr("Cannot use the feed broker: {0}").format(snapshot.get("link_detail", ""))
+            )
+        self.link_label.setVisible(link_down)
         if rejected:
             parts = ", ".join(f"{reason.replace('_', ' ')} {count:,}" for reason, count in rejected.items())
             self.reasons_label.setText(self.tr("Rejected: {0}").format(parts))

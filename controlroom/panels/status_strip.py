@@ -26,7 +26,7 @@ LIVE, SILENT, DOWN = "#2ecc71", "#f2a900", "#e74c3c"
 
 def feed_state(status: dict[str, Any] | None, silent_after_s: float = SILENT_AFTER_S) -> str:
     """'live' | 'silent' | 'down' from a ``FeedStats.snapshot`` (None: no feed at all)."""
-    if not status or not status.get("sources"):
+    if not status or not status.get("sources") or status.get("link") == "down":
         return "down"
     newest = min(s["last_heard_s_ago"] for s in status["sources"].values())
     return "live" if newest <= silent_after_s else "silent"
@@ -87,7 +87,12 @@ class StatusStrip(LivePanel, QFrame):
         colour, text = {
             "live": (LIVE, self.tr("Live · {0} msgs/s")),
             "silent": (SILENT, self.tr("Feed silent · {0} msgs/s")),
-            "down": (DOWN, self.tr("No feed")),
+            "down": (
+                DOWN,
+                self.tr("Feed broker down")
+                if status and status.get("link") == "down"
+                else self.tr("No feed"),
+            ),
         }[self.state]
         rate = f"{float(status.get('msgs_per_s', 0.0)):,.0f}" if status else "0"
         words = text.format(rate)

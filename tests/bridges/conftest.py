@@ -127,30 +127,34 @@ def need_binary(binary: str) -> str:
     return path
 
 
-@pytest.fixture
-def mosquitto(tmp_path: Path) -> Iterator[Server]:
-    """mosquitto on a free loopback port; user ``city`` / password ``s3cret``, anonymous refused."""
+def mosquitto_server(folder: Path, port: int | None = None) -> Server:
+    """mosquitto (not started) on ``port`` or a free loopback port; user ``city`` / password ``s3cret``."""
     binary = need_binary("mosquitto")
-    port = free_port()
-    passwd = tmp_path / "mosquitto.passwd"
+    port = free_port() if port is None else port
+    passwd = folder / "mosquitto.passwd"
     subprocess.run([need_binary("mosquitto_passwd"), "-b", "-c", str(passwd), "city", "s3cret"], check=True)
-    conf = tmp_path / "mosquitto.conf"
+    conf = folder / "mosquitto.conf"
     conf.write_text(
         f"listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {passwd}\npersistence false\n"
         # as root, mosquitto would switch to user 'mosquitto', who cannot read pytest's tmp_path
         f"user {pwd.getpwuid(os.getuid()).pw_name}\n"
     )
-    server = Server([binary, "-c", str(conf)], port, tmp_path / "mosquitto.log").start()
+    return Server([binary, "-c", str(conf)], port, folder / "mosquitto.log")
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[Server]:
+    """mosquitto on a free loopback port; user ``city`` / password ``s3cret``, anonymous refused."""
+    server = mosquitto_server(tmp_path).start()
     yield server
     server.stop()
 
 
-@pytest.fixture
-def nats_server(tmp_path: Path) -> Iterator[Server]:
-    """nats-server (with JetStream) on a free loopback port; user ``city`` / password ``s3cret``."""
+def nats_server_of(folder: Path, port: int | None = None) -> Server:
+    """nats-server (not started; JetStream on) on ``port`` or a free one; user ``city`` / ``s3cret``."""
     binary = need_binary("nats-server")
-    port = free_port()
-    store = tmp_path / "jetstream"
+    port = free_port() if port is None else port
+    store = folder / "jetstream"
     argv = [
         binary,
         "-a",
@@ -165,7 +169,13 @@ def nats_server(tmp_path: Path) -> Iterator[Server]:
         "-sd",
         str(store),
     ]
-    server = Server(argv, port, tmp_path / "nats.log").start()
+    return Server(argv, port, folder / "nats.log")
+
+
+@pytest.fixture
+def nats_server(tmp_path: Path) -> Iterator[Server]:
+    """nats-server (with JetStream) on a free loopback port; user ``city`` / password ``s3cret``."""
+    server = nats_server_of(tmp_path).start()
     yield server
     server.stop()
 

@@ -53,6 +53,26 @@ def test_a_late_joiner_gets_the_retained_last_values_then_live_updates(mosquitto
             sub.stop()
 
 
+def test_the_late_joiners_snapshot_ends_when_every_retained_value_is_in(mosquitto: Server) -> None:
+    """No settling pause: a marker published after the subscription comes back after every
+    retained value, so all 3,000 are in the snapshot, however slow the machine, and the snapshot
+    ends with the marker, long before the timeout."""
+    cfg = MqttFeedConfig(url=f"mqtt://city:s3cret@127.0.0.1:{mosquitto.port}")
+    with MqttFeedPublisher(cfg, source="sim") as pub:
+        pub.positions([_bus(i) for i in range(3000)])
+        pub.flush(30)
+        stats, buffer = FeedStats(), CoalescingBuffer()
+        sub = MqttFeedSubscriber(cfg, Ingestor(buffer, stats, Extent.from_bbox(LAB)))
+        sub.snapshot_timeout_s = 120.0
+        began = time.monotonic()
+        sub.start(wait_s=150)
+        try:
+            assert sub.snapshot_records == 3000 and sub.state == "live"
+            assert time.monotonic() - began < 100  # ended by the marker, not by the timeout
+        finally:
+            sub.stop()
+
+
 def test_simulator_through_mosquitto_looks_as_through_zeromq(
     tmp_path: Path, mosquitto: Server, shared_data: Path
 ) -> None:

@@ -105,3 +105,33 @@ def test_each_source_shows_live_silent_or_down_with_its_heartbeat_rate(qtbot, tm
     assert panel.sources.item(rows["lab"], 6).text() == "3.0/s"
     assert panel.sources.item(rows["transit"], 5).text() == "silent"
     assert panel.sources.item(rows["city-bus"], 5).text() == "down"
+
+
+def test_a_feed_broker_that_cannot_be_reached_is_shown_down_with_why(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """An app on the NATS transport started while its server is down: the panel says so, and why."""
+    import time
+
+    from controlroom.core.feed_stats import FeedStats
+    from controlroom.core.site import NatsFeedConfig
+    from controlroom.feed.buffer import CoalescingBuffer
+    from controlroom.feed.ingest import Ingestor
+    from controlroom.feed.nats_transport import NatsFeedSubscriber
+    from tests.net import free_port
+
+    port = free_port()  # nothing listens there
+    stats = FeedStats()
+    sub = NatsFeedSubscriber(
+        NatsFeedConfig(url=f"nats://127.0.0.1:{port}"), Ingestor(CoalescingBuffer(), stats)
+    )
+    panel = FeedStatusPanel()
+    qtbot.addWidget(panel)
+    sub.start()
+    try:
+        qtbot.waitUntil(lambda: stats.snapshot(time.time())["link"] == "down", timeout=15_000)
+        panel.show_status(stats.snapshot(time.time()))
+        assert panel.state == "down" and "Feed broker down" in panel.headline.text()
+        assert not panel.link_label.isHidden()
+        text = panel.link_label.text()
+        assert f"cannot reach the NATS server at nats://127.0.0.1:{port}" in text and "retrying in" in text
+    finally:
+        sub.stop()

@@ -95,6 +95,9 @@ def _run(site: Any, source: Any, seconds: float | None) -> int:
         stop.set()
         if timer is not None:
             timer.cancel()
+    if bridge is None:
+        print(f"bridge {source.name}: stopped before the feed broker answered", file=sys.stderr)
+        return 0
     c = bridge.counts
     rejected = ", ".join(f"{k} {v}" for k, v in sorted(c.rejected.items())) or "none"
     print(

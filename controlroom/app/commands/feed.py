@@ -219,6 +219,9 @@ def _stats(args: argparse.Namespace) -> int:
         "subscriber_error": _subscriber_error(subscriber, snap),
         "sources": snap["sources"],
     }
+    if snap["link"] == "down" and not snap["received"]:  # the subscriber kept trying; say why nothing came
+        print(f"error: {snap['link_detail']}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(out))
     else:
