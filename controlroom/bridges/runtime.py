@@ -271,6 +271,7 @@ class Bridge:
             "state": self.state,
             "detail": self.detail,
             "publish": self.publisher.endpoint,
+            "login": self.publisher.login,
             "messages": self.counts.messages,
             "records": self.counts.records,
             "published": self.counts.published,

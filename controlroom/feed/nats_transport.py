@@ -128,6 +128,32 @@ def connect_options(cfg: NatsFeedConfig, name: str) -> dict[str, Any]:
     return opts
 
 
+def login_name(cfg: NatsFeedConfig) -> str:
+    """Who this machine logs in as, for logs, status and the feed stats: a ``.creds`` file's user
+    name (its JWT's ``name``) and public nkey, a bare seed's public nkey, or the URL's user.
+
+    The server has checked that nkey's signature when the login succeeds, so the name is the one
+    the server admitted, as a CURVE key's name is on our own sockets. Empty without credentials.
+    """
+    import base64
+    import json
+
+    creds = cfg.credentials_file
+    if creds is None:
+        return urlsplit(cfg.url).username or ""
+    with contextlib.suppress(OSError, ValueError, ImportError):
+        text = creds.read_text(encoding="utf-8")
+        if "BEGIN NATS USER JWT" in text:
+            jwt = text.split("-----BEGIN NATS USER JWT-----", 1)[1].split("---", 1)[0].strip()
+            body = jwt.split(".")[1]
+            claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+            return f"{claims.get('name') or creds.stem} ({claims['sub']})"
+        import nkeys
+
+        return str(nkeys.from_seed(text.strip().encode()).public_key.decode())
+    return creds.name
+
+
 class NatsLink:
     """One NATS connection on its own event loop thread; ``post`` frames from any thread."""
 
@@ -142,6 +168,8 @@ class NatsLink:
         self._kicked = False
         self._drainer: asyncio.Task[None] | None = None
         self.error: str | None = None
+        #: The user this link logs in as (``login_name``).
+        self.user = login_name(cfg)
         #: Messages that could not be handed to the server (connection closed, buffer full).
         self.dropped = 0
 
@@ -194,6 +222,8 @@ class NatsLink:
                 ) from None
             raise NatsFeedError(f"NATS server at {self.where}: {type(exc).__name__}: {exc}") from None
         self.nc.options.update(allow_reconnect=True, max_reconnect_attempts=-1, reconnect_time_wait=1.0)
+        if self.user:
+            log.info("NATS %s: logged in as %s", self.where, self.user)
 
     async def _on_error(self, exc: Exception) -> None:
         self.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -305,6 +335,7 @@ class NatsFeedPublisher(FeedPublisher):
         self.endpoint = f"{where(cfg.url)} {live_subject(cfg, source, '*')}"
         self.snapshot_endpoint = f"JetStream stream {cfg.stream}"
         self._link = NatsLink(cfg, f"controlroom-{source}").start()
+        self.login = self._link.user
         try:
             self._link.run(ensure_stream(self._link.nc, cfg))
         except BaseException:
@@ -456,7 +487,9 @@ class NatsFeedSubscriber(FeedThread):
         self.state = "connecting"
         link: NatsLink | None = None
         try:
-            link = self._until_connected(lambda: NatsLink(self.cfg, "controlroom-app").start())
+            link = self._until_connected(
+                lambda: NatsLink(self.cfg, "controlroom-app").start(), login_name(self.cfg)
+            )
             if link is not None:
                 self._serve(link)
         except BaseException as exc:  # reported to start(), or logged and restarted by the supervisor
@@ -492,7 +525,10 @@ class NatsFeedSubscriber(FeedThread):
                 up = link.nc.is_connected
                 if up != (self.state == "live"):
                     self.state = "live" if up else "down"
-                    stats.note_link("up" if up else "down", "" if up else f"lost {link.where}; reconnecting")
+                    up_detail = f"logged in as {link.user}" if link.user else ""
+                    stats.note_link(
+                        "up" if up else "down", up_detail if up else f"lost {link.where}; reconnecting"
+                    )
                 continue
             wake.clear()
             while inbox:

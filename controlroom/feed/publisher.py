@@ -38,6 +38,9 @@ from controlroom.feed.keys import ServerSecurity, check_plaintext
 class FeedPublisher:
     """A bound PUB socket (and optional snapshot ROUTER) for one source. Not thread-safe: one caller."""
 
+    #: The user a feed broker (NATS / MQTT transport) admitted this publisher as; "" on our sockets.
+    login = ""
+
     def __init__(
         self,
         endpoint: str,

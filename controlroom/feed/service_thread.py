@@ -181,13 +181,14 @@ class FeedThread(ServiceThread):
         if not self.state.startswith("error"):
             self.state = "stopped"
 
-    def _until_connected(self, connect: Callable[[], _T]) -> _T | None:
+    def _until_connected(self, connect: Callable[[], _T], login: str = "") -> _T | None:
         """``connect()`` until the broker answers; ``None`` if stopped first.
 
         While the broker is not there the thread says so (``state``, the feed stats' ``link``,
         which the feed panel shows with the reason), lets ``start`` return so the app runs, and
         tries again after 1, 2, 4 … 30 s. A refusal (wrong login, no JetStream) is raised: trying
-        again cannot fix the site file.
+        again cannot fix the site file. Once connected, the stats' ``link_detail`` names ``login``
+        (the user the broker admitted).
         """
         stats = self.ingestor.stats
         delay = BROKER_RETRY_S[0]
@@ -207,5 +208,5 @@ class FeedThread(ServiceThread):
                     return None
                 delay = min(delay * 2, BROKER_RETRY_S[1])
             else:
-                stats.note_link("up", "")
+                stats.note_link("up", f"logged in as {login}" if login else "")
                 return value

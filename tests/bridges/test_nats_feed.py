@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -148,11 +149,12 @@ def test_nkey_user_logs_in_with_its_seed_and_others_are_refused(tmp_path: Path) 
             from controlroom.feed.ingest import Ingestor
             from controlroom.feed.validate import Extent
 
-            sub = NatsFeedSubscriber(
-                cfg, Ingestor(CoalescingBuffer(), FeedStats(), Extent.from_bbox(LAB))
-            ).start()
+            stats = FeedStats()
+            sub = NatsFeedSubscriber(cfg, Ingestor(CoalescingBuffer(), stats, Extent.from_bbox(LAB))).start()
             assert sub.snapshot_records == 3 + 5 and sub.state == "live"  # records and the last fleet frame
             sub.stop()
+            # the user the server admitted is named: the seed's public nkey
+            assert pub.login == public and stats.link_detail == f"logged in as {public}"
         stranger = nkeys.encode_seed(os.urandom(32), nkeys.PREFIX_BYTE_USER)
         (tmp_path / "other.nk").write_bytes(stranger + b"\n")
         cfg = NatsFeedConfig(url=f"nats://127.0.0.1:{port}", credentials_file=tmp_path / "other.nk")
@@ -240,11 +242,15 @@ def test_creds_files_in_operator_mode_log_in_and_a_stranger_is_refused(tmp_path:
             from controlroom.feed.ingest import Ingestor
             from controlroom.feed.validate import Extent
 
-            sub = NatsFeedSubscriber(
-                wall, Ingestor(CoalescingBuffer(), FeedStats(), Extent.from_bbox(LAB))
-            ).start()
+            stats = FeedStats()
+            sub = NatsFeedSubscriber(wall, Ingestor(CoalescingBuffer(), stats, Extent.from_bbox(LAB))).start()
             assert sub.snapshot_records == 4 and sub.state == "live"
             sub.stop()
+            # named as the .creds file's user: its JWT's name and public nkey
+            assert re.fullmatch(r"sim \(U[A-Z0-9]{55}\)", pub.login), pub.login
+            assert re.fullmatch(r"logged in as wall-07 \(U[A-Z0-9]{55}\)", stats.link_detail), (
+                stats.link_detail
+            )
         key, pub_key = stranger()
         forged = NatsFeedConfig(
             url=url, credentials_file=operator.user_creds(tmp_path / "forged.creds", "x", key, pub_key)

@@ -217,6 +217,7 @@ def _stats(args: argparse.Namespace) -> int:
         "disconnects": snap["disconnects"],
         "subscriber_restarts": snap["thread_restarts"],
         "subscriber_error": _subscriber_error(subscriber, snap),
+        "broker": snap["link_detail"] if snap["link"] else "",
         "sources": snap["sources"],
     }
     if snap["link"] == "down" and not snap["received"]:  # the subscriber kept trying; say why nothing came
