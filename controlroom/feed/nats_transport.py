@@ -141,7 +141,9 @@ def login_name(cfg: NatsFeedConfig) -> str:
     creds = cfg.credentials_file
     if creds is None:
         return urlsplit(cfg.url).username or ""
-    with contextlib.suppress(OSError, ValueError, ImportError):
+    with contextlib.suppress(
+        Exception
+    ):  # a name for display: connect_options says what is wrong with the file
         text = creds.read_text(encoding="utf-8")
         if "BEGIN NATS USER JWT" in text:
             jwt = text.split("-----BEGIN NATS USER JWT-----", 1)[1].split("---", 1)[0].strip()
@@ -227,7 +229,10 @@ class NatsLink:
 
     async def _on_error(self, exc: Exception) -> None:
         self.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        log.warning("NATS %s: %s", self.where, self.error)
+        # before the first connection, what failed is raised (and said once by whoever retries)
+        log.log(
+            logging.WARNING if self.nc is not None else logging.DEBUG, "NATS %s: %s", self.where, self.error
+        )
 
     def run(self, coro: Coroutine[Any, Any, _T], timeout_s: float = 10.0) -> _T:
         """Run a coroutine on the link's loop and wait for its result."""
