@@ -116,8 +116,10 @@ class NatsUpstream:
                 await nc.close()
 
     async def _subscribe(self, nc: Any) -> None:
+        deliver = self.bridge.deliver
+
         async def on_message(msg: Any) -> None:
-            self.bridge.deliver(msg.subject, msg.data)
+            deliver(msg.subject, msg.data)
 
         s = self.source
         if s.durable:

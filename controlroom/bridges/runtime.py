@@ -18,6 +18,7 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from controlroom.feed.validate import Extent, RejectLog
 log = logging.getLogger(__name__)
 
 _KIND_CODE = {k: i for i, k in enumerate(ENTITY_KINDS)}
+_id = attrgetter("id")
 _STATUS_CODE = {k: i for i, k in enumerate(ENTITY_STATUSES)}
 
 
@@ -236,7 +238,7 @@ class Bridge:
                     pub.send(fleet_of(positions))  # a poll is the whole fleet: one columnar frame
                 else:
                     pub.positions(positions)
-                self._entities.update(r.id for r in records)
+                self._entities.update(map(_id, records))
             elif kind == "sensor":
                 pub.sensors([r for r in records if isinstance(r, SensorReading)])
             elif kind == "incident":
