@@ -373,12 +373,16 @@ def test_a_batch_of_json_messages_maps_as_each_message_alone_would() -> None:
     assert all(m.make is not None for m in batch.maps)  # both maps are generated
     got = MapResultType()
     batch.apply_json(messages, 1.0, got)
-    assert got.rejected == expected.rejected == {
-        "field_missing": 2,
-        "malformed_json": 1,
-        "bad_value": 2,
-        "unmatched": 1,
-    }
+    assert (
+        got.rejected
+        == expected.rejected
+        == {
+            "field_missing": 2,
+            "malformed_json": 1,
+            "bad_value": 2,
+            "unmatched": 1,
+        }
+    )
     assert {k: v for k, v in got.records.items() if v} == {k: v for k, v in expected.records.items() if v}
     assert [p.id for p in got.records[("position", "EPSG:4326")]] == ["7", "9"]
     assert got.matched == expected.matched == 7
