@@ -102,14 +102,19 @@ def _until_published(
                 raise
             detail = f"feed broker: {exc}; retrying in {delay:g} s"
             log.warning("source %s: %s", source.name, detail)
-            now = time.time()
             status = {"source": source.name, "kind": source.kind, "pid": os.getpid(), "state": "down"}
-            status.update({"detail": detail, "updated": now, "rate_hz": 0.0})
-            with contextlib.suppress(OSError):  # a convenience, as in Bridge.write_status
-                status_file.parent.mkdir(parents=True, exist_ok=True)
-                status_file.write_text(json.dumps(status), encoding="utf-8")
-            if stop.wait(delay):
-                return None
+            status.update({"detail": detail, "rate_hz": 0.0})
+            retry_at = time.monotonic() + delay
+            while True:  # the status is rewritten each heartbeat, so `bridge list` sees it running
+                status["updated"] = time.time()
+                with contextlib.suppress(OSError):  # a convenience, as in Bridge.write_status
+                    status_file.parent.mkdir(parents=True, exist_ok=True)
+                    status_file.write_text(json.dumps(status), encoding="utf-8")
+                left = retry_at - time.monotonic()
+                if left <= 0:
+                    break
+                if stop.wait(min(left, source.heartbeat_s)):
+                    return None
             delay = min(delay * 2, max(1.0, source.reconnect_max_s))
 
 

@@ -13,9 +13,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from controlroom.bridges.service import source_states
 from controlroom.core.feed_stats import FeedStats
 from controlroom.core.protocol import Position
-from controlroom.core.site import MqttFeedConfig, NatsFeedConfig
+from controlroom.core.site import MqttFeedConfig, NatsFeedConfig, load_site
 from controlroom.feed.buffer import CoalescingBuffer
 from controlroom.feed.ingest import Ingestor
 from controlroom.feed.mqtt_transport import MqttFeedPublisher, MqttFeedSubscriber
@@ -102,7 +105,7 @@ def test_an_app_started_before_its_mqtt_broker_waits_for_it(tmp_path: Path) -> N
 
 
 def test_a_bridge_started_before_the_feed_nats_server_waits_then_bridges(
-    tmp_path: Path, bridge_process: Any
+    tmp_path: Path, bridge_process: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The bridge's upstream and the feed are one nats-server, started after the bridge."""
     port = free_port()
@@ -114,6 +117,9 @@ def test_a_bridge_started_before_the_feed_nats_server_waits_then_bridges(
         detail = str(bridge.read_status()["detail"])
         assert f"feed broker: cannot reach the NATS server at nats://city:***@127.0.0.1:{port}" in detail
         assert bridge.proc.poll() is None  # still running, trying again
+        monkeypatch.setenv("CONTROLROOM_STATE_DIR", str(tmp_path / "state"))  # where the bridge writes
+        (row,) = source_states(load_site(site_path))
+        assert row["state"] == "down" and "feed broker: cannot reach the NATS server" in str(row["detail"])
         server.start()
         wait_for(lambda: bridge.read_status().get("state") == "live", "the bridge to be live", 45, log=bridge)
         asyncio.run(_publish(port, [("city.fleet.cm-1", json.dumps({"pos": gcj(113.312, 23.12)}).encode())]))
