@@ -115,9 +115,12 @@ def _time(field_name: str, value: Any, fmt: str) -> float:
 
 def _text(value: Any) -> str:
     """str() of a JSON scalar; null, objects and lists raise (→ the general path says what is wrong)."""
-    if value is None or isinstance(value, (dict, list)):
-        raise TypeError(value)
-    return str(value)
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int or kind is float or kind is bool:
+        return str(value)
+    raise TypeError(value)
 
 
 #: Record kinds whose records a generated ``make`` builds: their constructor's arguments are
@@ -394,22 +397,23 @@ class Mapper:
         maps, an aggregate, an item the generated code cannot map) takes ``apply`` as before, so
         every refusal is still counted under its reason.
         """
-        fast = self._fast
-        outs: dict[tuple[str, str], list[Record]] = {}
+        fast, records = self._fast, result.records
+        #: topic → (the batch's list for that map's records, the map's maker); () for the general path
+        here: dict[str, tuple[list[Record], Callable[[Any], Record]] | tuple[()]] = {}
         matched = 0
         decode = json_decode
         for topic, payload in messages:
-            route = fast.get(topic)
+            route = here.get(topic)
             if route is None:
-                route = self._fast_route(topic)
+                found = fast.get(topic)
+                if found is None:
+                    found = self._fast_route(topic)
+                route = here[topic] = (records.setdefault(found[0], []), found[1]) if found else ()
             if route:
                 try:
                     item = decode(payload)
                     if type(item) is dict:
-                        out = outs.get(route[0])
-                        if out is None:
-                            out = outs[route[0]] = result.records.setdefault(route[0], [])
-                        out.append(route[1](item))
+                        route[0].append(route[1](item))
                         matched += 1
                         continue
                 except Exception:  # decoded again below, which counts the reason
