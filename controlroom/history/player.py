@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from controlroom.history.files import HOUR_MS, MINUTE_MS
 from controlroom.history.query import ALARM_ENDED, HistoryReader, decode_positions
-from controlroom.history.schema import EVENTS, INCIDENTS, POSITIONS
+from controlroom.history.schema import EVENTS, INCIDENTS, METRICS, POSITIONS
 
 #: Speeds the clock offers (the sign gives the direction).
 SPEEDS = (1, 2, 4, 8, 16, 32, 64)
@@ -104,11 +105,47 @@ class Frame:
     alarms: list[AlarmState]
     keyframe_time: float | None
     warnings: list[str] = field(default_factory=list)
+    #: Each metric's hour up to ``time`` (for the KPI charts), when built with ``build``.
+    metrics_hour: pa.Table | None = None
+    #: Trails rebuilt from history (``build(t, trails=n)``): shape (entities, n, 2) in
+    #: ``arrays.ids`` order, oldest first, ending at the frame's position; ``trail_counts`` says
+    #: how many of the last points are real (the entity was not there before).
+    trail_points: npt.NDArray[np.float32] | None = None
+    trail_counts: npt.NDArray[np.int64] | None = None
 
     @cached_property
     def entities(self) -> pa.Table:
         """id, t, kind, status, x, y, heading, speed (metres, degrees, m/s)."""
         return decode_positions(self.positions)
+
+    @cached_property
+    def arrays(self) -> FrameArrays:
+        """The positions as the entity store takes them (made where the frame is built)."""
+        p = self.positions
+        return FrameArrays(
+            ids=p.column("id").to_pylist(),
+            kind=p.column("kind").to_numpy(),
+            status=p.column("status").to_numpy(),
+            x=p.column("x_cm").to_numpy() / 100.0,
+            y=p.column("y_cm").to_numpy() / 100.0,
+            heading=p.column("heading_dd").to_numpy() / 10.0,
+            speed=p.column("speed_cms").to_numpy() / 100.0,
+            t=p.column("t_ms").to_numpy() / 1000.0,
+        )
+
+
+@dataclass(frozen=True)
+class FrameArrays:
+    """A frame's positions decoded to store units (metres, degrees, m/s, seconds)."""
+
+    ids: list[str]
+    kind: npt.NDArray[np.uint8]
+    status: npt.NDArray[np.uint8]
+    x: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64]
+    heading: npt.NDArray[np.float64]
+    speed: npt.NDArray[np.float64]
+    t: npt.NDArray[np.float64]
 
 
 def alarms_as_they_stood(events: pa.Table, t_ms: int) -> list[AlarmState]:
@@ -179,13 +216,14 @@ class HistoryPlayer:
         self._lock = threading.Lock()  # the reader (its DuckDB connection, its cache) is not shared
         self._small: tuple[int, Frame] | None = None
         self._alarm_span: tuple[int, int, pa.Table] | None = None
+        self._metrics_hour: tuple[int, pa.Table] | None = None
         self._prefetch = prefetch
         self._ahead: threading.Thread | None = None
 
     # ---------------------------------------------------------------- the clock
     def seek(self, t: float) -> Frame:
         self.time = t
-        return self.frame(t)
+        return self.build(t)
 
     def set_speed(self, speed: int) -> None:
         """1×–64×, negative for backwards."""
@@ -199,9 +237,38 @@ class HistoryPlayer:
         """Move the clock by ``wall_s`` seconds of wall time at the current speed."""
         if self.playing:
             self.time += wall_s * self.speed
-        return self.frame(self.time)
+        return self.build(self.time)
 
     # ---------------------------------------------------------------- the picture
+    def build(self, t: float, *, trails: int = 0) -> Frame:
+        """The frame at ``t`` with everything the replay's models take made ready: the arrays,
+        the metrics' hour and (``trails`` > 0) that many trail points per entity. This is the
+        costly part of a replay step, so an app runs it on its replay thread, not the GUI's."""
+        frame = self.frame(t)
+        _ = frame.arrays
+        frame.metrics_hour = self.metrics_hour(t)
+        if trails > 0:
+            pts = self.trails(t, frame.arrays.ids, trails)
+            pts[:, -1, 0], pts[:, -1, 1] = frame.arrays.x, frame.arrays.y
+            frame.trail_counts = trails - np.isnan(pts[:, :, 0]).sum(axis=1)
+            for k in range(trails - 2, -1, -1):  # a missing point repeats the next one
+                gap = np.isnan(pts[:, k, 0])
+                pts[gap, k] = pts[gap, k + 1]
+            frame.trail_points = pts.astype(np.float32)
+        return frame
+
+    def metrics_hour(self, t: float) -> pa.Table:
+        """Every metric row of the hour up to ``t`` (re-read once per history minute)."""
+        minute = int(t // 60)
+        if self._metrics_hour is None or self._metrics_hour[0] != minute:
+            with self._lock:
+                data = self.reader.range(METRICS, t - HOUR_MS / 1000, t)
+            self._metrics_hour = (minute, data)
+        return self._metrics_hour[1]
+
+    def close(self) -> None:
+        self.reader.close()
+
     def frame(self, t: float) -> Frame:
         t_ms = round(t * 1000)
         with self._lock:
@@ -240,16 +307,16 @@ class HistoryPlayer:
         """Each entity's positions over the ``points`` samples up to ``t`` (oldest first), shape
         (len(ids), points, 2); NaN where it was not yet there."""
         out = np.full((len(ids), points, 2), np.nan)
-        want = {i: n for n, i in enumerate(ids)}
-        with self._lock:
-            for k in range(points):
-                rows, _ = self.reader.positions_at(round((t - (points - 1 - k) * step_s) * 1000))
-                if not rows.num_rows:
-                    continue
-                at = np.array([want.get(i, -1) for i in rows.column("id").to_pylist()], np.int64)
-                hit = at >= 0
-                out[at[hit], k, 0] = rows.column("x_cm").to_numpy()[hit] / 100
-                out[at[hit], k, 1] = rows.column("y_cm").to_numpy()[hit] / 100
+        wanted = pa.array(ids, pa.string())
+        for k in range(points):
+            with self._lock:
+                rows, _ = self.reader.positions_at(round((t - (points - 1 - k) * step_s) * 1000), sort=False)
+            if not rows.num_rows:
+                continue
+            at = pc.index_in(rows.column("id"), value_set=wanted).fill_null(-1).to_numpy()
+            hit = at >= 0
+            out[at[hit], k, 0] = rows.column("x_cm").to_numpy()[hit] / 100
+            out[at[hit], k, 1] = rows.column("y_cm").to_numpy()[hit] / 100
         return out
 
     def ticks(self, t0: float, t1: float, alarm_rank: Callable[[str], int] = lambda _key: 2) -> list[Tick]:

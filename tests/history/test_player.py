@@ -198,7 +198,7 @@ def test_replay_models_follow_the_clock_with_trails_and_the_board_as_it_stood(tm
     w.append(INCIDENTS, inc)
     w.flush()
     player = HistoryPlayer(HistoryReader(tmp_path), prefetch=False)
-    models = ReplayModels(player, trail_points=5)
+    models = ReplayModels(trail_points=5)
     change = models.show(player.seek((T0 + 20_000) / 1000))
     assert change.entities_updated == 10 and [s.id for s in models.incidents.all()] == ["I1"]
     assert models.entities.trail("E003").shape == (1, 2)  # a jump: the trail starts here
@@ -208,7 +208,7 @@ def test_replay_models_follow_the_clock_with_trails_and_the_board_as_it_stood(tm
     assert trail.shape == (4, 2) and trail[0, 0] == pytest.approx(truth[T0 + 20_000]["E003"][0], abs=0.011)
     models.show(player.seek((T0 + 40_000) / 1000))  # past the close: the board is empty
     assert len(models.incidents) == 0 and models.entities.trail("E003").shape == (1, 2)
-    models.settle_trails()  # the clock stopped: trails rebuilt from history
+    models.settle_trails(player.build((T0 + 40_000) / 1000, trails=5))  # the clock stopped: rebuilt
     trail = models.entities.trail("E003")
     assert trail.shape == (5, 2)
     assert trail[0, 0] == pytest.approx(truth[T0 + 36_000]["E003"][0], abs=0.011)

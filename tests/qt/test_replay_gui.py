@@ -100,7 +100,8 @@ def test_replay_shows_the_past_and_one_key_brings_back_live(room, qtbot) -> None
     assert alarms.visible_alarms() == []
     assert bar.badge.text() == "LIVE"
 
-    assert replay.enter(room["t_past"])
+    assert replay.enter(room["t_past"])  # built on the replay thread, shown when ready
+    qtbot.waitUntil(lambda: replay.replaying and not replay.busy(), timeout=10_000)
     qtbot.waitUntil(lambda: room["panel"].overlay("entities").item_ids == ["BUS-7"], timeout=3000)
     qtbot.waitUntil(lambda: _bus_at(room, qtbot, SPOT), timeout=3000)  # where it was ten minutes ago
     assert not _bus_at(room, qtbot, LIVE_SPOT)
@@ -122,7 +123,10 @@ def test_replay_shows_the_past_and_one_key_brings_back_live(room, qtbot) -> None
     assert marker.edges[1].geometry().bottom() == 449
 
     replay.seek(room["t_past"] + 25)  # after the acknowledgement
-    assert [(a.state, a.acknowledged_by) for a in alarms.visible_alarms()] == [("acknowledged", "ana")]
+    qtbot.waitUntil(
+        lambda: [(a.state, a.acknowledged_by) for a in alarms.visible_alarms()] == [("acknowledged", "ana")],
+        timeout=10_000,
+    )
 
     live.pump_now()  # the live feed goes on unseen while replaying
     room["window"].activateWindow()
