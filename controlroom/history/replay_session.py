@@ -24,7 +24,8 @@ from controlroom.history.player import AlarmState, Frame, HistoryPlayer, Tick
 from controlroom.history.query import HistoryReader
 from controlroom.history.replay_models import ReplayModels
 from controlroom.live import FeedModels, LiveState, Mode
-from controlroom.live.events import Source
+from controlroom.live.desk import DispatchDesk
+from controlroom.live.events import DeskChanged, EventHub, Source
 
 
 class Show(enum.IntEnum):
@@ -48,6 +49,9 @@ class ReplaySession:
                                       self.models.metrics)  # fmt: skip
         self.frame: Frame | None = None
         self.clock = clock
+        #: The desk as it stood (the incident board's rows, units, timelines): a desk of its own
+        #: that nothing sends orders through.
+        self.desk = DispatchDesk(EventHub())
 
     @property
     def active(self) -> bool:
@@ -70,6 +74,21 @@ class ReplaySession:
 
     def show(self, frame: Frame, how: Show) -> None:
         """Put a built frame on screen (the state's thread)."""
+        desk_moved = self._show_desk(frame)
+        self._show_frame(frame, how)
+        if desk_moved and self.active:
+            self.state.hub.emit(DeskChanged(frozenset(self.desk.details), units_changed=True, full=True))
+
+    def _show_desk(self, frame: Frame) -> bool:
+        past = frame.desk
+        if past is None or (self.frame is not None and self.frame.desk is past and self.active):
+            return False
+        self.desk.details, self.desk.unit_rows = dict(past.details), dict(past.units)
+        self.desk.timelines = dict(past.timelines)
+        self.state.past_desk = self.desk
+        return True
+
+    def _show_frame(self, frame: Frame, how: Show) -> None:
         if how is Show.STEP:
             if not self.active:  # went live meanwhile: a late step has nothing to show
                 return
