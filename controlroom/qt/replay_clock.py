@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 
-from controlroom.history.player import SPEEDS, Tick
+from controlroom.history.player import SPEEDS, HistoryPlayer, Tick
 from controlroom.history.replay_session import ReplaySession, Show
 from controlroom.history.replay_worker import Built, Marks, ReplayWorker
 from controlroom.live import Mode
@@ -231,6 +231,11 @@ class ReplayClock(QObject):
     def _session(self, quiet: bool = False) -> ReplaySession | None:
         if self.session is None:
             path = self.history_dir()
+            remote = self._history is None and self.live.site.history is not None
+            if not path.is_dir() and remote:  # the files are on the recorder's PC: ask its service
+                self.session = ReplaySession(self.live.state, self._remote_player(), clock=self.live.clock)
+                self.error = ""
+                return self.session
             if not path.is_dir():
                 if not quiet:  # asked to replay: say why not (the marks just stay empty)
                     text = QCoreApplication.translate("ReplayClock", "No history recorded at {0}")
@@ -240,6 +245,22 @@ class ReplayClock(QObject):
             self.session = ReplaySession(self.live.state, path, clock=self.live.clock)
             self.error = ""
         return self.session
+
+    def _remote_player(self) -> HistoryPlayer:
+        """A player asking the site's recorder (``[history] endpoint``, the feed's keys)."""
+        from controlroom.feed.keys import client_security
+        from controlroom.history.remote import RemoteHistoryPlayer
+        from controlroom.history.service import HistoryClient
+
+        site = self.live.site
+        assert site.history is not None
+        endpoint = site.history.endpoint
+
+        def connect() -> HistoryClient:
+            security = client_security(site, [endpoint])
+            return HistoryClient(endpoint, security=security, insecure=site.feed.insecure)
+
+        return RemoteHistoryPlayer(connect)
 
     def _worker(self, quiet: bool = False) -> ReplayWorker | None:
         session = self._session(quiet)
