@@ -103,11 +103,19 @@ class HistoryReader:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.checker = FileChecker()
-        self.con = duckdb.connect()
-        self.con.sql("SET threads TO 2")
+        self._con: duckdb.DuckDBPyConnection | None = None
         self._indexes: dict[Path, tuple[int, int, MinuteIndex]] = {}
         self._index_lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection, opened on first question (so on the thread that asks: an app
+        making a reader on its GUI thread for a replay thread does not wait for DuckDB)."""
+        if self._con is None:
+            self._con = duckdb.connect()
+            self._con.sql("SET threads TO 2")
+        return self._con
 
     def _warnings(self) -> list[str]:
         return [f"{p}: {why}" for p, why in sorted(self.checker.bad.items())]
@@ -282,7 +290,9 @@ class HistoryReader:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
-        self.con.close()
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
 
 def decode_positions(data: pa.Table) -> pa.Table:

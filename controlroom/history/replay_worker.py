@@ -64,8 +64,8 @@ class ReplayWorker(ServiceThread):
         self._want_marks: tuple[float, float, Callable[[str], int]] | None = None
 
     def start(self) -> ReplayWorker:
+        """Start without waiting: requests wait in the slot until the thread takes them."""
         self._start_unwaited()  # counted among the service threads shut-down joins
-        self._ready.wait(5.0)
         return self
 
     def ask(self, t: float, how: Show = Show.JUMP) -> int:
