@@ -209,6 +209,10 @@
         <translation>处置人：{0}</translation>
     </message>
     <message>
+        <source>raised {0} ago</source>
+        <translation>{0}前发出</translation>
+    </message>
+    <message>
         <source>escalated to {0}</source>
         <translation>已升级至 {0}</translation>
     </message>

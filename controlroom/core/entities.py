@@ -10,6 +10,7 @@ timeout and is then removed (``expire``), so a dead tracker never lingers on the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -231,20 +232,35 @@ class EntityStore:
     def _rows_adding_new(self, ids: Sequence[str]) -> I64:
         """Rows for a batch with ids not seen before: those get new rows at the end."""
         row_of = self._row
-        rows = np.fromiter((row_of.get(i, -1) for i in ids), np.int64, count=len(ids))
+        rows = np.fromiter(map(row_of.get, ids, repeat(-1)), np.int64, count=len(ids))
         new = np.flatnonzero(rows < 0)
         need = self._n + len(new)
         if need > self._cap:
             self._alloc(max(need, self._cap * 2))
         start = self._n
-        for j, i in enumerate(new.tolist()):
-            row_of[ids[i]] = start + j
-            self._ids.append(ids[i])
+        added = list(ids) if len(new) == len(ids) else [ids[i] for i in new.tolist()]
+        row_of.update(zip(added, range(start, need), strict=True))  # C-speed for a whole fleet
+        self._ids.extend(added)
         rows[new] = np.arange(start, need)
         self._trail_count[start:need] = 0
         self._trail_head[start:need] = 0
         self._n = need
         return rows
+
+    def set_trails(self, rows: I64, points: npt.NDArray[np.floating], counts: I64) -> None:
+        """Replace these rows' trails at once: ``points`` (len(rows), k, 2) oldest first, of which
+        the last ``counts`` are valid (a replay rebuilding trails from history after a jump)."""
+        k = min(points.shape[1], self.trail_points)
+        self._trail[rows, :k] = points[:, points.shape[1] - k :]
+        self._trail_head[rows] = k % self.trail_points
+        self._trail_count[rows] = np.minimum(counts, k)
+        self.version += 1
+
+    def restart_trails(self) -> None:
+        """Every trail back to empty (a replay jumped: the next write starts each one afresh)."""
+        self._trail_count[: self._n] = 0
+        self._trail_head[: self._n] = 0
+        self.version += 1
 
     def add_trail_points(self, ids: Sequence[str], x: F64, y: F64) -> None:
         """Earlier positions superseded in the feed buffer, so trails keep their shape under load."""

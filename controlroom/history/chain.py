@@ -127,14 +127,14 @@ class MinuteIndex:
     path: Path
     ids: pa.Array  # the distinct entity ids, one per group, in file order
     group_start: I64  # first row of each group
-    key: I64  # group << 32 | (t_ms - t0), ascending
+    t_rel: npt.NDArray[np.int32]  # t_ms - t0 per row (ascending within each group)
     t0: int
     kf_times: I64  # sorted
-    columns: dict[str, tuple[np.ndarray, ...]]  # plain: (values,); order 1: (A,); order 2: (r, A, B)
+    columns: dict[str, tuple[np.ndarray, ...]]  # plain: (values,); order 1: (A,); order 2: (r, A, C)
     orders: dict[str, int] = field(default_factory=dict)
 
     def t_at(self, rows: I64) -> I64:
-        return (self.key[rows] & 0xFFFFFFFF) + self.t0
+        return self.t_rel[rows].astype(np.int64) + self.t0
 
     @property
     def t_min(self) -> int:
@@ -142,7 +142,7 @@ class MinuteIndex:
 
     @cached_property
     def t_max(self) -> int:
-        return int((self.key & 0xFFFFFFFF).max()) + self.t0 if len(self.key) else self.t0
+        return int(self.t_rel.max()) + self.t0 if len(self.t_rel) else self.t0
 
     def keyframe_at(self, t_ms: int) -> int | None:
         """The last keyframe at or before ``t_ms`` in this file."""
@@ -154,15 +154,16 @@ class MinuteIndex:
         n = len(self.group_start)
         if not n or t_ms < self.t0:
             return pa.table({"id": pa.array([], pa.string())})
-        groups = np.arange(n, dtype=np.int64)
-        rel = min(t_ms - self.t0, 0xFFFFFFFF)
-        j = np.searchsorted(self.key, (groups << 32) | rel, side="right") - 1
-        ok = j >= self.group_start
-        return self._rows(j[ok], groups[ok])
+        rel = min(t_ms - self.t0, np.iinfo(np.int32).max)
+        # rows at or before the instant form a prefix of each group (time ascends within it)
+        count = np.add.reduceat(self.t_rel <= rel, self.group_start, dtype=np.int64)
+        ok = count > 0
+        groups = np.flatnonzero(ok)
+        return self._rows(self.group_start[groups] + count[groups] - 1, groups)
 
     def all_rows(self) -> pa.Table:
         """Every row, absolute (for ranges)."""
-        j = np.arange(len(self.key), dtype=np.int64)
+        j = np.arange(len(self.t_rel), dtype=np.int64)
         g = np.repeat(
             np.arange(len(self.group_start), dtype=np.int64), np.diff(np.append(self.group_start, len(j)))
         )
@@ -184,24 +185,25 @@ class MinuteIndex:
 def _order2(col: tuple[np.ndarray, ...], j: I64, s0: I64) -> np.ndarray:
     """Value at rows ``j`` of a second-difference chain starting at ``s0``.
 
-    With r the stored values, x_j = r[s0] + (j - s0)·r[s0+1] + Σ_{k=s0+2..j} (j+1-k)·r[k], and
-    the sum is (j+1)·(A[j+1]-A[a]) - (B[j+1]-B[a]) for a = s0+2, A and B the prefix sums of r
-    and k·r (int32, wrapping: the differences come out exact)."""
-    r, a_sum, b_sum = col
+    With r the stored values and A its prefix sum, the steps are e_m = A[m+1] - A[s0+1] + r[s0+1]
+    for m > s0 (the second row holds the first step), so x_j = r[s0] + Σ_{m=s0+1..j} e_m
+    = r[s0] + (j - s0)·(r[s0+1] - A[s0+1]) + (C[j+1] - C[s0+1]), C the prefix sum of A[1:]
+    (int32, wrapping: the differences come out exact)."""
+    r, a_sum, c_sum = col
     out = r[s0].copy()
     step = j > s0
     js, ss = j[step], s0[step]
-    lo = np.minimum(ss + 2, js + 1)  # the sum is empty (0) for the second row
-    j1 = (js + 1).astype(np.int32)
     with np.errstate(over="ignore"):
-        tail = j1 * (a_sum[js + 1] - a_sum[lo]) - (b_sum[js + 1] - b_sum[lo])
-        out[step] += (js - ss).astype(np.int32) * r[ss + 1] + tail
+        first = r[ss + 1] - a_sum[ss + 2]  # e_m = A[m+1] - A[s0+2] + r[s0+1]
+        out[step] += (js - ss).astype(np.int32) * first + (c_sum[js + 1] - c_sum[ss + 1])
     return out
 
 
 def _prefix(v: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(v) + 1, np.int32)
-    np.cumsum(v, dtype=np.int32, out=out[1:])
+    out = np.empty(len(v) + 1, np.int32)
+    out[0] = 0
+    with np.errstate(over="ignore"):
+        np.cumsum(v, dtype=np.int32, out=out[1:])
     return out
 
 
@@ -230,26 +232,21 @@ def load_index(path: Path, table: str, key: str, columns: list[str]) -> MinuteIn
     t0 = int(t.min()) if len(t) else 0
     cols: dict[str, tuple[np.ndarray, ...]] = {}
     for name in columns:
-        v = data.column(name).to_numpy(zero_copy_only=False)
+        v = data.column(name).combine_chunks().to_numpy(zero_copy_only=False)
         o = orders.get(name, 0)
         if o == 0:
             cols[name] = (v,)
             continue
-        r = v.astype(np.int32)
-        if o == 1:
-            cols[name] = (_prefix(r),)
-        else:
-            with np.errstate(over="ignore"):
-                kr = np.arange(len(r), dtype=np.int32) * r
-            cols[name] = (r, _prefix(r), _prefix(kr))
-    grp = np.cumsum(g0, dtype=np.int64) - 1
+        r = np.asarray(v, np.int32)  # no copy for int32 columns
+        a_sum = _prefix(r)
+        cols[name] = (a_sum,) if o == 1 else (r, a_sum, _prefix(a_sum[1:]))
     return MinuteIndex(
         path=path,
         ids=col.dictionary.take(pa.array(codes[group_start]))
         if len(group_start)
         else pa.array([], pa.string()),
         group_start=group_start,
-        key=(grp << 32) | (t - t0),
+        t_rel=(t - t0).astype(np.int32),
         t0=t0,
         kf_times=_keyframes(listed, data, t),
         columns=cols,

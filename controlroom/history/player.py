@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from controlroom.history.files import HOUR_MS, MINUTE_MS
 from controlroom.history.query import ALARM_ENDED, HistoryReader, decode_positions
-from controlroom.history.schema import EVENTS, INCIDENTS, POSITIONS
+from controlroom.history.schema import EVENTS, INCIDENTS, METRICS, POSITIONS
 
 #: Speeds the clock offers (the sign gives the direction).
 SPEEDS = (1, 2, 4, 8, 16, 32, 64)
@@ -104,11 +105,50 @@ class Frame:
     alarms: list[AlarmState]
     keyframe_time: float | None
     warnings: list[str] = field(default_factory=list)
+    #: Each metric's hour up to ``time`` (for the KPI charts), when built with ``build``.
+    metrics_hour: pa.Table | None = None
+    #: Trails rebuilt from history (``build(t, trails=n)``): shape (entities, n, 2) in
+    #: ``arrays.ids`` order, oldest first, ending at the frame's position; ``trail_counts`` says
+    #: how many of the last points are real (the entity was not there before).
+    trail_points: npt.NDArray[np.float32] | None = None
+    trail_counts: npt.NDArray[np.int64] | None = None
+    #: The dispatch desk as it stood: the gateway's incident and unit rows, and each incident's
+    #: timeline, up to ``time``.
+    desk: DeskPast | None = None
 
     @cached_property
     def entities(self) -> pa.Table:
         """id, t, kind, status, x, y, heading, speed (metres, degrees, m/s)."""
         return decode_positions(self.positions)
+
+    @cached_property
+    def arrays(self) -> FrameArrays:
+        """The positions as the entity store takes them (made where the frame is built)."""
+        p = self.positions
+        return FrameArrays(
+            ids=p.column("id").to_pylist(),
+            kind=p.column("kind").to_numpy(),
+            status=p.column("status").to_numpy(),
+            x=p.column("x_cm").to_numpy() / 100.0,
+            y=p.column("y_cm").to_numpy() / 100.0,
+            heading=p.column("heading_dd").to_numpy() / 10.0,
+            speed=p.column("speed_cms").to_numpy() / 100.0,
+            t=p.column("t_ms").to_numpy() / 1000.0,
+        )
+
+
+@dataclass(frozen=True)
+class FrameArrays:
+    """A frame's positions decoded to store units (metres, degrees, m/s, seconds)."""
+
+    ids: list[str]
+    kind: npt.NDArray[np.uint8]
+    status: npt.NDArray[np.uint8]
+    x: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64]
+    heading: npt.NDArray[np.float64]
+    speed: npt.NDArray[np.float64]
+    t: npt.NDArray[np.float64]
 
 
 def alarms_as_they_stood(events: pa.Table, t_ms: int) -> list[AlarmState]:
@@ -168,6 +208,66 @@ def _detail(raw: Any) -> dict[str, Any]:
     return out if isinstance(out, dict) else {}
 
 
+@dataclass(frozen=True)
+class DeskPast:
+    """What the gateway had said by an instant: its incident rows, its unit rows and each
+    incident's timeline (accepted orders, oldest first), in the forms the live desk keeps."""
+
+    details: dict[str, dict[str, Any]]
+    units: dict[str, dict[str, Any]]
+    timelines: dict[str, tuple[dict[str, Any], ...]]
+
+
+@dataclass(frozen=True)
+class EventSpan:
+    """The events of [lo - a day, hi], split into the alarm trail and the dispatch trail (both in
+    time order), so a frame replays only the rows up to its instant."""
+
+    lo: int
+    hi: int
+    alarms: pa.Table
+    dispatch: pa.Table
+
+    @classmethod
+    def of(cls, lo: int, hi: int, events: pa.Table) -> EventSpan:
+        def only(kinds: tuple[str, ...]) -> pa.Table:
+            if not events.num_rows:
+                return events
+            keep = pc.is_in(events.column("kind"), value_set=pa.array(kinds))
+            return events.filter(keep)
+
+        return cls(lo, hi, only(("alarm",)), only(("incident", "unit", "order")))
+
+    def count_alarms(self, t_ms: int) -> int:
+        return int(np.searchsorted(self.alarms.column("t_ms").to_numpy(), t_ms, side="right"))
+
+    def count_dispatch(self, t_ms: int) -> int:
+        return int(np.searchsorted(self.dispatch.column("t_ms").to_numpy(), t_ms, side="right"))
+
+
+def desk_as_it_stood(events: pa.Table) -> DeskPast:
+    """Dispatch trail rows (time-ordered, all before the instant) → the desk as it stood then."""
+    details: dict[str, dict[str, Any]] = {}
+    units: dict[str, dict[str, Any]] = {}
+    timelines: dict[str, list[dict[str, Any]]] = {}
+    for r in events.to_pylist():
+        detail = _detail(r["detail"])
+        if r["kind"] == "incident":
+            details[r["subject"]] = detail
+        elif r["kind"] == "unit":
+            units[r["subject"]] = detail
+        elif r["kind"] == "order" and r["accepted"] and detail.get("incident_id"):
+            inner = detail.get("detail")
+            timelines.setdefault(str(detail["incident_id"]), []).append({
+                "at": float(detail.get("at") or r["t_ms"] / 1000),
+                "user": str(detail.get("user") or r["who"]),
+                "desk": str(detail.get("desk") or r["desk"]), "kind": str(detail.get("kind") or r["action"]),
+                "unit_id": detail.get("unit_id") or "", "role": detail.get("role", ""),
+                "detail": inner if isinstance(inner, dict) else _detail(inner),
+            })  # fmt: skip
+    return DeskPast(details, units, {k: tuple(v) for k, v in timelines.items()})
+
+
 class HistoryPlayer:
     """A replay clock over a history folder (through its ``HistoryReader``)."""
 
@@ -178,14 +278,17 @@ class HistoryPlayer:
         self.playing = False
         self._lock = threading.Lock()  # the reader (its DuckDB connection, its cache) is not shared
         self._small: tuple[int, Frame] | None = None
-        self._alarm_span: tuple[int, int, pa.Table] | None = None
+        self._span: EventSpan | None = None
+        self._alarms_cache: tuple[EventSpan, int, list[AlarmState]] | None = None
+        self._desk_cache: tuple[EventSpan, int, DeskPast] | None = None
+        self._metrics_hour: tuple[int, pa.Table] | None = None
         self._prefetch = prefetch
         self._ahead: threading.Thread | None = None
 
     # ---------------------------------------------------------------- the clock
     def seek(self, t: float) -> Frame:
         self.time = t
-        return self.frame(t)
+        return self.build(t)
 
     def set_speed(self, speed: int) -> None:
         """1×–64×, negative for backwards."""
@@ -199,40 +302,81 @@ class HistoryPlayer:
         """Move the clock by ``wall_s`` seconds of wall time at the current speed."""
         if self.playing:
             self.time += wall_s * self.speed
-        return self.frame(self.time)
+        return self.build(self.time)
 
     # ---------------------------------------------------------------- the picture
+    def build(self, t: float, *, trails: int = 0) -> Frame:
+        """The frame at ``t`` with everything the replay's models take made ready: the arrays,
+        the metrics' hour and (``trails`` > 0) that many trail points per entity. This is the
+        costly part of a replay step, so an app runs it on its replay thread, not the GUI's."""
+        frame = self.frame(t)
+        _ = frame.arrays
+        frame.metrics_hour = self.metrics_hour(t)
+        if trails > 0:
+            pts = self.trails(t, frame.arrays.ids, trails)
+            pts[:, -1, 0], pts[:, -1, 1] = frame.arrays.x, frame.arrays.y
+            frame.trail_counts = trails - np.isnan(pts[:, :, 0]).sum(axis=1)
+            for k in range(trails - 2, -1, -1):  # a missing point repeats the next one
+                gap = np.isnan(pts[:, k, 0])
+                pts[gap, k] = pts[gap, k + 1]
+            frame.trail_points = pts.astype(np.float32)
+        return frame
+
+    def metrics_hour(self, t: float) -> pa.Table:
+        """Every metric row of the hour up to ``t`` (re-read once per history minute)."""
+        minute = int(t // 60)
+        if self._metrics_hour is None or self._metrics_hour[0] != minute:
+            with self._lock:
+                data = self.reader.range(METRICS, t - HOUR_MS / 1000, t)
+            self._metrics_hour = (minute, data)
+        return self._metrics_hour[1]
+
+    def close(self) -> None:
+        self.reader.close()
+
     def frame(self, t: float) -> Frame:
         t_ms = round(t * 1000)
         with self._lock:
+            bucket = t_ms // SMALL_TABLES_MS
+            small_job = None
+            if self._small is None or self._small[0] != bucket:  # DuckDB, while positions decode here
+                small_job = self.reader._pool().submit(self.reader.state_at, t_ms / 1000, positions=False,
+                                                       alarms=False)  # fmt: skip
             pos, kf = self.reader.positions_at(t_ms, sort=False)
-            small = self._small_tables(t_ms)
-            alarms = self._alarms(t_ms)
+            if small_job is not None:
+                st = small_job.result()
+                small_frame = Frame(st.time, st.entities, st.sensors, st.metrics, st.incidents, [], None)
+                self._small = (bucket, small_frame)
+            assert self._small is not None
+            small = self._small[1]
+            events = self._events(t_ms)
+            alarms = self._alarms_at(events, t_ms)
+            desk = self._desk_at(events, t_ms)
             warnings = [f"{p}: {why}" for p, why in sorted(self.reader.checker.bad.items())]
         self._prefetch_next(t_ms)
         return Frame(t, pos, small.sensors, small.metrics, small.incidents, alarms,
-                     kf / 1000 if kf else None, warnings)  # fmt: skip
+                     kf / 1000 if kf else None, warnings, desk=desk)  # fmt: skip
 
-    def _small_tables(self, t_ms: int) -> Frame:
-        """Sensors, metrics and open incidents, re-read once per history second."""
-        bucket = t_ms // SMALL_TABLES_MS
-        if self._small is None or self._small[0] != bucket:
-            st = self.reader.state_at(t_ms / 1000, positions=False, alarms=False)
-            self._small = (
-                bucket,
-                Frame(st.time, st.entities, st.sensors, st.metrics, st.incidents, [], None),  # no positions
-            )
-        return self._small[1]
-
-    def _alarms(self, t_ms: int) -> list[AlarmState]:
-        """The alarm trail is read an hour at a time (with the day before it) and replayed here."""
-        span = self._alarm_span
-        if span is None or not span[0] <= t_ms <= span[1]:
+    def _events(self, t_ms: int) -> EventSpan:
+        """The alarm and dispatch trail, read an hour at a time (with the day before it)."""
+        span = self._span
+        if span is None or not span.lo <= t_ms <= span.hi:
             lo, hi = t_ms - ALARM_WINDOW_MS, t_ms - t_ms % HOUR_MS + HOUR_MS
-            data = self.reader.range(EVENTS, lo / 1000, hi / 1000)
-            data = data.filter(pa.compute.equal(data.column("kind"), "alarm")) if data.num_rows else data
-            span = self._alarm_span = (hi - HOUR_MS, hi, data)
-        return alarms_as_they_stood(span[2], t_ms)
+            events = self.reader.range(EVENTS, lo / 1000, hi / 1000)
+            span = self._span = EventSpan.of(hi - HOUR_MS, hi, events)
+        return span
+
+    def _alarms_at(self, span: EventSpan, t_ms: int) -> list[AlarmState]:
+        n = span.count_alarms(t_ms)
+        if self._alarms_cache is None or self._alarms_cache[0] is not span or self._alarms_cache[1] != n:
+            self._alarms_cache = (span, n, alarms_as_they_stood(span.alarms, t_ms))
+        return self._alarms_cache[2]
+
+    def _desk_at(self, span: EventSpan, t_ms: int) -> DeskPast:
+        n = span.count_dispatch(t_ms)
+        if self._desk_cache is None or self._desk_cache[0] is not span or self._desk_cache[1] != n:
+            self._desk_cache = (span, n, desk_as_it_stood(span.dispatch.slice(0, n)))
+        return self._desk_cache[2]
 
     def trails(
         self, t: float, ids: list[str], points: int = 20, step_s: float = 1.0
@@ -240,16 +384,16 @@ class HistoryPlayer:
         """Each entity's positions over the ``points`` samples up to ``t`` (oldest first), shape
         (len(ids), points, 2); NaN where it was not yet there."""
         out = np.full((len(ids), points, 2), np.nan)
-        want = {i: n for n, i in enumerate(ids)}
-        with self._lock:
-            for k in range(points):
-                rows, _ = self.reader.positions_at(round((t - (points - 1 - k) * step_s) * 1000))
-                if not rows.num_rows:
-                    continue
-                at = np.array([want.get(i, -1) for i in rows.column("id").to_pylist()], np.int64)
-                hit = at >= 0
-                out[at[hit], k, 0] = rows.column("x_cm").to_numpy()[hit] / 100
-                out[at[hit], k, 1] = rows.column("y_cm").to_numpy()[hit] / 100
+        wanted = pa.array(ids, pa.string())
+        for k in range(points):
+            with self._lock:
+                rows, _ = self.reader.positions_at(round((t - (points - 1 - k) * step_s) * 1000), sort=False)
+            if not rows.num_rows:
+                continue
+            at = pc.index_in(rows.column("id"), value_set=wanted).fill_null(-1).to_numpy()
+            hit = at >= 0
+            out[at[hit], k, 0] = rows.column("x_cm").to_numpy()[hit] / 100
+            out[at[hit], k, 1] = rows.column("y_cm").to_numpy()[hit] / 100
         return out
 
     def ticks(self, t0: float, t1: float, alarm_rank: Callable[[str], int] = lambda _key: 2) -> list[Tick]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,10 +103,19 @@ class HistoryReader:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.checker = FileChecker()
-        self.con = duckdb.connect()
-        self.con.sql("SET threads TO 2")
+        self._con: duckdb.DuckDBPyConnection | None = None
         self._indexes: dict[Path, tuple[int, int, MinuteIndex]] = {}
         self._index_lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection, opened on first question (so on the thread that asks: an app
+        making a reader on its GUI thread for a replay thread does not wait for DuckDB)."""
+        if self._con is None:
+            self._con = duckdb.connect()
+            self._con.sql("SET threads TO 2")
+        return self._con
 
     def _warnings(self) -> list[str]:
         return [f"{p}: {why}" for p, why in sorted(self.checker.bad.items())]
@@ -210,18 +220,30 @@ class HistoryReader:
 
     def state_at(self, t: float, *, positions: bool = True, alarms: bool = True) -> State:
         """The whole picture at ``t`` (Unix seconds); ``positions``/``alarms`` False leave those
-        tables empty (the player reads them its own way)."""
+        tables empty (the player reads them its own way). The small tables are asked of DuckDB
+        on the reader's query thread while the positions decode here: both release the GIL,
+        so on two cores the answer costs about the longer of the two."""
         t_ms = round(t * 1000)
+        small = self._pool().submit(self._small_state, t_ms, alarms) if positions else None
         pos, kf = self.positions_at(t_ms) if positions else (self._empty(POSITIONS), None)
+        sen, inc, met, alarm_rows = small.result() if small is not None else self._small_state(t_ms, alarms)
+        return State(
+            t, decode_positions(pos), sen, met, inc, alarm_rows, kf / 1000 if kf else None, self._warnings()
+        )
+
+    def _small_state(self, t_ms: int, alarms: bool) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+        """Sensors, open incidents, metrics and active alarms at ``t_ms`` (DuckDB)."""
         sen, _ = self._keyed_state(SENSORS, t_ms, "TRUE")
         inc, _ = self._keyed_state(
             INCIDENTS, t_ms, "NOT gone AND status IN (" + ", ".join(f"'{s}'" for s in OPEN_INCIDENT) + ")"
         )
         met = self._latest(METRICS, t_ms - METRIC_WINDOW_MS, t_ms)
-        alarm_rows = self.alarms_at(t_ms) if alarms else self._empty(EVENTS)
-        return State(
-            t, decode_positions(pos), sen, met, inc, alarm_rows, kf / 1000 if kf else None, self._warnings()
-        )
+        return sen, inc, met, self.alarms_at(t_ms) if alarms else self._empty(EVENTS)
+
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="history-query")
+        return self._executor
 
     def alarms_at(self, t_ms: int, window_ms: int = 24 * HOUR_MS) -> pa.Table:
         """Alarms open at ``t_ms``: the latest accepted transition per alarm key is not an end."""
@@ -265,7 +287,12 @@ class HistoryReader:
         return data.slice(0, limit) if limit else data
 
     def close(self) -> None:
-        self.con.close()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
 
 def decode_positions(data: pa.Table) -> pa.Table:

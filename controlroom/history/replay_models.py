@@ -16,16 +16,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from controlroom.core.entities import EntityStore
 from controlroom.core.incidents import IncidentBoard, IncidentState
 from controlroom.core.metrics import MetricSeries
 from controlroom.core.sensors import SensorStore
 from controlroom.feed.pump import ChangeSet
-from controlroom.history.schema import METRICS
 
 if TYPE_CHECKING:
-    from controlroom.history.player import Frame, HistoryPlayer
+    from controlroom.history.player import Frame
 
 #: A forward step up to this long (history seconds) extends trails; longer ones restart them.
 TRAIL_STEP_S = 5.0
@@ -39,12 +39,10 @@ def _incident(r: dict[str, Any]) -> IncidentState:
 
 
 class ReplayModels:
-    """The replay's entities, sensors, incidents and metrics, written from player frames."""
+    """The replay's entities, sensors, incidents and metrics, written from built player frames
+    (``HistoryPlayer.build``: the arrays, metrics and trails come ready, so writing is cheap)."""
 
-    def __init__(
-        self, player: HistoryPlayer, trail_points: int = 20, clock: Callable[[], float] = time.time
-    ) -> None:
-        self.player = player
+    def __init__(self, trail_points: int = 20, clock: Callable[[], float] = time.time) -> None:
         #: The views fade an entity by ``clock() - last_seen``: replayed entities are written as
         #: seen that long before now as they were before the frame's instant.
         self.clock = clock
@@ -54,27 +52,30 @@ class ReplayModels:
         self.metrics = MetricSeries(window_s=METRIC_WINDOW_S)
         self.time: float | None = None
         self._metric_minute: int | None = None
+        #: The last frame's ids and their store rows (while the store's layout holds): the next
+        #: frame of the same fleet skips 50,000 id lookups.
+        self._rows: tuple[list[str], npt.NDArray[np.int64], int] | None = None
 
     def show(self, frame: Frame) -> ChangeSet:
         """Write ``frame`` into the models; the change set tells the views what to redraw."""
         change = ChangeSet()
-        step = None if self.time is None else frame.time - self.time
-        p = frame.positions
-        ids = p.column("id").to_pylist()
+        a = frame.arrays
+        ids = a.ids
         store = self.entities
-        kind, status = p.column("kind").to_numpy(), p.column("status").to_numpy()
-        x, y = p.column("x_cm").to_numpy() / 100.0, p.column("y_cm").to_numpy() / 100.0
-        heading, speed = p.column("heading_dd").to_numpy() / 10.0, p.column("speed_cms").to_numpy() / 100.0
-        seen = p.column("t_ms").to_numpy() / 1000.0 + (self.clock() - frame.time)
-        before = len(store)
-        steady = step is not None and 0 < step <= TRAIL_STEP_S and len(ids) == before
-        if steady:
-            store.upsert(ids, kind, x, y, heading, speed, status, seen)  # trails grow as live
-        if not steady or len(store) != before:  # a jump, or entities came and went
-            kept = set(ids)
-            change.entities_removed = [i for i in store.ids if i not in kept]
-            store.clear()  # trails restart here (``settle_trails`` refills them)
-            store.upsert(ids, kind, x, y, heading, speed, status, seen)
+        seen = a.t + (self.clock() - frame.time)
+        steady = self.time is not None and 0 < frame.time - self.time <= TRAIL_STEP_S
+        rows = self._rows_of(ids)
+        if rows is not None:  # the same fleet as shown: written in place
+            if not steady:
+                store.restart_trails()  # a jump: trails restart here (``settle_trails`` refills them)
+            store.write_rows(rows, a.kind, a.x, a.y, a.heading, a.speed, a.status, seen)
+        else:  # entities came and went
+            if len(store):
+                kept = set(ids)
+                change.entities_removed = [i for i in store.ids if i not in kept]
+            store.clear()
+            rows = store.upsert(ids, a.kind, a.x, a.y, a.heading, a.speed, a.status, seen)
+        self._rows = (ids, rows, store.layout)
         change.entities_updated = len(ids)
         s = frame.sensors
         if s.num_rows:
@@ -85,9 +86,19 @@ class ReplayModels:
             )  # fmt: skip
             change.sensors_updated = s.num_rows
         change.incidents_updated = self._incidents(frame)
-        change.metrics_changed = self._metrics(frame.time)
+        change.metrics_changed = self._metrics(frame)
         self.time = frame.time
         return change
+
+    def _rows_of(self, ids: list[str]) -> npt.NDArray[np.int64] | None:
+        """The store rows of exactly these ids (all known, none missing), else None."""
+        store = self.entities
+        last = self._rows
+        if last is not None and last[2] == store.layout and len(store) == len(ids) and last[0] == ids:
+            return last[1]
+        if len(ids) != len(store) or not all(map(store.__contains__, ids)):
+            return None
+        return store.rows_of(ids)
 
     def _incidents(self, frame: Frame) -> int:
         """The board as it stood: open incidents only (a closed one has left the board)."""
@@ -97,39 +108,24 @@ class ReplayModels:
         self.incidents.replace_all(states.values())
         return max(1, len(states))
 
-    def _metrics(self, t: float) -> set[str]:
-        """Each metric's last hour up to ``t`` (re-read once per history minute)."""
-        minute = int(t // 60)
-        if minute == self._metric_minute:
+    def _metrics(self, frame: Frame) -> set[str]:
+        """Each metric's last hour up to the frame (a new hour once per history minute)."""
+        minute = int(frame.time // 60)
+        data = frame.metrics_hour
+        if data is None or minute == self._metric_minute:
             return set()
         self._metric_minute = minute
-        data = self.player.reader.range(METRICS, t - METRIC_WINDOW_S, t)
         self.metrics.rings.clear()
         return self.metrics.add(
             (r["name"], r["t_ms"] / 1000, float(r["value"]), r["unit"]) for r in data.to_pylist()
         )
 
-    def settle_trails(self) -> None:
-        """Rebuild every entity's trail from history (the clock stopped after a jump)."""
-        store = self.entities
-        if self.time is None or not len(store):
+    def settle_trails(self, frame: Frame) -> None:
+        """Rebuild every entity's trail from history (the clock stopped after a jump): ``frame``
+        is the shown one, built with trails (``trail_points``, ``trail_counts``)."""
+        pts, counts = frame.trail_points, frame.trail_counts
+        if pts is None or counts is None or not len(frame.arrays.ids):
             return
-        ids = store.ids
-        n = store.trail_points
-        pts = self.player.trails(self.time, ids, n)  # (entities, n, 2), NaN before it was there
-        pts[:, -1, 0], pts[:, -1, 1] = store.x, store.y
-        for k in range(n - 2, -1, -1):  # a missing point repeats the next one (a shorter trail)
-            gap = np.isnan(pts[:, k, 0])
-            pts[gap, k] = pts[gap, k + 1]
-        kind, heading, speed, status = (
-            store.kind.copy(),
-            store.heading.copy(),
-            store.speed.copy(),
-            store.status.copy(),
-        )
-        seen = store.last_seen.copy()
-        store.clear()
-        store.upsert(ids, kind, pts[:, 0, 0], pts[:, 0, 1], heading, speed, status, seen)
-        for k in range(1, n - 1):
-            store.add_trail_points(ids, pts[:, k, 0], pts[:, k, 1])
-        store.upsert(ids, kind, pts[:, -1, 0], pts[:, -1, 1], heading, speed, status, seen)
+        rows = self._rows_of(frame.arrays.ids)
+        if rows is not None:
+            self.entities.set_trails(rows, pts, counts)

@@ -1,8 +1,9 @@
 """History served to the room: a ROUTER answering "state at T" and "range" (CURVE like the feed).
 
-Request (msgpack map): ``{"id", "op": "at"|"range"|"status"|"note", "time", "from", "to",
-"kind", "rows": bool, "limit"}``; a ``note`` (a wall's preset or push, see ``notes``) is stored
-as an event. Reply: ``{"id", "ok", "reason", "result", "tables"}`` where ``tables``
+Request (msgpack map): ``{"id", "op": "at"|"range"|"frame"|"status"|"note", "time", "from",
+"to", "kind", "rows": bool, "limit", "trails"}``; a ``note`` (a wall's preset or push, see
+``notes``) is stored as an event; ``frame`` is a replay frame for a desk without the files
+(``remote``). Reply: ``{"id", "ok", "reason", "result", "tables"}`` where ``tables``
 maps a table name to an Arrow IPC stream (only when rows were asked for), so a desk on another
 PC needs neither the files nor DuckDB's view of them.
 """
@@ -22,6 +23,7 @@ import pyarrow as pa
 import zmq
 
 from controlroom.feed.keys import ClientSecurity, ServerSecurity, check_plaintext
+from controlroom.history.player import HistoryPlayer
 from controlroom.history.query import HistoryQueryError, HistoryReader, rows_json
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ def answer(
     req: dict[str, Any],
     status: Callable[[], dict[str, Any]],
     note: Callable[[dict[str, Any]], None] | None = None,
+    player: HistoryPlayer | None = None,
 ) -> dict[str, Any]:
     """One request → one reply (never raises for what the request holds)."""
     rid = req.get("id", "") if isinstance(req, dict) else ""
@@ -62,6 +65,16 @@ def answer(
                 tables = {name: to_ipc(getattr(state, name))
                           for name in ("entities", "sensors", "metrics", "incidents", "alarms")}  # fmt: skip
             return {"id": rid, "ok": True, "result": state.summary(), "tables": tables}
+        if op == "frame":
+            from controlroom.history.remote import frame_reply
+
+            if player is None:
+                raise HistoryQueryError("this history service does not serve replay frames")
+            trails = req.get("trails", 0)
+            if not isinstance(trails, int) or isinstance(trails, bool) or not 0 <= trails <= 100:
+                raise HistoryQueryError(f"'trails' must be a number of points from 0 to 100; got {trails!r}")
+            result, tables = frame_reply(player, _number(req, "time"), trails)
+            return {"id": rid, "ok": True, "result": result, "tables": tables}
         if op == "range":
             t0, t1 = _number(req, "from"), _number(req, "to")
             kind = str(req.get("kind", ""))
@@ -84,7 +97,7 @@ def answer(
             except NoteError as exc:
                 raise HistoryQueryError(str(exc)) from None
             return {"id": rid, "ok": True, "result": {}}
-        raise HistoryQueryError(f"unknown op {op!r}; expected at, range, status or note")
+        raise HistoryQueryError(f"unknown op {op!r}; expected at, range, frame, status or note")
     except HistoryQueryError as exc:
         return {"id": rid, "ok": False, "reason": str(exc)}
     except duckdb.IOException as exc:  # a file went away meanwhile: the caller asks again
@@ -144,6 +157,7 @@ class HistoryServer:
         ctx = zmq.Context()
         sock = ctx.socket(zmq.ROUTER)
         reader = HistoryReader(self.root)
+        player = HistoryPlayer(reader, prefetch=False)  # replay frames for desks without the files
         try:
             sock.setsockopt(zmq.LINGER, 0)
             sock.setsockopt(zmq.MAXMSGSIZE, MAX_REQUEST_BYTES)
@@ -163,7 +177,7 @@ class HistoryServer:
                     req = None
                     reply = {"id": "", "ok": False, "reason": f"undecodable request: {exc}"}
                 else:
-                    reply = answer(reader, req, self.status, self.note)
+                    reply = answer(reader, req, self.status, self.note, player)
                 sock.send_multipart([*parts[:-1], msgspec.msgpack.encode(reply)])
                 self.served += 1
         except BaseException as exc:

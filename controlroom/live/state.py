@@ -100,6 +100,9 @@ class LiveState:
         #: The instant shown in REPLAY (seconds since the epoch); None while LIVE.
         self.replay_at: float | None = None
         self.desk = DispatchDesk(self.hub)
+        #: The desk as it stood at the replay instant (the history player writes it); shown, not
+        #: ``desk``, while replaying.
+        self.past_desk: DispatchDesk | None = None
         self.model: CityModel | None = None
         self.frame: LocalFrame | None = None
 
@@ -127,6 +130,19 @@ class LiveState:
     @property
     def shown(self) -> FeedModels:
         return self._shown
+
+    @property
+    def shown_desk(self) -> DispatchDesk:
+        """The dispatch desk to show: as it stood at the replay instant, or the live one."""
+        if self.mode is Mode.REPLAY and self.past_desk is not None:
+            return self.past_desk
+        return self.desk
+
+    def now(self) -> float:
+        """The instant on screen: the replay's, or the clock's (ages are counted from it)."""
+        if self.mode is Mode.REPLAY and self.replay_at is not None:
+            return self.replay_at
+        return self.clock()
 
     def shown_model(self, model_type: type[M]) -> M:
         """The shown model of this type (live or replayed)."""

@@ -247,7 +247,8 @@ class AlarmService(QObject):
 
     def banner_alarm(self) -> Alarm | None:
         """The newest unacknowledged alarm of the highest priority (real before predicted)."""
-        waiting = [a for a in self.open_alarms() if a.state == "new" and not a.snoozed(self.live.clock())]
+        now = self.live.state.now()  # in replay, snoozes as they stood at the replay instant
+        waiting = [a for a in self.open_alarms() if a.state == "new" and not a.snoozed(now)]
         if not waiting:
             return None
         return min(waiting, key=lambda a: (PRIORITIES.index(a.priority), a.predicted, -a.updated_at))

@@ -126,8 +126,7 @@ class TimelineBar(QWidget):
 
     def _play(self) -> None:
         if not self.clock.replaying:  # from LIVE, play means: a minute ago, at 1×
-            if self.clock.enter(self.clock.live.clock() - 60.0):
-                self.clock.play()
+            self.clock.enter(self.clock.live.clock() - 60.0, play=True)
             return
         self.clock.toggle_play()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -198,7 +199,7 @@ def test_replay_models_follow_the_clock_with_trails_and_the_board_as_it_stood(tm
     w.append(INCIDENTS, inc)
     w.flush()
     player = HistoryPlayer(HistoryReader(tmp_path), prefetch=False)
-    models = ReplayModels(player, trail_points=5)
+    models = ReplayModels(trail_points=5)
     change = models.show(player.seek((T0 + 20_000) / 1000))
     assert change.entities_updated == 10 and [s.id for s in models.incidents.all()] == ["I1"]
     assert models.entities.trail("E003").shape == (1, 2)  # a jump: the trail starts here
@@ -208,7 +209,7 @@ def test_replay_models_follow_the_clock_with_trails_and_the_board_as_it_stood(tm
     assert trail.shape == (4, 2) and trail[0, 0] == pytest.approx(truth[T0 + 20_000]["E003"][0], abs=0.011)
     models.show(player.seek((T0 + 40_000) / 1000))  # past the close: the board is empty
     assert len(models.incidents) == 0 and models.entities.trail("E003").shape == (1, 2)
-    models.settle_trails()  # the clock stopped: trails rebuilt from history
+    models.settle_trails(player.build((T0 + 40_000) / 1000, trails=5))  # the clock stopped: rebuilt
     trail = models.entities.trail("E003")
     assert trail.shape == (5, 2)
     assert trail[0, 0] == pytest.approx(truth[T0 + 36_000]["E003"][0], abs=0.011)
@@ -241,3 +242,32 @@ def test_a_replay_session_shows_the_past_in_the_live_state_and_returns_to_live(t
     assert isinstance(seen[-1], ModelsChanged)
     assert session.step(3.0) is None and state.mode is Mode.LIVE  # 24 s more would pass now: live
     assert state.entities is state.live.entities
+
+
+def test_the_replay_thread_builds_only_the_newest_instant_asked_for(tmp_path: Path) -> None:
+    """While a frame is being built, later requests replace each other: only the last is built,
+    and its answer carries the last request number (older answers are the receiver's to drop)."""
+    from controlroom.history.replay_session import ReplaySession, Show
+    from controlroom.history.replay_worker import Built, ReplayWorker
+    from controlroom.live import LiveState
+
+    w = HistoryWriter(tmp_path)
+    _drive(w, 40, n=5)
+    w.close()
+    session = ReplaySession(LiveState(), tmp_path)
+    answers: list[Built] = []
+    worker = ReplayWorker(session, answers.append).start()
+    try:
+        with session.player._lock:  # the reader is busy: every request below waits
+            asked = [worker.ask((T0 + 1000 * k) / 1000, Show.JUMP) for k in range(5, 30)]
+            worker.ask((T0 + 31_000) / 1000, Show.STEP)  # a step after a jump stays a jump
+        deadline = time.monotonic() + 30
+        while not worker.idle() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert worker.idle() and worker.built <= 2 < len(asked)  # the first (maybe started) and the last
+        last = answers[-1]
+        assert last.seq == asked[-1] + 1 and last.frame is not None and last.how is Show.JUMP
+        assert round(last.frame.time * 1000) == T0 + 31_000
+    finally:
+        worker.stop()
+        session.close()

@@ -100,7 +100,8 @@ def test_replay_shows_the_past_and_one_key_brings_back_live(room, qtbot) -> None
     assert alarms.visible_alarms() == []
     assert bar.badge.text() == "LIVE"
 
-    assert replay.enter(room["t_past"])
+    assert replay.enter(room["t_past"])  # built on the replay thread, shown when ready
+    qtbot.waitUntil(lambda: replay.replaying and not replay.busy(), timeout=10_000)
     qtbot.waitUntil(lambda: room["panel"].overlay("entities").item_ids == ["BUS-7"], timeout=3000)
     qtbot.waitUntil(lambda: _bus_at(room, qtbot, SPOT), timeout=3000)  # where it was ten minutes ago
     assert not _bus_at(room, qtbot, LIVE_SPOT)
@@ -122,7 +123,10 @@ def test_replay_shows_the_past_and_one_key_brings_back_live(room, qtbot) -> None
     assert marker.edges[1].geometry().bottom() == 449
 
     replay.seek(room["t_past"] + 25)  # after the acknowledgement
-    assert [(a.state, a.acknowledged_by) for a in alarms.visible_alarms()] == [("acknowledged", "ana")]
+    qtbot.waitUntil(
+        lambda: [(a.state, a.acknowledged_by) for a in alarms.visible_alarms()] == [("acknowledged", "ana")],
+        timeout=10_000,
+    )
 
     live.pump_now()  # the live feed goes on unseen while replaying
     room["window"].activateWindow()
@@ -134,3 +138,102 @@ def test_replay_shows_the_past_and_one_key_brings_back_live(room, qtbot) -> None
     assert alarms.visible_alarms() == [] and room["window"].contentsMargins().left() == 0
     assert not marker.label.isVisible()
     room["window"].grab().save(str(SHOTS / "live.png"))
+
+
+def _desk_history(root: Path, t_past: float) -> None:
+    """INC-1 reported 20 s before ``t_past`` and dispatched (UNIT-3) 10 s before; closed 200 s after.
+    Rows as the recorder writes them: the board's incident rows and the gateway's events."""
+    from controlroom.core.incidents import IncidentState
+    from controlroom.dispatch import wire
+    from controlroom.history.events import columns, dispatch_event_rows
+    from controlroom.history.rows import incident_rows
+    from controlroom.history.schema import INCIDENTS
+
+    w = HistoryWriter(root)
+    for s in range(-20, 30):
+        status = "closed" if s >= 200 else ("dispatched" if s >= -10 else "new")
+        state = IncidentState(
+            "INC-1", "fire", 4, SPOT[0], SPOT[1], (), "smoke", status, t_past - 20, t_past + s
+        )
+        w.append(INCIDENTS, incident_rows([state], round((t_past + s) * 1000), kf=s % 5 == 0))
+    row = {"id": "INC-1", "type": "fire", "severity": 4, "text": "smoke", "raised_at": t_past - 20,
+           "district": "Tianhe", "department": "fire"}  # fmt: skip
+    steps = [
+        (-20, "new", "create", "", []),
+        (
+            -10,
+            "dispatched",
+            "assign",
+            "UNIT-3",
+            [{"id": "UNIT-3", "status": "dispatched", "incident_id": "INC-1"}],
+        ),
+        (200, "closed", "close", "", [{"id": "UNIT-3", "status": "available", "incident_id": ""}]),
+    ]
+    rows = []
+    for seq, (s, status, kind, unit, units) in enumerate(steps, 1):
+        at = t_past + s
+        audit = {"seq": seq, "at": at, "user": "ana", "role": "dispatcher", "desk": "desk-1", "kind": kind,
+                 "incident_id": "INC-1", "unit_id": unit, "accepted": True, "detail": {}}  # fmt: skip
+        rows += dispatch_event_rows(wire.Event(seq, at, 1.0, dict(row, status=status), units, audit))
+    alarm = {"subject": "flood|RIVER01", "kind": "alarm", "desk": "d1", "accepted": True, "who": "system",
+             "detail": json.dumps({"alarm_id": "flood|RIVER01@1"}), "action": "raised",
+             "t_ms": round((t_past - 20) * 1000)}  # fmt: skip
+    w.append(EVENTS, columns([*rows, alarm]))
+    w.close()
+
+
+def test_replay_shows_the_incident_desk_and_alarm_ages_as_they_stood(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from controlroom.dispatch.client import DispatchClient
+    from controlroom.dispatch.outbox import Outbox
+    from controlroom.panels.alarms.panel import AlarmsPanel
+    from controlroom.panels.incidents import DispatchBridge, IncidentsPanel
+    from controlroom.qt.replay_clock import ReplayClock
+    from controlroom.qt.strings import dispatch_status_label
+
+    clock = Clock()
+    t_past = clock.t - 600.0  # ten minutes ago: the incident was dispatched, not yet closed
+    _desk_history(tmp_path / "history", t_past)
+    with live_city(tmp_path, clock) as (live, _pub):
+        client = DispatchClient("tcp://127.0.0.1:1", Outbox(tmp_path / "outbox.sqlite"), user="demo-operator")
+        incidents = IncidentsPanel(live, DispatchBridge(live, client))
+        alarms = AlarmsPanel(live)
+        replay = ReplayClock(live, tmp_path / "history")
+        for w in (incidents, alarms):
+            qtbot.addWidget(w)
+            w.show()
+        try:
+            # now: the gateway's state read says INC-1 is closed and UNIT-3 free again
+            live.state.desk.take_state({
+                "incidents": [{"id": "INC-1", "type": "fire", "severity": 4, "status": "closed",
+                               "raised_at": t_past - 20}],
+                "units": [{"id": "UNIT-3", "status": "available", "incident_id": ""}],
+            })  # fmt: skip
+            incidents.select("INC-1", announce=False)
+            closed = dispatch_status_label("closed")
+            assert closed in incidents.title.text() and incidents.queue.rowCount() == 0
+
+            assert replay.enter(t_past)
+            qtbot.waitUntil(lambda: replay.replaying and not replay.busy(), timeout=10_000)
+            dispatched = dispatch_status_label("dispatched")
+            qtbot.waitUntil(lambda: dispatched in incidents.title.text(), timeout=5000)  # as it stood then
+            assert (
+                "UNIT-3" in incidents.detail.text() and "20 s" in incidents.detail.text()
+            )  # raised 20 s before
+            assert incidents.queue.rowCount() == 1  # still open then
+            lines = [incidents.timeline.item(i).text() for i in range(incidents.timeline.count())]
+            assert len(lines) == 2 and "UNIT-3" in lines[1]  # created, assigned; the close came later
+            assert not incidents.buttons["dispatch"].isEnabled()  # no orders into the past
+
+            alarms.select_alarm(alarms.visible_alarms()[0].id)
+            assert (
+                alarms.tr("raised {0} ago").format("20 s") in alarms.detail.text()
+            )  # the replay clock's age
+
+            replay.go_live()
+            qtbot.waitUntil(lambda: closed in incidents.title.text(), timeout=5000)
+            assert incidents.queue.rowCount() == 0
+        finally:
+            replay.close()
+            incidents.shutdown()
+            incidents.close()
+            alarms.close()

@@ -165,7 +165,7 @@ def _scrub(work: Path, starts: list[float], seconds: int, entities: int, *, draw
     from controlroom.history.replay_models import ReplayModels
 
     player = HistoryPlayer(HistoryReader(work), prefetch=False)
-    models = ReplayModels(player)
+    models = ReplayModels()
     plotter: Any = None
     points: Any = None
     if draw:

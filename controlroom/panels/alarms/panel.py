@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from controlroom.core.ages import age_text
 from controlroom.core.alarms.lifecycle import AlarmStateError
 from controlroom.core.alarms.rules import PRIORITIES
 from controlroom.panels.alarms.banner import AlarmBanner
@@ -106,7 +107,7 @@ class AlarmsPanel(LivePanel, QWidget):
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
-        self.banner = AlarmBanner(self.live.clock, self)
+        self.banner = AlarmBanner(self.live.state.now, self)
         self.banner.sig_clicked.connect(self.select_alarm)
         self.priority_filter = QComboBox()
         self.priority_filter.addItem(self.tr("All priorities"), "")
@@ -211,7 +212,7 @@ class AlarmsPanel(LivePanel, QWidget):
         return None if alarm_id is None else self.service.alarm(alarm_id)
 
     def refresh(self) -> None:
-        now = self.live.clock()
+        now = self.live.state.now()  # in replay, the replay instant: forecasts count from it
         self._update_filter_choices()
         alarms = self.visible_alarms()
         self.table.show_alarms(alarms, now)
@@ -254,9 +255,10 @@ class AlarmsPanel(LivePanel, QWidget):
         colour = PRIORITY_COLOURS[a.priority]
         self.heading.setText(a.title)
         self.heading.setStyleSheet(f"color: {colour};")
-        lines = [a.message]
+        now = self.live.state.now()
+        lines = [a.message, self.tr("raised {0} ago").format(age_text(now - a.raised_at))]
         if a.predicted:
-            lines.insert(0, forecast_text(a, self.live.clock()))
+            lines.insert(0, forecast_text(a, now))
         lines.append(
             f"{priority_name(a.priority)} · {state_name(a)} · {alarm_category_label(a.category)}"
             + (f" · {place_name(self.live.site, a.district)}" if a.district else "")

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from controlroom.core.dispatch_model import allowed_actions
 from controlroom.core.protocol import INCIDENT_TYPES
 from controlroom.live import Mode
+from controlroom.live.events import DeskChanged
 from controlroom.panels.incidents.tables import IncidentQueue, UnitBoard, age_text
 from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
 from controlroom.qt.dispatch_bridge import DispatchBridge
@@ -49,7 +50,7 @@ from controlroom.qt.strings import (
 
 if TYPE_CHECKING:
     from controlroom.dispatch.outbox import OrderEntry
-    from controlroom.live.events import DeskChanged
+    from controlroom.live.desk import DispatchDesk
     from controlroom.qt.live import LiveCity
 
 BODY_POINT_SIZE = 15
@@ -68,7 +69,6 @@ class IncidentsPanel(LivePanel, QWidget):
         self.live = live
         self.bridge = bridge or DispatchBridge.for_live(live)
         self.client = self.bridge.client
-        self.desk = live.desk
         self.selected: str | None = None
         font = QFont(self.font())
         font.setPointSize(BODY_POINT_SIZE)
@@ -86,6 +86,7 @@ class IncidentsPanel(LivePanel, QWidget):
         live.sig_tick.connect(self._on_live_tick)
         live.sig_create_incident.connect(self._on_create_requested)
         live.sig_incident_selected.connect(self._on_incident_selected)
+        live.sig_mode_changed.connect(self._on_mode_changed)
         if self.desk.unit_rows:
             self.unit_board.show_units(self.desk.units())
         self.refresh_queue()
@@ -213,6 +214,11 @@ class IncidentsPanel(LivePanel, QWidget):
     # ------------------------------------------------------------------ queue
     # ------------------------------------------------------------------ the desk's rows
     @property
+    def desk(self) -> DispatchDesk:
+        """The live desk, or in replay the desk as it stood at the replay instant."""
+        return self.live.state.shown_desk
+
+    @property
     def details(self) -> dict[str, dict[str, Any]]:
         """The gateway's row per incident id (the desk's)."""
         return self.desk.details
@@ -232,7 +238,7 @@ class IncidentsPanel(LivePanel, QWidget):
         items = self.desk.incident_rows(self.live.incidents, district, kind)
         if self.sort.currentData() == "age":
             items.sort(key=lambda i: i.raised_at)
-        self.queue.show_incidents(items, self.live.clock(), self.selected)
+        self.queue.show_incidents(items, self.live.state.now(), self.selected)
         self._update_districts()
 
     def _update_districts(self) -> None:
@@ -286,7 +292,7 @@ class IncidentsPanel(LivePanel, QWidget):
         located = row is not None and row.lon is not None and row.lat is not None
         cells = [
             (self.tr("Severity"), str(row.severity) if row and row.severity else ""),
-            (self.tr("Raised"), age_text(self.live.clock() - (row.raised_at if row else 0.0))),
+            (self.tr("Raised"), age_text(self.live.state.now() - (row.raised_at if row else 0.0))),
             (self.tr("Where"), where or self.tr("(not routed yet)")),
             (self.tr("Department"), (row.department if row else "") or "—"),
             (self.tr("Location"), f"{row.lon:.5f}, {row.lat:.5f}" if located and row else "—"),
@@ -459,7 +465,16 @@ class IncidentsPanel(LivePanel, QWidget):
             self.unit_board.show_units(self.desk.units())
         if change.full or self.selected in change.incidents:
             self._show_detail()
+            if self._replaying() and self.selected is not None:  # the timeline as it stood
+                self._show_timeline(self.desk.timelines.get(self.selected, ()))
         self.refresh_queue()
+
+    @Slot(object)
+    def _on_mode_changed(self, _mode: object) -> None:
+        """Into or out of replay: every row, the detail and its timeline from the shown desk."""
+        self._on_desk_changed(DeskChanged(frozenset(), units_changed=True, full=True))
+        if not self._replaying() and self.selected is not None:
+            self.desk.select(self.selected)  # the live timeline is asked of the gateway again
 
     @Slot(str)
     def _on_detail_read(self, incident_id: str) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
+from controlroom.core.ages import age_text
 from controlroom.qt.fit import fit_columns
 from controlroom.qt.strings import (
     dispatch_status_label,
@@ -37,16 +38,6 @@ UNIT_STATUS_COLOURS = {
 
 # Text colour of an incident whose source went silent (as faded entities are on the map).
 STALE_COLOUR = "#8a94a6"
-
-
-def age_text(seconds: float) -> str:
-    """'45 s', '12 min', '3 h 05 min': how long ago, at a glance."""
-    s = max(0, int(seconds))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min"
-    return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
 def _tr(text: str) -> str:
