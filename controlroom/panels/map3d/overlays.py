@@ -62,7 +62,7 @@ class MapOverlaysMixin:
         def focus_on(self, x: float, y: float, distance_m: float = 800.0) -> None: ...
         def request_render(self) -> None: ...
         def _add_feed_layers(self) -> None: ...
-        def _update_legend(self) -> None: ...
+        def _update_legend(self, _change: object = None) -> None: ...
         def _on_object_selected(self, record: object) -> None: ...
 
     def attach_live(self, live: LiveCity) -> None:
@@ -72,7 +72,9 @@ class MapOverlaysMixin:
         live.sig_city_loaded.connect(lambda model: self.set_model(model, list(live.site.views), live.frame))
         live.sig_city_failed.connect(self.show_failure)
         live.sig_focus.connect(lambda x, y, d, _label: self.focus_on(x, y, d))
-        live.sig_tick.connect(self._on_live_tick)
+        # the layers hear the tick themselves (no hop through the panel); the legend follows it
+        live.sig_tick.connect(self.layers.on_feed_tick)
+        live.sig_tick.connect(self._update_legend)
         live.sig_feed_started.connect(self._add_feed_layers)
         self.sig_overlay_picked.connect(self._on_overlay_picked)
         self.sig_object_picked.connect(live.select_object)
@@ -126,10 +128,6 @@ class MapOverlaysMixin:
         action.toggled.connect(lambda checked, k=overlay.key: self.set_overlay_visible(k, checked))
         self.layers_menu.addAction(action)
         self.layer_actions[key] = action
-
-    def _on_live_tick(self, _change: object) -> None:
-        self.layers.on_feed_tick()
-        self._update_legend()
 
     def _on_overlay_picked(self, key: str, item_id: str) -> None:
         handler = self._pick_handlers.get(key)

@@ -256,7 +256,7 @@ class MapPanel(MapViewportMixin, MapOverlaysMixin, MapCameraMixin, LivePanel, QW
                 self._add_overlay_action(self.overlays.get(key))
         self.refresh_overlays()
 
-    def _update_legend(self) -> None:
+    def _update_legend(self, _change: object = None) -> None:
         """The legend lists what the visible live layers draw: each vehicle kind present, with its
         colour and glyph (chevron: fleet, diamond: dispatchable unit), incidents and sensors."""
         from controlroom.core.protocol import ENTITY_KINDS
