@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Mapping
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from controlroom.app.demo_clips import STREAMS, ensure_clip
+from controlroom.feed.service_thread import ServiceThread
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class ClipServer(ThreadingHTTPServer):
     def __init__(self, names: Mapping[str, str], folder: Path, host: str = "127.0.0.1", port: int = 0):
         self.names = dict(names)
         self.folder = Path(folder)
-        self._thread: threading.Thread | None = None
+        self._thread: _Serving | None = None
         super().__init__((host, port), _Handler)
 
     @property
@@ -127,17 +127,36 @@ class ClipServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.port}/cam/{camera_id}/{stream}.mp4"
 
     def start_in_thread(self) -> ClipServer:
-        """Serve from a background thread (tests and benchmarks); ``close()`` stops it."""
-        self._thread = threading.Thread(target=self.serve_forever, name="clip-server", daemon=False)
+        """Serve from a named service thread (``clip-server``, joined by
+        ``stop_all_service_threads`` at shut-down); ``close()`` stops it."""
+        self._thread = _Serving(self)
         self._thread.start()
         return self
 
     def close(self) -> None:
         if self._thread is not None:
-            self.shutdown()
-            self._thread.join()
+            self._thread.stop()
             self._thread = None
         self.server_close()
+
+
+class _Serving(ServiceThread):
+    """``serve_forever`` on a service thread; ``stop`` asks the server to shut down, then joins."""
+
+    def __init__(self, server: ClipServer) -> None:
+        super().__init__("clip-server", supervise=False)
+        self.server = server
+
+    def start(self) -> None:
+        self._start_unwaited()
+
+    def _run(self) -> None:
+        self.server.serve_forever(poll_interval=0.1)
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        if self.running:
+            self.server.shutdown()
+        super().stop(timeout_s)
 
 
 def site_camera_names(site_path: Path) -> dict[str, str]:

@@ -8,21 +8,22 @@ A ``304 Not Modified`` costs the agency nothing and us no decoding; the feed's h
 
 from __future__ import annotations
 
-import threading
 import urllib.error
 import urllib.request
 
 from controlroom.bridges.runtime import Bridge
 from controlroom.core.source_config import SourceConfig
+from controlroom.feed.service_thread import ServiceThread
 
 
-class GtfsUpstream:
+class GtfsUpstream(ServiceThread):
+    """The poll loop runs on a named service thread (``gtfs-<source>``), joined at shut-down."""
+
     def __init__(self, source: SourceConfig, bridge: Bridge, timeout_s: float = 10.0) -> None:
+        super().__init__(f"gtfs-{source.name}", supervise=False)
         self.source = source
         self.bridge = bridge
         self.timeout_s = timeout_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"gtfs-{source.name}", daemon=True)
         self._validators: dict[str, dict[str, str]] = {}
         #: Polls answered 200 / 304 (for tests and the status file).
         self.fetched = 0
@@ -30,11 +31,10 @@ class GtfsUpstream:
 
     def start(self) -> None:
         self.bridge.upstream("connecting", ", ".join(self.source.urls))
-        self._thread.start()
+        self._start_unwaited()
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=self.timeout_s + 1)
+    def stop(self, timeout_s: float | None = None) -> None:
+        super().stop(self.timeout_s + 1 if timeout_s is None else timeout_s)
 
     def _headers(self, url: str) -> dict[str, str]:
         headers = {"Accept": "application/x-protobuf, application/octet-stream"}

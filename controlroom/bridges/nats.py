@@ -16,31 +16,34 @@ from typing import Any
 
 from controlroom.bridges.runtime import Bridge
 from controlroom.core.source_config import SourceConfig
+from controlroom.feed.service_thread import ServiceThread
 
 
-class NatsUpstream:
+class NatsUpstream(ServiceThread):
+    """nats-py's event loop runs on a named service thread (``nats-<source>``), joined at shut-down."""
+
     def __init__(self, source: SourceConfig, bridge: Bridge) -> None:
+        super().__init__(f"nats-{source.name}", supervise=False)
         self.source = source
         self.bridge = bridge
         self.url = source.urls[0]
-        self._thread = threading.Thread(target=self._thread_main, name=f"nats-{source.name}", daemon=True)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._stop_requested = threading.Event()
 
     def start(self) -> None:
         self.bridge.upstream("connecting", self.url)
-        self._thread.start()
+        self._start_unwaited()
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = 5.0) -> None:
         self._stop_requested.set()
         loop, stopping = self._loop, self._stopping
         if loop is not None and stopping is not None:
             with contextlib.suppress(RuntimeError):  # the loop already ended (a refused login)
                 loop.call_soon_threadsafe(stopping.set)
-        self._thread.join(timeout=5)
+        super().stop(timeout_s)
 
-    def _thread_main(self) -> None:
+    def _run(self) -> None:
         asyncio.run(self._main())
 
     def _options(self) -> dict[str, Any]:

@@ -136,7 +136,7 @@ class SourceMap(_Model):
     @field_validator("crs", mode="before")
     @classmethod
     def _crs(cls, v: object) -> str:
-        from controlroom.core.site import _crs_field
+        from controlroom.core.site.fields import _crs_field
 
         return _crs_field(v)
 

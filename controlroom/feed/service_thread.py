@@ -107,6 +107,7 @@ class ServiceThread:
     def _start_thread(self, wait_s: float) -> bool:
         """Start and wait up to ``wait_s`` for ready; False if not ready in time. Re-raises the
         error the thread failed with, once it has closed its sockets."""
+        _STARTED.add(self)
         self._thread.start()
         ready = self._ready.wait(wait_s)
         error = self.error

@@ -19,6 +19,7 @@ the state, another panel listens. Single-threaded by contract: writers call from
 from __future__ import annotations
 
 import functools
+import operator
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -75,9 +76,14 @@ class FeedModels:
         )
 
     def of_type(self, model_type: type[M]) -> M:
-        for model in (self.entities, self.sensors, self.incidents, self.metrics):
-            if isinstance(model, model_type):
-                return model
+        model: M = getattr(self, self.name_of(model_type))
+        return model
+
+    def name_of(self, model_type: type[M]) -> str:
+        """The field holding the model of this type ("entities" for ``EntityStore`` …)."""
+        for name in ("entities", "sensors", "incidents", "metrics"):
+            if isinstance(getattr(self, name), model_type):
+                return name
         raise KeyError(f"the feed has no {model_type.__name__}")
 
 
@@ -149,8 +155,13 @@ class LiveState:
         return self._shown.of_type(model_type)
 
     def source_of(self, model_type: type[M]) -> Callable[[], M]:
-        """A reader of the shown model of this type that follows replay swaps (for overlays)."""
-        return functools.partial(self.shown_model, model_type)
+        """A reader of the shown model of this type that follows replay swaps (for overlays).
+
+        An ``attrgetter`` of ``_shown.<model>``: an overlay reads its model every refresh without
+        running the state's code (no call back into the state per frame)."""
+        name = self._shown.name_of(model_type)
+        reader: Callable[[], M] = functools.partial(operator.attrgetter(f"_shown.{name}"), self)
+        return reader
 
     def subscribe(self, event_type: type[E], callback: Callable[[E], None]) -> Callable[[], None]:
         return self.hub.subscribe(event_type, callback)

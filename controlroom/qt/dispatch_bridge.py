@@ -7,7 +7,9 @@ turns those into signals). The bridge owns the client's and the gateway feed's l
 
 The bridge starts (and reads the gateway's state) before any panel exists and panels open and
 close while the app runs; the rows are the desk's, so a panel seeds itself from them and then
-follows ``sig_state_applied``/``sig_event_applied`` (GUI thread, after the desk took them).
+follows the live city's desk signals. State reads and query answers go straight to the desk;
+order answers and events also leave a bridge signal (``sig_order_answered``, ``sig_event_applied``)
+for the alarm sync and the panel's order feedback.
 """
 
 from __future__ import annotations
@@ -39,13 +41,13 @@ class _Forward(DispatchListener):
         self.post(self.bridge._on_order, entry)
 
     def on_state(self, state: dict[str, Any]) -> None:
-        self.post(self.bridge._on_state, state)
+        self.post(self.bridge.desk.take_state, state)
 
     def on_event(self, event: wire.Event) -> None:
         self.post(self.bridge._on_event, event)
 
     def on_result(self, query_id: str, reply: wire.Reply) -> None:
-        self.post(self.bridge._on_result, query_id, reply)
+        self.post(self.bridge.desk.take_result, query_id, reply)
 
     def on_link(self, problem: str) -> None:
         self.post(self.bridge._on_link, problem)
@@ -55,12 +57,10 @@ class DispatchBridge(QObject):
     """Signals on the GUI thread, each after the desk took what it carries."""
 
     sig_order_answered = Signal(object)  # OrderEntry
-    sig_result_received = Signal(str, object)  # query id, wire.Reply
     #: Why the gateway does not answer this desk ("" once it does again).
     sig_link = Signal(str)
     #: A unit's assignment changed: incident id ("" once released), unit id.
     sig_assignment = Signal(str, str)
-    sig_state_applied = Signal(object)  # dict: epoch, seq, incidents, units
     sig_event_applied = Signal(object)  # wire.Event
 
     def __init__(
@@ -112,17 +112,9 @@ class DispatchBridge(QObject):
         self.desk.take_order_answer(entry)
         self.sig_order_answered.emit(entry)
 
-    def _on_state(self, state: dict[str, Any]) -> None:
-        self.desk.take_state(state)
-        self.sig_state_applied.emit(state)
-
     def _on_event(self, event: wire.Event) -> None:
         self.desk.take_event(event)
         self.sig_event_applied.emit(event)
-
-    def _on_result(self, query_id: str, reply: wire.Reply) -> None:
-        self.desk.take_result(query_id, reply)
-        self.sig_result_received.emit(query_id, reply)
 
     def _on_link(self, problem: str) -> None:
         self.sig_link.emit(problem)

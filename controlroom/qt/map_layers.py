@@ -101,8 +101,11 @@ class MapLayers(QObject):
             self.sig_render_needed.emit()
         return changed
 
-    def on_feed_tick(self) -> None:
-        """Refresh for a feed tick now, or once the last refresh is a period old (never both)."""
+    def on_feed_tick(self, _change: object = None) -> None:
+        """Refresh for a feed tick now, or once the last refresh is a period old (never both).
+
+        Connected to ``LiveCity.sig_tick`` by the map (its ``ChangeSet`` is not needed: every
+        overlay reads its whole model)."""
         if self._tick_timer.isActive():
             return  # a refresh is already due; it will see this tick's changes too
         wait = self._last_refresh + 1.0 / MAX_REFRESH_HZ - time.monotonic()

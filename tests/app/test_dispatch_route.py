@@ -40,7 +40,7 @@ def test_assigned_unit_route_is_drawn_and_follows_the_unit(
     from PySide6.QtWidgets import QMainWindow
 
     from controlroom.app.panel_factory import make_panel
-    from controlroom.panels.incidents.bridge import DispatchBridge
+    from controlroom.qt.dispatch_bridge import DispatchBridge
     from controlroom.qt.live import LiveCity
     from controlroom.render.overlays.base import top_layer
 

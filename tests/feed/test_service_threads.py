@@ -30,3 +30,23 @@ def test_shutdown_stops_and_joins_the_dispatch_client_and_the_snapshot_server(tm
         client.close()
         server.stop()
         ctx.term()
+
+
+def test_shutdown_stops_and_joins_the_clip_server_and_the_feed_subscriber(tmp_path: Path) -> None:
+    from controlroom.app.video_server import ClipServer
+    from controlroom.core.feed_stats import FeedStats
+    from controlroom.feed.buffer import CoalescingBuffer
+    from controlroom.feed.ingest import Ingestor
+    from controlroom.feed.subscriber import FeedSubscriber
+
+    server = ClipServer({"cam-1": "Gate"}, tmp_path / "clips").start_in_thread()
+    subscriber = FeedSubscriber("tcp://127.0.0.1:9", Ingestor(CoalescingBuffer(), FeedStats()))
+    try:
+        subscriber.start()
+        names = {t.name for t in running_service_threads()}
+        assert {"clip-server", "feed-subscriber"} <= names
+        assert stop_all_service_threads(timeout_s=5.0) == []
+        assert not {"clip-server", "feed-subscriber"} & {t.name for t in threading.enumerate()}
+    finally:
+        subscriber.stop()
+        server.close()

@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from controlroom.core.issues import Issue, SiteError
 from controlroom.core.protocol import ENTITY_KINDS, INCIDENT_TYPES
-from controlroom.core.site import _crs_field, issues_from_validation
+from controlroom.core.site import issues_from_validation
+from controlroom.core.site.fields import _crs_field
 
 if TYPE_CHECKING:
     from controlroom.core.site import Site

@@ -10,7 +10,7 @@ which draws once in the next paint; there is no render timer.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -33,14 +33,13 @@ from PySide6.QtWidgets import (
 )
 from pyvistaqt import QtInteractor
 
-from controlroom.core.city import CityModel
 from controlroom.panels.map3d.camera import MapCameraMixin
-from controlroom.qt.i18n import current_language
+from controlroom.panels.map3d.overlays import MapOverlaysMixin
+from controlroom.panels.map3d.viewport import MapViewportMixin
 from controlroom.qt.map_decor import MapDecor
 from controlroom.qt.map_layers import MapLayers
 from controlroom.qt.panel_contract import LivePanel
 from controlroom.render.line_visual import boundary_level
-from controlroom.render.overlay import MapOverlay
 from controlroom.render.scene import CityScene, WgsFrame
 from controlroom.render.theme import DEFAULT_THEME, CityTheme, configure_pyvista
 
@@ -56,7 +55,7 @@ TOOLBAR_POINT_SIZE = 13
 OVERLAY_POINT_SIZE = 20
 
 
-class MapPanel(MapCameraMixin, LivePanel, QWidget):
+class MapPanel(MapViewportMixin, MapOverlaysMixin, MapCameraMixin, LivePanel, QWidget):
     """The city in 3D. ``set_model`` shows a city; ``sig_object_picked`` reports clicks on objects."""
 
     panel_id: ClassVar[str] = "map3d"
@@ -241,142 +240,7 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
     def hide_progress(self) -> None:
         self.progress_overlay.hide()
 
-    def set_model(self, model: CityModel, views: Sequence[View] = (), frame: WgsFrame | None = None) -> None:
-        """Show a city (replacing any other), list its views, hide the progress overlay."""
-        if self.scene is not None:
-            self.scene.clear()
-        self._close_tiles()
-        self.scene = CityScene(self.plotter, model, self.theme)
-        self.scene.reset_camera(self._map_pixels())
-        if model.tilesets:
-            self._open_tiles(model)
-        self._views = list(views)
-        self._frame = frame
-        self._fill_color_combo()
-        self._fill_view_combo()
-        from controlroom.render.map_labels import collect_labels
-
-        self.decor.set_labels(collect_labels(model), current_language())
-        self.decor.set_marker(None)
-        self.tools.clear_measure()
-        self.tools.index_city(model)
-        self.overlays.attach(self.plotter)
-        self._fill_layers_menu()
-        self._set_controls_enabled(True)
-        self.hide_progress()
-        self.request_render()
-
-    def _open_tiles(self, model: CityModel) -> None:
-        from controlroom.panels.map3d.tiles import MapTiles
-
-        memory_mb = self.live.tile_memory_mb if self.live is not None else 600
-        self.tiles = MapTiles(self.plotter, model.tilesets, model.crs, model.origin, memory_mb)
-        self.tiles.sig_changed.connect(self.request_render)
-        self.tiles.sig_status.connect(self.tiles_label.setText)
-        self.tiles_label.show()
-        assert self.scene is not None
-        self.scene.extra_bounds = self.tiles.bounds()  # type: ignore[attr-defined]
-        self.scene.reset_camera(self._map_pixels())
-        self.tiles.update_now()
-
-    def _close_tiles(self) -> None:
-        if self.tiles is not None:
-            self.tiles.close()
-            self.tiles = None
-            self.tiles_label.hide()
-
-    def select_object(self, layer_kind: str | None, object_index: int | None = None) -> None:
-        """Highlight an object programmatically (no signal); ``select_object(None)`` clears."""
-        if self.scene is None:
-            return
-        self.scene.highlight(layer_kind, object_index)
-        self.request_render()
-
-    def _on_object_selected(self, record: object) -> None:
-        """A city object chosen elsewhere (e.g. the flood what-if's building list): highlight it."""
-        if self.scene is None or not isinstance(record, dict):
-            return
-        kind = str(record.get("layer"))
-        layer = self.scene.model.layers.get(kind)
-        if layer is None or record.get("id") not in layer.objects.ids:
-            return
-        index = layer.objects.ids.index(str(record["id"]))
-        if self.scene.selection != (kind, index):
-            self.select_object(kind, index)
-
-    def set_color_by(self, name: str | None) -> None:
-        """Colour buildings by a column (None = by surface); keeps the combo in step."""
-        index = self.color_combo.findData(name) if name else 0
-        if index < 0:
-            raise KeyError(f"cannot colour by '{name}': not an attribute of this city's buildings")
-        if index == self.color_combo.currentIndex():
-            self._on_color_combo_changed(index)
-        else:
-            self.color_combo.setCurrentIndex(index)
-
-    def fly_to(self, view_name: str | None) -> None:
-        """Fly to a named site view, or the overview for None."""
-        if view_name is None:
-            self.show_overview()
-            return
-        for view in self._views:
-            if view.name == view_name:
-                self._fly_to(view)
-                return
-        known = ", ".join(v.name for v in self._views) or "none"
-        raise KeyError(f"no view named '{view_name}' (views: {known})")
-
-    def attach_live(self, live: LiveCity) -> None:
-        """Follow an instance's live city: its loading progress, its model, focus requests."""
-        self.live = live
-        live.sig_load_progress.connect(self.show_progress)
-        live.sig_city_loaded.connect(lambda model: self.set_model(model, list(live.site.views), live.frame))
-        live.sig_city_failed.connect(self.show_failure)
-        live.sig_focus.connect(lambda x, y, d, _label: self.focus_on(x, y, d))
-        live.sig_tick.connect(self._on_live_tick)
-        live.sig_feed_started.connect(self._add_feed_layers)
-        self.sig_overlay_picked.connect(self._on_overlay_picked)
-        self.sig_object_picked.connect(live.select_object)
-        self.sig_feature_picked.connect(live.select_feature)
-        self.sig_selection_cleared.connect(lambda: live.select_object(None))
-        live.sig_object_selected.connect(self._on_object_selected)
-        if live.model is not None:
-            self.set_model(live.model, list(live.site.views), live.frame)
-        if live.feed is not None:
-            self._add_feed_layers()
-
     # ------------------------------------------------------------------ live overlays
-    def add_overlay(self, overlay: MapOverlay, on_pick: Callable[[str], None] | None = None) -> MapOverlay:
-        """Add a live layer (replacing one with the same key); it is listed under Layers.
-        ``on_pick(item_id)``: what a click on one of its items does."""
-        self.overlays.add(overlay)
-        if on_pick is not None:
-            self._pick_handlers[overlay.key] = on_pick
-        if self.scene is not None:
-            self._add_overlay_action(overlay)
-            self.refresh_overlays()
-        return overlay
-
-    def overlay(self, key: str) -> MapOverlay:
-        return self.overlays.get(key)
-
-    def set_overlay_visible(self, key: str, visible: bool) -> None:
-        overlay = self.overlays.get(key)
-        overlay.set_visible(visible)
-        action = self.layer_actions.get(f"overlay:{key}")
-        if action is not None and action.isChecked() != visible:
-            action.setChecked(visible)
-        self.refresh_overlays()
-        self.request_render()
-
-    def refresh_overlays(self, now: float | None = None) -> bool:
-        """Copy the live models into the overlays; one render when anything changed."""
-        return self.layers.refresh(now)
-
-    def hover_text(self, widget_pos: QPoint) -> str | None:
-        """The label of the overlay item under a widget point (what the floating label shows)."""
-        return self.layers.hover_text(widget_pos)
-
     def _add_feed_layers(self) -> None:
         if self.live is None:
             return
@@ -392,23 +256,7 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
                 self._add_overlay_action(self.overlays.get(key))
         self.refresh_overlays()
 
-    def _add_overlay_action(self, overlay: MapOverlay) -> None:
-        key = f"overlay:{overlay.key}"
-        old = self.layer_actions.pop(key, None)
-        if old is not None:
-            self.layers_menu.removeAction(old)
-        action = QAction(overlay.title, self.layers_menu)
-        action.setCheckable(True)
-        action.setChecked(overlay.is_visible())
-        action.toggled.connect(lambda checked, k=overlay.key: self.set_overlay_visible(k, checked))
-        self.layers_menu.addAction(action)
-        self.layer_actions[key] = action
-
-    def _on_live_tick(self, _change: object) -> None:
-        self.layers.on_feed_tick()
-        self._update_legend()
-
-    def _update_legend(self) -> None:
+    def _update_legend(self, _change: object = None) -> None:
         """The legend lists what the visible live layers draw: each vehicle kind present, with its
         colour and glyph (chevron: fleet, diamond: dispatchable unit), incidents and sensors."""
         from controlroom.core.protocol import ENTITY_KINDS
@@ -437,80 +285,6 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
         if "sensors" in keys and self.overlays.get("sensors").is_visible():
             rows.append(LegendRow(self.tr("Sensor"), STATUS_COLOURS["ok"], "column"))
         self.decor.set_legend(self.tr("On the map") if rows else "", rows)
-
-    # ------------------------------------------------------------------ decor
-    def _project_to_widget(self, world: np.ndarray) -> np.ndarray:
-        """World points → decor widget pixels (top-left origin, logical pixels); NaN behind."""
-        from controlroom.render.overlays.base import project_points
-
-        display = project_points(self.plotter, world)
-        dpr = self.interactor.devicePixelRatioF()
-        out = np.empty_like(display)
-        out[:, 0] = display[:, 0] / dpr
-        out[:, 1] = self.interactor.height() - display[:, 1] / dpr
-        return out
-
-    def _after_render(self, _caller: object = None, _event: str = "") -> None:
-        """After each VTK frame: hand the decor the camera (north, scale) and repaint it."""
-        camera = self.plotter.camera
-        fx, fy, fz = camera.focal_point
-        px, py, _pz = camera.position
-        dx, dy = fx - px, fy - py
-        norm = float(np.hypot(dx, dy))
-        right = (dy / norm, -dx / norm) if norm > 1e-6 else (1.0, 0.0)
-        self.decor.set_camera((float(fx), float(fy), float(fz)), (float(right[0]), float(right[1])))
-        self.decor.update()
-
-    def _on_overlay_picked(self, key: str, item_id: str) -> None:
-        handler = self._pick_handlers.get(key)
-        if handler is not None:
-            handler(item_id)
-            return
-        if self.live is None:
-            return
-        if key == "entities":
-            self.live.select_entity(item_id)
-        elif key == "incidents":
-            self.live.select_incident(item_id)
-
-    def _map_pixels(self) -> tuple[int, int]:
-        dpr = self.interactor.devicePixelRatioF()
-        return max(1, round(self.interactor.width() * dpr)), max(1, round(self.interactor.height() * dpr))
-
-    def _refit_overview(self) -> None:
-        """A map resized while showing the overview (a wall placing its panels) keeps it filled."""
-        if self.scene is not None and self.scene.at_overview():
-            self.scene.reset_camera(self._map_pixels())
-            self.request_render()
-
-    def show_overview(self) -> None:
-        if self.scene is not None:
-            self.scene.reset_camera(self._map_pixels())
-            self.view_combo.setCurrentIndex(0)
-            self.request_render()
-
-    def set_layer_visible(self, key: str, visible: bool) -> None:
-        if self.scene is None:
-            return
-        self.scene.set_layer_visible(key, visible)
-        action = self.layer_actions.get(key)
-        if action is not None and action.isChecked() != visible:
-            action.setChecked(visible)
-        self.request_render()
-
-    def request_render(self) -> None:
-        """Draw once at the next paint (never a render loop)."""
-        self.interactor.update()
-
-    def display_point(self, x: float, y: float) -> tuple[float, float]:
-        """Widget (logical, top-left origin) → VTK display (device pixels, bottom-left origin)."""
-        dpr = self.interactor.devicePixelRatioF()
-        return round(x * dpr), round((self.interactor.height() - y - 1) * dpr)
-
-    def widget_point(self, display_x: float, display_y: float) -> QPoint:
-        """VTK display pixel → widget point: the inverse of :meth:`display_point`."""
-        dpr = self.interactor.devicePixelRatioF()
-        return QPoint(round(display_x / dpr), round(self.interactor.height() - 1 - display_y / dpr))
 
     # ------------------------------------------------------------------ toolbar fill
     def _column_label(self, name: str) -> str:
@@ -575,37 +349,6 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
             self._add_overlay_action(self.overlays.get(key))
 
     # ------------------------------------------------------------------ handlers
-    def _on_color_combo_changed(self, index: int) -> None:
-        if self.scene is None or index < 0:
-            return
-        if self.tiles is not None:  # a tiled city: the buildings are the tiles (render.tiled_city)
-            self.tiles.set_color_by(self.color_combo.itemData(index))
-        else:
-            self.scene.set_color_by(self.color_combo.itemData(index))
-        self.request_render()
-
-    def _on_view_combo_activated(self, index: int) -> None:
-        name = self.view_combo.itemData(index)
-        if name is None:
-            self.show_overview()
-        else:
-            self.fly_to(name)
-
-    def _fly_to(self, view: View) -> None:
-        if self.scene is None or self._frame is None:
-            return
-        if self.tiles is not None and view.color_by is not None:
-            self.scene.fly_to_view(view.model_copy(update={"color_by": None}), self._frame)
-            self.tiles.set_color_by(view.color_by)
-        else:
-            self.scene.fly_to_view(view, self._frame)
-        if view.color_by is not None:
-            index = self.color_combo.findData(view.color_by)
-            self.color_combo.blockSignals(True)
-            self.color_combo.setCurrentIndex(max(index, 0))
-            self.color_combo.blockSignals(False)
-        self.request_render()
-
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Tell a click (press and release in place) from a drag; never swallow VTK's events."""
         if watched is self.interactor and isinstance(event, QMouseEvent):
