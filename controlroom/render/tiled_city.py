@@ -55,6 +55,47 @@ class TilePart:
     features: dict[str, list[Any]]
     polydata: Any = None
     cull_back_faces: bool = False  # closed solids wound outward: back faces are never seen
+    boxes: FeatureBoxes | None = None
+
+
+@dataclass
+class FeatureBoxes:
+    """Each feature's bounding box and its triangles (grouped): a pick tests a ray against a few
+    thousand boxes, then only the triangles of the boxes it passes through, not the whole tile."""
+
+    lo: FloatArray  # (F, 3)
+    hi: FloatArray  # (F, 3)
+    order: npt.NDArray[np.int32]  # triangle numbers grouped by feature
+    starts: npt.NDArray[np.int64]  # (F + 1,) feature f's triangles are order[starts[f]:starts[f + 1]]
+
+    @classmethod
+    def of(
+        cls, points: npt.NDArray[Any], tris: npt.NDArray[np.int64], cell_feature: npt.NDArray[Any]
+    ) -> FeatureBoxes:
+        n = int(cell_feature.max()) + 1 if len(cell_feature) else 0
+        order = np.argsort(cell_feature, kind="stable").astype(np.int32)
+        starts = np.searchsorted(cell_feature[order], np.arange(n + 1)).astype(np.int64)
+        corners = points[tris[order]]  # (T, 3, 3)
+        lo = np.full((n, 3), np.inf)
+        hi = np.full((n, 3), -np.inf)
+        used = starts[:-1] < starts[1:]
+        if len(order):
+            lo[used] = np.minimum.reduceat(corners.min(1), starts[:-1][used])
+            hi[used] = np.maximum.reduceat(corners.max(1), starts[:-1][used])
+        return cls(lo, hi, order, starts)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.lo.nbytes + self.hi.nbytes + self.order.nbytes + self.starts.nbytes)
+
+    def candidates(self, origin: FloatArray, d: FloatArray, before: float) -> npt.NDArray[np.int64]:
+        """Triangles of the features whose box the ray enters before distance ``before``."""
+        entry, exit_ = _slab(origin, d, self.lo, self.hi)
+        hit = np.flatnonzero((exit_ >= np.maximum(entry, 0.0)) & (entry < before))
+        if not len(hit):
+            return np.empty(0, np.int64)
+        spans = [self.order[self.starts[f] : self.starts[f + 1]] for f in hit.tolist()]
+        return np.concatenate(spans).astype(np.int64)
 
 
 @dataclass
@@ -84,21 +125,24 @@ def _colours(
     return out
 
 
-def load_tile(ts: Tileset, index: int, to_local: FloatArray, theme: CityTheme = DEFAULT_THEME) -> LoadedTile:
-    """Read, decode and make VTK arrays for one tile; content errors are collected, not raised."""
-    import pyvista as pv
-    from vtkmodules.util.numpy_support import numpy_to_vtk
+def decode_parts(
+    ts: Tileset, index: int, to_local: FloatArray, errors: list[str] | None = None
+) -> list[TilePart]:
+    """One tile's contents decoded into the local frame, without VTK (what a pick needs).
 
+    Content errors are appended to ``errors`` (when given) and that content skipped.
+    """
     tile = ts.tiles[index]
     m = to_local @ tile.transform
     parts: list[TilePart] = []
-    errors: list[str] = []
-    nbytes = 0
     for path in tile.contents:
         try:
             mesh = read_content(path)
         except (OSError, TileContentError) as exc:
-            errors.append(str(exc) if isinstance(exc, TileContentError) else f"{path}: {exc.strerror or exc}")
+            if errors is not None:
+                errors.append(
+                    str(exc) if isinstance(exc, TileContentError) else f"{path}: {exc.strerror or exc}"
+                )
             continue
         pts64 = np.column_stack([mesh.points, np.ones(len(mesh.points))]) @ m.T
         pts = np.ascontiguousarray(pts64[:, :3], np.float32)
@@ -106,21 +150,36 @@ def load_tile(ts: Tileset, index: int, to_local: FloatArray, theme: CityTheme = 
         cell_feature = (
             mesh.vertex_feature[tris[:, 0]].astype(np.int32) if len(tris) else np.zeros(0, np.int32)
         )
+        cull = bool(mesh.cull_back_faces and np.linalg.det(m[:3, :3]) > 0)
+        parts.append(TilePart(pts, tris, cell_feature, mesh.features, None, cull))
+    return parts
+
+
+def load_tile(ts: Tileset, index: int, to_local: FloatArray, theme: CityTheme = DEFAULT_THEME) -> LoadedTile:
+    """Read, decode and make VTK arrays for one tile; content errors are collected, not raised."""
+    import pyvista as pv
+    from vtkmodules.util.numpy_support import numpy_to_vtk
+
+    errors: list[str] = []
+    parts = decode_parts(ts, index, to_local, errors)
+    nbytes = 0
+    for part in parts:
+        pts, tris = part.points, part.triangles
         poly = pv.PolyData.from_regular_faces(pts, tris)  # type: ignore[arg-type]
         rgb = numpy_to_vtk(_colours(pts, tris, theme), deep=True)
         rgb.SetName("rgb")
         poly.GetCellData().SetScalars(rgb)
-        cull = bool(mesh.cull_back_faces and np.linalg.det(m[:3, :3]) > 0)
-        part = TilePart(pts, tris, cell_feature, mesh.features, poly, cull)
-        table_bytes = sum(64 + sum(len(str(v)) for v in col) for col in mesh.features.values())
+        part.polydata = poly
+        part.boxes = FeatureBoxes.of(pts, tris, part.cell_feature)
+        table_bytes = sum(64 + sum(len(str(v)) for v in col) for col in part.features.values())
         nbytes += (
             int(poly.GetActualMemorySize()) * 1024
             + pts.nbytes
             + tris.nbytes
-            + cell_feature.nbytes
+            + part.cell_feature.nbytes
+            + part.boxes.nbytes
             + table_bytes
         )
-        parts.append(part)
     return LoadedTile(index, parts, nbytes, errors)
 
 
@@ -130,8 +189,7 @@ def ray_triangles(
     """Nearest triangle hit by the ray (Möller–Trumbore in numpy): (triangle, distance) or (-1, inf)."""
     if not len(tris):
         return -1, math.inf
-    p = points.astype(np.float64)
-    a, b, c = p[tris[:, 0]], p[tris[:, 1]], p[tris[:, 2]]
+    a, b, c = (np.asarray(points[tris[:, k]], np.float64) for k in range(3))
     e1, e2 = b - a, c - a
     h = np.cross(direction, e2)
     det = (e1 * h).sum(1)
@@ -493,14 +551,27 @@ class TiledCity:
 
     # ------------------------------------------------------------------ picking
     def pick_ray(self, origin: FloatArray, direction: FloatArray) -> TilePick | None:
-        """The building under a ray, at whatever level of detail is drawn there."""
+        """The building under a ray, at whatever level of detail is drawn there.
+
+        Tiles are visited nearest first and the search stops at the first tile the ray enters
+        beyond the nearest hit; in a tile only the triangles of features whose box the ray
+        passes through are tested (``FeatureBoxes``).
+        """
         d = direction / (np.linalg.norm(direction) or 1.0)
+        tiles = [t for t in self.shown if t in self.cache]
+        if not tiles:
+            return None
+        entry, exit_ = _slab(origin, d, self.index.lo[tiles], self.index.hi[tiles])
+        crossed = exit_ >= np.maximum(entry, 0.0)
         best: tuple[float, int, int, int] | None = None
-        for t in self.shown:
-            if t not in self.cache or not _ray_hits_box(origin, d, self.index.lo[t], self.index.hi[t]):
+        for j in np.argsort(entry):
+            if not crossed[j]:
                 continue
+            if best is not None and entry[j] > best[0]:
+                break
+            t = tiles[int(j)]
             for k, part in enumerate(self.cache.items[t][0].parts):
-                tri, dist = ray_triangles(origin, d, part.points, part.triangles)
+                tri, dist = _ray_part(origin, d, part, best[0] if best else math.inf)
                 if tri >= 0 and (best is None or dist < best[0]):
                     best = (dist, t, k, tri)
         if best is None:
@@ -533,9 +604,14 @@ class TiledCity:
         record = {key: col[fallback] for key, col in part.features.items()}
         shape = _feature_triangles(part, fallback)
         if leaf != t:
-            loaded = load_tile(self.tileset, leaf, self.to_local, self.theme)
-            for lp in loaded.parts[k : k + 1] or loaded.parts:
-                hit, _ = ray_triangles(origin, d, lp.points, lp.triangles)
+            # The leaf drawn elsewhere is in the cache; else it is decoded for this pick only (no VTK).
+            leaf_parts = (
+                self.cache.items[leaf][0].parts
+                if leaf in self.cache
+                else decode_parts(self.tileset, leaf, self.to_local)
+            )
+            for lp in leaf_parts[k : k + 1] or leaf_parts:
+                hit, _ = _ray_part(origin, d, lp, math.inf)
                 if hit >= 0:
                     f = int(lp.cell_feature[hit])
                 else:  # the stand-in box was hit where no building stands: the nearest one
@@ -551,13 +627,26 @@ class TiledCity:
         return TilePick(t, self.index.level[t], record, tuple(float(v) for v in point), True, shape)  # type: ignore[arg-type]
 
 
-def _ray_hits_box(origin: FloatArray, d: FloatArray, lo: FloatArray, hi: FloatArray) -> bool:
-    with np.errstate(divide="ignore", invalid="ignore"):
+def _slab(
+    origin: FloatArray, d: FloatArray, lo: npt.NDArray[Any], hi: npt.NDArray[Any]
+) -> tuple[FloatArray, FloatArray]:
+    """Where a ray enters and leaves each of the boxes ``lo``–``hi`` (N, 3); it crosses a box
+    when ``exit >= max(entry, 0)``."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         inv = 1.0 / np.where(d == 0, 1e-300, d)
-        t0, t1 = (lo - origin) * inv, (hi - origin) * inv
-    tmin = np.minimum(t0, t1).max()
-    tmax = np.maximum(t0, t1).min()
-    return bool(tmax >= max(tmin, 0.0))
+        t0, t1 = (np.asarray(lo) - origin) * inv, (np.asarray(hi) - origin) * inv
+    return np.minimum(t0, t1).max(axis=-1), np.maximum(t0, t1).min(axis=-1)
+
+
+def _ray_part(origin: FloatArray, d: FloatArray, part: TilePart, before: float) -> tuple[int, float]:
+    """Nearest triangle of one tile part hit by the ray (through its feature boxes when it has them)."""
+    if part.boxes is None:
+        return ray_triangles(origin, d, part.points, part.triangles)
+    cand = part.boxes.candidates(origin, d, before)
+    if not len(cand):
+        return -1, math.inf
+    i, dist = ray_triangles(origin, d, part.points, part.triangles[cand])
+    return (int(cand[i]), dist) if i >= 0 else (-1, math.inf)
 
 
 def local_from_tileset(ts: Tileset, frame_crs: str, frame_origin: tuple[float, float, float]) -> FloatArray:
