@@ -13,6 +13,7 @@ the hit point once (not cached), so a pick names the same building at any level 
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -304,11 +305,34 @@ class TiledCity:
         pos = np.asarray(camera.position)
         centre = (self.index.lo + self.index.hi) / 2
         missing.sort(key=lambda t: (self.index.level[t], float(np.linalg.norm(centre[t] - pos))))
+        # Nothing drawn yet where a wanted tile will go: the root (one small stand-in of the whole
+        # city) comes first, so the first frame is whole, not a map filling in tile by tile.
+        root = self._root
+        busy = root in self.cache or root in self.pending or root in self.errors or root in missing
+        if not busy and not self.covered:
+            missing.insert(0, root)
         self._show()
         for t in missing:
             self.pending.add(t)
             self.submit(t)
         return missing
+
+    @functools.cached_property
+    def _root(self) -> int:
+        return next(t for t, p in enumerate(self.index.parent) if p is None)
+
+    @property
+    def covered(self) -> bool:
+        """Whether every wanted tile, or an ancestor of it, is loaded (the view has no holes)."""
+        for t in self.wanted:
+            if t in self.errors:
+                continue
+            a: int | None = t
+            while a is not None and a not in self.cache:
+                a = self.index.parent[a]
+            if a is None:
+                return False
+        return True
 
     def _bytes_bind(self, camera: Camera, sse: float) -> bool:
         """Whether memory (not the triangle cap) made the threshold rise to ``sse``."""
@@ -327,9 +351,9 @@ class TiledCity:
             return False
         if self._file_bytes[loaded.index] > 0:
             self._ratio = max(self._ratio * 0.9, loaded.nbytes / self._file_bytes[loaded.index])
-        if loaded.index not in self.wanted:
+        if loaded.index not in self.wanted and not (loaded.index == self._root and not self.covered):
             return False  # the camera moved on
-        pinned = set(self.shown) | set(self.wanted)
+        pinned = set(self.shown) | set(self.wanted) | {self._root}
         try:
             evicted = self.cache.admit(loaded.index, loaded, loaded.nbytes, pinned)
         except MemoryError:
@@ -352,7 +376,8 @@ class TiledCity:
 
     def _show(self) -> None:
         loaded = set(self.cache.items)
-        show = covering(self.index, self.wanted, loaded)
+        # A tile that cannot be read stays a hole: a stand-in for it would hide its drawn siblings.
+        show = covering(self.index, [t for t in self.wanted if t not in self.errors], loaded)
         for t in list(self.actors):
             if t not in show:
                 self._set_visible(t, False)

@@ -98,6 +98,29 @@ def test_parents_stay_until_children_are_ready(city_tiles: Path) -> None:
     assert sorted(city.shown) == sorted(city.wanted)
 
 
+def test_the_first_frame_is_whole_after_one_small_load(city_tiles: Path) -> None:
+    """At start the root stand-in is asked for first: one load and the whole view is drawn."""
+    from controlroom.render.tiled_city import load_tile
+
+    queued: list[int] = []
+    ts = read_tileset(city_tiles)
+    ours = ts.extras["controlroom"]
+    city = TiledCity(
+        ts, local_from_tileset(ts, ours["crs"], tuple(ours["origin"])), 1 << 34, submit=queued.append
+    )
+    root = city.index.parent.index(None)
+    city.update(_flight(city)[-1])  # a street-level view: it wants leaves, not the root
+    assert root not in city.wanted and queued[0] == root and len(queued) > 1
+    assert not city.covered and not city.shown
+    city.deliver(load_tile(city.tileset, queued.pop(0), city.to_local))
+    assert city.covered and city.shown == [root]
+    root_triangles = city.shown_triangles
+    for t in queued:
+        city.deliver(load_tile(city.tileset, t, city.to_local))
+    assert sorted(city.shown) == sorted(city.wanted) and root not in city.shown
+    assert root_triangles < city.shown_triangles
+
+
 def test_cache_refuses_rather_than_overflows() -> None:
     cache = TileCache(100)
     cache.admit(1, "a", 60, pinned=set())
