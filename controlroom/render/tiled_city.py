@@ -57,6 +57,7 @@ class TilePart:
     polydata: Any = None
     cull_back_faces: bool = False  # closed solids wound outward: back faces are never seen
     boxes: FeatureBoxes | None = None
+    kind: str = "buildings"  # the city layer (our tiles: content/<kind>/...), for its colour
 
 
 @dataclass
@@ -126,6 +127,56 @@ def _colours(
     return out
 
 
+def _rgb255(colour: str) -> list[int]:
+    return [round(c * 255) for c in hex_rgb(colour)]
+
+
+def height_range(ts: Tileset) -> tuple[float, float]:
+    """The heights the city style's ramp spans for a tileset (metres, lowest > 0, tallest).
+
+    Ours says its buildings' range (``extras.controlroom.columns``); a field tileset's root volume
+    bounds it (its height, a few metres at least)."""
+    figures = ts.extras.get("controlroom", {}).get("columns", {}).get("buildings", {}).get("height", {})
+    if figures.get("kind") == "numeric":
+        return max(float(figures["min"]), 1.0), max(float(figures["max"]), 2.0)
+    lo, hi = ts.root.box_min, ts.root.box_max
+    return 3.0, max(float(np.linalg.norm(np.asarray(hi) - np.asarray(lo))) / 4, 6.0)
+
+
+def _styled_colours(
+    points: npt.NDArray[np.float32],
+    tris: npt.NDArray[np.int64],
+    boxes: FeatureBoxes,
+    cell_feature: npt.NDArray[np.int32],
+    heights: tuple[float, float],
+) -> npt.NDArray[np.uint8]:
+    """The single-mesh city's look (``render.city_style``): each building by its height on the
+    navy → cyan → ice ramp (log scale), roofs lifted towards white, walls shaded. A building's
+    height is its own box's (stand-ins included), so coarse and fine tiles agree."""
+    from controlroom.render import city_style as style
+
+    a, b, c = points[tris[:, 0]], points[tris[:, 1]], points[tris[:, 2]]
+    n = np.cross(b - a, c - a)
+    length = np.linalg.norm(n, axis=1)
+    surface = np.full(len(tris), int(Surface.WALL), np.int64)
+    surface[n[:, 2] > 0.7 * length] = int(Surface.ROOF)
+    surface[n[:, 2] < -0.7 * length] = int(Surface.GROUND)
+    tall = np.maximum(boxes.hi[:, 2] - boxes.lo[:, 2], 0.0) if len(boxes.lo) else np.zeros(0)
+    lo, hi = np.log(heights[0]), np.log(max(heights[1], heights[0] * 1.01))
+    scaled = (np.log(np.clip(tall, heights[0], None)) - lo) / (hi - lo)
+    bands = np.clip(np.round(scaled * (style.HEIGHT_BANDS - 1)), 0, style.HEIGHT_BANDS - 1).astype(np.int64)
+    table = _shaded_table()
+    index = style.shaded_display(bands, cell_feature, surface).astype(np.int64)
+    return np.ascontiguousarray(table[index, :3])
+
+
+@functools.lru_cache(maxsize=1)
+def _shaded_table() -> npt.NDArray[np.uint8]:
+    from controlroom.render import city_style as style
+
+    return style.shaded_table(style.ramp(style.HEIGHT_RAMP, style.HEIGHT_BANDS))
+
+
 def decode_parts(
     ts: Tileset, index: int, to_local: FloatArray, errors: list[str] | None = None
 ) -> list[TilePart]:
@@ -152,7 +203,8 @@ def decode_parts(
             mesh.vertex_feature[tris[:, 0]].astype(np.int32) if len(tris) else np.zeros(0, np.int32)
         )
         cull = bool(mesh.cull_back_faces and np.linalg.det(m[:3, :3]) > 0)
-        parts.append(TilePart(pts, tris, cell_feature, mesh.features, None, cull))
+        kind = path.parent.parent.parent.name if path.parent.parent.parent.parent.name == "content" else ""
+        parts.append(TilePart(pts, tris, cell_feature, mesh.features, None, cull, kind=kind or "buildings"))
     return parts
 
 
@@ -167,11 +219,19 @@ def load_tile(ts: Tileset, index: int, to_local: FloatArray, theme: CityTheme = 
     for part in parts:
         pts, tris = part.points, part.triangles
         poly = pv.PolyData.from_regular_faces(pts, tris)  # type: ignore[arg-type]
-        rgb = numpy_to_vtk(_colours(pts, tris, theme), deep=True)
-        rgb.SetName("rgb")
-        poly.GetCellData().SetScalars(rgb)
         part.polydata = poly
         part.boxes = FeatureBoxes.of(pts, tris, part.cell_feature)
+        flat = theme.layer_color(part.kind)
+        if flat is not None:  # terrain, water ...: one colour, as on the single-mesh map
+            rgb = numpy_to_vtk(np.tile(np.asarray(_rgb255(flat), np.uint8), (len(tris), 1)), deep=True)
+        elif theme.shade_by_height:
+            rgb = numpy_to_vtk(
+                _styled_colours(pts, tris, part.boxes, part.cell_feature, height_range(ts)), deep=True
+            )
+        else:
+            rgb = numpy_to_vtk(_colours(pts, tris, theme), deep=True)
+        rgb.SetName("rgb")
+        poly.GetCellData().SetScalars(rgb)
         table_bytes = sum(64 + sum(len(str(v)) for v in col) for col in part.features.values())
         nbytes += (
             int(poly.GetActualMemorySize()) * 1024
