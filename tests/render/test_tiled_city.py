@@ -289,3 +289,28 @@ def test_snapshot_of_a_tiled_site_shows_the_buildings(city_tiles: Path, tmp_path
     image = np.asarray(Image.open(out).convert("RGB")).astype(int)
     lit = image.sum(axis=2) > 300  # light building faces on the dark theme background
     assert lit.mean() > 0.01, "the streamed buildings are in the picture"
+
+
+def test_tiles_wear_the_city_style_taller_buildings_brighter(city_tiles: Path) -> None:
+    """The same look as the single-mesh map: height ramp, roofs lighter than their walls."""
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+
+    from controlroom.render.tiled_city import load_tile
+
+    city = _city(city_tiles, 1 << 34)
+    leaf = next(t for t in range(len(city.index.level)) if not city.index.children[t])
+    part = load_tile(city.tileset, leaf, city.to_local).parts[0]
+    rgb = vtk_to_numpy(part.polydata.GetCellData().GetArray("rgb")).astype(float)
+    assert part.boxes is not None
+    tall = part.boxes.hi[:, 2] - part.boxes.lo[:, 2]
+    up = (
+        np.cross(*(part.points[part.triangles[:, k]] - part.points[part.triangles[:, 0]] for k in (1, 2)))[
+            :, 2
+        ]
+        > 0
+    )
+    low_f, high_f = int(np.argmin(tall)), int(np.argmax(tall))
+    assert tall[high_f] > 2 * tall[low_f]
+    roof = {f: rgb[(part.cell_feature == f) & up].sum(1).mean() for f in (low_f, high_f)}
+    wall = rgb[(part.cell_feature == high_f) & ~up].sum(1).mean()
+    assert roof[high_f] > roof[low_f] + 30 and roof[high_f] > wall
