@@ -41,6 +41,7 @@ DEFAULT_MAX_SSE = 16.0
 # Software GL draws ~6 M triangles/s on a quiet machine (DESIGN §3); measured on a shared one, 580 k took
 # 170–380 ms a frame, so 450 k keeps street level and fly-throughs nearer 200 ms (bench bigcity).
 DEFAULT_MAX_TRIANGLES = 450_000
+POINT_SIZE_PX = 2.0  # point clouds (pnts): dense enough to read as surfaces, cheap on software GL
 BYTES_PER_TRIANGLE = 32  # our glb on disk; the estimate when a tileset does not say
 FloatArray = npt.NDArray[np.float64]
 DISPLAY_ARRAY = "display"
@@ -58,6 +59,8 @@ class TilePart:
     cull_back_faces: bool = False  # closed solids wound outward: back faces are never seen
     boxes: FeatureBoxes | None = None
     kind: str = "buildings"  # the city layer (our tiles: content/<kind>/...), for its colour
+    point_cloud: bool = False  # pnts: one vertex cell per point (cell_feature is per point)
+    colours: npt.NDArray[np.uint8] | None = None  # a point cloud's own colours
 
 
 @dataclass
@@ -199,12 +202,27 @@ def decode_parts(
         pts64 = np.column_stack([mesh.points, np.ones(len(mesh.points))]) @ m.T
         pts = np.ascontiguousarray(pts64[:, :3], np.float32)
         tris = mesh.triangles.astype(np.int64)
-        cell_feature = (
-            mesh.vertex_feature[tris[:, 0]].astype(np.int32) if len(tris) else np.zeros(0, np.int32)
-        )
+        if mesh.point_cloud:
+            cell_feature = mesh.vertex_feature.astype(np.int32)
+        elif len(tris):
+            cell_feature = mesh.vertex_feature[tris[:, 0]].astype(np.int32)
+        else:
+            cell_feature = np.zeros(0, np.int32)
         cull = bool(mesh.cull_back_faces and np.linalg.det(m[:3, :3]) > 0)
         kind = path.parent.parent.parent.name if path.parent.parent.parent.parent.name == "content" else ""
-        parts.append(TilePart(pts, tris, cell_feature, mesh.features, None, cull, kind=kind or "buildings"))
+        parts.append(
+            TilePart(
+                pts,
+                tris,
+                cell_feature,
+                mesh.features,
+                None,
+                cull,
+                kind=kind or "buildings",
+                point_cloud=mesh.point_cloud,
+                colours=mesh.colours,
+            )
+        )
     return parts
 
 
@@ -218,13 +236,22 @@ def load_tile(ts: Tileset, index: int, to_local: FloatArray, theme: CityTheme = 
     nbytes = 0
     for part in parts:
         pts, tris = part.points, part.triangles
-        poly = pv.PolyData.from_regular_faces(pts, tris)  # type: ignore[arg-type]
+        # A point cloud is one vertex cell per point, in point order.
+        poly = pv.PolyData(pts) if part.point_cloud else pv.PolyData.from_regular_faces(pts, tris)  # type: ignore[arg-type]
         part.polydata = poly
-        part.boxes = FeatureBoxes.of(pts, tris, part.cell_feature)
+        part.boxes = None if part.point_cloud else FeatureBoxes.of(pts, tris, part.cell_feature)
         flat = theme.layer_color(part.kind)
-        if flat is not None:  # terrain, water ...: one colour, as on the single-mesh map
+        if part.point_cloud:
+            own = part.colours
+            if own is None:
+                own = np.tile(
+                    np.asarray(_rgb255(theme.surface_colors[int(Surface.ROOF)]), np.uint8), (len(pts), 1)
+                )
+            rgb = numpy_to_vtk(np.ascontiguousarray(own, np.uint8), deep=True)
+        elif flat is not None:  # terrain, water ...: one colour, as on the single-mesh map
             rgb = numpy_to_vtk(np.tile(np.asarray(_rgb255(flat), np.uint8), (len(tris), 1)), deep=True)
         elif theme.shade_by_height:
+            assert part.boxes is not None
             rgb = numpy_to_vtk(
                 _styled_colours(pts, tris, part.boxes, part.cell_feature, height_range(ts)), deep=True
             )
@@ -238,7 +265,7 @@ def load_tile(ts: Tileset, index: int, to_local: FloatArray, theme: CityTheme = 
             + pts.nbytes
             + tris.nbytes
             + part.cell_feature.nbytes
-            + part.boxes.nbytes
+            + (part.boxes.nbytes if part.boxes is not None else 0)
             + table_bytes
         )
     return LoadedTile(index, parts, nbytes, errors)
@@ -466,6 +493,8 @@ class TiledCity:
             prop.SetSpecular(self.theme.specular)
             # About 35 % less work a frame on software GL among towers (bench bigcity, street).
             prop.SetBackfaceCulling(part.cull_back_faces)
+            if part.point_cloud:
+                prop.SetPointSize(POINT_SIZE_PX)
             actor.SetPickable(False)
             if self.renderer is not None:
                 self.renderer.AddActor(actor)

@@ -43,6 +43,8 @@ class TileMesh:
     vertex_feature: npt.NDArray[np.uint32]  # (V,)
     features: dict[str, list[Any]] = field(default_factory=dict)  # column → one value per feature
     cull_back_faces: bool = False  # every primitive's material is single-sided (glTF's default)
+    point_cloud: bool = False  # points to draw as points (pnts): no triangles
+    colours: npt.NDArray[np.uint8] | None = None  # (V, 3) per-point colour of a point cloud
 
     @property
     def n_features(self) -> int:
