@@ -56,6 +56,7 @@ import json, resource, time
 from pathlib import Path
 from controlroom.app.big_city import generate
 from controlroom.core.site import load_site
+from controlroom.geo.tiles.build import default_workers
 from controlroom.geo.tiles.store import build_site_tiles
 t0 = time.perf_counter()
 site = generate(Path({str(folder)!r}), n={n})
@@ -64,7 +65,9 @@ t0 = time.perf_counter()
 result, out = build_site_tiles(load_site(site), Path({str(folder / "tiles")!r}))
 print(json.dumps({{"generate_s": gen, "build_s": time.perf_counter() - t0, "tiles": result.tiles,
   "levels": result.levels, "tile_disk_bytes": result.bytes,
-  "build_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+  "build_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+  "build_workers": default_workers(),
+  "build_worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}}))
 """
     return _child(code, timeout=1800)
 
@@ -237,6 +240,8 @@ def bench_bigcity(
         out["generate_s"] = round(built["generate_s"], 1)
         out.update({k: built[k] for k in ("tiles", "levels", "tile_disk_bytes")})
         out["build_rss_mb"] = round(built["build_rss_mb"], 1)
+        out["build_workers"] = built["build_workers"]  # tile writers (forked; their peak below)
+        out["build_worker_rss_mb"] = round(built["build_worker_rss_mb"], 1)
         out.update(_view_run(folder / "tiles", n, memory_mb << 20, max_sse))
         if baseline:
             single = _single_mesh(folder)
