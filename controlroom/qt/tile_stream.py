@@ -3,8 +3,9 @@
 One long-lived named worker (``feed.service_thread.ServiceThread`` "controlroom-tiles", so the
 app's shut-down finds and joins it like every other thread) reads and decodes tiles (file read,
 glTF decode, VTK arrays: no renderer is touched) and hands each result back through the app's one
-hop to the GUI thread (``qt.gui_thread.GuiHandover``). A request for a tile the view no longer
-wants is dropped before any work, so a fast fly-over does not queue up a backlog.
+hop to the GUI thread (``qt.gui_thread.GuiHandover``), one tile per event-loop turn. A request
+for a tile the view no longer wants is dropped before any work, so a fast fly-over does not queue
+up a backlog.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from controlroom.feed.service_thread import ServiceThread
 from controlroom.qt.gui_thread import GuiHandover
@@ -55,8 +57,14 @@ class _Loader(ServiceThread):
             return LoadedTile(tile, [], 0, [f"tile {tile}: {type(exc).__name__}: {exc}"])
 
     def _post(self, loaded: LoadedTile) -> None:
+        streamer = self.streamer
+        with streamer._lock:
+            streamer._arrived.append(loaded)
+            first = len(streamer._arrived) == 1
+        if not first:  # the GUI thread is already due to take it
+            return
         try:
-            self.streamer.handover.post(self.streamer.sig_loaded.emit, loaded)
+            streamer.handover.post(streamer._take_one)
         except RuntimeError:  # the map closed while the tile loaded: nobody left to show it
             log.debug("tile %d loaded after the map closed", loaded.index)
 
@@ -74,6 +82,7 @@ class TileStreamer(QObject):
         super().__init__(parent)
         self._wanted: set[int] = set()
         self._lock = threading.Lock()
+        self._arrived: deque[LoadedTile] = deque()  # loaded, not yet taken by the GUI thread
         self.handover = GuiHandover(self)
         self._loader = _Loader(self, load)
         self._loader._start_unwaited()
@@ -98,6 +107,17 @@ class TileStreamer(QObject):
         with self._lock:
             self._wanted.add(tile)
         self._loader.requests.put(tile)
+
+    def _take_one(self) -> None:
+        """On the GUI thread: hand one loaded tile to the map, and come back for the next after
+        the event loop's other work (a burst of tiles is not taken in one long turn)."""
+        with self._lock:
+            loaded = self._arrived.popleft() if self._arrived else None
+            more = bool(self._arrived)
+        if loaded is not None:
+            self.sig_loaded.emit(loaded)
+        if more:
+            QTimer.singleShot(0, self, self._take_one)
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Drop what is queued and join the loader (a tile being decoded finishes first)."""
