@@ -154,10 +154,17 @@ def test_a_tile_pick_fills_the_selection_panel(tmp_path: Path, qtbot) -> None:  
     qtbot.addWidget(info)
     live.sig_object_selected.connect(info.show_object)
     live.select_feature(
-        {"id": "B0000042", "type": "footprint", "height": 31.5, "use": "public", "district": "Donghu"}
+        {
+            "id": "B0000042",
+            "type": "footprint",
+            "height": 31.5,
+            "use": "public",
+            "district": "Donghu",
+            "attributes.height": 31.5,  # the file's own height column, as the tile table names it
+        }
     )
     assert info.record is not None and info.record["id"] == "B0000042"
-    assert dict(info.attribute_rows()) == {"use": "public", "district": "Donghu"}
+    assert dict(info.attribute_rows()) == {"use": "public", "district": "Donghu", "height": "31.5"}
     live.stop()
 
 
