@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -269,7 +270,8 @@ class _Written:
     z: tuple[float, float]
 
 
-_JOB: _Job | None = None
+_JOB: _Job | None = None  # what forked writers read (set only around a pool's life)
+_FORKING = threading.Lock()  # one pool at a time sets _JOB
 _T = TypeVar("_T")
 
 
@@ -279,15 +281,28 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8)) if threading.active_count() == 1 else 1
 
 
-def _map(fn: Callable[[int], _T], items: Sequence[int] | range, workers: int) -> Iterator[_T]:
-    """``fn`` over ``items`` in this process, or in ``workers`` forked ones (results unordered)."""
+def _map(fn: Callable[[_Job, int], _T], job: _Job, items: Sequence[int], workers: int) -> Iterator[_T]:
+    """``fn(job, i)`` over ``items`` in this process, or in ``workers`` forked ones (unordered)."""
     if workers <= 1 or len(items) < 2:
-        yield from map(fn, items)
+        for i in items:
+            yield fn(job, i)
         return
     import multiprocessing
 
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        yield from pool.imap_unordered(fn, items, chunksize=max(1, len(items) // (workers * 16)))
+    global _JOB
+    with _FORKING:
+        _JOB = job  # forked children see it copy-on-write: nothing big is pickled
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                chunk = max(1, len(items) // (workers * 16))
+                yield from pool.imap_unordered(partial(_in_child, fn), items, chunksize=chunk)
+        finally:
+            _JOB = None
+
+
+def _in_child(fn: Callable[[_Job, int], _T], i: int) -> _T:
+    assert _JOB is not None
+    return fn(_JOB, i)
 
 
 def _emit(
@@ -303,9 +318,7 @@ def _emit(
     return _Written(job.index[id(node)], rel, len(data), len(tris), z)
 
 
-def _write_leaf(li: int) -> tuple[list[_Written], list[tuple[str, npt.NDArray[np.int64], Any]]]:
-    job = _JOB
-    assert job is not None
+def _write_leaf(job: _Job, li: int) -> tuple[list[_Written], list[tuple[str, npt.NDArray[np.int64], Any]]]:
     leaf = job.leaves[li]
     items, measured = [], []
     for kind, rows in leaf.objects.items():
@@ -325,9 +338,7 @@ def _descendants(node: Node) -> dict[str, list[npt.NDArray[np.int64]]]:
     return acc
 
 
-def _write_parent(ni: int) -> list[_Written]:
-    job = _JOB
-    assert job is not None
+def _write_parent(job: _Job, ni: int) -> list[_Written]:
     node = job.nodes[ni]
     items = []
     for kind, parts in _descendants(node).items():
@@ -413,8 +424,7 @@ def build_tileset(
     triangles: dict[int, int] = {}
     n_nodes = len(nodes)
     index = {id(nd): i for i, nd in enumerate(nodes)}
-    global _JOB
-    _JOB = _Job(
+    job = _Job(
         tmp,
         nodes,
         leaves,
@@ -440,20 +450,17 @@ def build_tileset(
         if progress is not None and written % 8 == 0:
             progress(0.9 * written / n_nodes, f"Tiles {written:,} of {n_nodes:,}")
 
-    try:
-        # Leaves first (they measure their objects for the stand-ins), then every parent.
-        for items, measured in _map(_write_leaf, range(len(leaves)), workers):
-            collect(items)
-            for kind, rows, (lo, hi, area) in measured:
-                st = stats[kind]
-                st.lo[rows], st.hi[rows], st.area[rows] = lo, hi, area
-                features += len(rows)
-        parents = [i for i, nd in enumerate(nodes) if not nd.is_leaf]
-        for items in _map(_write_parent, parents, workers):
-            collect(items)
-        columns = {k: describe_table(_JOB.tables[k].rows(rows0[k])) for k in by_kind if k == "buildings"}
-    finally:
-        _JOB = None
+    # Leaves first (they measure their objects for the stand-ins), then every parent.
+    for items, measured in _map(_write_leaf, job, range(len(leaves)), workers):
+        collect(items)
+        for kind, rows, (lo, hi, area) in measured:
+            st = stats[kind]
+            st.lo[rows], st.hi[rows], st.area[rows] = lo, hi, area
+            features += len(rows)
+    parents = [i for i, nd in enumerate(nodes) if not nd.is_leaf]
+    for items in _map(_write_parent, job, parents, workers):
+        collect(items)
+    columns = {k: describe_table(job.tables[k].rows(rows0[k])) for k in by_kind if k == "buildings"}
 
     def tile_json(node: Node) -> dict[str, Any]:
         x0, y0, x1, y1 = node.bounds
