@@ -11,6 +11,7 @@ up a backlog.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from collections import deque
@@ -25,6 +26,17 @@ from controlroom.render.tiled_city import LoadedTile
 log = logging.getLogger(__name__)
 
 _POLL_S = 0.2  # how often an idle loader looks at its stop flag
+LOADER_NICENESS = 5  # how much lower than the GUI thread the loader runs
+
+
+def _lower_priority() -> None:
+    """Run this thread below the GUI thread (Linux: a thread has its own nice value): on a busy
+    machine the event loop then gets the core first, and decoding waits, not the operator."""
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + LOADER_NICENESS)
+    except (AttributeError, OSError):  # not Linux, or not allowed: same priority as the GUI
+        pass
 
 
 class _Loader(ServiceThread):
@@ -37,6 +49,7 @@ class _Loader(ServiceThread):
         self.requests: queue.SimpleQueue[int | None] = queue.SimpleQueue()
 
     def _run(self) -> None:
+        _lower_priority()
         self._ready.set()
         while not self._stop.is_set():
             try:
