@@ -163,15 +163,18 @@ def read_cmpt(data: bytes, name: str, read_inner: Callable[[bytes, str], TileMes
         pos += inner_len
     if not meshes:
         raise TileContentError(f"{name}: composite with no inner tiles")
-    return merge_meshes(meshes)
+    return merge_meshes(meshes, name)
 
 
-def merge_meshes(meshes: list[TileMesh]) -> TileMesh:
+def merge_meshes(meshes: list[TileMesh], name: str = "composite") -> TileMesh:
     """One mesh of several: point and feature indices re-based, columns aligned (None where absent)."""
     if len(meshes) == 1:
         return meshes[0]
     if len({m.point_cloud for m in meshes}) > 1:
-        raise TileContentError("a composite mixing point clouds and meshes is not drawn")
+        raise TileContentError(
+            f"{name}: mixes point clouds and meshes, which are not drawn together; "
+            "expected inner tiles of one kind (split the composite)"
+        )
     base_v = np.cumsum([0] + [len(m.points) for m in meshes[:-1]])
     sizes = [
         max(m.n_features, int(m.vertex_feature.max()) + 1 if len(m.vertex_feature) else 0) for m in meshes

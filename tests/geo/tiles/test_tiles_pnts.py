@@ -91,7 +91,7 @@ def test_broken_point_clouds_and_composites_are_named(tmp_path: Path) -> None:
     with pytest.raises(TileContentError, match=r"nopos\.pnts: pnts has neither POSITION"):
         read_tile_content(nopos)
     (mixed := tmp_path / "mixed.cmpt").write_bytes(_cmpt(_b3dm(0, ["a", "b"]), data))
-    with pytest.raises(TileContentError, match="mixing point clouds and meshes"):
+    with pytest.raises(TileContentError, match=r"mixed\.cmpt: mixes point clouds and meshes"):
         read_tile_content(mixed)
 
 
