@@ -234,8 +234,9 @@ def generate(folder: Path, n: int = 1_000_000, seed: int = SEED) -> Path:
     return site
 
 
-def ensure_big_city(n: int = 1_000_000, folder: Path | None = None) -> Path:
-    """The generated city in the user's cache (made once; the same ``n`` gives the same files)."""
+def ensure_big_city(n: int = 1_000_000, folder: Path | None = None, *, tiles: bool = True) -> Path:
+    """The generated city in the user's cache (made once; the same ``n`` gives the same files),
+    and its tiles (built once into the tile cache)."""
     if folder is None:
         from controlroom.geo.mesh_cache import cache_dir
 
@@ -244,6 +245,16 @@ def ensure_big_city(n: int = 1_000_000, folder: Path | None = None) -> Path:
     if not (site.is_file() and (folder / "data" / "buildings.parquet").is_file()):
         print(f"Generating a city of {n:,} buildings in {folder} …", flush=True)
         generate(folder, n)
+    if tiles:  # here, before the window's threads start, the build forks one writer per core
+        from controlroom.core.site import load_site
+        from controlroom.geo.tiles.store import build_site_tiles
+
+        t0 = time.perf_counter()
+        result, out = build_site_tiles(load_site(site))
+        if result is not None:
+            print(
+                f"Tiled it into {out} ({result.tiles:,} tiles, {time.perf_counter() - t0:.0f} s)", flush=True
+            )
     return site
 
 

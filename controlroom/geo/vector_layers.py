@@ -131,6 +131,8 @@ def _clean(value: Any) -> Any:
 
 def json_safe_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as plain dicts of JSON types (NaN → None, numpy scalars → Python, dates → ISO text)."""
+    import pandas as pd
+
     columns: list[list[Any]] = []
     for name in df.columns:
         col = df[name]
@@ -142,6 +144,8 @@ def json_safe_records(df: pd.DataFrame) -> list[dict[str, Any]]:
                 values[i] = None
         elif kind in "iub":
             values = col.to_numpy().tolist()
+        elif isinstance(col.dtype, pd.StringDtype):  # text: already JSON-safe, only NA → None
+            values = col.astype(object).where(col.notna(), None).tolist()
         else:
             values = [_clean(v) for v in col.tolist()]
         columns.append(values)

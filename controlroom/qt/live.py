@@ -289,7 +289,13 @@ class LiveCity(QObject):
         """A building picked on streamed tiles: its feature-table row, shaped like a city record."""
         builtin = ("id", "type", "name", "height", "lod", "parent")
         record: dict[str, object] = {k: feature.get(k) for k in builtin}
-        record["attributes"] = {k: v for k, v in feature.items() if k not in builtin}
+        # An attribute named like a built-in column is stored as "attributes.<name>" in the tile's
+        # table (geo.tiles.build); in the record it is the attribute <name>, as on a single mesh.
+        record["attributes"] = {
+            (k.removeprefix("attributes.") if k.removeprefix("attributes.") in builtin else k): v
+            for k, v in feature.items()
+            if k not in builtin
+        }
         record["layer"] = "buildings"
         self.state.select_record(record)
 

@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
 # the layer that "colour by" and the attribute list refer to
 BUILDINGS = "buildings"
-STREAMED_AZIMUTH_DEG = 20.0  # a tiled city's overview: looking north-north-east
-STREAMED_ELEVATION_DEG = 38.0
 
 
 class WgsFrame(Protocol):
@@ -212,12 +210,15 @@ class CityScene:
         """
         from controlroom.render.overview import fit_overview
 
-        if getattr(self, "extra_bounds", None) is not None:
-            self._frame_streamed_city()
-            return
         width, height = size or self.viewport_size()
+        # A streamed (tiled) city has no mesh here: its extent's own towers rule (``fit_overview``);
+        # the tile streamer's triangle cap keeps the framed overview's frames light.
+        streamed = getattr(self, "extra_bounds", None) is not None
         pose = fit_overview(
-            self._extent(), float(self.plotter.camera.view_angle), width / max(height, 1), tops=self._tops()
+            self._extent(),
+            float(self.plotter.camera.view_angle),
+            width / max(height, 1),
+            tops=None if streamed else self._tops(),
         )
         self._set_camera(pose.focal, pose.distance, pose.azimuth_deg, pose.elevation_deg)
         self._overview_camera = self._camera_tuple()
@@ -230,16 +231,6 @@ class CityScene:
         points = np.concatenate(chunks)
         high = points[points[:, 2] >= np.percentile(points[:, 2], 99.0)]
         return np.asarray(high[:: max(1, len(high) // 2000)], np.float64)
-
-    def _frame_streamed_city(self) -> None:
-        """A streamed (tiled) city keeps the wide bounding-sphere overview for now: filling the map
-        with a million buildings' tiles makes every frame too heavy for software GL."""
-        xmin, xmax, ymin, ymax, zmin, zmax = self._extent()
-        centre = ((xmin + xmax) / 2, (ymin + ymax) / 2, zmin + (zmax - zmin) * 0.15)
-        radius = max(0.5 * math.sqrt((xmax - xmin) ** 2 + (ymax - ymin) ** 2 + (zmax - zmin) ** 2), 30.0)
-        distance = radius / math.sin(math.radians(self.plotter.camera.view_angle / 2)) * 0.72
-        self._set_camera(centre, distance, STREAMED_AZIMUTH_DEG, STREAMED_ELEVATION_DEG)
-        self._overview_camera = self._camera_tuple()
 
     def viewport_size(self) -> tuple[int, int]:
         """The main renderer's size in pixels (the window's before the first render)."""

@@ -13,6 +13,7 @@ the hit point once (not cached), so a pick names the same building at any level 
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -40,6 +41,7 @@ DEFAULT_MAX_SSE = 16.0
 # Software GL draws ~6 M triangles/s on a quiet machine (DESIGN §3); measured on a shared one, 580 k took
 # 170–380 ms a frame, so 450 k keeps street level and fly-throughs nearer 200 ms (bench bigcity).
 DEFAULT_MAX_TRIANGLES = 450_000
+POINT_SIZE_PX = 2.0  # point clouds (pnts): dense enough to read as surfaces, cheap on software GL
 BYTES_PER_TRIANGLE = 32  # our glb on disk; the estimate when a tileset does not say
 FloatArray = npt.NDArray[np.float64]
 DISPLAY_ARRAY = "display"
@@ -55,6 +57,50 @@ class TilePart:
     features: dict[str, list[Any]]
     polydata: Any = None
     cull_back_faces: bool = False  # closed solids wound outward: back faces are never seen
+    boxes: FeatureBoxes | None = None
+    kind: str = "buildings"  # the city layer (our tiles: content/<kind>/...), for its colour
+    point_cloud: bool = False  # pnts: one vertex cell per point (cell_feature is per point)
+    colours: npt.NDArray[np.uint8] | None = None  # a point cloud's own colours
+
+
+@dataclass
+class FeatureBoxes:
+    """Each feature's bounding box and its triangles (grouped): a pick tests a ray against a few
+    thousand boxes, then only the triangles of the boxes it passes through, not the whole tile."""
+
+    lo: FloatArray  # (F, 3)
+    hi: FloatArray  # (F, 3)
+    order: npt.NDArray[np.int32]  # triangle numbers grouped by feature
+    starts: npt.NDArray[np.int64]  # (F + 1,) feature f's triangles are order[starts[f]:starts[f + 1]]
+
+    @classmethod
+    def of(
+        cls, points: npt.NDArray[Any], tris: npt.NDArray[np.int64], cell_feature: npt.NDArray[Any]
+    ) -> FeatureBoxes:
+        n = int(cell_feature.max()) + 1 if len(cell_feature) else 0
+        order = np.argsort(cell_feature, kind="stable").astype(np.int32)
+        starts = np.searchsorted(cell_feature[order], np.arange(n + 1)).astype(np.int64)
+        corners = points[tris[order]]  # (T, 3, 3)
+        lo = np.full((n, 3), np.inf)
+        hi = np.full((n, 3), -np.inf)
+        used = starts[:-1] < starts[1:]
+        if len(order):
+            lo[used] = np.minimum.reduceat(corners.min(1), starts[:-1][used])
+            hi[used] = np.maximum.reduceat(corners.max(1), starts[:-1][used])
+        return cls(lo, hi, order, starts)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.lo.nbytes + self.hi.nbytes + self.order.nbytes + self.starts.nbytes)
+
+    def candidates(self, origin: FloatArray, d: FloatArray, before: float) -> npt.NDArray[np.int64]:
+        """Triangles of the features whose box the ray enters before distance ``before``."""
+        entry, exit_ = _slab(origin, d, self.lo, self.hi)
+        hit = np.flatnonzero((exit_ >= np.maximum(entry, 0.0)) & (entry < before))
+        if not len(hit):
+            return np.empty(0, np.int64)
+        spans = [self.order[self.starts[f] : self.starts[f + 1]] for f in hit.tolist()]
+        return np.concatenate(spans).astype(np.int64)
 
 
 @dataclass
@@ -84,43 +130,144 @@ def _colours(
     return out
 
 
+def _rgb255(colour: str) -> list[int]:
+    return [round(c * 255) for c in hex_rgb(colour)]
+
+
+def height_range(ts: Tileset) -> tuple[float, float]:
+    """The heights the city style's ramp spans for a tileset (metres, lowest > 0, tallest).
+
+    Ours says its buildings' range (``extras.controlroom.columns``); a field tileset's root volume
+    bounds it (its height, a few metres at least)."""
+    figures = ts.extras.get("controlroom", {}).get("columns", {}).get("buildings", {}).get("height", {})
+    if figures.get("kind") == "numeric":
+        return max(float(figures["min"]), 1.0), max(float(figures["max"]), 2.0)
+    lo, hi = ts.root.box_min, ts.root.box_max
+    return 3.0, max(float(np.linalg.norm(np.asarray(hi) - np.asarray(lo))) / 4, 6.0)
+
+
+def _styled_colours(
+    points: npt.NDArray[np.float32],
+    tris: npt.NDArray[np.int64],
+    boxes: FeatureBoxes,
+    cell_feature: npt.NDArray[np.int32],
+    heights: tuple[float, float],
+) -> npt.NDArray[np.uint8]:
+    """The single-mesh city's look (``render.city_style``): each building by its height on the
+    navy → cyan → ice ramp (log scale), roofs lifted towards white, walls shaded. A building's
+    height is its own box's (stand-ins included), so coarse and fine tiles agree."""
+    from controlroom.render import city_style as style
+
+    a, b, c = points[tris[:, 0]], points[tris[:, 1]], points[tris[:, 2]]
+    n = np.cross(b - a, c - a)
+    length = np.linalg.norm(n, axis=1)
+    surface = np.full(len(tris), int(Surface.WALL), np.int64)
+    surface[n[:, 2] > 0.7 * length] = int(Surface.ROOF)
+    surface[n[:, 2] < -0.7 * length] = int(Surface.GROUND)
+    tall = np.maximum(boxes.hi[:, 2] - boxes.lo[:, 2], 0.0) if len(boxes.lo) else np.zeros(0)
+    lo, hi = np.log(heights[0]), np.log(max(heights[1], heights[0] * 1.01))
+    scaled = (np.log(np.clip(tall, heights[0], None)) - lo) / (hi - lo)
+    bands = np.clip(np.round(scaled * (style.HEIGHT_BANDS - 1)), 0, style.HEIGHT_BANDS - 1).astype(np.int64)
+    table = _shaded_table()
+    index = style.shaded_display(bands, cell_feature, surface).astype(np.int64)
+    return np.ascontiguousarray(table[index, :3])
+
+
+@functools.lru_cache(maxsize=1)
+def _shaded_table() -> npt.NDArray[np.uint8]:
+    from controlroom.render import city_style as style
+
+    return style.shaded_table(style.ramp(style.HEIGHT_RAMP, style.HEIGHT_BANDS))
+
+
+def decode_parts(
+    ts: Tileset, index: int, to_local: FloatArray, errors: list[str] | None = None
+) -> list[TilePart]:
+    """One tile's contents decoded into the local frame, without VTK (what a pick needs).
+
+    Content errors are appended to ``errors`` (when given) and that content skipped.
+    """
+    tile = ts.tiles[index]
+    m = to_local @ tile.transform
+    parts: list[TilePart] = []
+    for path in tile.contents:
+        try:
+            mesh = read_content(path)
+        except (OSError, TileContentError) as exc:
+            if errors is not None:
+                errors.append(
+                    str(exc) if isinstance(exc, TileContentError) else f"{path}: {exc.strerror or exc}"
+                )
+            continue
+        pts64 = np.column_stack([mesh.points, np.ones(len(mesh.points))]) @ m.T
+        pts = np.ascontiguousarray(pts64[:, :3], np.float32)
+        tris = mesh.triangles.astype(np.int64)
+        if mesh.point_cloud:
+            cell_feature = mesh.vertex_feature.astype(np.int32)
+        elif len(tris):
+            cell_feature = mesh.vertex_feature[tris[:, 0]].astype(np.int32)
+        else:
+            cell_feature = np.zeros(0, np.int32)
+        cull = bool(mesh.cull_back_faces and np.linalg.det(m[:3, :3]) > 0)
+        kind = path.parent.parent.parent.name if path.parent.parent.parent.parent.name == "content" else ""
+        parts.append(
+            TilePart(
+                pts,
+                tris,
+                cell_feature,
+                mesh.features,
+                None,
+                cull,
+                kind=kind or "buildings",
+                point_cloud=mesh.point_cloud,
+                colours=mesh.colours,
+            )
+        )
+    return parts
+
+
 def load_tile(ts: Tileset, index: int, to_local: FloatArray, theme: CityTheme = DEFAULT_THEME) -> LoadedTile:
     """Read, decode and make VTK arrays for one tile; content errors are collected, not raised."""
     import pyvista as pv
     from vtkmodules.util.numpy_support import numpy_to_vtk
 
-    tile = ts.tiles[index]
-    m = to_local @ tile.transform
-    parts: list[TilePart] = []
     errors: list[str] = []
+    parts = decode_parts(ts, index, to_local, errors)
     nbytes = 0
-    for path in tile.contents:
-        try:
-            mesh = read_content(path)
-        except (OSError, TileContentError) as exc:
-            errors.append(str(exc) if isinstance(exc, TileContentError) else f"{path}: {exc.strerror or exc}")
-            continue
-        pts64 = np.column_stack([mesh.points, np.ones(len(mesh.points))]) @ m.T
-        pts = np.ascontiguousarray(pts64[:, :3], np.float32)
-        tris = mesh.triangles.astype(np.int64)
-        cell_feature = (
-            mesh.vertex_feature[tris[:, 0]].astype(np.int32) if len(tris) else np.zeros(0, np.int32)
-        )
-        poly = pv.PolyData.from_regular_faces(pts, tris)  # type: ignore[arg-type]
-        rgb = numpy_to_vtk(_colours(pts, tris, theme), deep=True)
+    for part in parts:
+        pts, tris = part.points, part.triangles
+        # A point cloud is one vertex cell per point, in point order.
+        poly = pv.PolyData(pts) if part.point_cloud else pv.PolyData.from_regular_faces(pts, tris)  # type: ignore[arg-type]
+        part.polydata = poly
+        part.boxes = None if part.point_cloud else FeatureBoxes.of(pts, tris, part.cell_feature)
+        flat = theme.layer_color(part.kind)
+        if part.point_cloud:
+            own = part.colours
+            if own is None:
+                own = np.tile(
+                    np.asarray(_rgb255(theme.surface_colors[int(Surface.ROOF)]), np.uint8), (len(pts), 1)
+                )
+            rgb = numpy_to_vtk(np.ascontiguousarray(own, np.uint8), deep=True)
+        elif flat is not None:  # terrain, water ...: one colour, as on the single-mesh map
+            rgb = numpy_to_vtk(np.tile(np.asarray(_rgb255(flat), np.uint8), (len(tris), 1)), deep=True)
+        elif theme.shade_by_height:
+            assert part.boxes is not None
+            rgb = numpy_to_vtk(
+                _styled_colours(pts, tris, part.boxes, part.cell_feature, height_range(ts)), deep=True
+            )
+        else:
+            rgb = numpy_to_vtk(_colours(pts, tris, theme), deep=True)
         rgb.SetName("rgb")
         poly.GetCellData().SetScalars(rgb)
-        cull = bool(mesh.cull_back_faces and np.linalg.det(m[:3, :3]) > 0)
-        part = TilePart(pts, tris, cell_feature, mesh.features, poly, cull)
-        table_bytes = sum(64 + sum(len(str(v)) for v in col) for col in mesh.features.values())
+        table_bytes = sum(64 + sum(len(str(v)) for v in col) for col in part.features.values())
         nbytes += (
             int(poly.GetActualMemorySize()) * 1024
             + pts.nbytes
             + tris.nbytes
-            + cell_feature.nbytes
+            + part.cell_feature.nbytes
+            + (part.boxes.nbytes if part.boxes is not None else 0)
             + table_bytes
         )
-        parts.append(part)
     return LoadedTile(index, parts, nbytes, errors)
 
 
@@ -130,8 +277,7 @@ def ray_triangles(
     """Nearest triangle hit by the ray (Möller–Trumbore in numpy): (triangle, distance) or (-1, inf)."""
     if not len(tris):
         return -1, math.inf
-    p = points.astype(np.float64)
-    a, b, c = p[tris[:, 0]], p[tris[:, 1]], p[tris[:, 2]]
+    a, b, c = (np.asarray(points[tris[:, k]], np.float64) for k in range(3))
     e1, e2 = b - a, c - a
     h = np.cross(direction, e2)
     det = (e1 * h).sum(1)
@@ -246,11 +392,34 @@ class TiledCity:
         pos = np.asarray(camera.position)
         centre = (self.index.lo + self.index.hi) / 2
         missing.sort(key=lambda t: (self.index.level[t], float(np.linalg.norm(centre[t] - pos))))
+        # Nothing drawn yet where a wanted tile will go: the root (one small stand-in of the whole
+        # city) comes first, so the first frame is whole, not a map filling in tile by tile.
+        root = self._root
+        busy = root in self.cache or root in self.pending or root in self.errors or root in missing
+        if not busy and not self.covered:
+            missing.insert(0, root)
         self._show()
         for t in missing:
             self.pending.add(t)
             self.submit(t)
         return missing
+
+    @functools.cached_property
+    def _root(self) -> int:
+        return next(t for t, p in enumerate(self.index.parent) if p is None)
+
+    @property
+    def covered(self) -> bool:
+        """Whether every wanted tile, or an ancestor of it, is loaded (the view has no holes)."""
+        for t in self.wanted:
+            if t in self.errors:
+                continue
+            a: int | None = t
+            while a is not None and a not in self.cache:
+                a = self.index.parent[a]
+            if a is None:
+                return False
+        return True
 
     def _bytes_bind(self, camera: Camera, sse: float) -> bool:
         """Whether memory (not the triangle cap) made the threshold rise to ``sse``."""
@@ -269,9 +438,9 @@ class TiledCity:
             return False
         if self._file_bytes[loaded.index] > 0:
             self._ratio = max(self._ratio * 0.9, loaded.nbytes / self._file_bytes[loaded.index])
-        if loaded.index not in self.wanted:
+        if loaded.index not in self.wanted and not (loaded.index == self._root and not self.covered):
             return False  # the camera moved on
-        pinned = set(self.shown) | set(self.wanted)
+        pinned = set(self.shown) | set(self.wanted) | {self._root}
         try:
             evicted = self.cache.admit(loaded.index, loaded, loaded.nbytes, pinned)
         except MemoryError:
@@ -294,7 +463,8 @@ class TiledCity:
 
     def _show(self) -> None:
         loaded = set(self.cache.items)
-        show = covering(self.index, self.wanted, loaded)
+        # A tile that cannot be read stays a hole: a stand-in for it would hide its drawn siblings.
+        show = covering(self.index, [t for t in self.wanted if t not in self.errors], loaded)
         for t in list(self.actors):
             if t not in show:
                 self._set_visible(t, False)
@@ -323,6 +493,8 @@ class TiledCity:
             prop.SetSpecular(self.theme.specular)
             # About 35 % less work a frame on software GL among towers (bench bigcity, street).
             prop.SetBackfaceCulling(part.cull_back_faces)
+            if part.point_cloud:
+                prop.SetPointSize(POINT_SIZE_PX)
             actor.SetPickable(False)
             if self.renderer is not None:
                 self.renderer.AddActor(actor)
@@ -493,14 +665,27 @@ class TiledCity:
 
     # ------------------------------------------------------------------ picking
     def pick_ray(self, origin: FloatArray, direction: FloatArray) -> TilePick | None:
-        """The building under a ray, at whatever level of detail is drawn there."""
+        """The building under a ray, at whatever level of detail is drawn there.
+
+        Tiles are visited nearest first and the search stops at the first tile the ray enters
+        beyond the nearest hit; in a tile only the triangles of features whose box the ray
+        passes through are tested (``FeatureBoxes``).
+        """
         d = direction / (np.linalg.norm(direction) or 1.0)
+        tiles = [t for t in self.shown if t in self.cache]
+        if not tiles:
+            return None
+        entry, exit_ = _slab(origin, d, self.index.lo[tiles], self.index.hi[tiles])
+        crossed = exit_ >= np.maximum(entry, 0.0)
         best: tuple[float, int, int, int] | None = None
-        for t in self.shown:
-            if t not in self.cache or not _ray_hits_box(origin, d, self.index.lo[t], self.index.hi[t]):
+        for j in np.argsort(entry):
+            if not crossed[j]:
                 continue
+            if best is not None and entry[j] > best[0]:
+                break
+            t = tiles[int(j)]
             for k, part in enumerate(self.cache.items[t][0].parts):
-                tri, dist = ray_triangles(origin, d, part.points, part.triangles)
+                tri, dist = _ray_part(origin, d, part, best[0] if best else math.inf)
                 if tri >= 0 and (best is None or dist < best[0]):
                     best = (dist, t, k, tri)
         if best is None:
@@ -533,9 +718,14 @@ class TiledCity:
         record = {key: col[fallback] for key, col in part.features.items()}
         shape = _feature_triangles(part, fallback)
         if leaf != t:
-            loaded = load_tile(self.tileset, leaf, self.to_local, self.theme)
-            for lp in loaded.parts[k : k + 1] or loaded.parts:
-                hit, _ = ray_triangles(origin, d, lp.points, lp.triangles)
+            # The leaf drawn elsewhere is in the cache; else it is decoded for this pick only (no VTK).
+            leaf_parts = (
+                self.cache.items[leaf][0].parts
+                if leaf in self.cache
+                else decode_parts(self.tileset, leaf, self.to_local)
+            )
+            for lp in leaf_parts[k : k + 1] or leaf_parts:
+                hit, _ = _ray_part(origin, d, lp, math.inf)
                 if hit >= 0:
                     f = int(lp.cell_feature[hit])
                 else:  # the stand-in box was hit where no building stands: the nearest one
@@ -551,13 +741,26 @@ class TiledCity:
         return TilePick(t, self.index.level[t], record, tuple(float(v) for v in point), True, shape)  # type: ignore[arg-type]
 
 
-def _ray_hits_box(origin: FloatArray, d: FloatArray, lo: FloatArray, hi: FloatArray) -> bool:
-    with np.errstate(divide="ignore", invalid="ignore"):
+def _slab(
+    origin: FloatArray, d: FloatArray, lo: npt.NDArray[Any], hi: npt.NDArray[Any]
+) -> tuple[FloatArray, FloatArray]:
+    """Where a ray enters and leaves each of the boxes ``lo``–``hi`` (N, 3); it crosses a box
+    when ``exit >= max(entry, 0)``."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         inv = 1.0 / np.where(d == 0, 1e-300, d)
-        t0, t1 = (lo - origin) * inv, (hi - origin) * inv
-    tmin = np.minimum(t0, t1).max()
-    tmax = np.maximum(t0, t1).min()
-    return bool(tmax >= max(tmin, 0.0))
+        t0, t1 = (np.asarray(lo) - origin) * inv, (np.asarray(hi) - origin) * inv
+    return np.minimum(t0, t1).max(axis=-1), np.maximum(t0, t1).min(axis=-1)
+
+
+def _ray_part(origin: FloatArray, d: FloatArray, part: TilePart, before: float) -> tuple[int, float]:
+    """Nearest triangle of one tile part hit by the ray (through its feature boxes when it has them)."""
+    if part.boxes is None:
+        return ray_triangles(origin, d, part.points, part.triangles)
+    cand = part.boxes.candidates(origin, d, before)
+    if not len(cand):
+        return -1, math.inf
+    i, dist = ray_triangles(origin, d, part.points, part.triangles[cand])
+    return (int(cand[i]), dist) if i >= 0 else (-1, math.inf)
 
 
 def local_from_tileset(ts: Tileset, frame_crs: str, frame_origin: tuple[float, float, float]) -> FloatArray:

@@ -44,3 +44,17 @@ def test_generate_cli(tmp_path: Path) -> None:
 
     assert main(["--out", str(tmp_path / "c"), "--buildings", "1000"]) == 0
     assert (tmp_path / "c" / "data" / "buildings.parquet").is_file()
+
+
+def test_the_demo_city_is_tiled_before_the_window_opens(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from controlroom.app.big_city import ensure_big_city
+    from controlroom.core.site import load_site
+    from controlroom.geo.tiles.store import build_site_tiles
+
+    monkeypatch.setenv("CONTROLROOM_CACHE_DIR", str(tmp_path / "cache"))
+    site = ensure_big_city(3_000, tmp_path / "city")
+    assert "Tiled it into" in capsys.readouterr().out
+    result, folder = build_site_tiles(load_site(site))  # the map's own look-up finds them built
+    assert result is None and (folder / "tileset.json").is_file()
+    ensure_big_city(3_000, tmp_path / "city")
+    assert capsys.readouterr().out == ""  # made once

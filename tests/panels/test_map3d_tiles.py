@@ -154,10 +154,17 @@ def test_a_tile_pick_fills_the_selection_panel(tmp_path: Path, qtbot) -> None:  
     qtbot.addWidget(info)
     live.sig_object_selected.connect(info.show_object)
     live.select_feature(
-        {"id": "B0000042", "type": "footprint", "height": 31.5, "use": "public", "district": "Donghu"}
+        {
+            "id": "B0000042",
+            "type": "footprint",
+            "height": 31.5,
+            "use": "public",
+            "district": "Donghu",
+            "attributes.height": 31.5,  # the file's own height column, as the tile table names it
+        }
     )
     assert info.record is not None and info.record["id"] == "B0000042"
-    assert dict(info.attribute_rows()) == {"use": "public", "district": "Donghu"}
+    assert dict(info.attribute_rows()) == {"use": "public", "district": "Donghu", "height": "31.5"}
     live.stop()
 
 
@@ -290,3 +297,23 @@ def test_a_pushed_view_and_a_bezel_spanning_wall_stream_the_tiled_city(  # type:
     half = image.shape[1] // 2
     assert lit[:, :half].mean() > 0.05 and lit[:, half:].mean() > 0.05
     assert city.cache.peak <= city.cache.budget
+
+
+def test_the_tile_loader_is_a_named_service_thread_joined_at_shut_down(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from controlroom.feed.service_thread import running_service_threads, stop_all_service_threads
+    from controlroom.qt.tile_stream import TileStreamer
+    from controlroom.render.tiled_city import LoadedTile
+
+    got: list[LoadedTile] = []
+    streamer = TileStreamer(lambda t: LoadedTile(t, [], 0, [f"loaded {t}"]))
+    streamer.sig_loaded.connect(got.append)
+    assert streamer.thread_name in [t.name for t in running_service_threads()]
+    streamer.request(3)
+    qtbot.waitUntil(lambda: bool(got), timeout=10_000)
+    assert got[0].index == 3 and got[0].errors == ["loaded 3"]
+    streamer.set_wanted([])  # the view moved on: a queued request is answered empty, not loaded
+    streamer._loader.requests.put(4)
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=10_000)
+    assert got[1].index == 4 and got[1].errors == [] and got[1].parts == []
+    assert stop_all_service_threads() == []
+    assert not streamer.running

@@ -98,6 +98,29 @@ def test_parents_stay_until_children_are_ready(city_tiles: Path) -> None:
     assert sorted(city.shown) == sorted(city.wanted)
 
 
+def test_the_first_frame_is_whole_after_one_small_load(city_tiles: Path) -> None:
+    """At start the root stand-in is asked for first: one load and the whole view is drawn."""
+    from controlroom.render.tiled_city import load_tile
+
+    queued: list[int] = []
+    ts = read_tileset(city_tiles)
+    ours = ts.extras["controlroom"]
+    city = TiledCity(
+        ts, local_from_tileset(ts, ours["crs"], tuple(ours["origin"])), 1 << 34, submit=queued.append
+    )
+    root = city.index.parent.index(None)
+    city.update(_flight(city)[-1])  # a street-level view: it wants leaves, not the root
+    assert root not in city.wanted and queued[0] == root and len(queued) > 1
+    assert not city.covered and not city.shown
+    city.deliver(load_tile(city.tileset, queued.pop(0), city.to_local))
+    assert city.covered and city.shown == [root]
+    root_triangles = city.shown_triangles
+    for t in queued:
+        city.deliver(load_tile(city.tileset, t, city.to_local))
+    assert sorted(city.shown) == sorted(city.wanted) and root not in city.shown
+    assert root_triangles < city.shown_triangles
+
+
 def test_cache_refuses_rather_than_overflows() -> None:
     cache = TileCache(100)
     cache.admit(1, "a", 60, pinned=set())
@@ -266,3 +289,28 @@ def test_snapshot_of_a_tiled_site_shows_the_buildings(city_tiles: Path, tmp_path
     image = np.asarray(Image.open(out).convert("RGB")).astype(int)
     lit = image.sum(axis=2) > 300  # light building faces on the dark theme background
     assert lit.mean() > 0.01, "the streamed buildings are in the picture"
+
+
+def test_tiles_wear_the_city_style_taller_buildings_brighter(city_tiles: Path) -> None:
+    """The same look as the single-mesh map: height ramp, roofs lighter than their walls."""
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+
+    from controlroom.render.tiled_city import load_tile
+
+    city = _city(city_tiles, 1 << 34)
+    leaf = next(t for t in range(len(city.index.level)) if not city.index.children[t])
+    part = load_tile(city.tileset, leaf, city.to_local).parts[0]
+    rgb = vtk_to_numpy(part.polydata.GetCellData().GetArray("rgb")).astype(float)
+    assert part.boxes is not None
+    tall = part.boxes.hi[:, 2] - part.boxes.lo[:, 2]
+    up = (
+        np.cross(*(part.points[part.triangles[:, k]] - part.points[part.triangles[:, 0]] for k in (1, 2)))[
+            :, 2
+        ]
+        > 0
+    )
+    low_f, high_f = int(np.argmin(tall)), int(np.argmax(tall))
+    assert tall[high_f] > 2 * tall[low_f]
+    roof = {f: rgb[(part.cell_feature == f) & up].sum(1).mean() for f in (low_f, high_f)}
+    wall = rgb[(part.cell_feature == high_f) & ~up].sum(1).mean()
+    assert roof[high_f] > roof[low_f] + 30 and roof[high_f] > wall

@@ -14,12 +14,15 @@ No Qt and no VTK: runs in a worker (progress through a plain callback) or from t
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +30,7 @@ import numpy.typing as npt
 from controlroom.core.city import CityLayer, CityObjects
 from controlroom.geo.crs import LocalFrame
 from controlroom.geo.tiles.columns import describe_table
-from controlroom.geo.tiles.glb import encode_glb, outward_solids
+from controlroom.geo.tiles.glb import column_type, encode_glb, outward_solids
 
 ProgressFn = Callable[[float, str], None]
 FORMAT_VERSION = 2  # bump when the written tiles change for the same input (part of the cache key)
@@ -100,29 +103,56 @@ def _split(
                 node.children.append(child)
 
 
-def _feature_table(objects: CityObjects, rows: npt.NDArray[np.int64]) -> dict[str, list[Any]]:
-    r = rows.tolist()
-    table: dict[str, list[Any]] = {
-        "id": [objects.ids[i] for i in r],
-        "type": [objects.types[i] for i in r],
-        "name": [objects.names[i] for i in r],
-        "height": [objects.heights[i] for i in r],
-        "lod": [objects.lods[i] for i in r],
-        "parent": [objects.parents[i] for i in r],
-    }
-    keys: dict[str, None] = {}
-    for i in r:
-        for k in objects.attributes[i]:
-            keys.setdefault(k, None)
-    for k in keys:
-        table[k if k not in table else f"attributes.{k}"] = [objects.attributes[i].get(k) for i in r]
-    return table
+@dataclass
+class _Table:
+    """A layer's object table as columns, built once: a tile's table is then one take per column.
+
+    Each column's kind (INT64, FLOAT64, STRING) is decided over the whole layer, so every tile of
+    the tileset types a column alike; numeric columns are numpy arrays (NaN = no value).
+    """
+
+    columns: dict[str, npt.NDArray[Any]]
+    kinds: dict[str, str]
+
+    @classmethod
+    def of(cls, objects: CityObjects) -> _Table:
+        import pandas as pd
+
+        n = len(objects)
+        raw: dict[str, Sequence[Any]] = {
+            "id": objects.ids,
+            "type": objects.types,
+            "name": objects.names,
+            "height": objects.heights,
+            "lod": objects.lods,
+            "parent": objects.parents,
+        }
+        for k in objects.attribute_names():
+            raw[k if k not in raw else f"attributes.{k}"] = [a.get(k) for a in objects.attributes]
+        columns: dict[str, npt.NDArray[Any]] = {}
+        kinds: dict[str, str] = {}
+        for name, values in raw.items():
+            arr = np.fromiter(values, dtype=object, count=n)
+            kind = column_type(arr)
+            missing = pd.isna(arr)
+            try:
+                if kind == "FLOAT64":
+                    arr = np.where(missing, np.nan, arr).astype(np.float64)
+                elif kind == "INT64" and not missing.any():
+                    arr = arr.astype(np.int64)
+            except (OverflowError, TypeError, ValueError):  # ints past int64: kept as text
+                kind = "STRING"
+            columns[name], kinds[name] = arr, kind
+        return cls(columns, kinds)
+
+    def rows(self, rows: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[Any]]:
+        return {k: v[rows] for k, v in self.columns.items()}
 
 
 def _leaf_mesh(
-    layer: CityLayer, tri_rows: npt.NDArray[np.int64], rows: npt.NDArray[np.int64], stats: _LayerStats
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Points, triangles and per-vertex local feature of the leaf; fills the objects' stats."""
+    layer: CityLayer, tri_rows: npt.NDArray[np.int64], rows: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.int64], tuple[Any, Any, Any]]:
+    """Points, triangles and per-vertex local feature of the leaf, and its objects' lo, hi, area."""
     tris = layer.triangles[tri_rows]
     local = np.searchsorted(rows, layer.cell_object[tri_rows])
     # A vertex shared by two objects (BuildingParts) is split so each vertex has one feature id.
@@ -140,8 +170,7 @@ def _leaf_mesh(
     n = np.cross(b - a, c - a)
     up = n[:, 2] > 0.5 * np.linalg.norm(n, axis=1)
     area = np.bincount(local[up], weights=cross_z[up] / 2, minlength=len(rows))
-    stats.lo[rows], stats.hi[rows], stats.area[rows] = lo, hi, area
-    return points, new_tris, vfeat
+    return points, new_tris, vfeat, (lo, hi, area)
 
 
 def _stand_in(
@@ -219,6 +248,107 @@ def enu_to_ecef(frame: LocalFrame) -> list[float]:
 
 
 @dataclass
+class _Job:
+    """What a tile writer reads; a forked worker sees it copy-on-write, nothing is pickled."""
+
+    tmp: Path
+    nodes: list[Node]
+    leaves: list[Node]
+    index: dict[int, int]  # id(node) → position in nodes
+    by_kind: dict[str, CityLayer]
+    tables: dict[str, _Table]
+    stats: dict[str, _LayerStats]
+    tri_groups: dict[str, dict[int, npt.NDArray[np.int64]]]
+
+
+@dataclass
+class _Written:
+    node: int
+    uri: str
+    nbytes: int
+    triangles: int
+    z: tuple[float, float]
+
+
+_JOB: _Job | None = None  # what forked writers read (set only around a pool's life)
+_FORKING = threading.Lock()  # one pool at a time sets _JOB
+_T = TypeVar("_T")
+
+
+def default_workers() -> int:
+    """One writer per core, but only from a process with one thread: forking a process whose
+    other threads may hold locks (the app's GUI, feeds) can hang the child, so there it is 1."""
+    return max(1, min(os.cpu_count() or 1, 8)) if threading.active_count() == 1 else 1
+
+
+def _map(fn: Callable[[_Job, int], _T], job: _Job, items: Sequence[int], workers: int) -> Iterator[_T]:
+    """``fn(job, i)`` over ``items`` in this process, or in ``workers`` forked ones (unordered)."""
+    if workers <= 1 or len(items) < 2:
+        for i in items:
+            yield fn(job, i)
+        return
+    import multiprocessing
+
+    global _JOB
+    with _FORKING:
+        _JOB = job  # forked children see it copy-on-write: nothing big is pickled
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                chunk = max(1, len(items) // (workers * 16))
+                yield from pool.imap_unordered(partial(_in_child, fn), items, chunksize=chunk)
+        finally:
+            _JOB = None
+
+
+def _in_child(fn: Callable[[_Job, int], _T], i: int) -> _T:
+    assert _JOB is not None
+    return fn(_JOB, i)
+
+
+def _emit(
+    job: _Job, node: Node, kind: str, pts: Any, tris: Any, vfeat: Any, table: dict[str, Any]
+) -> _Written:
+    rel = f"content/{kind}/{node.level}/{node.x}_{node.y}.glb"
+    single = outward_solids(pts, tris, vfeat)
+    data = encode_glb(pts, tris, vfeat, table, double_sided=not single, kinds=job.tables[kind].kinds)
+    path = job.tmp / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    z = (float(pts[:, 2].min()), float(pts[:, 2].max()))
+    return _Written(job.index[id(node)], rel, len(data), len(tris), z)
+
+
+def _write_leaf(job: _Job, li: int) -> tuple[list[_Written], list[tuple[str, npt.NDArray[np.int64], Any]]]:
+    leaf = job.leaves[li]
+    items, measured = [], []
+    for kind, rows in leaf.objects.items():
+        pts, tris, vfeat, stats = _leaf_mesh(job.by_kind[kind], job.tri_groups[kind][li], rows)
+        items.append(_emit(job, leaf, kind, pts, tris, vfeat, job.tables[kind].rows(rows)))
+        measured.append((kind, rows, stats))
+    return items, measured
+
+
+def _descendants(node: Node) -> dict[str, list[npt.NDArray[np.int64]]]:
+    if node.is_leaf:
+        return {k: [r] for k, r in node.objects.items()}
+    acc: dict[str, list[npt.NDArray[np.int64]]] = {}
+    for c in node.children:
+        for k, v in _descendants(c).items():
+            acc.setdefault(k, []).extend(v)
+    return acc
+
+
+def _write_parent(job: _Job, ni: int) -> list[_Written]:
+    node = job.nodes[ni]
+    items = []
+    for kind, parts in _descendants(node).items():
+        rows = np.sort(np.concatenate(parts))
+        pts, tris, vfeat, rep = _stand_in(node, rows, job.stats[kind], job.by_kind[kind].objects)
+        items.append(_emit(job, node, kind, pts, tris, vfeat, job.tables[kind].rows(rep)))
+    return items
+
+
+@dataclass
 class BuildResult:
     path: Path
     tiles: int
@@ -236,8 +366,12 @@ def build_tileset(
     max_features_per_leaf: int = MAX_FEATURES_PER_LEAF,
     progress: ProgressFn | None = None,
     source: str = "",
+    workers: int | None = None,
 ) -> BuildResult:
-    """Write ``out/tileset.json`` and ``out/content/…glb``; replaces a previous build in ``out``."""
+    """Write ``out/tileset.json`` and ``out/content/…glb``; replaces a previous build in ``out``.
+
+    ``workers`` processes write the tiles (default ``default_workers()``).
+    """
     t0 = time.perf_counter()
     layers = [ly for ly in layers if ly.n_triangles]
     if not layers:
@@ -288,57 +422,49 @@ def build_tileset(
     content: dict[int, list[dict[str, Any]]] = {}
     zrange: dict[int, tuple[float, float]] = {}
     triangles: dict[int, int] = {}
-    written = 0
     n_nodes = len(nodes)
+    index = {id(nd): i for i, nd in enumerate(nodes)}
+    job = _Job(
+        tmp,
+        nodes,
+        leaves,
+        index,
+        by_kind,
+        {k: _Table.of(ly.objects) for k, ly in by_kind.items()},
+        stats,
+        tri_groups,
+    )
+    if workers is None:
+        workers = default_workers()
+    written = 0
 
-    def emit(node: Node, kind: str, pts: Any, tris: Any, vfeat: Any, table: dict[str, list[Any]]) -> None:
+    def collect(items: list[_Written]) -> None:
         nonlocal total_bytes, written
-        rel = f"content/{kind}/{node.level}/{node.x}_{node.y}.glb"
-        single = outward_solids(pts, tris, vfeat)
-        data = encode_glb(pts, tris, vfeat, table, double_sided=not single)
-        path = tmp / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        total_bytes += len(data)
-        content.setdefault(id(node), []).append({"uri": rel})
-        triangles[id(node)] = triangles.get(id(node), 0) + len(tris)
-        z = (float(pts[:, 2].min()), float(pts[:, 2].max()))
-        old = zrange.get(id(node), z)
-        zrange[id(node)] = (min(old[0], z[0]), max(old[1], z[1]))
+        for w in items:
+            content.setdefault(w.node, []).append({"uri": w.uri})
+            triangles[w.node] = triangles.get(w.node, 0) + w.triangles
+            old = zrange.get(w.node, w.z)
+            zrange[w.node] = (min(old[0], w.z[0]), max(old[1], w.z[1]))
+            total_bytes += w.nbytes
+        written += 1
+        if progress is not None and written % 8 == 0:
+            progress(0.9 * written / n_nodes, f"Tiles {written:,} of {n_nodes:,}")
 
-    for li, leaf in enumerate(leaves):
-        for kind, rows in leaf.objects.items():
-            ly = by_kind[kind]
-            pts, tris, vfeat = _leaf_mesh(ly, tri_groups[kind][li], rows, stats[kind])
-            emit(leaf, kind, pts, tris, vfeat, _feature_table(ly.objects, rows))
+    # Leaves first (they measure their objects for the stand-ins), then every parent.
+    for items, measured in _map(_write_leaf, job, range(len(leaves)), workers):
+        collect(items)
+        for kind, rows, (lo, hi, area) in measured:
+            st = stats[kind]
+            st.lo[rows], st.hi[rows], st.area[rows] = lo, hi, area
             features += len(rows)
-        written += 1
-        if progress is not None and written % 8 == 0:
-            progress(0.9 * written / n_nodes, f"Tiles {written:,} of {n_nodes:,}")
-
-    def descendants(node: Node) -> dict[str, list[npt.NDArray[np.int64]]]:
-        if node.is_leaf:
-            return {k: [r] for k, r in node.objects.items()}
-        acc: dict[str, list[npt.NDArray[np.int64]]] = {}
-        for c in node.children:
-            for k, v in descendants(c).items():
-                acc.setdefault(k, []).extend(v)
-        return acc
-
-    for node in nodes:
-        if node.is_leaf:
-            continue
-        for kind, parts in descendants(node).items():
-            rows = np.sort(np.concatenate(parts))
-            pts, tris, vfeat, rep = _stand_in(node, rows, stats[kind], by_kind[kind].objects)
-            emit(node, kind, pts, tris, vfeat, _feature_table(by_kind[kind].objects, rep))
-        written += 1
-        if progress is not None and written % 8 == 0:
-            progress(0.9 * written / n_nodes, f"Tiles {written:,} of {n_nodes:,}")
+    parents = [i for i, nd in enumerate(nodes) if not nd.is_leaf]
+    for items in _map(_write_parent, job, parents, workers):
+        collect(items)
+    columns = {k: describe_table(job.tables[k].rows(rows0[k])) for k in by_kind if k == "buildings"}
 
     def tile_json(node: Node) -> dict[str, Any]:
         x0, y0, x1, y1 = node.bounds
-        z0, z1 = zrange.get(id(node), (0.0, 0.0))
+        z0, z1 = zrange.get(index[id(node)], (0.0, 0.0))
         kids = [tile_json(c) for c in node.children]
         for c in kids:  # content boxes: children may poke out of the quadtree cell (centre rule)
             cx, cy, cz, hx, hy, hz = (c["boundingVolume"]["box"][i] for i in (0, 1, 2, 3, 7, 11))
@@ -351,15 +477,15 @@ def build_tileset(
             "geometricError": 0.0 if node.is_leaf else round(cell * 1.4142, 3),
             "refine": "REPLACE",
         }
-        items = content.get(id(node), [])
+        items = content.get(index[id(node)], [])
         if len(items) == 1:
             tile["content"] = items[0]
         elif items:
             tile["contents"] = items
         if kids:
             tile["children"] = kids
-        if id(node) in triangles:  # lets a viewer keep a frame's triangle count in check before loading
-            tile["extras"] = {"triangles": triangles[id(node)]}
+        if index[id(node)] in triangles:  # lets a viewer keep a frame's triangle count in check first
+            tile["extras"] = {"triangles": triangles[index[id(node)]]}
         return tile
 
     root_json = tile_json(root)
@@ -376,11 +502,7 @@ def build_tileset(
                 "origin": list(frame.origin),
                 "layers": {k: len(ly.objects) for k, ly in by_kind.items()},
                 # What colour-by needs for a scale that does not change as tiles stream (geo.tiles.columns).
-                "columns": {
-                    k: describe_table(_feature_table(ly.objects, rows0[k]))
-                    for k, ly in by_kind.items()
-                    if k == "buildings"
-                },
+                "columns": columns,
                 "features": features,
                 "tiles": n_nodes,
                 "levels": levels,

@@ -54,15 +54,53 @@ def describe(values: Iterable[Any]) -> dict[str, Any] | None:
     }
 
 
-def describe_table(columns: Mapping[str, Sequence[Any]]) -> dict[str, dict[str, Any]]:
-    """Figures for every colourable column of a feature table."""
+def describe_table(columns: Mapping[str, Sequence[Any] | npt.NDArray[Any]]) -> dict[str, dict[str, Any]]:
+    """Figures for every colourable column of a feature table (lists or arrays)."""
     out: dict[str, dict[str, Any]] = {}
     for name, values in columns.items():
         if name in NOT_COLOURED:
             continue
-        if (d := describe(values)) is not None:
+        d = describe_array(values) if isinstance(values, np.ndarray) else describe(values)
+        if d is not None:
             out[name] = d
     return out
+
+
+def describe_array(values: npt.NDArray[Any]) -> dict[str, Any] | None:
+    """``describe`` for a whole layer's column: numbers in numpy, text through its distinct values.
+
+    A tileset-wide column has a million values; ``describe`` would test each in Python. Here a
+    numeric array is reduced in C (NaN = missing) and a text column is counted first, so only its
+    distinct values are tested for being numbers.
+    """
+    if values.dtype.kind in "iuf":
+        v = values.astype(np.float64)
+        v = v[np.isfinite(v)]
+        if not len(v):
+            return None
+        return {"kind": "numeric", "min": float(v.min()), "max": float(v.max()), "count": len(v)}
+    import pandas as pd
+
+    try:
+        counted = pd.Series(values, dtype=object).value_counts(dropna=True)
+    except TypeError:  # unhashable values (lists, dicts from JSON attributes)
+        return describe(values.tolist())
+    counted = counted[[v is not None and v != "" for v in counted.index]]
+    if counted.empty:
+        return None
+    numbers = [as_number(v) for v in counted.index]
+    if all(n is not None for n in numbers):
+        finite = [n for n in numbers if n is not None]
+        return {"kind": "numeric", "min": min(finite), "max": max(finite), "count": int(counted.sum())}
+    counts: Counter[str] = Counter()
+    for v, c in counted.items():
+        counts[str(v)] += int(c)
+    return {
+        "kind": "categorical",
+        "counts": dict(counts.most_common(MAX_COUNTED)),
+        "distinct": len(counts),
+        "count": int(counted.sum()),
+    }
 
 
 def codes(values: Sequence[Any], kind: str, categories: Sequence[str]) -> npt.NDArray[np.float64]:

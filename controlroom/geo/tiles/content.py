@@ -3,8 +3,8 @@
 b3dm is a 28-byte header, a feature table (``BATCH_LENGTH``, ``RTC_CENTER``), a batch table (one
 column per attribute, JSON arrays or binary references) and an embedded glb. Attributes that are
 objects (3DBAG's ``attributes``) are flattened into columns so a pick shows them like CityJSON
-attributes. Every failure names the file: a truncated tile, glTF 1.0 content, a format we do not
-draw.
+attributes. Point clouds (pnts) and composites (cmpt) are read by ``geo.tiles.pnts``. Every
+failure names the file: a truncated tile, glTF 1.0 content, a format we do not draw.
 """
 
 from __future__ import annotations
@@ -108,6 +108,28 @@ def read_b3dm(data: bytes, name: str) -> TileMesh:
     return mesh
 
 
+def _read_bytes(data: bytes, name: str, folder: Path) -> TileMesh:
+    """Content by its magic, for the inner tiles of a composite (and pnts/cmpt themselves)."""
+    from controlroom.geo.tiles.pnts import read_cmpt, read_pnts
+
+    head = data[:4]
+    if head == b"glTF":
+        return decode_glb(data, name)
+    if head == b"b3dm":
+        return read_b3dm(data, name)
+    if head == b"pnts":
+        return read_pnts(data, name)
+    if head == b"i3dm":
+        from controlroom.geo.tiles.i3dm import read_i3dm
+
+        return read_i3dm(data, name, folder)
+    if head == b"cmpt":
+        return read_cmpt(data, name, lambda d, n: _read_bytes(d, n, folder))
+    raise TileContentError(
+        f"{name}: not tile content (starts with {head!r}); expected b3dm, i3dm, pnts or cmpt"
+    )
+
+
 def read_tile_content(path: Path) -> TileMesh:
     """One content file; raises ``TileContentError`` naming it, or ``OSError`` when unreadable."""
     data = path.read_bytes()
@@ -121,9 +143,7 @@ def read_tile_content(path: Path) -> TileMesh:
 
         return read_i3dm(data, str(path), path.parent)
     if head in (b"pnts", b"cmpt"):
-        raise TileContentError(
-            f"{path}: {head.decode()} content is not drawn (point clouds, composites); b3dm, i3dm, glb are"
-        )
+        return _read_bytes(data, str(path), path.parent)
     if path.suffix.lower() == ".gltf":
         raise TileContentError(f"{path}: JSON glTF content is not drawn yet; convert it to .glb")
     raise TileContentError(f"{path}: not tile content (starts with {head!r}); expected glb or b3dm")

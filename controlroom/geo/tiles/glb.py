@@ -1,4 +1,4 @@
-"""One tile's content as glTF 2.0 binary, through pygltflib: mesh + per-building feature ids + attributes.
+"""One tile's content as glTF 2.0 binary: mesh + per-building feature ids + attributes.
 
 Written so any 3D Tiles 1.1 reader (CesiumJS, QGIS) picks buildings: each vertex carries its
 feature id (``_FEATURE_ID_0``, ``EXT_mesh_features``) and feature i's attributes are row i of an
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import re
+import struct
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +43,8 @@ class TileMesh:
     vertex_feature: npt.NDArray[np.uint32]  # (V,)
     features: dict[str, list[Any]] = field(default_factory=dict)  # column → one value per feature
     cull_back_faces: bool = False  # every primitive's material is single-sided (glTF's default)
+    point_cloud: bool = False  # points to draw as points (pnts): no triangles
+    colours: npt.NDArray[np.uint8] | None = None  # (V, 3) per-point colour of a point cloud
 
     @property
     def n_features(self) -> int:
@@ -65,11 +69,14 @@ def _property_id(key: str, taken: set[str]) -> str:
     return pid
 
 
-def _column_type(values: list[Any]) -> str:
-    present = [v for v in values if v is not None]
-    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+def column_type(values: Any) -> str:
+    """INT64, FLOAT64 or STRING for a column (bools and mixed values are text), decided in C."""
+    import pandas as pd
+
+    kind = pd.api.types.infer_dtype(np.asarray(values, dtype=object), skipna=True)
+    if kind == "integer":
         return "INT64"
-    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+    if kind in ("floating", "mixed-integer-float", "decimal"):
         return "FLOAT64"
     return "STRING"
 
@@ -99,27 +106,62 @@ class _Blob:
         return b"".join(self.parts) + b"\0" * ((-self.size) % 8)
 
 
-def _encode_strings(values: list[Any]) -> tuple[bytes, bytes]:
-    encoded = [("" if v is None else v if isinstance(v, str) else json.dumps(v)).encode() for v in values]
-    offsets = np.concatenate([[0], np.cumsum([len(e) for e in encoded])]).astype(np.uint32)
+def _as_text(v: Any) -> str:
+    return "" if v is None else v if isinstance(v, str) else json.dumps(v)
+
+
+def _encode_strings(values: Any) -> tuple[bytes, bytes]:
+    """UTF-8 bytes and UINT32 offsets of a text column, built by Arrow (C) rather than per value."""
+    import pyarrow as pa
+
+    try:
+        arr = pa.array(values, type=pa.string(), from_pandas=True).fill_null("")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arr = pa.array([_as_text(v) for v in values], type=pa.string())
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    _validity, offs, data = arr.buffers()
+    offsets = np.frombuffer(offs, np.int32, len(arr) + 1, arr.offset * 4) if offs is not None else None
+    if offsets is None or not len(arr):
+        return b"\0", np.zeros(len(arr) + 1, np.uint32).tobytes()
+    start, stop = int(offsets[0]), int(offsets[-1])
+    raw = b"" if data is None else data.to_pybytes()[start:stop]
     # A bufferView may not be empty: a column of only empty strings keeps one unused byte.
-    return b"".join(encoded) or b"\0", offsets.tobytes()
+    return raw or b"\0", (offsets - start).astype(np.uint32).tobytes()
+
+
+def _glb(doc: dict[str, Any], blob: bytes) -> bytes:
+    """The GLB container: 12-byte header, JSON chunk (space-padded), BIN chunk (zero-padded)."""
+    text = json.dumps(doc, separators=(",", ":")).encode()
+    text += b" " * ((-len(text)) % 4)
+    blob += b"\0" * ((-len(blob)) % 4)
+    total = 12 + 8 + len(text) + 8 + len(blob)
+    return b"".join(
+        [
+            struct.pack("<4sII", b"glTF", 2, total),
+            struct.pack("<I4s", len(text), b"JSON"),
+            text,
+            struct.pack("<I4s", len(blob), b"BIN\0"),
+            blob,
+        ]
+    )
 
 
 def encode_glb(
     points: npt.ArrayLike,
     triangles: npt.ArrayLike,
     vertex_feature: npt.ArrayLike,
-    features: dict[str, list[Any]],
+    features: Mapping[str, Any],
     *,
     double_sided: bool = True,
+    kinds: Mapping[str, str] | None = None,
 ) -> bytes:
     """GLB bytes of one mesh whose vertex i belongs to feature ``vertex_feature[i]`` (row of ``features``).
 
-    ``double_sided=False`` only for meshes whose solids are known to face outward (``outward_solids``).
+    ``features`` maps a column to one value per feature (a list or an array); ``kinds`` may fix a
+    column's type (INT64, FLOAT64, STRING) so every tile of a tileset agrees. ``double_sided=False``
+    only for meshes whose solids are known to face outward (``outward_solids``). The JSON is
+    written directly (a dict, no object model): at a thousand tiles a build that is most of its time.
     """
-    import pygltflib as g
-
     pts = np.asarray(points, np.float32).reshape(-1, 3)
     tris = np.ascontiguousarray(np.asarray(triangles, np.uint32).reshape(-1, 3))
     fid = np.asarray(vertex_feature, np.float32).reshape(-1)
@@ -131,23 +173,23 @@ def encode_glb(
     idx_view = blob.add(tris.tobytes(), _ELEMENT_ARRAY_BUFFER)
     lo, hi = (yup.min(0), yup.max(0)) if len(yup) else (np.zeros(3), np.zeros(3))
     accessors = [
-        g.Accessor(
-            bufferView=pos_view,
-            componentType=_FLOAT,
-            count=len(yup),
-            type="VEC3",
-            min=[float(v) for v in lo],
-            max=[float(v) for v in hi],
-        ),
-        g.Accessor(bufferView=fid_view, componentType=_FLOAT, count=len(fid), type="SCALAR"),
-        g.Accessor(bufferView=idx_view, componentType=_UINT, count=int(tris.size), type="SCALAR"),
+        {
+            "bufferView": pos_view,
+            "componentType": _FLOAT,
+            "count": len(yup),
+            "type": "VEC3",
+            "min": [float(v) for v in lo],
+            "max": [float(v) for v in hi],
+        },
+        {"bufferView": fid_view, "componentType": _FLOAT, "count": len(fid), "type": "SCALAR"},
+        {"bufferView": idx_view, "componentType": _UINT, "count": int(tris.size), "type": "SCALAR"},
     ]
     class_props: dict[str, Any] = {}
     table_props: dict[str, Any] = {}
     taken: set[str] = set()
     for key, values in features.items():
         pid = _property_id(key, taken)
-        kind = _column_type(values)
+        kind = (kinds or {}).get(key) or column_type(values)
         prop: dict[str, Any] = {"type": "STRING" if kind == "STRING" else "SCALAR", "name": key}
         if kind == "STRING":
             data, offsets = _encode_strings(values)
@@ -159,45 +201,51 @@ def encode_glb(
             prop["noData"] = ""
         else:
             prop["componentType"] = kind
-            nodata = FLOAT_NODATA if kind == "FLOAT64" else np.iinfo(np.int64).min
-            arr = np.array(
-                [nodata if v is None else v for v in values], np.float64 if kind == "FLOAT64" else np.int64
-            )
-            table_props[pid] = {"values": blob.add(arr.tobytes())}
-            prop["noData"] = nodata if kind == "FLOAT64" else int(nodata)
+            nodata = FLOAT_NODATA if kind == "FLOAT64" else int(np.iinfo(np.int64).min)
+            table_props[pid] = {"values": blob.add(_numbers(values, kind, nodata).tobytes())}
+            prop["noData"] = nodata
         class_props[pid] = prop
-    primitive = g.Primitive(
-        attributes=g.Attributes(POSITION=0, _FEATURE_ID_0=1),
-        indices=2,
-        mode=4,
-        material=0,
-        extensions={
+    primitive = {
+        "attributes": {"POSITION": 0, "_FEATURE_ID_0": 1},
+        "indices": 2,
+        "mode": 4,
+        "material": 0,
+        "extensions": {
             "EXT_mesh_features": {"featureIds": [{"featureCount": count, "attribute": 0, "propertyTable": 0}]}
         },
-    )
-    gltf = g.GLTF2(
-        asset=g.Asset(version="2.0", generator="controlroom"),
-        scene=0,
-        scenes=[g.Scene(nodes=[0])],
-        nodes=[g.Node(mesh=0)],
-        meshes=[g.Mesh(primitives=[primitive])],
-        materials=[g.Material(name="city", doubleSided=bool(double_sided))],
-        accessors=accessors,
-        bufferViews=[g.BufferView(**v) for v in blob.views],
-        buffers=[g.Buffer(byteLength=0)],
-        extensionsUsed=["EXT_mesh_features", "EXT_structural_metadata"],
-        extensions={
+    }
+    data = blob.bytes()
+    doc = {
+        "asset": {"version": "2.0", "generator": "controlroom"},
+        "scene": 0,
+        "scenes": [{"nodes": [0]}],
+        "nodes": [{"mesh": 0}],
+        "meshes": [{"primitives": [primitive]}],
+        "materials": [{"name": "city", "doubleSided": bool(double_sided)}],
+        "accessors": accessors,
+        "bufferViews": blob.views,
+        "buffers": [{"byteLength": len(data)}],
+        "extensionsUsed": ["EXT_mesh_features", "EXT_structural_metadata"],
+        "extensions": {
             "EXT_structural_metadata": {
                 "schema": {"id": "controlroom", "classes": {CLASS_NAME: {"properties": class_props}}},
                 "propertyTables": [{"class": CLASS_NAME, "count": count, "properties": table_props}],
             }
         },
-    )
-    data = blob.bytes()
-    gltf.buffers[0].byteLength = len(data)
-    gltf.set_binary_blob(data)
-    out = gltf.save_to_bytes()
-    return b"".join(out) if isinstance(out, list) else bytes(out)
+    }
+    return _glb(doc, data)
+
+
+def _numbers(values: Any, kind: str, nodata: float) -> npt.NDArray[Any]:
+    """A numeric column with ``nodata`` for missing values (None, and NaN in float columns)."""
+    arr = np.asarray(values)
+    if arr.dtype == object:
+        missing = np.array([v is None for v in arr.tolist()], bool)
+        arr = np.where(missing, nodata, arr)
+    out = arr.astype(np.float64 if kind == "FLOAT64" else np.int64)
+    if kind == "FLOAT64":
+        out[np.isnan(out)] = nodata
+    return out
 
 
 def outward_solids(

@@ -121,3 +121,15 @@ def test_tiles_build_and_info_cli(tmp_path: Path) -> None:
     lon0, lat0, lon1, lat1 = info["bbox_wgs84"]
     assert lon0 < 113.32 < lon1 and lat0 < 23.11 < lat1  # the generated city is centred there
     assert info["bytes"] == sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+
+
+def test_tiles_written_by_several_processes_equal_one_process(denhaag: CityModel, tmp_path: Path) -> None:
+    """Forked writers (the CLI and bench default on a multi-core machine) change nothing written."""
+    layers, frame = list(denhaag.layers.values()), LocalFrame.of_model(denhaag)
+    one = build_tileset(layers, frame, tmp_path / "one", max_features_per_leaf=300, workers=1)
+    two = build_tileset(layers, frame, tmp_path / "two", max_features_per_leaf=300, workers=2)
+    assert (one.tiles, one.features, one.bytes) == (two.tiles, two.features, two.bytes)
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
+    assert len(files) > one.tiles  # tileset.json and at least one content per tile
+    for rel in files:
+        assert (tmp_path / "one" / rel).read_bytes() == (tmp_path / "two" / rel).read_bytes(), rel
