@@ -2008,6 +2008,73 @@
     </message>
 </context>
 <context>
+    <name>BuildingAttribute</name>
+    <message>
+        <source>Height</source>
+        <translation>高度</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>LoD</source>
+        <translation>细节层次</translation>
+    </message>
+    <message>
+        <source>Floors</source>
+        <translation>楼层数</translation>
+    </message>
+    <message>
+        <source>Population</source>
+        <translation>人口</translation>
+    </message>
+    <message>
+        <source>Residents</source>
+        <translation>居民数</translation>
+    </message>
+    <message>
+        <source>Use</source>
+        <translation>用途</translation>
+    </message>
+    <message>
+        <source>Function</source>
+        <translation>功能</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>所属区</translation>
+    </message>
+    <message>
+        <source>District code</source>
+        <translation>区划代码</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>English name</source>
+        <translation>英文名称</translation>
+    </message>
+    <message>
+        <source>Building type</source>
+        <translation>建筑类型</translation>
+    </message>
+    <message>
+        <source>Measured height</source>
+        <translation>实测高度</translation>
+    </message>
+    <message>
+        <source>Roof type</source>
+        <translation>屋顶类型</translation>
+    </message>
+    <message>
+        <source>Year built</source>
+        <translation>建成年份</translation>
+    </message>
+</context>
+<context>
     <name>Severity</name>
     <message>
         <source>Low</source>

@@ -902,6 +902,7 @@ accent_colour = "#2ea8ff"
 
 [[views]]
 name = "overview"
+title = {{ en = "Whole district", zh_CN = "全区全景" }}
 lon = {lon}
 lat = {lat}
 distance_m = 9000.0
@@ -910,6 +911,7 @@ elevation_deg = 50.0
 
 [[views]]
 name = "cbd"
+title = {{ en = "CBD", zh_CN = "中央商务区" }}
 lon = {cbd_lon:.4f}
 lat = {cbd_lat:.4f}
 distance_m = 2200.0
@@ -919,6 +921,7 @@ color_by = "height"
 
 [[views]]
 name = "river"
+title = {{ en = "Pearl River banks", zh_CN = "珠江两岸" }}
 lon = {river_lon:.4f}
 lat = {river_lat:.4f}
 distance_m = 1600.0

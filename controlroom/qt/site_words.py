@@ -30,6 +30,14 @@ def place_name(site: Site | None, name: str) -> str:
     return site.place_name(name, current_language()) if site is not None else name
 
 
+def view_title(site: Site | None, name: str) -> str:
+    """A site view's title in the app's language (its name when untitled or not a site view)."""
+    for view in site.views if site is not None else ():
+        if view.name == name:
+            return view.title_in(current_language())
+    return name
+
+
 def profile_name(site: Site) -> str | None:
     """This desk's user as their profile names them (``[[dispatch.users]] display_name``, else the
     account name); None when the site names no desk user."""

@@ -167,6 +167,28 @@ METRIC_UNITS: dict[str, str] = {
     "calls/h": QT_TRANSLATE_NOOP("MetricUnit", "calls/h"),
 }
 
+# Building attributes the map can colour by (sample site, CityJSON and OSM names); others show tidied.
+BUILDING_ATTRIBUTES: dict[str, str] = {
+    "height": QT_TRANSLATE_NOOP("BuildingAttribute", "Height"),
+    "type": QT_TRANSLATE_NOOP("BuildingAttribute", "Type"),
+    "lod": QT_TRANSLATE_NOOP("BuildingAttribute", "LoD"),
+    "floors": QT_TRANSLATE_NOOP("BuildingAttribute", "Floors"),
+    "population": QT_TRANSLATE_NOOP("BuildingAttribute", "Population"),
+    "residents": QT_TRANSLATE_NOOP("BuildingAttribute", "Residents"),
+    "use": QT_TRANSLATE_NOOP("BuildingAttribute", "Use"),
+    "function": QT_TRANSLATE_NOOP("BuildingAttribute", "Function"),
+    "district": QT_TRANSLATE_NOOP("BuildingAttribute", "District"),
+    "district_code": QT_TRANSLATE_NOOP("BuildingAttribute", "District code"),
+    "name": QT_TRANSLATE_NOOP("BuildingAttribute", "Name"),
+    "name_en": QT_TRANSLATE_NOOP("BuildingAttribute", "English name"),
+    "building": QT_TRANSLATE_NOOP("BuildingAttribute", "Building type"),
+    "building:levels": QT_TRANSLATE_NOOP("BuildingAttribute", "Floors"),
+    "storeysAboveGround": QT_TRANSLATE_NOOP("BuildingAttribute", "Floors"),
+    "measuredHeight": QT_TRANSLATE_NOOP("BuildingAttribute", "Measured height"),
+    "roofType": QT_TRANSLATE_NOOP("BuildingAttribute", "Roof type"),
+    "yearOfConstruction": QT_TRANSLATE_NOOP("BuildingAttribute", "Year built"),
+}
+
 SEVERITIES: dict[int, str] = {
     1: QT_TRANSLATE_NOOP("Severity", "Low"),
     2: QT_TRANSLATE_NOOP("Severity", "Medium"),
@@ -291,6 +313,7 @@ CODE_TABLES: dict[str, tuple[str, dict[Any, str]]] = {
     "metric": ("Metric", METRICS),
     "metric_unit": ("MetricUnit", METRIC_UNITS),
     "severity": ("Severity", SEVERITIES),
+    "building_attribute": ("BuildingAttribute", BUILDING_ATTRIBUTES),
 }
 
 

@@ -107,6 +107,7 @@ class AlarmsPanel(LivePanel, QWidget):
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
         self.banner = AlarmBanner(self.live.clock, self)
+        self.banner.place = lambda name: place_name(self.live.site, name)
         self.banner.sig_clicked.connect(self.select_alarm)
         self.priority_filter = QComboBox()
         self.priority_filter.addItem(self.tr("All priorities"), "")

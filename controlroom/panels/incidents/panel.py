@@ -15,7 +15,6 @@ E en route, S on scene, R resolve, X close, C cameras around, Ctrl+F filter.
 from __future__ import annotations
 
 import html
-import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import Qt, Slot
@@ -40,6 +39,7 @@ from controlroom.panels.incidents.tables import IncidentQueue, UnitBoard, age_te
 from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
 from controlroom.qt.dispatch_bridge import DispatchBridge
 from controlroom.qt.panel_contract import LivePanel
+from controlroom.qt.site_words import place_name, site_clock
 from controlroom.qt.strings import (
     dispatch_status_label,
     entity_status_label,
@@ -109,6 +109,7 @@ class IncidentsPanel(LivePanel, QWidget):
         for w in (self.sort, self.district, self.type_filter):
             filters.addWidget(w)
         self.queue = IncidentQueue(self)
+        self.queue.place = self._place
         self.queue.itemSelectionChanged.connect(self._on_queue_selection)
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -240,7 +241,11 @@ class IncidentsPanel(LivePanel, QWidget):
         have = {self.district.itemData(i) for i in range(self.district.count())}
         for n in names:
             if n not in have:
-                self.district.addItem(n, n)
+                self.district.addItem(self._place(n), n)
+
+    def _place(self, name: str) -> str:
+        """A district, street or community as the site names it in the app's language."""
+        return place_name(self.live.site, name)
 
     @Slot(object)
     def _on_live_tick(self, change: Any) -> None:
@@ -282,7 +287,7 @@ class IncidentsPanel(LivePanel, QWidget):
         self.title.setText(f"{kind} — {status}   [{inc_id}]")
         esc = html.escape
         units = ", ".join(f"{u.id} ({entity_status_label(u.status)})" for u in row.units) if row else ""
-        where = " › ".join(row.place) if row else ""
+        where = " › ".join(self._place(p) for p in row.place) if row else ""
         located = row is not None and row.lon is not None and row.lat is not None
         cells = [
             (self.tr("Severity"), str(row.severity) if row and row.severity else ""),
@@ -291,7 +296,7 @@ class IncidentsPanel(LivePanel, QWidget):
             (self.tr("Department"), (row.department if row else "") or "—"),
             (self.tr("Location"), f"{row.lon:.5f}, {row.lat:.5f}" if located and row else "—"),
             (self.tr("Units"), units or "—"),
-            (self.tr("Report"), row.text if row else ""),
+            (self.tr("Report"), (row.text if row else "") or "—"),
         ]
         self.detail.setText(
             "<table>"
@@ -303,7 +308,7 @@ class IncidentsPanel(LivePanel, QWidget):
     def _show_timeline(self, timeline: tuple[dict[str, Any], ...]) -> None:
         self.timeline.clear()
         for t in timeline:
-            stamp = time.strftime("%H:%M:%S", time.localtime(t["at"]))
+            stamp = site_clock(t["at"], self.live.site.site.timezone)  # the site's clocks, not this PC's
             extra = t.get("detail") or {}
             what = order_kind_label(t["kind"]) + (f" {t['unit_id']}" if t.get("unit_id") else "")
             if extra.get("status"):  # a unit's new status when the entry names a unit, else the incident's

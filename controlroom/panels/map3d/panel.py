@@ -35,6 +35,7 @@ from pyvistaqt import QtInteractor
 
 from controlroom.core.city import CityModel
 from controlroom.panels.map3d.camera import MapCameraMixin
+from controlroom.qt import strings
 from controlroom.qt.i18n import current_language
 from controlroom.qt.map_decor import MapDecor
 from controlroom.qt.map_layers import MapLayers
@@ -412,7 +413,6 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
         """The legend lists what the visible live layers draw: each vehicle kind present, with its
         colour and glyph (chevron: fleet, diamond: dispatchable unit), incidents and sensors."""
         from controlroom.core.protocol import ENTITY_KINDS
-        from controlroom.qt import strings
         from controlroom.qt.map_decor import LegendRow
         from controlroom.render.overlays.entities import KIND_COLOURS, UNIT_KINDS
         from controlroom.render.overlays.incidents import SEVERITY_COLOURS
@@ -515,7 +515,7 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
     # ------------------------------------------------------------------ toolbar fill
     def _column_label(self, name: str) -> str:
         labels = {"height": self.tr("Height"), "type": self.tr("Type"), "lod": self.tr("LoD")}
-        return labels.get(name, name)
+        return labels.get(name) or strings.code_label("building_attribute", name)
 
     def _fill_color_combo(self) -> None:
         assert self.scene is not None
@@ -532,7 +532,7 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
         self.view_combo.clear()
         self.view_combo.addItem(self.tr("Overview"), None)
         for view in self._views:
-            self.view_combo.addItem(view.name, view.name)
+            self.view_combo.addItem(view.title_in(current_language()), view.name)
         if self._frame is None and self._views:
             self.view_combo.setToolTip(self.tr("Named views need the site's local frame"))
 
