@@ -1522,6 +1522,10 @@
 <context>
     <name>MapPanel</name>
     <message>
+        <source>(no value)</source>
+        <translation>（无数值）</translation>
+    </message>
+    <message>
         <source>N</source>
         <comment>north arrow</comment>
         <translation>北</translation>
@@ -2072,6 +2076,96 @@
     <message>
         <source>Year built</source>
         <translation>建成年份</translation>
+    </message>
+</context>
+<context>
+    <name>BuildingValue</name>
+    <message>
+        <source>Residential</source>
+        <translation>住宅</translation>
+    </message>
+    <message>
+        <source>Commercial</source>
+        <translation>商业</translation>
+    </message>
+    <message>
+        <source>Industrial</source>
+        <translation>工业</translation>
+    </message>
+    <message>
+        <source>Public</source>
+        <translation>公共设施</translation>
+    </message>
+    <message>
+        <source>Office</source>
+        <translation>办公</translation>
+    </message>
+    <message>
+        <source>Retail</source>
+        <translation>零售</translation>
+    </message>
+    <message>
+        <source>Mixed use</source>
+        <translation>混合用途</translation>
+    </message>
+    <message>
+        <source>School</source>
+        <translation>学校</translation>
+    </message>
+    <message>
+        <source>Hospital</source>
+        <translation>医院</translation>
+    </message>
+    <message>
+        <source>Building</source>
+        <translation>建筑</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Building part</source>
+        <translation>建筑部件</translation>
+    </message>
+</context>
+<context>
+    <name>Order</name>
+    <message>
+        <source>Create</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <source>Dispatch</source>
+        <translation>派单</translation>
+    </message>
+    <message>
+        <source>Unit status</source>
+        <translation>力量状态</translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Resolve</source>
+        <translation>处置完成</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Alarm action</source>
+        <translation>告警操作</translation>
     </message>
 </context>
 <context>

@@ -16,7 +16,9 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QRegio
 from PySide6.QtWidgets import QWidget
 
 from controlroom.core.city import CityModel
+from controlroom.core.site import Site
 from controlroom.qt.map_decor import LegendRow, MapDecor, _halo_text
+from controlroom.render.city_visual import LegendWords
 from controlroom.render.map_labels import MapLabel
 from controlroom.render.map_projection import MapProjection
 
@@ -94,4 +96,19 @@ def brief_map_decor(model: CityModel, language: str) -> MapImageDecor:
     title = QCoreApplication.translate("MapPanel", "On the map")
     return MapImageDecor(
         collect_labels(model), language, legend_title=title, legend=legend, body_px=BRIEF_BODY_PX
+    )
+
+
+def legend_words(language: str, site: Site | None = None) -> LegendWords:
+    """The colour legend's words for an off-screen picture, as the live map names them."""
+    from controlroom.qt.cjk_font import find_source
+    from controlroom.qt.site_words import attribute_value
+    from controlroom.qt.strings import code_label
+
+    font = find_source("Regular") if language == "zh_CN" else None
+    return LegendWords(
+        title=lambda name: code_label("building_attribute", name),
+        no_value=QCoreApplication.translate("MapPanel", "(no value)"),
+        value=lambda value: attribute_value(site, value),
+        font_file=str(font) if font else None,
     )

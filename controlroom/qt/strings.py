@@ -69,6 +69,19 @@ ORDER_KINDS: dict[str, str] = {
     "alarm": QT_TRANSLATE_NOOP("OrderKind", "Alarm"),
 }
 
+# An order a desk sent, as the order strip and the refused list name it (imperative: it may be refused).
+ORDERS: dict[str, str] = {
+    "create": QT_TRANSLATE_NOOP("Order", "Create"),
+    "acknowledge": QT_TRANSLATE_NOOP("Order", "Acknowledge"),
+    "assign": QT_TRANSLATE_NOOP("Order", "Dispatch"),
+    "unit_status": QT_TRANSLATE_NOOP("Order", "Unit status"),
+    "comment": QT_TRANSLATE_NOOP("Order", "Comment"),
+    "resolve": QT_TRANSLATE_NOOP("Order", "Resolve"),
+    "close": QT_TRANSLATE_NOOP("Order", "Close"),
+    "cancel": QT_TRANSLATE_NOOP("Order", "Cancel"),
+    "alarm": QT_TRANSLATE_NOOP("Order", "Alarm action"),
+}
+
 ENTITY_KINDS: dict[str, str] = {
     "bus": QT_TRANSLATE_NOOP("EntityKind", "Bus"),
     "muck_truck": QT_TRANSLATE_NOOP("EntityKind", "Muck truck"),
@@ -187,6 +200,23 @@ BUILDING_ATTRIBUTES: dict[str, str] = {
     "measuredHeight": QT_TRANSLATE_NOOP("BuildingAttribute", "Measured height"),
     "roofType": QT_TRANSLATE_NOOP("BuildingAttribute", "Roof type"),
     "yearOfConstruction": QT_TRANSLATE_NOOP("BuildingAttribute", "Year built"),
+}
+
+# Their common values (the sample site's ``use``, OSM ``building`` and CityJSON types).
+BUILDING_VALUES: dict[str, str] = {
+    "residential": QT_TRANSLATE_NOOP("BuildingValue", "Residential"),
+    "commercial": QT_TRANSLATE_NOOP("BuildingValue", "Commercial"),
+    "industrial": QT_TRANSLATE_NOOP("BuildingValue", "Industrial"),
+    "public": QT_TRANSLATE_NOOP("BuildingValue", "Public"),
+    "office": QT_TRANSLATE_NOOP("BuildingValue", "Office"),
+    "retail": QT_TRANSLATE_NOOP("BuildingValue", "Retail"),
+    "mixed": QT_TRANSLATE_NOOP("BuildingValue", "Mixed use"),
+    "school": QT_TRANSLATE_NOOP("BuildingValue", "School"),
+    "hospital": QT_TRANSLATE_NOOP("BuildingValue", "Hospital"),
+    "yes": QT_TRANSLATE_NOOP("BuildingValue", "Building"),
+    "other": QT_TRANSLATE_NOOP("BuildingValue", "Other"),
+    "Building": QT_TRANSLATE_NOOP("BuildingValue", "Building"),
+    "BuildingPart": QT_TRANSLATE_NOOP("BuildingValue", "Building part"),
 }
 
 SEVERITIES: dict[int, str] = {
@@ -314,6 +344,8 @@ CODE_TABLES: dict[str, tuple[str, dict[Any, str]]] = {
     "metric_unit": ("MetricUnit", METRIC_UNITS),
     "severity": ("Severity", SEVERITIES),
     "building_attribute": ("BuildingAttribute", BUILDING_ATTRIBUTES),
+    "building_value": ("BuildingValue", BUILDING_VALUES),
+    "order": ("Order", ORDERS),
 }
 
 

@@ -39,7 +39,7 @@ def _snapshot(args: argparse.Namespace) -> int:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt only paints names on the picture
     from controlroom.qt.application import make_application
-    from controlroom.qt.map_image import MapImageDecor
+    from controlroom.qt.map_image import MapImageDecor, legend_words
 
     language = choose_language(args.lang, site.site.language)
     make_application(language=language)
@@ -53,6 +53,7 @@ def _snapshot(args: argparse.Namespace) -> int:
             frame=LocalFrame.of_model(model),
             color_by=args.color_by,
             decorate=names,  # the title, the district/river/road names, north arrow and scale bar
+            legend_words=legend_words(language, site),
         )
     except KeyError as exc:  # the renderer names the attribute and lists the real ones
         print_error(f"--color-by: {exc.args[0]}")

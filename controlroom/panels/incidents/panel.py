@@ -41,6 +41,7 @@ from controlroom.qt.dispatch_bridge import DispatchBridge
 from controlroom.qt.panel_contract import LivePanel
 from controlroom.qt.site_words import place_name, site_clock
 from controlroom.qt.strings import (
+    code_label,
     dispatch_status_label,
     entity_status_label,
     incident_type_label,
@@ -400,7 +401,8 @@ class IncidentsPanel(LivePanel, QWidget):
         for e in recent:
             mark = _MARKS.get(e.state, "?")
             parts.append(
-                f"{mark} {e.kind} {e.unit_id or e.incident_id}" + (f" — {e.reason}" if e.reason else "")
+                f"{mark} {code_label('order', e.kind)} {e.unit_id or e.incident_id}".rstrip()
+                + (f" — {e.reason}" if e.reason else "")
             )
         self.orders.setText("   ".join(parts))
         self._show_refused()
@@ -412,8 +414,9 @@ class IncidentsPanel(LivePanel, QWidget):
         keep = self._refused_selected()
         self.refused.clear()
         for e in self.client.outbox.entries(state="refused", limit=50):
-            # the order's kind as the outbox names it (tests/panels/test_incidents.py reads it)
-            item = QListWidgetItem(f"✗ {e.kind} {e.unit_id or e.incident_id} — {e.reason}")
+            item = QListWidgetItem(
+                f"✗ {code_label('order', e.kind)} {e.unit_id or e.incident_id} — {e.reason}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, e.command_id)
             self.refused.addItem(item)
             if e.command_id == keep:

@@ -40,6 +40,7 @@ from controlroom.qt.i18n import current_language
 from controlroom.qt.map_decor import MapDecor
 from controlroom.qt.map_layers import MapLayers
 from controlroom.qt.panel_contract import LivePanel
+from controlroom.render.city_visual import LegendWords
 from controlroom.render.line_visual import boundary_level
 from controlroom.render.overlay import MapOverlay
 from controlroom.render.scene import CityScene, WgsFrame
@@ -248,6 +249,7 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
             self.scene.clear()
         self._close_tiles()
         self.scene = CityScene(self.plotter, model, self.theme)
+        self.scene.set_legend_words(self._legend_words())
         self.scene.reset_camera(self._map_pixels())
         if model.tilesets:
             self._open_tiles(model)
@@ -516,6 +518,20 @@ class MapPanel(MapCameraMixin, LivePanel, QWidget):
     def _column_label(self, name: str) -> str:
         labels = {"height": self.tr("Height"), "type": self.tr("Type"), "lod": self.tr("LoD")}
         return labels.get(name) or strings.code_label("building_attribute", name)
+
+    def _legend_words(self) -> LegendWords:
+        """The colour legend in the app's language: VTK draws it, and VTK's font has no CJK."""
+        from controlroom.qt.cjk_font import find_source
+        from controlroom.qt.site_words import attribute_value
+
+        font = find_source("Regular") if current_language() == "zh_CN" else None
+        site = self.live.site if self.live is not None else None
+        return LegendWords(
+            title=self._column_label,
+            no_value=self.tr("(no value)"),
+            value=lambda value: attribute_value(site, value),
+            font_file=str(font) if font else None,
+        )
 
     def _fill_color_combo(self) -> None:
         assert self.scene is not None
