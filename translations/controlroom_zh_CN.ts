@@ -2377,6 +2377,34 @@
         <translation>{0:.0f} 秒后重试</translation>
     </message>
     <message>
+        <source>stream not reachable</source>
+        <translation>视频流无法访问</translation>
+    </message>
+    <message>
+        <source>unsupported stream format</source>
+        <translation>不支持的视频流格式</translation>
+    </message>
+    <message>
+        <source>network error</source>
+        <translation>网络错误</translation>
+    </message>
+    <message>
+        <source>access to the stream denied</source>
+        <translation>无权访问视频流</translation>
+    </message>
+    <message>
+        <source>video error</source>
+        <translation>视频错误</translation>
+    </message>
+    <message>
+        <source>stream stalled</source>
+        <translation>视频流中断</translation>
+    </message>
+    <message>
+        <source>no picture after {0} s</source>
+        <translation>{0} 秒后仍无画面</translation>
+    </message>
+    <message>
         <source>Save snapshot (PNG)</source>
         <translation>保存截图（PNG）</translation>
     </message>

@@ -933,11 +933,22 @@ elevation_deg = 20.0
     )
 
 
+#: The dispatch departments (``[[dispatch.departments]] name``) with their Chinese names.
+DEPARTMENTS = (
+    ("City Management", "城市管理"),
+    ("Traffic Police", "交警"),
+    ("Roads and Drainage", "道路排水"),
+    ("Parks and Greening", "园林绿化"),
+)
+
+
 def names_toml() -> str:
-    """``[names]``: the districts' and streets' names in English (the data spell them in Chinese)."""
+    """``[names]``: the districts' and streets' names in English (the data spell them in Chinese),
+    and the dispatch departments' in Chinese (the site spells them in English)."""
     lines = [f'"{zh}" = {{ en = "{en} District", zh_CN = "{zh}" }}' for zh, en in DISTRICTS]
     lines += [f'"{zh}" = {{ en = "{en} Street", zh_CN = "{zh}" }}' for zh, en in STREETS]
-    return "\n# Place names per language (the data's names are Chinese)\n[names]\n" + "\n".join(lines) + "\n"
+    lines += [f'"{en}" = {{ en = "{en}", zh_CN = "{zh}" }}' for en, zh in DEPARTMENTS]  # spelled in English
+    return "\n# Place and department names per language\n[names]\n" + "\n".join(lines) + "\n"
 
 
 def generate(folder: Path, seed: int = SEED) -> Path:

@@ -245,7 +245,7 @@ class IncidentsPanel(LivePanel, QWidget):
                 self.district.addItem(self._place(n), n)
 
     def _place(self, name: str) -> str:
-        """A district, street or community as the site names it in the app's language."""
+        """A district, street, grid or department as the site names it in the app's language."""
         return place_name(self.live.site, name)
 
     @Slot(object)
@@ -294,7 +294,7 @@ class IncidentsPanel(LivePanel, QWidget):
             (self.tr("Severity"), str(row.severity) if row and row.severity else ""),
             (self.tr("Raised"), age_text(self.live.clock() - (row.raised_at if row else 0.0))),
             (self.tr("Where"), where or self.tr("(not routed yet)")),
-            (self.tr("Department"), (row.department if row else "") or "—"),
+            (self.tr("Department"), self._place(row.department) if row and row.department else "—"),
             (self.tr("Location"), f"{row.lon:.5f}, {row.lat:.5f}" if located and row else "—"),
             (self.tr("Units"), units or "—"),
             (self.tr("Report"), (row.text if row else "") or "—"),
