@@ -2169,6 +2169,21 @@
     </message>
 </context>
 <context>
+    <name>Role</name>
+    <message>
+        <source>operator</source>
+        <translation>值班员</translation>
+    </message>
+    <message>
+        <source>duty officer</source>
+        <translation>值班领导</translation>
+    </message>
+    <message>
+        <source>shift leader</source>
+        <translation>带班领导</translation>
+    </message>
+</context>
+<context>
     <name>Severity</name>
     <message>
         <source>Low</source>

@@ -82,6 +82,14 @@ ORDERS: dict[str, str] = {
     "alarm": QT_TRANSLATE_NOOP("Order", "Alarm action"),
 }
 
+# Who an unacknowledged alarm escalates to: the default [alarms] escalation_chain (a site's own
+# chain names its roles through [names]).
+ROLES: dict[str, str] = {
+    "operator": QT_TRANSLATE_NOOP("Role", "operator"),
+    "duty officer": QT_TRANSLATE_NOOP("Role", "duty officer"),
+    "shift leader": QT_TRANSLATE_NOOP("Role", "shift leader"),
+}
+
 ENTITY_KINDS: dict[str, str] = {
     "bus": QT_TRANSLATE_NOOP("EntityKind", "Bus"),
     "muck_truck": QT_TRANSLATE_NOOP("EntityKind", "Muck truck"),
@@ -346,6 +354,7 @@ CODE_TABLES: dict[str, tuple[str, dict[Any, str]]] = {
     "building_attribute": ("BuildingAttribute", BUILDING_ATTRIBUTES),
     "building_value": ("BuildingValue", BUILDING_VALUES),
     "order": ("Order", ORDERS),
+    "role": ("Role", ROLES),
 }
 
 
