@@ -38,6 +38,7 @@ from controlroom.live import Mode
 from controlroom.panels.incidents.tables import IncidentQueue, UnitBoard, age_text
 from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
 from controlroom.qt.dispatch_bridge import DispatchBridge
+from controlroom.qt.i18n import current_language
 from controlroom.qt.panel_contract import LivePanel
 from controlroom.qt.site_words import place_name, site_clock
 from controlroom.qt.strings import (
@@ -71,6 +72,7 @@ class IncidentsPanel(LivePanel, QWidget):
         self.client = self.bridge.client
         self.desk = live.desk
         self.selected: str | None = None
+        self._names_of: tuple[object, dict[str, dict[str, str]]] = (None, {})  # the model's place names
         font = QFont(self.font())
         font.setPointSize(BODY_POINT_SIZE)
         self.setFont(font)
@@ -245,8 +247,17 @@ class IncidentsPanel(LivePanel, QWidget):
                 self.district.addItem(self._place(n), n)
 
     def _place(self, name: str) -> str:
-        """A district, street, grid or department as the site names it in the app's language."""
-        return place_name(self.live.site, name)
+        """A district, street, grid or department as the site names it in the app's language
+        (``[names]``), else as the boundary data name it (``name_en`` / ``name_pinyin``)."""
+        if name in self.live.site.names:
+            return place_name(self.live.site, name)
+        model = self.live.model
+        if model is not None and model is not self._names_of[0]:
+            from controlroom.render.map_labels import boundary_names
+
+            self._names_of = (model, boundary_names(model))
+        names = self._names_of[1].get(name)
+        return (names.get(current_language()) or name) if names else name
 
     @Slot(object)
     def _on_live_tick(self, change: Any) -> None:
