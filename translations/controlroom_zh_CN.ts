@@ -1534,6 +1534,10 @@
 <context>
     <name>MapPanel</name>
     <message>
+        <source>(no value)</source>
+        <translation>（无数值）</translation>
+    </message>
+    <message>
         <source>N</source>
         <comment>north arrow</comment>
         <translation>北</translation>
@@ -2020,6 +2024,178 @@
     </message>
 </context>
 <context>
+    <name>BuildingAttribute</name>
+    <message>
+        <source>Height</source>
+        <translation>高度</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>LoD</source>
+        <translation>细节层次</translation>
+    </message>
+    <message>
+        <source>Floors</source>
+        <translation>楼层数</translation>
+    </message>
+    <message>
+        <source>Population</source>
+        <translation>人口</translation>
+    </message>
+    <message>
+        <source>Residents</source>
+        <translation>居民数</translation>
+    </message>
+    <message>
+        <source>Use</source>
+        <translation>用途</translation>
+    </message>
+    <message>
+        <source>Function</source>
+        <translation>功能</translation>
+    </message>
+    <message>
+        <source>District</source>
+        <translation>所属区</translation>
+    </message>
+    <message>
+        <source>District code</source>
+        <translation>区划代码</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>English name</source>
+        <translation>英文名称</translation>
+    </message>
+    <message>
+        <source>Building type</source>
+        <translation>建筑类型</translation>
+    </message>
+    <message>
+        <source>Measured height</source>
+        <translation>实测高度</translation>
+    </message>
+    <message>
+        <source>Roof type</source>
+        <translation>屋顶类型</translation>
+    </message>
+    <message>
+        <source>Year built</source>
+        <translation>建成年份</translation>
+    </message>
+</context>
+<context>
+    <name>BuildingValue</name>
+    <message>
+        <source>Residential</source>
+        <translation>住宅</translation>
+    </message>
+    <message>
+        <source>Commercial</source>
+        <translation>商业</translation>
+    </message>
+    <message>
+        <source>Industrial</source>
+        <translation>工业</translation>
+    </message>
+    <message>
+        <source>Public</source>
+        <translation>公共设施</translation>
+    </message>
+    <message>
+        <source>Office</source>
+        <translation>办公</translation>
+    </message>
+    <message>
+        <source>Retail</source>
+        <translation>零售</translation>
+    </message>
+    <message>
+        <source>Mixed use</source>
+        <translation>混合用途</translation>
+    </message>
+    <message>
+        <source>School</source>
+        <translation>学校</translation>
+    </message>
+    <message>
+        <source>Hospital</source>
+        <translation>医院</translation>
+    </message>
+    <message>
+        <source>Building</source>
+        <translation>建筑</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Building part</source>
+        <translation>建筑部件</translation>
+    </message>
+</context>
+<context>
+    <name>Order</name>
+    <message>
+        <source>Create</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <source>Acknowledge</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <source>Dispatch</source>
+        <translation>派单</translation>
+    </message>
+    <message>
+        <source>Unit status</source>
+        <translation>力量状态</translation>
+    </message>
+    <message>
+        <source>Comment</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Resolve</source>
+        <translation>处置完成</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>撤销</translation>
+    </message>
+    <message>
+        <source>Alarm action</source>
+        <translation>告警操作</translation>
+    </message>
+</context>
+<context>
+    <name>Role</name>
+    <message>
+        <source>operator</source>
+        <translation>值班员</translation>
+    </message>
+    <message>
+        <source>duty officer</source>
+        <translation>值班领导</translation>
+    </message>
+    <message>
+        <source>shift leader</source>
+        <translation>带班领导</translation>
+    </message>
+</context>
+<context>
     <name>Severity</name>
     <message>
         <source>Low</source>
@@ -2230,6 +2406,34 @@
     <message>
         <source>retrying in {0:.0f} s</source>
         <translation>{0:.0f} 秒后重试</translation>
+    </message>
+    <message>
+        <source>stream not reachable</source>
+        <translation>视频流无法访问</translation>
+    </message>
+    <message>
+        <source>unsupported stream format</source>
+        <translation>不支持的视频流格式</translation>
+    </message>
+    <message>
+        <source>network error</source>
+        <translation>网络错误</translation>
+    </message>
+    <message>
+        <source>access to the stream denied</source>
+        <translation>无权访问视频流</translation>
+    </message>
+    <message>
+        <source>video error</source>
+        <translation>视频错误</translation>
+    </message>
+    <message>
+        <source>stream stalled</source>
+        <translation>视频流中断</translation>
+    </message>
+    <message>
+        <source>no picture after {0} s</source>
+        <translation>{0} 秒后仍无画面</translation>
     </message>
     <message>
         <source>Save snapshot (PNG)</source>

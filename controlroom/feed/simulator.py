@@ -332,7 +332,6 @@ class CitySimulator:
             x, y = float(px[0]), float(py[0])
         lon, lat = self.roads.frame.to_wgs84(x, y)
         severity = min(4, _INCIDENT_SEVERITY[kind] + int(rng.random() < 0.15))
-        text = kind.replace("_", " ").capitalize() + (f" seen by camera {cams[0]}" if cams else " reported")
         rec = Incident(
             f"INC{int(self.started) % 100000:05d}-{self._incident_no:05d}",
             kind,  # type: ignore[arg-type]
@@ -340,7 +339,7 @@ class CitySimulator:
             float(lon),
             float(lat),
             cams,
-            text,
+            "",  # no report text: nobody wrote one (type and camera travel as fields, shown translated)
             "new",
             now,
         )

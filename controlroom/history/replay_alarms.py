@@ -20,14 +20,16 @@ def rule_id_of(key: str) -> str:
     return key.split("|", 1)[0]
 
 
-def replayed_alarms(states: Iterable[AlarmState], rules: Iterable[Any]) -> list[Alarm]:
-    """Each recorded alarm state as an ``Alarm`` (no place: the trail does not record one)."""
+def replayed_alarms(states: Iterable[AlarmState], rules: Iterable[Any], language: str = "en") -> list[Alarm]:
+    """Each recorded alarm state as an ``Alarm`` (no place: the trail does not record one), its
+    rule's texts in ``language``."""
     by_id = {getattr(r, "id", ""): r for r in rules}
     out = []
     for a in states:
         rule = by_id.get(rule_id_of(a.key))
         subject = a.key.split("|", 1)[1] if "|" in a.key else a.key
-        title = getattr(rule, "title", a.key)
+        title = rule.title_in(language) if rule is not None else a.key
+        procedure = rule.procedure_in(language) if rule is not None else ""
         priority = getattr(rule, "priority", "medium")
         esc = min(a.escalations, PRIORITIES.index(priority))  # each escalation one step up
         out.append(Alarm(
@@ -35,7 +37,7 @@ def replayed_alarms(states: Iterable[AlarmState], rules: Iterable[Any]) -> list[
             message=f"{title}: {subject}", priority=PRIORITIES[PRIORITIES.index(priority) - esc],
             category=getattr(rule, "category", "general"), subject=subject, x=math.nan, y=math.nan,
             district="", cameras=list(getattr(rule, "cameras", [])), layer=getattr(rule, "layer", None),
-            procedure=getattr(rule, "procedure", ""), raised_at=a.raised_at, predicted=a.state == "predicted",
+            procedure=procedure, raised_at=a.raised_at, predicted=a.state == "predicted",
             state=a.life, owner=a.owner, acknowledged_by=a.acknowledged_by, escalation_level=a.escalations,
             updated_at=a.last_at,
         ))  # fmt: skip

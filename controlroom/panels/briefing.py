@@ -287,6 +287,8 @@ class BriefingPanel(LivePanel, QWidget):
 
         from controlroom.core.incidents import IncidentState
         from controlroom.qt.brief_pdf import BriefWriter
+        from controlroom.qt.i18n import current_language
+        from controlroom.qt.map_image import brief_map_decor
         from controlroom.render.incident_map import render_incident_map
 
         self.refresh()
@@ -299,7 +301,10 @@ class BriefingPanel(LivePanel, QWidget):
             if r.is_open
         ]
         with tempfile.TemporaryDirectory(prefix="controlroom-brief-") as tmp:
-            png = render_incident_map(self.live.model, Path(tmp) / "map.png", states, data.now)
+            decor = brief_map_decor(self.live.model, current_language())  # names in the brief's language
+            png = render_incident_map(
+                self.live.model, Path(tmp) / "map.png", states, data.now, decorate=decor
+            )
             return BriefWriter(data, png, site=self.live.site).write(out)
 
     def _on_brief_clicked(self) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from controlroom.core.alarms.rules import PRIORITIES
+from controlroom.qt.i18n import current_language
 
 if TYPE_CHECKING:
     from controlroom.core.alarms.audit import AuditSink
@@ -150,6 +151,7 @@ class AlarmService(QObject):
             escalation_s={str(k): v for k, v in cfg.escalation_s.items()},
             escalation_chain=cfg.escalation_chain,
             locate=zones.locate if zones.districts else None,
+            language=current_language(),  # the rules' texts in the desk's language
         )
         self.book.listeners.append(self._on_book_changed)
         if self._sound is None and cfg.sound:

@@ -47,7 +47,7 @@ Projector = Callable[[np.ndarray], np.ndarray]  # world (n, 3) → widget pixels
 class MapDecor(QWidget):
     """Names, legend, north arrow and scale bar over a map view (see the module docstring)."""
 
-    def __init__(self, parent: QWidget, project: Projector) -> None:
+    def __init__(self, parent: QWidget | None, project: Projector) -> None:
         super().__init__(parent)
         self.setObjectName("mapDecor")
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)

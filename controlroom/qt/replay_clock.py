@@ -354,7 +354,9 @@ class ReplayClock(QObject):
         if key == self._alarm_key:
             return
         self._alarm_key = key
-        service.show_replay(replayed_alarms(states, service.rules))
+        from controlroom.qt.i18n import current_language
+
+        service.show_replay(replayed_alarms(states, service.rules, current_language()))
 
     def _on_mode(self, mode: object) -> None:
         if mode is Mode.LIVE:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QInputDialog, QMenu, QWidget
 
 from controlroom.core.saved_views import SavedView, ViewStore
 from controlroom.core.site import Site
+from controlroom.qt.site_words import view_title
 
 SHORTCUT_VIEWS = 9
 
@@ -76,6 +77,7 @@ class SavedViewsMenu(QMenu):
         self.setTitle(self.tr("&Views"))
         self.map = map_
         self.frame = frame
+        self.site = site
         self.store = ViewStore(site)
         self.aboutToShow.connect(self.rebuild)
         self.rebuild()
@@ -83,7 +85,10 @@ class SavedViewsMenu(QMenu):
     def rebuild(self) -> None:
         self.clear()
         for i, view in enumerate(self.store.all()):
-            label = view.name if view.origin == "site" else self.tr("{0} (mine)").format(view.name)
+            if view.origin == "site":
+                label = view_title(self.site, view.name)
+            else:
+                label = self.tr("{0} (mine)").format(view.name)
             action = self.addAction(label)
             if i < SHORTCUT_VIEWS:
                 action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))

@@ -30,6 +30,22 @@ def place_name(site: Site | None, name: str) -> str:
     return site.place_name(name, current_language()) if site is not None else name
 
 
+def attribute_value(site: Site | None, value: str) -> str:
+    """A building attribute's value as shown: a known code translated (``residential`` → 住宅),
+    else a place name from the site's ``[names]`` (district values), else as the data has it."""
+    from controlroom.qt.strings import BUILDING_VALUES
+
+    return code_label("building_value", value) if value in BUILDING_VALUES else place_name(site, value)
+
+
+def view_title(site: Site | None, name: str) -> str:
+    """A site view's title in the app's language (its name when untitled or not a site view)."""
+    for view in site.views if site is not None else ():
+        if view.name == name:
+            return view.title_in(current_language())
+    return name
+
+
 def profile_name(site: Site) -> str | None:
     """This desk's user as their profile names them (``[[dispatch.users]] display_name``, else the
     account name); None when the site names no desk user."""

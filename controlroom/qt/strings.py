@@ -69,6 +69,27 @@ ORDER_KINDS: dict[str, str] = {
     "alarm": QT_TRANSLATE_NOOP("OrderKind", "Alarm"),
 }
 
+# An order a desk sent, as the order strip and the refused list name it (imperative: it may be refused).
+ORDERS: dict[str, str] = {
+    "create": QT_TRANSLATE_NOOP("Order", "Create"),
+    "acknowledge": QT_TRANSLATE_NOOP("Order", "Acknowledge"),
+    "assign": QT_TRANSLATE_NOOP("Order", "Dispatch"),
+    "unit_status": QT_TRANSLATE_NOOP("Order", "Unit status"),
+    "comment": QT_TRANSLATE_NOOP("Order", "Comment"),
+    "resolve": QT_TRANSLATE_NOOP("Order", "Resolve"),
+    "close": QT_TRANSLATE_NOOP("Order", "Close"),
+    "cancel": QT_TRANSLATE_NOOP("Order", "Cancel"),
+    "alarm": QT_TRANSLATE_NOOP("Order", "Alarm action"),
+}
+
+# Who an unacknowledged alarm escalates to: the default [alarms] escalation_chain (a site's own
+# chain names its roles through [names]).
+ROLES: dict[str, str] = {
+    "operator": QT_TRANSLATE_NOOP("Role", "operator"),
+    "duty officer": QT_TRANSLATE_NOOP("Role", "duty officer"),
+    "shift leader": QT_TRANSLATE_NOOP("Role", "shift leader"),
+}
+
 ENTITY_KINDS: dict[str, str] = {
     "bus": QT_TRANSLATE_NOOP("EntityKind", "Bus"),
     "muck_truck": QT_TRANSLATE_NOOP("EntityKind", "Muck truck"),
@@ -165,6 +186,45 @@ METRIC_UNITS: dict[str, str] = {
     "MW": QT_TRANSLATE_NOOP("MetricUnit", "MW"),
     "AQI": QT_TRANSLATE_NOOP("MetricUnit", "AQI"),
     "calls/h": QT_TRANSLATE_NOOP("MetricUnit", "calls/h"),
+}
+
+# Building attributes the map can colour by (sample site, CityJSON and OSM names); others show tidied.
+BUILDING_ATTRIBUTES: dict[str, str] = {
+    "height": QT_TRANSLATE_NOOP("BuildingAttribute", "Height"),
+    "type": QT_TRANSLATE_NOOP("BuildingAttribute", "Type"),
+    "lod": QT_TRANSLATE_NOOP("BuildingAttribute", "LoD"),
+    "floors": QT_TRANSLATE_NOOP("BuildingAttribute", "Floors"),
+    "population": QT_TRANSLATE_NOOP("BuildingAttribute", "Population"),
+    "residents": QT_TRANSLATE_NOOP("BuildingAttribute", "Residents"),
+    "use": QT_TRANSLATE_NOOP("BuildingAttribute", "Use"),
+    "function": QT_TRANSLATE_NOOP("BuildingAttribute", "Function"),
+    "district": QT_TRANSLATE_NOOP("BuildingAttribute", "District"),
+    "district_code": QT_TRANSLATE_NOOP("BuildingAttribute", "District code"),
+    "name": QT_TRANSLATE_NOOP("BuildingAttribute", "Name"),
+    "name_en": QT_TRANSLATE_NOOP("BuildingAttribute", "English name"),
+    "building": QT_TRANSLATE_NOOP("BuildingAttribute", "Building type"),
+    "building:levels": QT_TRANSLATE_NOOP("BuildingAttribute", "Floors"),
+    "storeysAboveGround": QT_TRANSLATE_NOOP("BuildingAttribute", "Floors"),
+    "measuredHeight": QT_TRANSLATE_NOOP("BuildingAttribute", "Measured height"),
+    "roofType": QT_TRANSLATE_NOOP("BuildingAttribute", "Roof type"),
+    "yearOfConstruction": QT_TRANSLATE_NOOP("BuildingAttribute", "Year built"),
+}
+
+# Their common values (the sample site's ``use``, OSM ``building`` and CityJSON types).
+BUILDING_VALUES: dict[str, str] = {
+    "residential": QT_TRANSLATE_NOOP("BuildingValue", "Residential"),
+    "commercial": QT_TRANSLATE_NOOP("BuildingValue", "Commercial"),
+    "industrial": QT_TRANSLATE_NOOP("BuildingValue", "Industrial"),
+    "public": QT_TRANSLATE_NOOP("BuildingValue", "Public"),
+    "office": QT_TRANSLATE_NOOP("BuildingValue", "Office"),
+    "retail": QT_TRANSLATE_NOOP("BuildingValue", "Retail"),
+    "mixed": QT_TRANSLATE_NOOP("BuildingValue", "Mixed use"),
+    "school": QT_TRANSLATE_NOOP("BuildingValue", "School"),
+    "hospital": QT_TRANSLATE_NOOP("BuildingValue", "Hospital"),
+    "yes": QT_TRANSLATE_NOOP("BuildingValue", "Building"),
+    "other": QT_TRANSLATE_NOOP("BuildingValue", "Other"),
+    "Building": QT_TRANSLATE_NOOP("BuildingValue", "Building"),
+    "BuildingPart": QT_TRANSLATE_NOOP("BuildingValue", "Building part"),
 }
 
 SEVERITIES: dict[int, str] = {
@@ -291,6 +351,10 @@ CODE_TABLES: dict[str, tuple[str, dict[Any, str]]] = {
     "metric": ("Metric", METRICS),
     "metric_unit": ("MetricUnit", METRIC_UNITS),
     "severity": ("Severity", SEVERITIES),
+    "building_attribute": ("BuildingAttribute", BUILDING_ATTRIBUTES),
+    "building_value": ("BuildingValue", BUILDING_VALUES),
+    "order": ("Order", ORDERS),
+    "role": ("Role", ROLES),
 }
 
 

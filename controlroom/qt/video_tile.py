@@ -9,6 +9,7 @@ timer calls ``tick`` to age the badge and retry failed streams with back-off.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -260,8 +261,32 @@ class VideoTile(QFrame):
     def _on_player_error(self, error: QMediaPlayer.Error, message: str) -> None:
         if error == QMediaPlayer.Error.NoError:
             return
-        self.machine.on_error(self._clock(), message or error.name)
+        self.machine.on_error(self._clock(), self._player_error_text(error))
+        self.setToolTip(message or error.name)  # the media backend's own words, for a technician
         self.update()
+
+    def _player_error_text(self, error: QMediaPlayer.Error) -> str:
+        """The player's error in the app's language (the backend's message is English only)."""
+        if error == QMediaPlayer.Error.ResourceError:
+            return self.tr("stream not reachable")
+        if error == QMediaPlayer.Error.FormatError:
+            return self.tr("unsupported stream format")
+        if error == QMediaPlayer.Error.NetworkError:
+            return self.tr("network error")
+        if error == QMediaPlayer.Error.AccessDeniedError:
+            return self.tr("access to the stream denied")
+        return self.tr("video error")
+
+    def _reason_text(self, reason: str) -> str:
+        """The tile machine's (Qt-free, English) reasons in the app's language."""
+        if reason == "stream stalled":
+            return self.tr("stream stalled")
+        if reason == "no picture":
+            return self.tr("No picture")
+        found = re.fullmatch(r"no picture after (\d+) s", reason)
+        if found:
+            return self.tr("no picture after {0} s").format(found[1])
+        return reason
 
     @Slot(QMediaPlayer.MediaStatus)
     def _on_media_status(self, status: QMediaPlayer.MediaStatus) -> None:
@@ -366,7 +391,7 @@ class VideoTile(QFrame):
         elif state == TileState.STALLED:
             text = self.tr("No picture")
         else:
-            text = self.machine.reason
+            text = self._reason_text(self.machine.reason)
             retry = self.machine.retry_in(now)
             if retry is not None:
                 text += "\n" + self.tr("retrying in {0:.0f} s").format(retry)

@@ -9,6 +9,7 @@ Per-object values reach the triangles by indexing with ``cell_object`` (one nump
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -107,6 +108,20 @@ def color_scheme(objects: CityObjects, name: str, max_categories: int = 12) -> C
     return ColorScheme(name, "categorical", values, (-0.5, len(categories) - 0.5), categories)
 
 
+def _as_is(name: str) -> str:
+    return name
+
+
+@dataclass(frozen=True)
+class LegendWords:
+    """How the colour legend names things in the UI's language (the Qt side fills this in)."""
+
+    title: Callable[[str], str] = _as_is  # a column's name as shown ("height" → "高度")
+    no_value: str = "(no value)"
+    value: Callable[[str], str] = _as_is  # a category as shown ("residential" → "住宅")
+    font_file: str | None = None  # a font with the language's glyphs (VTK's own has no CJK)
+
+
 class CityVisual:
     """Draws one ``CityLayer`` with one surface actor, one highlight actor and one legend."""
 
@@ -126,6 +141,7 @@ class CityVisual:
         self.highlight_actor, self._highlight_mapper = self._make_highlight_actor()
         self.legend = self._make_legend()
         self.category_legend = self._make_category_legend()
+        self.words = LegendWords()
         self._apply_base_colors()
 
     # ------------------------------------------------------------------ actors
@@ -244,9 +260,9 @@ class CityVisual:
         import pyvista as pv
 
         swatch = pv.Rectangle([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 1.0, 0.0]])
-        rows = [f"{scheme.name}:", *scheme.categories]
+        rows = [f"{self.words.title(scheme.name)}:", *(self.words.value(c) for c in scheme.categories)]
         if scheme.n_missing:
-            rows.append("(no value)")
+            rows.append(self.words.no_value)
         box = self.category_legend
         box.SetNumberOfEntries(len(rows))
         for i, label in enumerate(rows):
@@ -337,6 +353,7 @@ class CityVisual:
             self._apply_base_colors()
             return
         assert name is not None
+        self._use_font()
         scheme = color_scheme(self.layer.objects, name, self.theme.max_categories)
         per_cell = scheme.values[self._cell_object] if len(scheme.values) else np.empty(0)
         self._set_display(per_cell.astype(np.float32))
@@ -344,7 +361,8 @@ class CityVisual:
             lut = self._numeric_lut(scheme)
             span = scheme.value_range[1] - scheme.value_range[0]
             self.legend.SetLookupTable(lut)
-            self.legend.SetTitle(f"{name} (m)" if name == "height" else name)
+            title = self.words.title(name)
+            self.legend.SetTitle(f"{title} (m)" if name == "height" else title)
             self.legend.SetLabelFormat("%.0f" if span >= 20 else "%.1f")
         else:
             lut, table = self._categorical_lut(scheme)
@@ -355,6 +373,18 @@ class CityVisual:
         self._scheme = scheme
         self._show_legend()
         self.mesh.Modified()
+
+    def _use_font(self) -> None:
+        """The legend's text in ``words.font_file`` when one is given (else the theme's family)."""
+        if self.words.font_file is None:
+            return
+        for text in (
+            self.legend.GetTitleTextProperty(),
+            self.legend.GetLabelTextProperty(),
+            self.category_legend.GetEntryTextProperty(),
+        ):
+            text.SetFontFamilyAsString("File")
+            text.SetFontFile(self.words.font_file)
 
     def _set_display(self, values: npt.NDArray[np.float32]) -> None:
         self.mesh.cell_data[DISPLAY_ARRAY] = values

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 from controlroom.core.city import CityModel
 from controlroom.core.incidents import IncidentBoard, IncidentState
+from controlroom.render.map_projection import MapProjection
 from controlroom.render.scene import WgsFrame
-from controlroom.render.snapshot import open_offscreen
+from controlroom.render.snapshot import Decorate, open_offscreen
 
 if TYPE_CHECKING:
     from controlroom.core.site import View
@@ -29,8 +30,10 @@ def render_incident_map(
     view: View | None = None,
     frame: WgsFrame | None = None,
     camera: dict[str, float] | None = None,
+    decorate: Decorate | None = None,
 ) -> Path:
-    """Render to a PNG at ``out``; ``incidents`` are drawn if open."""
+    """Render to a PNG at ``out``; ``incidents`` are drawn if open; ``decorate`` paints over it
+    (map names, legend, north arrow, scale bar) with the picture's projection."""
     from controlroom.render.overlays.incidents import IncidentOverlay
 
     out = Path(out)
@@ -49,6 +52,8 @@ def render_incident_map(
         # screenshot() alone returns the frame show() rendered, before the pins existed
         plotter.ren_win.Render()  # type: ignore[union-attr]
         plotter.screenshot(str(out))
+        if decorate is not None:
+            decorate(out, MapProjection.of(plotter))
     finally:
         overlay.detach(plotter)
         plotter.close()

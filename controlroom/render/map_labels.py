@@ -53,6 +53,19 @@ def feature_names(feature: dict[str, Any]) -> dict[str, str]:
     return names
 
 
+def boundary_names(model: CityModel) -> dict[str, dict[str, str]]:
+    """Every named boundary feature (city, district, street, grid) by its data name, with its
+    names by language: how a place chain from the gateway reads in the app's language."""
+    out: dict[str, dict[str, str]] = {}
+    for key, layer in model.lines.items():
+        if key.startswith("boundary:"):
+            for feature in layer.features:
+                names = feature_names(feature)
+                if names.get(""):
+                    out.setdefault(names[""], names)
+    return out
+
+
 def _ring_centroid(points: npt.NDArray[np.float64]) -> tuple[float, float]:
     x, y = points[:, 0], points[:, 1]
     cross = x * np.roll(y, -1) - np.roll(x, -1) * y

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from controlroom.core.city import CityModel
-from controlroom.render.city_visual import CityVisual
+from controlroom.render.city_visual import CityVisual, LegendWords
 from controlroom.render.line_visual import LineVisual, PointVisual, boundary_level
 from controlroom.render.overlays.base import set_ground
 from controlroom.render.picking import Picker, PickResult
@@ -168,6 +168,11 @@ class CityScene:
     def color_by(self) -> str | None:
         visual = self.city_visuals.get(BUILDINGS)
         return visual.color_by if visual else None
+
+    def set_legend_words(self, words: LegendWords) -> None:
+        """Name the colour legend's columns in the UI's language (and its font), from now on."""
+        for visual in self.city_visuals.values():
+            visual.words = words
 
     def set_color_by(self, name: str | None) -> None:
         """Colour the buildings by a column (None = by surface); other layers keep their colour."""

@@ -11,12 +11,15 @@ import ctypes.util
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from controlroom.core.city import CityModel
+from controlroom.render.city_visual import LegendWords
+from controlroom.render.map_projection import MapProjection
 from controlroom.render.picking import time_picks
 from controlroom.render.scene import CityScene, WgsFrame
 from controlroom.render.theme import DEFAULT_THEME, CityTheme, configure_pyvista, hex_rgb
@@ -25,6 +28,10 @@ if TYPE_CHECKING:
     import pyvista as pv
 
     from controlroom.core.site import View
+
+
+#: Paints over a written picture (its path) with the picture's projection: names, legend …
+Decorate = Callable[[Path, MapProjection], None]
 
 
 def prefer_egl_without_display() -> None:
@@ -73,11 +80,15 @@ def render_snapshot(
     color_by: str | None = None,
     title: str | None = None,
     theme: CityTheme = DEFAULT_THEME,
+    decorate: Decorate | None = None,
+    legend_words: LegendWords | None = None,
 ) -> Path:
     """Render ``model`` to a PNG at ``out`` and return its path.
 
     ``view`` needs ``frame`` (to place its lon/lat in the local frame); without a view the
-    oblique overview is used. ``color_by`` wins over the view's own colour setting.
+    oblique overview is used. ``color_by`` wins over the view's own colour setting. ``decorate``
+    paints over the written PNG (map names, legend …) with the picture's projection;
+    ``legend_words`` names the colour legend in the UI's language.
     """
     if view is not None and frame is None:
         raise ValueError(f"view '{view.name}' needs the site's local frame to place its lon/lat")
@@ -87,6 +98,8 @@ def render_snapshot(
     out.parent.mkdir(parents=True, exist_ok=True)
     plotter, scene = open_offscreen(model, size, theme)
     try:
+        if legend_words is not None:  # before the view: a view may colour by an attribute
+            scene.set_legend_words(legend_words)
         if view is not None and frame is not None:
             scene.fly_to_view(view, frame)
         if color_by is not None:
@@ -104,7 +117,12 @@ def render_snapshot(
                 name="title",
             )
             text_actor.GetTextProperty().SetBold(True)
+        window = plotter.render_window
+        if window is not None:
+            window.Render()  # screenshot() alone returns the frame show() rendered, before the view
         plotter.screenshot(str(out))
+        if decorate is not None:
+            decorate(out, MapProjection.of(plotter))
     finally:
         plotter.close()
     return out

@@ -138,3 +138,30 @@ def test_operator_actions_that_do_not_apply_say_why(book: AlarmBook) -> None:
         book.close(a.id, "li.wei")
     with pytest.raises(AlarmStateError, match="no alarm 'nope'"):
         book.acknowledge("nope", "li.wei")
+
+
+def test_alarms_are_written_in_the_desks_language(tmp_path: Path, clock: Clock) -> None:
+    rules = parse_rules(
+        """schema = 1
+[[rule]]
+id = "river"
+kind = "threshold"
+title = { en = "River high", zh_CN = "河道水位高" }
+sensor_kind = "river_level"
+above = 4.0
+procedure = { en = "Call the water authority.", zh_CN = "致电水务部门。" }
+message = { en = "{subject} at {value:.2f} {unit}", zh_CN = "{subject} 水位 {value:.2f} {unit}" }
+""",
+        Path("alarms.toml"),
+    )
+    event = AlarmEvent("raised", rules.rule[0], "RIVER01", clock.t, 4.2, "m", 10.0, 20.0)
+    zh = AlarmBook(SqliteAuditSink(tmp_path / "zh.sqlite"), clock=clock, language="zh_CN")
+    (alarm,) = zh.apply([event])
+    assert (alarm.title, alarm.message, alarm.procedure) == (
+        "河道水位高",
+        "RIVER01 水位 4.20 m",
+        "致电水务部门。",
+    )
+    en = AlarmBook(SqliteAuditSink(tmp_path / "en.sqlite"), clock=clock)
+    (alarm,) = en.apply([event])
+    assert (alarm.title, alarm.message) == ("River high", "RIVER01 at 4.20 m")

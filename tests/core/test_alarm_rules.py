@@ -38,17 +38,18 @@ colour = "red"
 """
     )
     keys = {k for k, _, _ in issues}
-    assert {"rule[0].above", "rule[0].priority", "rule[1].entity_kinds", "rule[1].colour"} <= keys
+    river, zone = 'rule[0] (id "river")', 'rule[1] (id "zone")'  # installers know rules by id
+    assert {f"{river}.above", f"{river}.priority", f"{zone}.entity_kinds", f"{zone}.colour"} <= keys
     found = dict((k, (f, e)) for k, f, e in issues)
-    assert found["rule[0].above"][0] == "'high'"
-    assert "'critical', 'high', 'medium' or 'low'" in found["rule[0].priority"][1]
-    assert "unknown: ['truck']" in found["rule[1].entity_kinds"][1]
-    assert "no such key" in found["rule[1].colour"][1]
+    assert found[f"{river}.above"][0] == "'high'"
+    assert "'critical', 'high', 'medium' or 'low'" in found[f"{river}.priority"][1]
+    assert "unknown: ['truck']" in found[f"{zone}.entity_kinds"][1]
+    assert "no such key" in found[f"{zone}.colour"][1]
 
 
 def test_rule_kind_specific_requirements_name_the_rule() -> None:
     (issue,) = _issues('schema = 1\n[[rule]]\nid = "a"\nkind = "threshold"\ntitle = "A"\nmetric = "aqi"\n')
-    assert issue[0] == "rule[0]" and "exactly one of 'above' or 'below'" in issue[2]
+    assert issue[0] == 'rule[0] (id "a")' and "exactly one of 'above' or 'below'" in issue[2]
     (issue,) = _issues(
         'schema = 1\n[[rule]]\nid = "a"\nkind = "rate"\ntitle = "A"\nmetric = "aqi"\nabove = 1\n'
         "forecast_horizon_s = 60\n"
@@ -101,3 +102,35 @@ def test_syntax_schema_and_missing_file(tmp_path: Path) -> None:
 def test_the_sample_site_rules_are_valid() -> None:
     rules = load_rules(shipped_path("sample-site", "alarms.toml"))
     assert {r.kind for r in rules.rule} == {"threshold", "rate", "geofence", "silence", "incident"}
+
+
+def test_texts_per_language_fall_back_and_bad_ones_name_rule_and_field() -> None:
+    rules = parse_rules(
+        """schema = 1
+[[rule]]
+id = "river"
+kind = "incident"
+title = { en = "River high", zh_CN = "河道水位高" }
+message = { en = "{subject} at {value:.1f} m", zh_CN = "{subject} 水位 {value:.1f} m" }
+procedure = { en = "Call the duty officer." }
+""",
+        Path("/site/alarms.toml"),
+    )
+    rule = rules.rule[0]
+    assert (rule.title_in("zh_CN"), rule.title_in("en")) == ("河道水位高", "River high")
+    assert rule.procedure_in("zh_CN") == "Call the duty officer."  # no Chinese given: English
+    issues = _issues(
+        """schema = 1
+[[rule]]
+id = "river"
+kind = "incident"
+title = { en = "River high", fr = "Rivière haute" }
+message = { en = "{subject}", zh_CN = "{subject} {depth}" }
+procedure = { zh_CN = "" }
+"""
+    )
+    found = {k: (f, e) for k, f, e in issues}
+    assert "found key(s) fr" in found['rule[0] (id "river").title'][1]
+    assert found['rule[0] (id "river").message'][1].startswith("zh_CN: a message template")
+    assert "unknown field(s) ['depth']" in found['rule[0] (id "river").message'][1]
+    assert "each a non-empty string" in found['rule[0] (id "river").procedure'][1]

@@ -50,3 +50,32 @@ def test_feed_text_is_shown_as_text_and_codes_as_words(qtbot, tmp_path: Path) ->
         panel.shutdown()
         live.stop()
         live.deleteLater()
+
+
+def test_the_timeline_reads_the_sites_clock_not_this_machines(  # type: ignore[no-untyped-def]
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from controlroom.dispatch.client import DispatchClient
+    from controlroom.dispatch.outbox import Outbox
+    from controlroom.panels.incidents import DispatchBridge, IncidentsPanel
+    from controlroom.qt.live import LiveCity
+
+    monkeypatch.setenv("TZ", "America/Los_Angeles")  # the desk PC is set to another zone
+    time.tzset()
+    live = LiveCity(live_city.test_site(tmp_path), feed=False, clock=live_city.Clock())
+    assert live.site.site.timezone == "Asia/Shanghai"
+    client = DispatchClient("tcp://127.0.0.1:9", Outbox(tmp_path / "outbox.sqlite"))  # never started
+    panel = IncidentsPanel(live, DispatchBridge(live, client))
+    qtbot.addWidget(panel)
+    try:
+        at = 1765000000.0  # 2025-12-06 05:46:40 UTC: 13:46:40 in Shanghai, 21:46:40 the day before in LA
+        panel._show_timeline(({"at": at, "kind": "acknowledge", "user": "li", "desk": "d1"},))
+        assert panel.timeline.item(0).text().startswith("13:46:40  li@d1  ")
+    finally:
+        panel.shutdown()
+        live.stop()
+        live.deleteLater()
+        monkeypatch.undo()
+        time.tzset()

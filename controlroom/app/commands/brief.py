@@ -124,6 +124,8 @@ def _brief(args: argparse.Namespace) -> int:
     from controlroom.geo.crs import LocalFrame
     from controlroom.qt.application import make_application
     from controlroom.qt.brief_pdf import BriefWriter
+    from controlroom.qt.i18n import current_language
+    from controlroom.qt.map_image import brief_map_decor
     from controlroom.render.incident_map import render_incident_map
 
     started = time.perf_counter()
@@ -163,8 +165,9 @@ def _brief(args: argparse.Namespace) -> int:
     ]
     with tempfile.TemporaryDirectory(prefix="controlroom-brief-") as tmp:
         map_png = render_incident_map(
-            model, Path(tmp) / "map.png", open_states, data.now, view=view, frame=frame
-        )
+            model, Path(tmp) / "map.png", open_states, data.now, view=view, frame=frame,
+            decorate=brief_map_decor(model, current_language()),  # names in the brief's language
+        )  # fmt: skip
         flood = (
             _flood_page(site, model, frame, args.flood_level, Path(tmp))
             if args.flood_level is not None

@@ -20,9 +20,13 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def _snapshot(args: argparse.Namespace) -> int:
+    import os
+
+    from controlroom.core.preferences import choose_language
     from controlroom.core.site import load_site
     from controlroom.geo.city_loader import load_city
     from controlroom.geo.crs import LocalFrame
+    from controlroom.render.map_labels import collect_labels
     from controlroom.render.snapshot import render_snapshot
 
     try:
@@ -32,6 +36,14 @@ def _snapshot(args: argparse.Namespace) -> int:
     except (SiteError, InputError, KeyError) as exc:
         print_error(exc)
         return 1
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # Qt only paints names on the picture
+    from controlroom.qt.application import make_application
+    from controlroom.qt.map_image import MapImageDecor, legend_words
+
+    language = choose_language(args.lang, site.site.language)
+    make_application(language=language)
+    names = MapImageDecor(collect_labels(model), language, title=site.title_in(language))
     try:
         out = render_snapshot(
             model,
@@ -40,7 +52,8 @@ def _snapshot(args: argparse.Namespace) -> int:
             view=view,
             frame=LocalFrame.of_model(model),
             color_by=args.color_by,
-            title=site.title,
+            decorate=names,  # the title, the district/river/road names, north arrow and scale bar
+            legend_words=legend_words(language, site),
         )
     except KeyError as exc:  # the renderer names the attribute and lists the real ones
         print_error(f"--color-by: {exc.args[0]}")
@@ -68,4 +81,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--size", type=_size, default=(1600, 900), help="WIDTHxHEIGHT (default 1600x900)")
     p.add_argument("--view", help="a named view from the site file")
     p.add_argument("--color-by", help="colour buildings by this attribute (e.g. height, use)")
+    p.add_argument(
+        "--lang",
+        choices=("en", "zh_CN"),
+        help="language of the names (default: your choice, else the site's)",
+    )
     p.set_defaults(handler=_snapshot)

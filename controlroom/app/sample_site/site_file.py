@@ -189,6 +189,7 @@ accent_colour = "#2ea8ff"
 
 [[views]]
 name = "overview"
+title = {{ en = "Whole district", zh_CN = "全区全景" }}
 lon = {lon}
 lat = {lat}
 distance_m = 9000.0
@@ -197,6 +198,7 @@ elevation_deg = 50.0
 
 [[views]]
 name = "cbd"
+title = {{ en = "CBD", zh_CN = "中央商务区" }}
 lon = {cbd_lon:.4f}
 lat = {cbd_lat:.4f}
 distance_m = 2200.0
@@ -206,6 +208,7 @@ color_by = "height"
 
 [[views]]
 name = "river"
+title = {{ en = "Pearl River banks", zh_CN = "珠江两岸" }}
 lon = {river_lon:.4f}
 lat = {river_lat:.4f}
 distance_m = 1600.0
@@ -217,8 +220,19 @@ elevation_deg = 20.0
     )
 
 
+#: The dispatch departments (``[[dispatch.departments]] name``) with their Chinese names.
+DEPARTMENTS = (
+    ("City Management", "城市管理"),
+    ("Traffic Police", "交警"),
+    ("Roads and Drainage", "道路排水"),
+    ("Parks and Greening", "园林绿化"),
+)
+
+
 def names_toml() -> str:
-    """``[names]``: the districts' and streets' names in English (the data spell them in Chinese)."""
+    """``[names]``: the districts' and streets' names in English (the data spell them in Chinese),
+    and the dispatch departments' in Chinese (the site spells them in English)."""
     lines = [f'"{zh}" = {{ en = "{en} District", zh_CN = "{zh}" }}' for zh, en in DISTRICTS]
     lines += [f'"{zh}" = {{ en = "{en} Street", zh_CN = "{zh}" }}' for zh, en in STREETS]
-    return "\n# Place names per language (the data's names are Chinese)\n[names]\n" + "\n".join(lines) + "\n"
+    lines += [f'"{en}" = {{ en = "{en}", zh_CN = "{zh}" }}' for en, zh in DEPARTMENTS]  # spelled in English
+    return "\n# Place and department names per language\n[names]\n" + "\n".join(lines) + "\n"

@@ -40,11 +40,13 @@ class AlarmEvent:
     def key(self) -> str:
         return f"{self.rule.id}|{self.subject}"
 
-    def message(self) -> str:
-        """The rule's message template filled in (missing numbers show as 'nan', never fail)."""
+    def message(self, language: str = "en") -> str:
+        """The rule's message template in ``language`` filled in (missing numbers show as 'nan',
+        never fail)."""
+        title = self.rule.title_in(language)
         fields = {
             "rule": self.rule.id,
-            "title": self.rule.title,
+            "title": title,
             "subject": self.subject,
             "value": self.value,
             "threshold": self.rule.above if self.rule.above is not None else (self.rule.below or NAN),
@@ -54,9 +56,9 @@ class AlarmEvent:
             "kind": self.rule.sensor_kind or self.rule.metric or self.rule.sensor or "",
         }
         try:
-            return self.rule.message.format_map(fields)
+            return self.rule.message_in(language).format_map(fields)
         except (ValueError, KeyError, IndexError, TypeError):
-            return f"{self.rule.title}: {self.subject}"
+            return f"{title}: {self.subject}"
 
 
 class ZoneIndex(Protocol):

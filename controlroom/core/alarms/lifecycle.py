@@ -88,8 +88,11 @@ class AlarmBook:
         escalation_s: Mapping[str, float] | None = None,
         escalation_chain: Sequence[str] = ("operator", "duty officer", "shift leader"),
         locate: Callable[[float, float], str] | None = None,
+        language: str = "en",
     ) -> None:
         self.audit = audit
+        #: The language alarms are written in (the rules may give texts per language).
+        self.language = language
         self.clock = clock
         self.escalation_s = {**DEFAULT_ESCALATION_S, **(escalation_s or {})}
         self.chain = list(escalation_chain) or ["operator"]
@@ -130,11 +133,11 @@ class AlarmBook:
                 return self._create(e, predicted)
             if a.predicted and not predicted:  # the forecast came true: same alarm, now real
                 a.predicted, a.confirmed_at = False, e.t
-                a.value, a.unit, a.message = e.value, e.unit, e.message()
+                a.value, a.unit, a.message = e.value, e.unit, e.message(self.language)
                 return self._move(a, "new", "confirmed", SYSTEM, e.t, reset_escalation=True)
             if not a.active or (a.state == "cleared"):
                 a.active, a.predicted, a.occurrences = True, predicted, a.occurrences + 1
-                a.value, a.message = e.value, e.message()
+                a.value, a.message = e.value, e.message(self.language)
                 return self._move(a, "new", "re-raised", SYSTEM, e.t, reset_escalation=True)
             return None  # already active: one alarm per condition
         if a is None or not a.is_open or not a.active:
@@ -155,8 +158,8 @@ class AlarmBook:
             id=alarm_id,
             key=e.key,
             rule_id=r.id,
-            title=r.title,
-            message=e.message(),
+            title=r.title_in(self.language),
+            message=e.message(self.language),
             priority=r.priority,
             category=r.category,
             subject=e.subject,
@@ -165,7 +168,7 @@ class AlarmBook:
             district=district,
             cameras=list(r.cameras),
             layer=r.layer,
-            procedure=r.procedure,
+            procedure=r.procedure_in(self.language),
             raised_at=e.t,
             predicted=predicted,
             eta_s=e.eta_s,

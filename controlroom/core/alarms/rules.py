@@ -8,6 +8,8 @@ format is documented in docs/site.md (section "Alarm rules"). Qt-free; geometry 
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import string
 import tomllib
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from controlroom.core.issues import Issue, SiteError
+from controlroom.core.local_text import LocalText, pick
 from controlroom.core.protocol import ENTITY_KINDS, INCIDENT_TYPES
 from controlroom.core.site import issues_from_validation
 from controlroom.core.site.fields import _crs_field
@@ -62,13 +65,14 @@ class Rule(_Model):
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=64)]
     kind: RuleKind
-    title: str
+    #: What operators read: one text, or one per language (``{en = "…", zh_CN = "…"}``).
+    title: LocalText
     priority: Priority = "medium"
     category: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")] = "general"
-    message: str = "{title}: {subject}"
+    message: LocalText = "{title}: {subject}"
     cameras: list[str] = Field(default_factory=list)
     layer: str | None = None
-    procedure: str = ""
+    procedure: LocalText = ""
     # what is watched (threshold, rate, silence)
     metric: str | None = None
     sensor: str | None = None
@@ -97,18 +101,30 @@ class Rule(_Model):
 
     @field_validator("message")
     @classmethod
-    def _template(cls, v: str) -> str:
-        try:
-            names = {f for _, f, _, _ in string.Formatter().parse(v) if f is not None}
-            unknown = sorted(n for n in names if n.split(".")[0].split("[")[0] not in TEMPLATE_FIELDS)
-            if unknown:
-                raise ValueError(f"unknown field(s) {unknown}")
-            v.format_map(_SAMPLE)
-        except (ValueError, KeyError, IndexError) as exc:
-            raise ValueError(
-                f"a message template using {{field}} from {sorted(TEMPLATE_FIELDS)} ({exc})"
-            ) from None
+    def _template(cls, v: str | dict[str, str]) -> str | dict[str, str]:
+        for language, text in [("", v)] if isinstance(v, str) else v.items():
+            try:
+                names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+                unknown = sorted(n for n in names if n.split(".")[0].split("[")[0] not in TEMPLATE_FIELDS)
+                if unknown:
+                    raise ValueError(f"unknown field(s) {unknown}")
+                text.format_map(_SAMPLE)
+            except (ValueError, KeyError, IndexError) as exc:
+                where = f"{language}: " if language else ""
+                raise ValueError(
+                    f"{where}a message template using {{field}} from {sorted(TEMPLATE_FIELDS)} ({exc})"
+                ) from None
         return v
+
+    def title_in(self, language: str) -> str:
+        """The title in ``language`` (per-language texts fall back to English, then any)."""
+        return pick(self.title, language, self.id)
+
+    def message_in(self, language: str) -> str:
+        return pick(self.message, language, "{title}: {subject}")
+
+    def procedure_in(self, language: str) -> str:
+        return pick(self.procedure, language)
 
     @field_validator("entity_kinds")
     @classmethod
@@ -180,6 +196,19 @@ class RuleSet(_Model):
         return {z.name: z for z in self.zone}
 
 
+def _named(issue: Issue, raw: dict[str, object]) -> Issue:
+    """``rule[3].title`` → ``rule[3] (id "aqi_surge").title``: installers know rules by id."""
+    m = re.match(r"rule\[(\d+)\]", issue.key)
+    rules = raw.get("rule")
+    if m is None or not isinstance(rules, list) or int(m[1]) >= len(rules):
+        return issue
+    rule = rules[int(m[1])]
+    rule_id = rule.get("id") if isinstance(rule, dict) else None
+    if not isinstance(rule_id, str):
+        return issue
+    return dataclasses.replace(issue, key=f'{m[0]} (id "{rule_id}"){issue.key[m.end() :]}')
+
+
 def parse_rules(text: str, path: Path) -> RuleSet:
     """Validate rules TOML text; raise ``SiteError`` listing every problem."""
     try:
@@ -194,7 +223,7 @@ def parse_rules(text: str, path: Path) -> RuleSet:
     try:
         rules = RuleSet.model_validate(raw)
     except ValidationError as exc:
-        raise SiteError(issues_from_validation(path, exc)) from None
+        raise SiteError([_named(i, raw) for i in issues_from_validation(path, exc)]) from None
     issues = _cross_checks(rules, path)
     if issues:
         raise SiteError(issues)

@@ -106,6 +106,8 @@ class View(_Model):
     """
 
     name: str
+    #: What the views list shows (``name`` stays the id): ``{en = "CBD", zh_CN = "中央商务区"}``.
+    title: LocalText | None = None
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
     distance_m: Annotated[float, Field(gt=0)] = 3000.0
@@ -115,3 +117,7 @@ class View(_Model):
     layers: dict[str, bool] = Field(
         default_factory=dict, description="layer key → shown (e.g. 'boundary:grid' = false); others unchanged"
     )
+
+    def title_in(self, language: str) -> str:
+        """The view's title in ``language``, else its name."""
+        return pick(self.title, language, self.name)

@@ -36,6 +36,8 @@ class AlarmBanner(QFrame):
         self.setObjectName("alarmBanner")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.clock = clock
+        #: A district as the app's language names it (the panel sets the site's ``place_name``).
+        self.place: Callable[[str], str] = str
         self.alarm: Alarm | None = None
         self.flash_on = False
         box = QHBoxLayout(self)
@@ -73,7 +75,7 @@ class AlarmBanner(QFrame):
         if alarm.predicted:
             text = f"{forecast_text(alarm, self.clock())} · {text}"
         if alarm.district:
-            text += f" · {alarm.district}"
+            text += f" · {self.place(alarm.district)}"
         self.text.setText(text)
         critical = alarm.priority == "critical" and not alarm.predicted
         if critical and not self._flash.isActive():

@@ -36,7 +36,7 @@ from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
 from controlroom.qt.alarm_service import AlarmService, alarm_service_for
 from controlroom.qt.panel_contract import LivePanel
 from controlroom.qt.site_words import place_name
-from controlroom.qt.strings import alarm_category_label
+from controlroom.qt.strings import ROLES, alarm_category_label, code_label
 
 if TYPE_CHECKING:
     from controlroom.core.alarms.lifecycle import Alarm
@@ -108,6 +108,7 @@ class AlarmsPanel(LivePanel, QWidget):
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
         self.banner = AlarmBanner(self.live.state.now, self)
+        self.banner.place = lambda name: place_name(self.live.site, name)
         self.banner.sig_clicked.connect(self.select_alarm)
         self.priority_filter = QComboBox()
         self.priority_filter.addItem(self.tr("All priorities"), "")
@@ -269,7 +270,9 @@ class AlarmsPanel(LivePanel, QWidget):
         if a.owner:
             lines.append(self.tr("owner: {0}").format(a.owner))
         if a.escalation_level:
-            lines.append(self.tr("escalated to {0}").format(a.recipient))
+            role = a.recipient
+            role = code_label("role", role) if role in ROLES else place_name(self.live.site, role)
+            lines.append(self.tr("escalated to {0}").format(role))
         self.detail.setText("\n".join(lines))
         self.procedure.setText(a.procedure and self.tr("Procedure:") + "\n" + a.procedure)
 

@@ -15,7 +15,6 @@ E en route, S on scene, R resolve, X close, C cameras around, Ctrl+F filter.
 from __future__ import annotations
 
 import html
-import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import Qt, Slot
@@ -40,8 +39,11 @@ from controlroom.live.events import DeskChanged
 from controlroom.panels.incidents.tables import IncidentQueue, UnitBoard, age_text
 from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
 from controlroom.qt.dispatch_bridge import DispatchBridge
+from controlroom.qt.i18n import current_language
 from controlroom.qt.panel_contract import LivePanel
+from controlroom.qt.site_words import place_name, site_clock
 from controlroom.qt.strings import (
+    code_label,
     dispatch_status_label,
     entity_status_label,
     incident_type_label,
@@ -70,6 +72,7 @@ class IncidentsPanel(LivePanel, QWidget):
         self.bridge = bridge or DispatchBridge.for_live(live)
         self.client = self.bridge.client
         self.selected: str | None = None
+        self._names_of: tuple[object, dict[str, dict[str, str]]] = (None, {})  # the model's place names
         font = QFont(self.font())
         font.setPointSize(BODY_POINT_SIZE)
         self.setFont(font)
@@ -110,6 +113,7 @@ class IncidentsPanel(LivePanel, QWidget):
         for w in (self.sort, self.district, self.type_filter):
             filters.addWidget(w)
         self.queue = IncidentQueue(self)
+        self.queue.place = self._place
         self.queue.itemSelectionChanged.connect(self._on_queue_selection)
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -246,7 +250,20 @@ class IncidentsPanel(LivePanel, QWidget):
         have = {self.district.itemData(i) for i in range(self.district.count())}
         for n in names:
             if n not in have:
-                self.district.addItem(n, n)
+                self.district.addItem(self._place(n), n)
+
+    def _place(self, name: str) -> str:
+        """A district, street, grid or department as the site names it in the app's language
+        (``[names]``), else as the boundary data name it (``name_en`` / ``name_pinyin``)."""
+        if name in self.live.site.names:
+            return place_name(self.live.site, name)
+        model = self.live.model
+        if model is not None and model is not self._names_of[0]:
+            from controlroom.render.map_labels import boundary_names
+
+            self._names_of = (model, boundary_names(model))
+        names = self._names_of[1].get(name)
+        return (names.get(current_language()) or name) if names else name
 
     @Slot(object)
     def _on_live_tick(self, change: Any) -> None:
@@ -288,16 +305,16 @@ class IncidentsPanel(LivePanel, QWidget):
         self.title.setText(f"{kind} — {status}   [{inc_id}]")
         esc = html.escape
         units = ", ".join(f"{u.id} ({entity_status_label(u.status)})" for u in row.units) if row else ""
-        where = " › ".join(row.place) if row else ""
+        where = " › ".join(self._place(p) for p in row.place) if row else ""
         located = row is not None and row.lon is not None and row.lat is not None
         cells = [
             (self.tr("Severity"), str(row.severity) if row and row.severity else ""),
             (self.tr("Raised"), age_text(self.live.state.now() - (row.raised_at if row else 0.0))),
             (self.tr("Where"), where or self.tr("(not routed yet)")),
-            (self.tr("Department"), (row.department if row else "") or "—"),
+            (self.tr("Department"), self._place(row.department) if row and row.department else "—"),
             (self.tr("Location"), f"{row.lon:.5f}, {row.lat:.5f}" if located and row else "—"),
             (self.tr("Units"), units or "—"),
-            (self.tr("Report"), row.text if row else ""),
+            (self.tr("Report"), (row.text if row else "") or "—"),
         ]
         self.detail.setText(
             "<table>"
@@ -309,7 +326,7 @@ class IncidentsPanel(LivePanel, QWidget):
     def _show_timeline(self, timeline: tuple[dict[str, Any], ...]) -> None:
         self.timeline.clear()
         for t in timeline:
-            stamp = time.strftime("%H:%M:%S", time.localtime(t["at"]))
+            stamp = site_clock(t["at"], self.live.site.site.timezone)  # the site's clocks, not this PC's
             extra = t.get("detail") or {}
             what = order_kind_label(t["kind"]) + (f" {t['unit_id']}" if t.get("unit_id") else "")
             if extra.get("status"):  # a unit's new status when the entry names a unit, else the incident's
@@ -401,7 +418,8 @@ class IncidentsPanel(LivePanel, QWidget):
         for e in recent:
             mark = _MARKS.get(e.state, "?")
             parts.append(
-                f"{mark} {e.kind} {e.unit_id or e.incident_id}" + (f" — {e.reason}" if e.reason else "")
+                f"{mark} {code_label('order', e.kind)} {e.unit_id or e.incident_id}".rstrip()
+                + (f" — {e.reason}" if e.reason else "")
             )
         self.orders.setText("   ".join(parts))
         self._show_refused()
@@ -413,8 +431,9 @@ class IncidentsPanel(LivePanel, QWidget):
         keep = self._refused_selected()
         self.refused.clear()
         for e in self.client.outbox.entries(state="refused", limit=50):
-            # the order's kind as the outbox names it (tests/panels/test_incidents.py reads it)
-            item = QListWidgetItem(f"✗ {e.kind} {e.unit_id or e.incident_id} — {e.reason}")
+            item = QListWidgetItem(
+                f"✗ {code_label('order', e.kind)} {e.unit_id or e.incident_id} — {e.reason}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, e.command_id)
             self.refused.addItem(item)
             if e.command_id == keep:

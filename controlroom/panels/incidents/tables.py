@@ -7,7 +7,7 @@ the selection by id). They only render: every code shown goes through ``qt.strin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -78,6 +78,8 @@ class IncidentQueue(QTableWidget):
         super().__init__(parent)
         _table(self, [_tr("Sev"), _tr("Age"), _tr("Type"), _tr("District"), _tr("Status"), _tr("Id")])
         self._ids: list[str] = []
+        #: A district as the app's language names it (the panel sets the site's ``place_name``).
+        self.place: Callable[[str], str] = str
         fit_columns(self, drop_order=(5, 1, 3))  # narrow: id, then age, then district make way
 
     def show_incidents(self, items: Sequence[DeskIncident], now: float, selected: str | None) -> None:
@@ -91,7 +93,7 @@ class IncidentQueue(QTableWidget):
                         status
                     )
                 cells = [str(inc.severity), age_text(now - inc.raised_at), incident_type_label(inc.type),
-                         inc.district, status, inc.id]  # fmt: skip
+                         self.place(inc.district), status, inc.id]  # fmt: skip
                 for col, text in enumerate(cells):
                     item = QTableWidgetItem(text)
                     if inc.stale and col:

@@ -36,9 +36,12 @@ from pyvistaqt import QtInteractor
 from controlroom.panels.map3d.camera import MapCameraMixin
 from controlroom.panels.map3d.overlays import MapOverlaysMixin
 from controlroom.panels.map3d.viewport import MapViewportMixin
+from controlroom.qt import strings
+from controlroom.qt.i18n import current_language
 from controlroom.qt.map_decor import MapDecor
 from controlroom.qt.map_layers import MapLayers
 from controlroom.qt.panel_contract import LivePanel
+from controlroom.render.city_visual import LegendWords
 from controlroom.render.line_visual import boundary_level
 from controlroom.render.scene import CityScene, WgsFrame
 from controlroom.render.theme import DEFAULT_THEME, CityTheme, configure_pyvista
@@ -260,7 +263,6 @@ class MapPanel(MapViewportMixin, MapOverlaysMixin, MapCameraMixin, LivePanel, QW
         """The legend lists what the visible live layers draw: each vehicle kind present, with its
         colour and glyph (chevron: fleet, diamond: dispatchable unit), incidents and sensors."""
         from controlroom.core.protocol import ENTITY_KINDS
-        from controlroom.qt import strings
         from controlroom.qt.map_decor import LegendRow
         from controlroom.render.overlays.entities import KIND_COLOURS, UNIT_KINDS
         from controlroom.render.overlays.incidents import SEVERITY_COLOURS
@@ -289,7 +291,21 @@ class MapPanel(MapViewportMixin, MapOverlaysMixin, MapCameraMixin, LivePanel, QW
     # ------------------------------------------------------------------ toolbar fill
     def _column_label(self, name: str) -> str:
         labels = {"height": self.tr("Height"), "type": self.tr("Type"), "lod": self.tr("LoD")}
-        return labels.get(name, name)
+        return labels.get(name) or strings.code_label("building_attribute", name)
+
+    def _legend_words(self) -> LegendWords:
+        """The colour legend in the app's language: VTK draws it, and VTK's font has no CJK."""
+        from controlroom.qt.cjk_font import find_source
+        from controlroom.qt.site_words import attribute_value
+
+        font = find_source("Regular") if current_language() == "zh_CN" else None
+        site = self.live.site if self.live is not None else None
+        return LegendWords(
+            title=self._column_label,
+            no_value=self.tr("(no value)"),
+            value=lambda value: attribute_value(site, value),
+            font_file=str(font) if font else None,
+        )
 
     def _fill_color_combo(self) -> None:
         assert self.scene is not None
@@ -306,7 +322,7 @@ class MapPanel(MapViewportMixin, MapOverlaysMixin, MapCameraMixin, LivePanel, QW
         self.view_combo.clear()
         self.view_combo.addItem(self.tr("Overview"), None)
         for view in self._views:
-            self.view_combo.addItem(view.name, view.name)
+            self.view_combo.addItem(view.title_in(current_language()), view.name)
         if self._frame is None and self._views:
             self.view_combo.setToolTip(self.tr("Named views need the site's local frame"))
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from controlroom.qt.live import LiveCity
     from controlroom.qt.map_decor import MapDecor
     from controlroom.qt.map_layers import MapLayers
+    from controlroom.render.city_visual import LegendWords
     from controlroom.render.overlays.stack import OverlayStack
     from controlroom.render.theme import CityTheme
 
@@ -56,6 +57,7 @@ class MapViewportMixin:
         def hide_progress(self) -> None: ...
         def _fill_color_combo(self) -> None: ...
         def _fill_view_combo(self) -> None: ...
+        def _legend_words(self) -> LegendWords: ...
         def _fill_layers_menu(self) -> None: ...
         def _set_controls_enabled(self, enabled: bool) -> None: ...
 
@@ -65,6 +67,7 @@ class MapViewportMixin:
             self.scene.clear()
         self._close_tiles()
         self.scene = CityScene(self.plotter, model, self.theme)
+        self.scene.set_legend_words(self._legend_words())
         self.scene.reset_camera(self._map_pixels())
         if model.tilesets:
             self._open_tiles(model)
