@@ -15,11 +15,9 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QToolBar,
     QWidget,
 )
@@ -27,6 +25,7 @@ from PySide6.QtWidgets import (
 from controlroom.app.panel_factory import make_panel
 from controlroom.core.city import CityModel
 from controlroom.core.site import Site
+from controlroom.qt.fit import SidewaysFitScroller
 from controlroom.qt.live import LiveCity
 from controlroom.qt.replay_clock import replay_clock_for
 from controlroom.qt.timeline import ReplayFrame, TimelineBar
@@ -127,12 +126,9 @@ class MainWindow(QMainWindow):
 
         dock = QDockWidget(panel_title(panel_id), self)
         dock.setObjectName(f"dock-{panel_id}")
-        # A scroll area lets a dock shrink below its panel's minimum, so the window fits the screen.
-        scroller = QScrollArea(dock)
-        scroller.setWidgetResizable(True)
-        scroller.setFrameShape(QFrame.Shape.NoFrame)
-        scroller.setWidget(panel)
-        dock.setWidget(scroller)
+        # A dock may be shorter than its panel (it then scrolls down), never narrower: the panel
+        # fits the dock's width by wrapping, eliding and stacking, so nothing hides off its side.
+        dock.setWidget(SidewaysFitScroller(panel, dock))
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )

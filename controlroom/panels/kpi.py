@@ -25,6 +25,7 @@ from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from controlroom.core.site import MetricSpec
+from controlroom.qt.fit import ElidedLabel, room_height
 from controlroom.qt.panel_contract import LivePanel
 from controlroom.qt.site_words import metric_title
 from controlroom.qt.strings import metric_unit_label
@@ -39,7 +40,9 @@ TREND_WINDOW_S = 300.0
 TREND_STEADY_FRACTION = 0.02
 VALUE_POINT_SIZE = 44
 TITLE_POINT_SIZE = 16
-COLUMNS = 2
+COLUMNS = 2  # at most; fewer when the panel is narrower than COLUMNS tiles of TILE_MIN_PX
+TILE_MIN_PX = 230  # a tile narrower than this cuts its title and number
+CHART_TILE_PX = 240  # a tile shorter than this shows title and number only (a laptop's dock)
 
 
 MIN_SPAN_S = 300.0
@@ -61,7 +64,8 @@ class KpiTile(QFrame):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         box = QVBoxLayout(self)
         box.setContentsMargins(14, 10, 14, 10)
-        self.title_label = self._label(metric_title(spec.name, (spec,)), TITLE_POINT_SIZE, bold=False)
+        self.title_label = ElidedLabel(metric_title(spec.name, (spec,)), self)  # whole in its tooltip
+        self._set_font(self.title_label, TITLE_POINT_SIZE, bold=False)
         row = QHBoxLayout()
         self.value_label = self._label("—", VALUE_POINT_SIZE, bold=True)
         self.unit_label = self._label(
@@ -99,12 +103,19 @@ class KpiTile(QFrame):
         self._apply_level("none")
 
     def _label(self, text: str, points: int, *, bold: bool) -> QLabel:
-        label = QLabel(text, self)
+        return self._set_font(QLabel(text, self), points, bold=bold)
+
+    @staticmethod
+    def _set_font(label: QLabel, points: int, *, bold: bool) -> QLabel:
         font = QFont(label.font())
         font.setPointSize(points)
         font.setBold(bold)
         label.setFont(font)
         return label
+
+    def set_compact(self, compact: bool) -> None:
+        """Title and number only (no chart): the tile fits a short dock without scrolling."""
+        self.plot.setVisible(not compact)
 
     def _apply_level(self, level: str) -> None:
         self.level = level
@@ -221,6 +232,8 @@ class KpiPanel(LivePanel, QWidget):
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(8, 8, 8, 8)
         self.grid.setSpacing(10)
+        self.columns = COLUMNS
+        self.compact = False
         for spec in specs:
             self._tile(spec.name)
 
@@ -239,10 +252,36 @@ class KpiPanel(LivePanel, QWidget):
                 tile.set_zone(self.zone)
             if self.axis_text_px:
                 tile.set_axis_text_px(self.axis_text_px)
+            tile.set_compact(self.compact)
             n = len(self.tiles)
-            self.grid.addWidget(tile, n // COLUMNS, n % COLUMNS)
+            self.grid.addWidget(tile, n // self.columns, n % self.columns)
             self.tiles[name] = tile
         return tile
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """As many columns as tiles of TILE_MIN_PX fit; charts only where the rows have room."""
+        n = max(1, len(self.tiles))
+        margins = self.grid.contentsMargins()
+        width = self.width() - margins.left() - margins.right()
+        columns = max(
+            1, min(COLUMNS, n, (width + self.grid.spacing()) // (TILE_MIN_PX + self.grid.spacing()))
+        )
+        rows = -(-n // columns)
+        row_px = (room_height(self) - margins.top() - margins.bottom()) // rows - self.grid.spacing()
+        compact = row_px < CHART_TILE_PX
+        if columns != self.columns:
+            self.columns = columns
+            for i, tile in enumerate(self.tiles.values()):
+                self.grid.removeWidget(tile)
+                self.grid.addWidget(tile, i // columns, i % columns)
+        if compact != self.compact:
+            self.compact = compact
+            for tile in self.tiles.values():
+                tile.set_compact(compact)
 
     def set_wall_density(self, text_px: int) -> None:
         """On a wall: chart labels at the wall's text size."""

@@ -9,9 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableWidget, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QLayout,
+    QLayoutItem,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QWidget,
+)
 
 ELASTIC_MIN_PX = 160
 
@@ -123,3 +135,153 @@ class ElidedLabel(QLabel):
         shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(width, 0))
         QLabel.setText(self, shown)
         self.setToolTip(self._full if shown != self._full else "")
+
+
+class FlowLayout(QLayout):
+    """A row of widgets (buttons, filters) that wraps onto more lines when narrower than the row,
+    instead of pushing its parent wider or cutting the last ones off. Each item keeps its preferred
+    width (so a button's whole text shows) unless that alone is wider than the line."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 6) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self.setContentsMargins(0, 0, 0, 0)
+        self.setSpacing(spacing)
+
+    def addItem(self, item: QLayoutItem) -> None:
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._place(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        self._place(rect, move=True)
+
+    def sizeHint(self) -> QSize:
+        shown = [i for i in self._items if not i.isEmpty()]
+        m = self.contentsMargins()
+        width = sum(i.sizeHint().width() for i in shown) + self.spacing() * max(0, len(shown) - 1)
+        height = max((i.sizeHint().height() for i in shown), default=0)
+        return QSize(width + m.left() + m.right(), height + m.top() + m.bottom())
+
+    def minimumSize(self) -> QSize:
+        m = self.contentsMargins()
+        width = max((i.minimumSize().width() for i in self._items if not i.isEmpty()), default=0)
+        return QSize(width + m.left() + m.right(), self.heightForWidth(width) if width else 0)
+
+    def _place(self, rect: QRect, *, move: bool) -> int:
+        m = self.contentsMargins()
+        area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
+        x, y, line_h = area.x(), area.y(), 0
+        gap = self.spacing()
+        for item in self._items:
+            if item.isEmpty():
+                continue
+            hint = item.sizeHint()
+            w = min(max(hint.width(), item.minimumSize().width()), max(area.width(), 1))
+            if x > area.x() and x + w > area.x() + area.width():
+                x, y, line_h = area.x(), y + line_h + gap, 0
+            if move:
+                item.setGeometry(QRect(x, y, w, hint.height()))
+            x += w + gap
+            line_h = max(line_h, hint.height())
+        return y + line_h - rect.y() + m.bottom()
+
+
+def flow_row(widgets: Sequence[QWidget] = (), spacing: int = 6) -> FlowLayout:
+    """A ``FlowLayout`` holding ``widgets``: a QHBoxLayout row that wraps when narrow."""
+    row = FlowLayout(spacing=spacing)
+    for w in widgets:
+        row.addWidget(w)
+    return row
+
+
+class ResponsiveSplitter(QSplitter):
+    """Two panes side by side while they fit (each at least its ``min_px`` and its minimum size),
+    one above the other when they do not: a narrow dock or wall cell stacks them rather than
+    squeezing or cutting either."""
+
+    def __init__(self, min_px: Sequence[int], parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.min_px = list(min_px)
+        self._queued = False
+
+    def side_by_side_px(self) -> int:
+        """The width both panes need side by side."""
+        need = self.handleWidth() * max(0, self.count() - 1)
+        for i in range(self.count()):
+            want = self.min_px[i] if i < len(self.min_px) else 0
+            need += max(want, self.widget(i).minimumSizeHint().width())
+        return need
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self._queued:
+            self._queued = True
+            QTimer.singleShot(0, self._choose)
+
+    def _choose(self) -> None:
+        self._queued = False
+        wanted = (
+            Qt.Orientation.Horizontal if self.width() >= self.side_by_side_px() else Qt.Orientation.Vertical
+        )
+        if wanted != self.orientation():
+            self.setOrientation(wanted)
+
+
+def room_height(widget: QWidget) -> int:
+    """The height ``widget`` may fill without scrolling: the nearest scroll area's view (a dock
+    scrolls a panel taller than itself), else the widget's own height."""
+    p = widget.parentWidget()
+    while p is not None:
+        area = p.parentWidget()
+        if isinstance(area, QAbstractScrollArea) and area.viewport() is p:
+            return p.height()
+        p = p.parentWidget()
+    return widget.height()
+
+
+class SidewaysFitScroller(QScrollArea):
+    """A scroll area that scrolls its widget up and down only: the widget is always as wide as
+    the view, so a panel fits its width (wrapping, eliding, stacking) instead of hiding its right
+    part behind a scroll bar."""
+
+    def __init__(self, widget: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(widget)
+        self.viewport().installEventFilter(self)
+        self._fit_width()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_width()
+        return super().eventFilter(watched, event)
+
+    def _fit_width(self) -> None:
+        widget = self.widget()
+        if widget is None:
+            return
+        if widget.maximumWidth() != self.viewport().width():
+            widget.setMaximumWidth(max(1, self.viewport().width()))
+            widget.resize(self.viewport().width(), widget.height())
+        # a panel taller than the view keeps its size: tell it the view changed (room_height)
+        QApplication.postEvent(widget, QResizeEvent(widget.size(), widget.size()))
