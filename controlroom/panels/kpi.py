@@ -42,6 +42,7 @@ VALUE_POINT_SIZE = 44
 TITLE_POINT_SIZE = 16
 COLUMNS = 2  # at most; fewer when the panel is narrower than COLUMNS tiles of TILE_MIN_PX
 TILE_MIN_PX = 230  # a tile narrower than this cuts its title and number
+COMPACT_VALUE_SCALE = 1.4
 CHART_TILE_PX = 240  # a tile shorter than this shows title and number only (a laptop's dock)
 
 
@@ -66,7 +67,8 @@ class KpiTile(QFrame):
         box.setContentsMargins(14, 10, 14, 10)
         self.title_label = ElidedLabel(metric_title(spec.name, (spec,)), self)  # whole in its tooltip
         self._set_font(self.title_label, TITLE_POINT_SIZE, bold=False)
-        row = QHBoxLayout()
+        row = self.value_row = QHBoxLayout()
+        self.compact = False
         self.value_label = self._label("—", VALUE_POINT_SIZE, bold=True)
         self.unit_label = self._label(
             metric_unit_label(self.unit) if self.unit else "", TITLE_POINT_SIZE, bold=False
@@ -76,9 +78,8 @@ class KpiTile(QFrame):
         # the tile's width would resize the tile, which re-sizes the font … for ever.
         for label in (self.value_label, self.trend_label):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        row.addWidget(self.value_label)
+        row.addWidget(self.value_label, 1)  # the number takes the free width (none left to a stretch)
         row.addWidget(self.unit_label, 0, Qt.AlignmentFlag.AlignBottom)
-        row.addStretch(1)
         row.addWidget(self.trend_label)
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()}, background="#05080f")
         self.plot.setMinimumHeight(110)
@@ -114,8 +115,22 @@ class KpiTile(QFrame):
         return label
 
     def set_compact(self, compact: bool) -> None:
-        """Title and number only (no chart): the tile fits a short dock without scrolling."""
+        """One line, title then number (no chart): four tiles fit a laptop's short dock."""
+        if compact == self.compact:
+            return
+        self.compact = compact
         self.plot.setVisible(not compact)
+        box, row = self.layout(), self.value_row
+        if compact:  # the title gives way (elides) before the number does
+            box.removeWidget(self.title_label)
+            row.insertWidget(0, self.title_label, 1)
+        else:
+            row.removeWidget(self.title_label)
+            box.insertWidget(0, self.title_label)
+        row.setStretchFactor(self.value_label, 0 if compact else 1)
+        policy = QSizePolicy.Policy.Preferred if compact else QSizePolicy.Policy.Ignored
+        self.value_label.setSizePolicy(policy, QSizePolicy.Policy.Preferred)
+        self._apply_level(self.level)
 
     def _apply_level(self, level: str) -> None:
         self.level = level
@@ -138,6 +153,8 @@ class KpiTile(QFrame):
         base.setPointSize(VALUE_POINT_SIZE)
         floor = QFontInfo(base).pixelSize()  # the desk size, not the last size a style sheet set
         px = max(floor, int(self.height() * VALUE_HEIGHT_SHARE))
+        if self.compact:  # beside the title: a bold number a size above it
+            return int(QFontInfo(self.title_label.font()).pixelSize() * COMPACT_VALUE_SCALE)
         text = self.value_label.text()
         box = self.layout()
         room = self.width() - (box.contentsMargins().left() + box.contentsMargins().right() if box else 0)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
     QFrame,
+    QGridLayout,
     QHeaderView,
     QLabel,
     QLayout,
@@ -37,6 +38,7 @@ class ColumnFitter(QObject):
         self.drop_order = list(drop_order)
         self.elastic = elastic  # a stretching column (a message): it needs only ELASTIC_MIN_PX
         self._fitting = False
+        self._title_px: dict[int, int] = {}
         # columns fit, so no horizontal scroll bar: one that came and went would re-fit forever
         table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._queued = False
@@ -45,7 +47,8 @@ class ColumnFitter(QObject):
         table.model().dataChanged.connect(self.fit_soon)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize:
+        # shown too: a table in a dock behind a tab was sized while hidden, without a resize event
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
             self.fit_soon()
         return False
 
@@ -61,7 +64,11 @@ class ColumnFitter(QObject):
 
     def needed(self, column: int) -> int:
         header = self.table.horizontalHeader()
-        need = max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column))
+        # Qt sizes a hidden section's title as 0: use the width its title had when last shown,
+        # or a hidden column would look narrow, be shown again and be hidden again on every update
+        if not header.isSectionHidden(column):
+            self._title_px[column] = header.sectionSizeHint(column)
+        need = max(self.table.sizeHintForColumn(column), self._title_px.get(column, 0))
         return min(need, ELASTIC_MIN_PX) if column == self.elastic else need
 
     def fit(self, *_args: object) -> None:
@@ -285,3 +292,61 @@ class SidewaysFitScroller(QScrollArea):
             widget.resize(self.viewport().width(), widget.height())
         # a panel taller than the view keeps its size: tell it the view changed (room_height)
         QApplication.postEvent(widget, QResizeEvent(widget.size(), widget.size()))
+
+
+class GridReflow(QObject):
+    """Places cells in ``grid`` in as many columns (up to ``max_columns``) as the widest cell allows
+    at the owner's width: four numbers across on a wall, two or one in a laptop's dock, none cut.
+    A cell is one widget or a (caption, value) pair stacked in one column."""
+
+    def __init__(
+        self,
+        owner: QWidget,
+        grid: QGridLayout,
+        cells: Sequence[QWidget | tuple[QWidget, ...]],
+        max_columns: int,
+        min_px: int = 0,
+    ) -> None:
+        super().__init__(owner)
+        self.owner, self.grid, self.max_columns, self.min_px = owner, grid, max_columns, min_px
+        self.cells: list[tuple[QWidget, ...]] = [c if isinstance(c, tuple) else (c,) for c in cells]
+        self.columns = 0
+        owner.installEventFilter(self)
+        self._place(max_columns)
+
+    def add(self, cell: QWidget | tuple[QWidget, ...]) -> None:
+        self.cells.append(cell if isinstance(cell, tuple) else (cell,))
+        self._place(self.columns or self.max_columns, force=True)
+        self.reflow()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # resized, or a cell's text changed (a number grew a digit): the columns may change
+        if watched is self.owner and event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
+            self.reflow()
+        return False
+
+    def reflow(self) -> None:
+        width = self.owner.width()
+        for layout in (self.owner.layout(), self.grid):
+            if layout is not None:
+                m = layout.contentsMargins()
+                width -= m.left() + m.right()
+        cell = max([self.min_px] + [w.sizeHint().width() for c in self.cells for w in c])
+        gap = max(0, self.grid.horizontalSpacing())
+        fit = max(1, (width + gap) // (cell + gap))
+        self._place(max(1, min(self.max_columns, fit, len(self.cells) or 1)))
+
+    def _place(self, columns: int, force: bool = False) -> None:
+        if columns == self.columns and not force:
+            return
+        self.columns = columns
+        for c in self.cells:
+            for w in c:
+                self.grid.removeWidget(w)
+        for col in range(self.grid.columnCount()):
+            self.grid.setColumnStretch(col, 0)
+        for i, c in enumerate(self.cells):
+            for k, w in enumerate(c):
+                self.grid.addWidget(w, (i // columns) * len(c) + k, i % columns)
+        for col in range(columns):
+            self.grid.setColumnStretch(col, 1)

@@ -239,11 +239,13 @@ def clipped(root: QWidget) -> list[str]:
     and table columns pushed out of view. Elided labels with their tooltip and wrapped labels fit."""
     from controlroom.qt.fit import ElidedLabel
 
+    # a live number may have changed an instant ago: measure the layout it asked for, not the old one
+    QApplication.sendPostedEvents()
     bad = []
     for w in root.findChildren(QWidget):
         if not w.isVisibleTo(root) or w.width() <= 0 or w.height() <= 0 or _behind_a_tab(w):
             continue
-        kind = type(w).__name__
+        kind = f"{_panel_of(w)}: {type(w).__name__}"
         if isinstance(w, ElidedLabel):
             if w.shown_text() != w.text() and w.toolTip() != w.text():
                 bad.append(f"{w.text()!r} elided without its tooltip")
@@ -280,12 +282,22 @@ def clipped(root: QWidget) -> list[str]:
             bad += _tabs_cut(w)
             continue
         elif isinstance(w, QTableView):
-            bad += _columns_cut(w)
+            bad += [f"{_panel_of(w)}: {p}" for p in _columns_cut(w)]
             continue
         else:
             continue
         bad += _cut_by_parents(w, root, text, need)
     return bad
+
+
+def _panel_of(w: QWidget) -> str:
+    """The panel id a widget belongs to (for the failure message)."""
+    p: QWidget | None = w
+    while p is not None:
+        if getattr(p, "panel_id", None):
+            return str(p.panel_id)  # type: ignore[attr-defined]
+        p = p.parentWidget()
+    return "window"
 
 
 def _behind_a_tab(w: QWidget) -> bool:
@@ -344,12 +356,13 @@ def _columns_cut(table: QTableView) -> list[str]:
     shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
     right = max((header.sectionViewportPosition(c) + header.sectionSize(c) for c in shown), default=0)
     room = table.viewport().width()
-    name = type(table).__name__
+    model = table.model()
+    heads = [str(model.headerData(c, Qt.Orientation.Horizontal) or "") for c in range(header.count())]
+    name = f"{type(table).__name__} " + "|".join(f"{heads[c]}:{header.sectionSize(c)}" for c in shown)
     if right > room + 2 and not table.horizontalScrollBar().isVisible():
         bad.append(f"{name}: columns reach {right} px, the table shows {room}")
     elif table.horizontalScrollBar().isVisible() and table.horizontalScrollBar().maximum() > 0:
         bad.append(f"{name}: columns reach {right} px, scrolled sideways in {room}")
-    model = table.model()
     for c in shown:
         text = str(model.headerData(c, Qt.Orientation.Horizontal) or "")
         need = header.fontMetrics().horizontalAdvance(text)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QMouseEvent, QResizeEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from controlroom.panels.alarms.style import PREDICTED_COLOUR, PRIORITY_COLOURS, forecast_text, priority_label
 from controlroom.qt.fit import ElidedLabel
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from controlroom.core.alarms.lifecycle import Alarm
 
 BANNER_POINT_SIZE = 24
+NARROW_MESSAGE_PX = 160  # beside the badge, the message gets at least this much or goes below
 MIN_BANNER_PX = 12  # the smallest the badge shrinks to in a narrow dock
 BORDER_PX = 3
 FLASH_MS = 500
@@ -111,6 +112,11 @@ class AlarmBanner(QFrame):
         need = QFontMetrics(font).horizontalAdvance(self.badge.text())
         px = self._natural_px if need <= room else max(MIN_BANNER_PX, self._natural_px * room // max(need, 1))
         style = "" if px == self._natural_px else f"font-size: {px}px;"
+        # the message under the badge when beside it would leave it only a few letters
+        beside = room - need >= NARROW_MESSAGE_PX
+        box = self.layout()
+        if isinstance(box, QBoxLayout):
+            box.setDirection(QBoxLayout.Direction.LeftToRight if beside else QBoxLayout.Direction.TopToBottom)
         if self.badge.styleSheet() != style:
             self.badge.setStyleSheet(style)
             self.text.setStyleSheet(style)
