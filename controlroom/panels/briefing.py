@@ -111,7 +111,9 @@ class BriefingPanel(LivePanel, QWidget):
             "closing": _Tile(self.tr("Median time to close"), self),
             "units": _Tile(self.tr("Units in service"), self),
         }
-        GridReflow(self, stats, list(self.tiles.values()), STATS_COLUMNS)  # fewer across when narrow
+        self.stat_cells = GridReflow(
+            self, stats, list(self.tiles.values()), STATS_COLUMNS
+        )  # fewer across when narrow
         self.metric_cells = GridReflow(self, self.metric_grid, [], METRIC_COLUMNS)
         root.addLayout(stats)
         tables = QGridLayout()
@@ -120,7 +122,7 @@ class BriefingPanel(LivePanel, QWidget):
         self.by_district = self._table([self.tr("District"), self.tr("Open"), self.tr("Count")])
         self.by_type = self._table([self.tr("Type"), self.tr("Count"), self.tr("Median response")])
         summary = [self.by_priority, self.by_alarm, self.by_district, self.by_type]
-        GridReflow(self, tables, summary, 2, TABLE_MIN_PX)  # two across when they fit
+        self.table_cells = GridReflow(self, tables, summary, 2, TABLE_MIN_PX)  # two across when they fit
         fit_columns(self.by_type, drop_order=(2,))
         fit_columns(self.by_district, drop_order=(2,))
         root.addLayout(tables, 1)

@@ -100,7 +100,9 @@ class FeedStatusPanel(LivePanel, QWidget):
             value.setFont(big)
             cells.append((cap, value))
             self.numbers[key] = value
-        GridReflow(self, grid, cells, len(cells))  # one row when there is room, more in a narrow dock
+        self.number_cells = GridReflow(
+            self, grid, cells, len(cells)
+        )  # one row when there is room, more in a narrow dock
         box.addLayout(grid)
 
         self.thread_label = QLabel(self)

@@ -117,7 +117,9 @@ class FloodPanel(LivePanel, QWidget):
             value.setStyleSheet("font-size: 16pt; font-weight: bold;")
             cells.append((QLabel(caption, self), value))
             self.numbers[key] = value
-        GridReflow(self, grid, cells, 4)  # four across when there is room, fewer in a narrow dock
+        self.number_cells = GridReflow(
+            self, grid, cells, 4
+        )  # four across when there is room, fewer in a narrow dock
         box.addLayout(grid)
 
         self.avoid = QCheckBox(self.tr("Dispatch routes avoid cut roads"), self)

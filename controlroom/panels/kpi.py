@@ -63,7 +63,7 @@ class KpiTile(QFrame):
         self.unit = spec.unit or ""
         self.setObjectName("kpiTile")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        box = QVBoxLayout(self)
+        box = self.box = QVBoxLayout(self)
         box.setContentsMargins(14, 10, 14, 10)
         self.title_label = ElidedLabel(metric_title(spec.name, (spec,)), self)  # whole in its tooltip
         self._set_font(self.title_label, TITLE_POINT_SIZE, bold=False)
@@ -120,7 +120,7 @@ class KpiTile(QFrame):
             return
         self.compact = compact
         self.plot.setVisible(not compact)
-        box, row = self.layout(), self.value_row
+        box, row = self.box, self.value_row
         if compact:  # the title gives way (elides) before the number does
             box.removeWidget(self.title_label)
             row.insertWidget(0, self.title_label, 1)

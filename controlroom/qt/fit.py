@@ -161,10 +161,10 @@ class FlowLayout(QLayout):
     def count(self) -> int:
         return len(self._items)
 
-    def itemAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+    def itemAt(self, index: int) -> QLayoutItem | None:
         return self._items[index] if 0 <= index < len(self._items) else None
 
-    def takeAt(self, index: int) -> QLayoutItem | None:  # type: ignore[override]
+    def takeAt(self, index: int) -> QLayoutItem | None:
         return self._items.pop(index) if 0 <= index < len(self._items) else None
 
     def expandingDirections(self) -> Qt.Orientation:
@@ -234,7 +234,8 @@ class ResponsiveSplitter(QSplitter):
         need = self.handleWidth() * max(0, self.count() - 1)
         for i in range(self.count()):
             want = self.min_px[i] if i < len(self.min_px) else 0
-            need += max(want, self.widget(i).minimumSizeHint().width())
+            pane = self.widget(i)
+            need += max(want, pane.minimumSizeHint().width() if pane is not None else 0)
         return need
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -321,7 +322,12 @@ class GridReflow(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # resized, or a cell's text changed (a number grew a digit): the columns may change
-        if watched is self.owner and event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
+        owner = getattr(self, "owner", None)  # None while Python tears this object down
+        if (
+            owner is not None
+            and watched is owner
+            and event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest)
+        ):
             self.reflow()
         return False
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -316,7 +317,7 @@ def _label_need(label: QLabel) -> int:
     """The width a one-line label's text needs (rich text laid out as Qt lays it out)."""
     text = label.text()
     if label.textFormat() == Qt.TextFormat.RichText or (
-        label.textFormat() == Qt.TextFormat.AutoText and Qt.mightBeRichText(text)
+        label.textFormat() == Qt.TextFormat.AutoText and GuiQt.mightBeRichText(text)
     ):
         doc = QTextDocument()
         doc.setDefaultFont(label.font())

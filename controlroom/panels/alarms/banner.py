@@ -104,9 +104,12 @@ class AlarmBanner(QFrame):
         "FORECAST · HIGH" stays whole in a narrow dock; back to full size when there is room."""
         if not self._natural_px:
             self._natural_px = QFontInfo(self.badge.font()).pixelSize()
-        margins = self.layout().contentsMargins()
+        box = self.layout()
+        if box is None:
+            return
+        margins = box.contentsMargins()
         room = self.width() - margins.left() - margins.right() - 2 * BORDER_PX
-        room -= self.layout().spacing() + self.text.minimumWidth()  # the message keeps a sliver
+        room -= box.spacing() + self.text.minimumWidth()  # the message keeps a sliver
         font = QFont(self.badge.font())
         font.setPixelSize(self._natural_px)
         need = QFontMetrics(font).horizontalAdvance(self.badge.text())
@@ -114,7 +117,6 @@ class AlarmBanner(QFrame):
         style = "" if px == self._natural_px else f"font-size: {px}px;"
         # the message under the badge when beside it would leave it only a few letters
         beside = room - need >= NARROW_MESSAGE_PX
-        box = self.layout()
         if isinstance(box, QBoxLayout):
             box.setDirection(QBoxLayout.Direction.LeftToRight if beside else QBoxLayout.Direction.TopToBottom)
         if self.badge.styleSheet() != style:
