@@ -51,6 +51,8 @@ DOCKS: tuple[tuple[str, Area, str | None], ...] = (
 SIDE_BY_SIDE = ("incidents", "video_grid")
 #: Share of the window each dock area starts with (the map keeps the rest).
 DOCK_SHARE = {Area.LeftDockWidgetArea: 0.2, Area.RightDockWidgetArea: 0.25, Area.BottomDockWidgetArea: 0.36}
+#: Share of the right column's height: the vital signs above the selection's tabs (small when empty).
+RIGHT_COLUMN = {"kpi": 0.6, "object_info": 0.4}
 
 
 class MainWindow(QMainWindow):
@@ -225,6 +227,11 @@ class MainWindow(QMainWindow):
             self.resizeDocks(widths, width_px, Qt.Orientation.Horizontal)
         if heights:
             self.resizeDocks(heights, height_px, Qt.Orientation.Vertical)
+        right = [(self.docks[p], share) for p, share in RIGHT_COLUMN.items() if p in self.docks]
+        if len(right) > 1:
+            column_px = self.height() * (1 - DOCK_SHARE[Area.BottomDockWidgetArea])
+            sizes = [int(column_px * share) for _, share in right]
+            self.resizeDocks([d for d, _ in right], sizes, Qt.Orientation.Vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.live.stop()

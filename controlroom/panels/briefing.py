@@ -124,6 +124,8 @@ class BriefingPanel(LivePanel, QWidget):
         summary = [self.by_priority, self.by_alarm, self.by_district, self.by_type]
         self.table_cells = GridReflow(self, tables, summary, 2, TABLE_MIN_PX)  # two across when they fit
         fit_columns(self.by_type, drop_order=(2,))
+        for table in (self.by_priority, self.by_alarm):  # never scrolled sideways: titles whole
+            fit_columns(table, drop_order=())
         fit_columns(self.by_district, drop_order=(2,))
         root.addLayout(tables, 1)
         self.status = QLabel(self.tr("Waiting for the live feed…"), self)

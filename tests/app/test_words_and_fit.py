@@ -362,6 +362,8 @@ def _columns_cut(table: QTableView) -> list[str]:
     name = f"{type(table).__name__} " + "|".join(f"{heads[c]}:{header.sectionSize(c)}" for c in shown)
     if right > room + 2 and not table.horizontalScrollBar().isVisible():
         bad.append(f"{name}: columns reach {right} px, the table shows {room}")
+    elif table.horizontalScrollBar().value() > 0:
+        bad.append(f"{name}: scrolled sideways, its first columns cut off")
     elif table.horizontalScrollBar().isVisible() and table.horizontalScrollBar().maximum() > 0:
         bad.append(f"{name}: columns reach {right} px, scrolled sideways in {room}")
     for c in shown:
