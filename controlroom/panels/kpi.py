@@ -144,6 +144,14 @@ class KpiTile(QFrame):
         # The label's own style sheet wins over a wall window's body size, so the number stays big.
         value_px = self._value_px()
         self.value_label.setStyleSheet(f"color: {colour}; font-size: {value_px}px; font-weight: 700;")
+        if self.compact:  # beside the title the number must never be squeezed: it holds its width
+            font = QFont(self.value_label.font())
+            font.setPixelSize(value_px)
+            font.setBold(True)
+            need = QFontMetrics(font).horizontalAdvance(self.value_label.text())
+            self.value_label.setMinimumWidth(need + 4)
+        else:
+            self.value_label.setMinimumWidth(0)
         self.trend_label.setStyleSheet(f"color: {colour}; font-size: {int(value_px * 0.6)}px;")
 
     def _value_px(self) -> int:
