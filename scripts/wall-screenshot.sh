@@ -13,7 +13,10 @@ cols=${grid%x*} rows=${grid#*x} mw=${mon%x*} mh=${mon#*x}
 mm=${MONITOR_MM:-1210x680}
 mmw=${mm%x*} mmh=${mm#*x}
 here=$(cd "$(dirname "$0")/.." && pwd)
-display=:$((90 + RANDOM % 100))
+# the first free X display from DISPLAY_NUM (default 94): another session's display is never reused
+n=${DISPLAY_NUM:-94}
+while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
+display=:$n
 Xvfb "$display" -screen 0 "$((cols * mw))x$((rows * mh))x24" -noreset >/dev/null 2>&1 &
 xvfb=$!
 trap 'kill $xvfb 2>/dev/null || true' EXIT

@@ -15,11 +15,9 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QToolBar,
     QWidget,
 )
@@ -27,6 +25,7 @@ from PySide6.QtWidgets import (
 from controlroom.app.panel_factory import make_panel
 from controlroom.core.city import CityModel
 from controlroom.core.site import Site
+from controlroom.qt.fit import SidewaysFitScroller
 from controlroom.qt.live import LiveCity
 from controlroom.qt.replay_clock import replay_clock_for
 from controlroom.qt.timeline import ReplayFrame, TimelineBar
@@ -52,6 +51,8 @@ DOCKS: tuple[tuple[str, Area, str | None], ...] = (
 SIDE_BY_SIDE = ("incidents", "video_grid")
 #: Share of the window each dock area starts with (the map keeps the rest).
 DOCK_SHARE = {Area.LeftDockWidgetArea: 0.2, Area.RightDockWidgetArea: 0.25, Area.BottomDockWidgetArea: 0.36}
+#: Share of the right column's height: the vital signs above the selection's tabs (small when empty).
+RIGHT_COLUMN = {"kpi": 0.6, "object_info": 0.4}
 
 
 class MainWindow(QMainWindow):
@@ -127,12 +128,9 @@ class MainWindow(QMainWindow):
 
         dock = QDockWidget(panel_title(panel_id), self)
         dock.setObjectName(f"dock-{panel_id}")
-        # A scroll area lets a dock shrink below its panel's minimum, so the window fits the screen.
-        scroller = QScrollArea(dock)
-        scroller.setWidgetResizable(True)
-        scroller.setFrameShape(QFrame.Shape.NoFrame)
-        scroller.setWidget(panel)
-        dock.setWidget(scroller)
+        # A dock may be shorter than its panel (it then scrolls down), never narrower: the panel
+        # fits the dock's width by wrapping, eliding and stacking, so nothing hides off its side.
+        dock.setWidget(SidewaysFitScroller(panel, dock))
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetClosable
         )
@@ -229,6 +227,11 @@ class MainWindow(QMainWindow):
             self.resizeDocks(widths, width_px, Qt.Orientation.Horizontal)
         if heights:
             self.resizeDocks(heights, height_px, Qt.Orientation.Vertical)
+        right = [(self.docks[p], share) for p, share in RIGHT_COLUMN.items() if p in self.docks]
+        if len(right) > 1:
+            column_px = self.height() * (1 - DOCK_SHARE[Area.BottomDockWidgetArea])
+            sizes = [int(column_px * share) for _, share in right]
+            self.resizeDocks([d for d, _ in right], sizes, Qt.Orientation.Vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.live.stop()

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -34,7 +33,7 @@ from controlroom.core.districts import DistrictLocator
 from controlroom.core.period_stats import IncidentHistory
 from controlroom.feed.brief_data import BriefData, from_pump
 from controlroom.qt.alarm_service import existing_alarm_service
-from controlroom.qt.fit import fit_columns
+from controlroom.qt.fit import FlowLayout, GridReflow, fit_columns
 from controlroom.qt.panel_contract import LivePanel
 from controlroom.qt.site_words import metric_title, place_name
 from controlroom.qt.strings import (
@@ -49,6 +48,7 @@ if TYPE_CHECKING:
 
 STATS_COLUMNS = 3
 METRIC_COLUMNS = 2
+TABLE_MIN_PX = 240  # a summary table narrower than this cuts its columns
 TILE_VALUE_PT = 30
 TILE_LABEL_PT = 13
 REFRESH_MS = 1000
@@ -111,17 +111,21 @@ class BriefingPanel(LivePanel, QWidget):
             "closing": _Tile(self.tr("Median time to close"), self),
             "units": _Tile(self.tr("Units in service"), self),
         }
-        for i, tile in enumerate(self.tiles.values()):
-            stats.addWidget(tile, i // STATS_COLUMNS, i % STATS_COLUMNS)
+        self.stat_cells = GridReflow(
+            self, stats, list(self.tiles.values()), STATS_COLUMNS
+        )  # fewer across when narrow
+        self.metric_cells = GridReflow(self, self.metric_grid, [], METRIC_COLUMNS)
         root.addLayout(stats)
         tables = QGridLayout()
         self.by_priority = self._table([self.tr("Priority"), self.tr("Open")])
         self.by_alarm = self._table([self.tr("Alarm priority"), self.tr("Open")])
         self.by_district = self._table([self.tr("District"), self.tr("Open"), self.tr("Count")])
         self.by_type = self._table([self.tr("Type"), self.tr("Count"), self.tr("Median response")])
-        for i, t in enumerate((self.by_priority, self.by_alarm, self.by_district, self.by_type)):
-            tables.addWidget(t, i // 2, i % 2)
+        summary = [self.by_priority, self.by_alarm, self.by_district, self.by_type]
+        self.table_cells = GridReflow(self, tables, summary, 2, TABLE_MIN_PX)  # two across when they fit
         fit_columns(self.by_type, drop_order=(2,))
+        for table in (self.by_priority, self.by_alarm):  # never scrolled sideways: titles whole
+            fit_columns(table, drop_order=())
         fit_columns(self.by_district, drop_order=(2,))
         root.addLayout(tables, 1)
         self.status = QLabel(self.tr("Waiting for the live feed…"), self)
@@ -135,15 +139,14 @@ class BriefingPanel(LivePanel, QWidget):
         if live.model is not None:
             self._on_city_loaded(live.model)
 
-    def _build_header(self) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _build_header(self) -> FlowLayout:
+        row = FlowLayout()  # the period and brief button go under the title when narrow
         title = QLabel(self.tr("Leader's summary"), self)
         font = QFont(title.font())
         font.setPointSize(18)
         font.setBold(True)
         title.setFont(font)
         row.addWidget(title)
-        row.addStretch(1)
         row.addWidget(QLabel(self.tr("Period"), self))
         self.period_combo = QComboBox(self)
         for code, label in (
@@ -215,11 +218,11 @@ class BriefingPanel(LivePanel, QWidget):
 
     def _show(self, d: BriefData) -> None:
         loc = self._loc
-        for i, m in enumerate(d.metrics):
+        for m in d.metrics:
             tile = self.metric_tiles.get(m.name)
             if tile is None:
                 tile = self.metric_tiles[m.name] = _Tile(metric_title(m.name, self.live.site), self)
-                self.metric_grid.addWidget(tile, i // METRIC_COLUMNS, i % METRIC_COLUMNS)
+                self.metric_cells.add(tile)
             unit = metric_unit_label(m.unit) if m.unit else ""
             arrow = "▲" if m.trend > 0.02 else "▼" if m.trend < -0.02 else "▶"
             tile.show_value(

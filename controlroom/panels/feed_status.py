@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from controlroom.qt.fit import GridReflow, fit_columns
 from controlroom.qt.panel_contract import LivePanel
 
 if TYPE_CHECKING:
@@ -75,6 +76,7 @@ class FeedStatusPanel(LivePanel, QWidget):
         self.state = "waiting"
         box = QVBoxLayout(self)
         self.headline = QLabel(self)
+        self.headline.setWordWrap(True)  # a narrow dock breaks the reason onto a second line
         font = QFont(self.headline.font())
         font.setPointSize(HEADLINE_POINT_SIZE)
         font.setBold(True)
@@ -91,16 +93,19 @@ class FeedStatusPanel(LivePanel, QWidget):
             "bad": self.tr("Bad messages"),
             "restarts": self.tr("Publisher restarts"),
         }
-        for i, (key, caption) in enumerate(captions.items()):
+        cells: list[tuple[QWidget, ...]] = []
+        for key, caption in captions.items():
             cap = QLabel(caption, self)
             value = QLabel("—", self)
             big = QFont(value.font())
             big.setPointSize(NUMBER_POINT_SIZE)
             big.setBold(True)
             value.setFont(big)
-            grid.addWidget(cap, 0, i)
-            grid.addWidget(value, 1, i)
+            cells.append((cap, value))
             self.numbers[key] = value
+        self.number_cells = GridReflow(
+            self, grid, cells, len(cells)
+        )  # one row when there is room, more in a narrow dock
         box.addLayout(grid)
 
         self.thread_label = QLabel(self)
@@ -129,6 +134,7 @@ class FeedStatusPanel(LivePanel, QWidget):
         self.sources.verticalHeader().setVisible(False)
         self.sources.horizontalHeader().setStretchLastSection(True)
         self.sources.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        fit_columns(self.sources, drop_order=(3, 4, 6, 2, 1))  # narrow: source and state stay
         box.addWidget(self.sources, 1)
         self.show_status({})
 

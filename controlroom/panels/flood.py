@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from controlroom.qt.fit import GridReflow, flow_row
 from controlroom.qt.flood_state import flood_state_for
 from controlroom.qt.panel_contract import LivePanel
 
@@ -110,12 +111,15 @@ class FloodPanel(LivePanel, QWidget):
             "underground": self.tr("Underground sites"),
         }
         self.numbers: dict[str, QLabel] = {}
-        for i, (key, caption) in enumerate(captions.items()):
+        cells: list[tuple[QWidget, ...]] = []
+        for key, caption in captions.items():
             value = QLabel("—", self)
             value.setStyleSheet("font-size: 16pt; font-weight: bold;")
-            grid.addWidget(QLabel(caption, self), 2 * (i // 4), i % 4)
-            grid.addWidget(value, 2 * (i // 4) + 1, i % 4)
+            cells.append((QLabel(caption, self), value))
             self.numbers[key] = value
+        self.number_cells = GridReflow(
+            self, grid, cells, 4
+        )  # four across when there is room, fewer in a narrow dock
         box.addLayout(grid)
 
         self.avoid = QCheckBox(self.tr("Dispatch routes avoid cut roads"), self)
@@ -137,7 +141,7 @@ class FloodPanel(LivePanel, QWidget):
         self.roads.itemDoubleClicked.connect(self._on_item_double_clicked)
         self.roads.currentItemChanged.connect(self._on_current_changed)
         box.addWidget(self.roads, 1)
-        buttons = QHBoxLayout()
+        buttons = flow_row()  # wraps in a narrow dock
         self.cameras_button = QPushButton(self.tr("Cameras around"), self)
         self.cameras_button.clicked.connect(self._on_cameras_clicked)
         self.export_button = QPushButton(self.tr("Export evacuation list…"), self)

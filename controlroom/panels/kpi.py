@@ -25,6 +25,7 @@ from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from controlroom.core.site import MetricSpec
+from controlroom.qt.fit import ElidedLabel, room_height
 from controlroom.qt.panel_contract import LivePanel
 from controlroom.qt.site_words import metric_title
 from controlroom.qt.strings import metric_unit_label
@@ -39,7 +40,10 @@ TREND_WINDOW_S = 300.0
 TREND_STEADY_FRACTION = 0.02
 VALUE_POINT_SIZE = 44
 TITLE_POINT_SIZE = 16
-COLUMNS = 2
+COLUMNS = 2  # at most; fewer when the panel is narrower than COLUMNS tiles of TILE_MIN_PX
+TILE_MIN_PX = 230  # a tile narrower than this cuts its title and number
+COMPACT_VALUE_SCALE = 1.4
+CHART_TILE_PX = 240  # a tile shorter than this shows title and number only (a laptop's dock)
 
 
 MIN_SPAN_S = 300.0
@@ -59,10 +63,12 @@ class KpiTile(QFrame):
         self.unit = spec.unit or ""
         self.setObjectName("kpiTile")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        box = QVBoxLayout(self)
+        box = self.box = QVBoxLayout(self)
         box.setContentsMargins(14, 10, 14, 10)
-        self.title_label = self._label(metric_title(spec.name, (spec,)), TITLE_POINT_SIZE, bold=False)
-        row = QHBoxLayout()
+        self.title_label = ElidedLabel(metric_title(spec.name, (spec,)), self)  # whole in its tooltip
+        self._set_font(self.title_label, TITLE_POINT_SIZE, bold=False)
+        row = self.value_row = QHBoxLayout()
+        self.compact = False
         self.value_label = self._label("—", VALUE_POINT_SIZE, bold=True)
         self.unit_label = self._label(
             metric_unit_label(self.unit) if self.unit else "", TITLE_POINT_SIZE, bold=False
@@ -72,9 +78,8 @@ class KpiTile(QFrame):
         # the tile's width would resize the tile, which re-sizes the font … for ever.
         for label in (self.value_label, self.trend_label):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        row.addWidget(self.value_label)
+        row.addWidget(self.value_label, 1)  # the number takes the free width (none left to a stretch)
         row.addWidget(self.unit_label, 0, Qt.AlignmentFlag.AlignBottom)
-        row.addStretch(1)
         row.addWidget(self.trend_label)
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()}, background="#05080f")
         self.plot.setMinimumHeight(110)
@@ -99,12 +104,33 @@ class KpiTile(QFrame):
         self._apply_level("none")
 
     def _label(self, text: str, points: int, *, bold: bool) -> QLabel:
-        label = QLabel(text, self)
+        return self._set_font(QLabel(text, self), points, bold=bold)
+
+    @staticmethod
+    def _set_font(label: QLabel, points: int, *, bold: bool) -> QLabel:
         font = QFont(label.font())
         font.setPointSize(points)
         font.setBold(bold)
         label.setFont(font)
         return label
+
+    def set_compact(self, compact: bool) -> None:
+        """One line, title then number (no chart): four tiles fit a laptop's short dock."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        self.plot.setVisible(not compact)
+        box, row = self.box, self.value_row
+        if compact:  # the title gives way (elides) before the number does
+            box.removeWidget(self.title_label)
+            row.insertWidget(0, self.title_label, 1)
+        else:
+            row.removeWidget(self.title_label)
+            box.insertWidget(0, self.title_label)
+        row.setStretchFactor(self.value_label, 0 if compact else 1)
+        policy = QSizePolicy.Policy.Preferred if compact else QSizePolicy.Policy.Ignored
+        self.value_label.setSizePolicy(policy, QSizePolicy.Policy.Preferred)
+        self._apply_level(self.level)
 
     def _apply_level(self, level: str) -> None:
         self.level = level
@@ -118,6 +144,14 @@ class KpiTile(QFrame):
         # The label's own style sheet wins over a wall window's body size, so the number stays big.
         value_px = self._value_px()
         self.value_label.setStyleSheet(f"color: {colour}; font-size: {value_px}px; font-weight: 700;")
+        if self.compact:  # beside the title the number must never be squeezed: it holds its width
+            font = QFont(self.value_label.font())
+            font.setPixelSize(value_px)
+            font.setBold(True)
+            need = QFontMetrics(font).horizontalAdvance(self.value_label.text())
+            self.value_label.setMinimumWidth(need + 4)
+        else:
+            self.value_label.setMinimumWidth(0)
         self.trend_label.setStyleSheet(f"color: {colour}; font-size: {int(value_px * 0.6)}px;")
 
     def _value_px(self) -> int:
@@ -127,6 +161,8 @@ class KpiTile(QFrame):
         base.setPointSize(VALUE_POINT_SIZE)
         floor = QFontInfo(base).pixelSize()  # the desk size, not the last size a style sheet set
         px = max(floor, int(self.height() * VALUE_HEIGHT_SHARE))
+        if self.compact:  # beside the title: a bold number a size above it
+            return int(QFontInfo(self.title_label.font()).pixelSize() * COMPACT_VALUE_SCALE)
         text = self.value_label.text()
         box = self.layout()
         room = self.width() - (box.contentsMargins().left() + box.contentsMargins().right() if box else 0)
@@ -221,6 +257,8 @@ class KpiPanel(LivePanel, QWidget):
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(8, 8, 8, 8)
         self.grid.setSpacing(10)
+        self.columns = COLUMNS
+        self.compact = False
         for spec in specs:
             self._tile(spec.name)
 
@@ -239,10 +277,36 @@ class KpiPanel(LivePanel, QWidget):
                 tile.set_zone(self.zone)
             if self.axis_text_px:
                 tile.set_axis_text_px(self.axis_text_px)
+            tile.set_compact(self.compact)
             n = len(self.tiles)
-            self.grid.addWidget(tile, n // COLUMNS, n % COLUMNS)
+            self.grid.addWidget(tile, n // self.columns, n % self.columns)
             self.tiles[name] = tile
         return tile
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """As many columns as tiles of TILE_MIN_PX fit; charts only where the rows have room."""
+        n = max(1, len(self.tiles))
+        margins = self.grid.contentsMargins()
+        width = self.width() - margins.left() - margins.right()
+        columns = max(
+            1, min(COLUMNS, n, (width + self.grid.spacing()) // (TILE_MIN_PX + self.grid.spacing()))
+        )
+        rows = -(-n // columns)
+        row_px = (room_height(self) - margins.top() - margins.bottom()) // rows - self.grid.spacing()
+        compact = row_px < CHART_TILE_PX
+        if columns != self.columns:
+            self.columns = columns
+            for i, tile in enumerate(self.tiles.values()):
+                self.grid.removeWidget(tile)
+                self.grid.addWidget(tile, i // columns, i % columns)
+        if compact != self.compact:
+            self.compact = compact
+            for tile in self.tiles.values():
+                tile.set_compact(compact)
 
     def set_wall_density(self, text_px: int) -> None:
         """On a wall: chart labels at the wall's text size."""

@@ -76,6 +76,13 @@ class ObjectInfoPanel(LivePanel, QWidget):
         self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.title_label)
 
+        self.hint = QLabel(self.tr("Click a building on the 3D map to see its details."), self)
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
+        self.details = QWidget(self)  # hidden while nothing is selected: the empty panel stays small
+        details = QVBoxLayout(self.details)
+        details.setContentsMargins(0, 0, 0, 0)
+        details.setSpacing(10)
         form = QFormLayout()
         form.setHorizontalSpacing(18)
         form.setVerticalSpacing(6)
@@ -97,7 +104,7 @@ class ObjectInfoPanel(LivePanel, QWidget):
             caption_label.setFont(caption_font)
             form.addRow(caption_label, value)
             self.field_labels[key] = value
-        layout.addLayout(form)
+        details.addLayout(form)
 
         self.attributes_table = QTableWidget(0, 2, self)
         self.attributes_table.setHorizontalHeaderLabels([self.tr("Attribute"), self.tr("Value")])
@@ -110,7 +117,8 @@ class ObjectInfoPanel(LivePanel, QWidget):
         self.attributes_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.attributes_table.setAlternatingRowColors(True)
         self.attributes_table.setWordWrap(True)
-        layout.addWidget(self.attributes_table, 1)
+        details.addWidget(self.attributes_table, 1)
+        layout.addWidget(self.details, 1)
         self.show_object(None)
 
     def title(self) -> str:
@@ -129,7 +137,11 @@ class ObjectInfoPanel(LivePanel, QWidget):
                 label.setText("")
             self.attributes_table.setRowCount(0)
             self.attributes_table.setToolTip(self.tr("Click a building on the 3D map to see its details."))
+            self.details.hide()
+            self.hint.show()
             return
+        self.details.show()
+        self.hint.hide()
         name = record.get("name")
         obj_id = format_value(record.get("id"))
         self.title_label.setText(str(name) if name else obj_id or self.tr("(unnamed object)"))

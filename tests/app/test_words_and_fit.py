@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import Qt as GuiQt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -30,6 +32,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QStyle,
+    QStyleOptionComboBox,
+    QTabBar,
+    QTableView,
     QTableWidget,
     QTabWidget,
     QTreeWidget,
@@ -287,49 +293,179 @@ def _walk(live: Any, qtbot: QtBot, panels: tuple[str, ...] = tuple(PANEL_IDS)) -
 
 # ---------------------------------------------------------------------------------------- fit
 def clipped(root: QWidget) -> list[str]:
-    """Labels and buttons whose one-line text is wider than the widget (elided-with-tooltip and
-    word-wrapped labels fit by construction)."""
+    """Every text a user cannot read whole in ``root``: a label, button or combo box wider than its
+    widget or cut off by a parent (a dock's scroll area included: only scrolling down is allowed),
+    text Qt elided itself (combo boxes, tab bars, table headers) without the whole text as tooltip,
+    and table columns pushed out of view. Elided labels with their tooltip and wrapped labels fit."""
     from controlroom.qt.fit import ElidedLabel
 
+    # a live number may have changed an instant ago: measure the layout it asked for, not the old one
+    QApplication.sendPostedEvents()
     bad = []
     for w in root.findChildren(QWidget):
-        if not w.isVisibleTo(root) or w.width() <= 0:
+        if not w.isVisibleTo(root) or w.width() <= 0 or w.height() <= 0 or _behind_a_tab(w):
             continue
+        kind = f"{_panel_of(w)}: {type(w).__name__}"
         if isinstance(w, ElidedLabel):
-            shown = w.shown_text()
-            if shown != w.text() and w.toolTip() != w.text():
+            if w.shown_text() != w.text() and w.toolTip() != w.text():
                 bad.append(f"{w.text()!r} elided without its tooltip")
-            continue
-        if isinstance(w, QLabel):
-            if w.wordWrap() or w.textFormat() == Qt.TextFormat.RichText or "<" in w.text() or not w.text():
+            text, need = w.shown_text(), w.fontMetrics().horizontalAdvance(w.shown_text())
+        elif isinstance(w, QLabel):
+            if not w.text().strip() or w.wordWrap():
                 continue
-            text, room = w.text(), w.contentsRect().width() - 2 * w.margin()
+            text = _plain(w.text())
+            need = _label_need(w)
+            room = w.contentsRect().width() - 2 * w.margin()
+            if need > room:
+                bad.append(f"{kind} {text!r}: needs {need} px, has {room}")
+                continue
         elif isinstance(w, QAbstractButton):
             if not w.text():
                 continue
-            text, room = w.text().replace("&", ""), w.contentsRect().width() - 8
+            text = w.text().replace("&", "")
+            need = max(w.fontMetrics().horizontalAdvance(line) for line in text.splitlines() or [""])
+            room = w.contentsRect().width() - 8
+            if need > room:
+                bad.append(f"{kind} {text!r}: needs {need} px, has {room}")
+                continue
+        elif isinstance(w, QComboBox):
+            text = w.currentText()
+            if not text:
+                continue
+            need = w.fontMetrics().horizontalAdvance(text)
+            room = _combo_room(w)
+            if need > room and w.toolTip() != text:
+                bad.append(f"{kind} {text!r}: elided ({need} px in {room}) without a tooltip")
+                continue
+            need = min(need, room)
+        elif isinstance(w, QTabBar):
+            bad += _tabs_cut(w)
+            continue
+        elif isinstance(w, QTableView):
+            bad += [f"{_panel_of(w)}: {p}" for p in _columns_cut(w)]
+            continue
         else:
             continue
-        need = max(w.fontMetrics().horizontalAdvance(line) for line in text.splitlines() or [""])
-        if need > room:
-            bad.append(f"{type(w).__name__} {text!r}: needs {need} px, has {room}")
-        elif not _scrolls(w, root):
-            shown = w.visibleRegion().boundingRect().width()
-            if shown < min(need, w.width()) - 2:
-                bad.append(f"{type(w).__name__} {text!r}: cut off by its parent ({shown} of {w.width()} px)")
+        bad += _cut_by_parents(w, root, text, need)
     return bad
 
 
-def _scrolls(w: QWidget, root: QWidget) -> bool:
-    """Whether ``w`` sits in a scroll area (partly out of view on purpose) below ``root``."""
-    from PySide6.QtWidgets import QAbstractScrollArea
+def _panel_of(w: QWidget) -> str:
+    """The panel id a widget belongs to (for the failure message)."""
+    p: QWidget | None = w
+    while p is not None:
+        if getattr(p, "panel_id", None):
+            return str(p.panel_id)  # type: ignore[attr-defined]
+        p = p.parentWidget()
+    return "window"
 
-    p = w.parentWidget()
-    while p is not None and p is not root:
-        if isinstance(p, QAbstractScrollArea):
-            return True
+
+def _behind_a_tab(w: QWidget) -> bool:
+    """Whether ``w`` is in a dock behind another dock's tab (checked when its tab is raised)."""
+    from PySide6.QtWidgets import QDockWidget
+
+    p: QWidget | None = w
+    while p is not None:
+        if isinstance(p, QDockWidget):
+            return p.visibleRegion().isEmpty()
         p = p.parentWidget()
     return False
+
+
+def _label_need(label: QLabel) -> int:
+    """The width a one-line label's text needs (rich text laid out as Qt lays it out)."""
+    text = label.text()
+    if label.textFormat() == Qt.TextFormat.RichText or (
+        label.textFormat() == Qt.TextFormat.AutoText and GuiQt.mightBeRichText(text)
+    ):
+        doc = QTextDocument()
+        doc.setDefaultFont(label.font())
+        doc.setDocumentMargin(0)
+        doc.setHtml(text)
+        return int(doc.idealWidth() + 0.999)
+    return max(label.fontMetrics().horizontalAdvance(line) for line in text.splitlines() or [""])
+
+
+def _combo_room(combo: QComboBox) -> int:
+    opt = QStyleOptionComboBox()
+    combo.initStyleOption(opt)
+    field = combo.style().subControlRect(
+        QStyle.ComplexControl.CC_ComboBox, opt, QStyle.SubControl.SC_ComboBoxEditField, combo
+    )
+    return field.width()
+
+
+def _tabs_cut(bar: QTabBar) -> list[str]:
+    """Tabs narrower than their title (Qt elides those) whose tooltip is not the title."""
+    bad = []
+    for i in range(bar.count()):
+        if not bar.isTabVisible(i):
+            continue
+        text = bar.tabText(i).replace("&", "")
+        need = bar.fontMetrics().horizontalAdvance(text)
+        room = bar.tabRect(i).width() - (bar.tabSizeHint(i).width() - need)
+        if need > room and bar.tabToolTip(i) != bar.tabText(i):
+            bad.append(f"tab {text!r}: elided ({need} px in {room}) without a tooltip")
+    return bad
+
+
+def _columns_cut(table: QTableView) -> list[str]:
+    """Columns pushed past the table's right edge, and headers Qt elided."""
+    header = table.horizontalHeader()
+    bad = []
+    shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+    right = max((header.sectionViewportPosition(c) + header.sectionSize(c) for c in shown), default=0)
+    room = table.viewport().width()
+    model = table.model()
+    heads = [str(model.headerData(c, Qt.Orientation.Horizontal) or "") for c in range(header.count())]
+    name = f"{type(table).__name__} " + "|".join(f"{heads[c]}:{header.sectionSize(c)}" for c in shown)
+    if right > room + 2 and not table.horizontalScrollBar().isVisible():
+        bad.append(f"{name}: columns reach {right} px, the table shows {room}")
+    elif table.horizontalScrollBar().value() > 0:
+        bad.append(f"{name}: scrolled sideways, its first columns cut off")
+    elif table.horizontalScrollBar().isVisible() and table.horizontalScrollBar().maximum() > 0:
+        bad.append(f"{name}: columns reach {right} px, scrolled sideways in {room}")
+    for c in shown:
+        text = str(model.headerData(c, Qt.Orientation.Horizontal) or "")
+        need = header.fontMetrics().horizontalAdvance(text)
+        if text and header.sectionSize(c) < need + 4 and not header.stretchLastSection():
+            bad.append(f"{name} header {text!r}: {header.sectionSize(c)} px for {need}")
+    return bad
+
+
+def _cut_by_parents(w: QWidget, root: QWidget, text: str, need: int) -> list[str]:
+    """Whether ``w`` is cut by a parent (or covered by a sibling): sideways anywhere, and top to
+    bottom unless it sits in a scroll area (scrolling down a panel is allowed; sideways is not)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    top_left = w.mapTo(root, QPoint(0, 0))
+    x0, x1 = top_left.x(), top_left.x() + min(w.width(), need + 8)
+    y0, y1 = top_left.y(), top_left.y() + w.height()
+    vertical = True
+    p = w.parentWidget()
+    while p is not None:
+        if isinstance(p.parentWidget(), QAbstractScrollArea) and p is p.parentWidget().viewport():
+            vertical = False  # scrolled content: out of view below is fine, sideways is not
+        at = p.mapTo(root, QPoint(0, 0)) if p is not root else QPoint(0, 0)
+        x0, x1 = max(x0, at.x()), min(x1, at.x() + p.width())
+        if vertical:
+            y0, y1 = max(y0, at.y()), min(y1, at.y() + p.height())
+        if p is root:
+            break
+        p = p.parentWidget()
+    kind = type(w).__name__
+    wanted = min(w.width(), need + 8)
+    if x1 - x0 < wanted - 4:
+        return [f"{kind} {text!r}: cut sideways by a parent ({max(0, x1 - x0)} of {wanted} px shown)"]
+    if vertical and y1 - y0 < w.height() - 2:
+        return [f"{kind} {text!r}: cut by a parent ({max(0, y1 - y0)} of {w.height()} px high)"]
+    if vertical:  # covered by a sibling drawn above it (a banner over a panel's top)
+        shown = w.visibleRegion().boundingRect()
+        if shown.width() < wanted - 4 or shown.height() < w.height() - 2:
+            seen = f"{shown.width()}×{shown.height()} of {w.width()}×{w.height()} px"
+            return [f"{kind} {text!r}: covered ({seen})"]
+    return []
 
 
 def _regions(layout: str) -> list[tuple[str, str, int, int, int]]:
@@ -391,3 +527,36 @@ def _fit(live: Any, layout: str, qtbot: QtBot) -> list[str]:
         _dispose(panel)
         host.hide()
     return problems
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)], ids=["1366x768", "1920x1080"])
+def test_single_window_shows_no_clipped_text(qtbot: QtBot, live: Any, size: tuple[int, int]) -> None:
+    """The window ``controlroom demo`` opens (map, docks, their tab bars, the timeline), at a laptop's
+    and a desk monitor's size, in both languages, with live data in every panel."""
+    from controlroom.app.main_window import MainWindow
+
+    qtbot.waitUntil(lambda: _data_flowing(live), timeout=60_000)
+    problems = []
+    for code in ("en", "zh_CN"):
+        with language(code):
+            window = MainWindow(live.site, live=live)
+            qtbot.addWidget(window)
+            window.resize(*size)
+            window.show()
+            qtbot.waitExposed(window)
+            window._on_city_loaded(live.model)  # as after loading: the status bar counts buildings
+            for _ in range(3):  # live data sets button and banner texts a moment later
+                live.pump_now()
+                qtbot.wait(300)
+            seen = clipped(window)
+            for dock in window.docks.values():  # each tab in turn
+                if dock.visibleRegion().isEmpty():
+                    dock.raise_()
+                    qtbot.wait(200)
+                    seen += [p for p in clipped(window) if p not in seen]
+            problems += [f"[{code}] {p}" for p in seen]
+            window.hide()
+            HOSTS.append(window)
+    live.stop_feed()
+    HOSTS.clear()
+    assert not problems, "clipped text:\n" + "\n".join(problems)

@@ -12,16 +12,20 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QMouseEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QMouseEvent, QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from controlroom.panels.alarms.style import PREDICTED_COLOUR, PRIORITY_COLOURS, forecast_text, priority_label
+from controlroom.qt.fit import ElidedLabel
 
 if TYPE_CHECKING:
     from controlroom.core.alarms.lifecycle import Alarm
 
 BANNER_POINT_SIZE = 24
+NARROW_MESSAGE_PX = 160  # beside the badge, the message gets at least this much or goes below
+MIN_BANNER_PX = 12  # the smallest the badge shrinks to in a narrow dock
+BORDER_PX = 3
 FLASH_MS = 500
 IDLE_STYLE = "#alarmBanner { background: #101822; border: 2px solid #243142; border-radius: 8px; }"
 
@@ -42,9 +46,10 @@ class AlarmBanner(QFrame):
         self.flash_on = False
         box = QHBoxLayout(self)
         box.setContentsMargins(16, 8, 16, 8)
-        self.badge = QLabel(self)
-        self.text = QLabel(self)
-        self.text.setWordWrap(False)
+        self.badge = QLabel(self)  # always whole: the priority is what the room must read
+        self.text = ElidedLabel("", self)  # the message takes the rest, ending in "…" (whole in its tooltip)
+        self.badge.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self._natural_px = 0  # the badge's font size before fitting it to a narrow banner
         for label, bold in ((self.badge, True), (self.text, False)):
             font = QFont(label.font())
             font.setPointSize(BANNER_POINT_SIZE)
@@ -68,9 +73,11 @@ class AlarmBanner(QFrame):
             self.flash_on = False
             self.badge.setText(self.tr("No alarm waiting"))
             self.text.setText("")
+            self._fit_badge()
             self.setStyleSheet(IDLE_STYLE + " #alarmBanner QLabel { color: #8596a8; }")
             return
         self.badge.setText(priority_label(alarm))
+        self._fit_badge()
         text = alarm.message
         if alarm.predicted:
             text = f"{forecast_text(alarm, self.clock())} · {text}"
@@ -85,6 +92,38 @@ class AlarmBanner(QFrame):
             self._flash.stop()
             self.flash_on = True
         self._paint()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_badge()
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), 120), hint.height())  # the badge shrinks to fit (_fit_badge)
+
+    def _fit_badge(self) -> None:
+        """Shrink the badge's (and message's) font when the banner is narrower than the badge, so
+        "FORECAST · HIGH" stays whole in a narrow dock; back to full size when there is room."""
+        if not self._natural_px:
+            self._natural_px = QFontInfo(self.badge.font()).pixelSize()
+        box = self.layout()
+        if box is None:
+            return
+        margins = box.contentsMargins()
+        room = self.width() - margins.left() - margins.right() - 2 * BORDER_PX
+        room -= box.spacing() + self.text.minimumWidth()  # the message keeps a sliver
+        font = QFont(self.badge.font())
+        font.setPixelSize(self._natural_px)
+        need = QFontMetrics(font).horizontalAdvance(self.badge.text())
+        px = self._natural_px if need <= room else max(MIN_BANNER_PX, self._natural_px * room // max(need, 1))
+        style = "" if px == self._natural_px else f"font-size: {px}px;"
+        # the message under the badge when beside it would leave it only a few letters
+        beside = room - need >= NARROW_MESSAGE_PX
+        if isinstance(box, QBoxLayout):
+            box.setDirection(QBoxLayout.Direction.LeftToRight if beside else QBoxLayout.Direction.TopToBottom)
+        if self.badge.styleSheet() != style:
+            self.badge.setStyleSheet(style)
+            self.text.setStyleSheet(style)
 
     def _on_flash(self) -> None:
         self.flash_on = not self.flash_on

@@ -17,11 +17,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +32,7 @@ from controlroom.panels.alarms.style import PRIORITY_COLOURS, forecast_text, pri
 from controlroom.panels.alarms.table import AlarmTable
 from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
 from controlroom.qt.alarm_service import AlarmService, alarm_service_for
+from controlroom.qt.fit import ResponsiveSplitter, flow_row
 from controlroom.qt.panel_contract import LivePanel
 from controlroom.qt.site_words import place_name
 from controlroom.qt.strings import ROLES, alarm_category_label, code_label
@@ -118,12 +117,11 @@ class AlarmsPanel(LivePanel, QWidget):
         self.category_filter.addItem(self.tr("All categories"), "")
         self.district_filter = QComboBox()
         self.district_filter.addItem(self.tr("All districts"), "")
-        filters = QHBoxLayout()
+        filters = flow_row()  # wraps in a narrow dock instead of cutting the last filter off
         for combo in (self.priority_filter, self.category_filter, self.district_filter):
             combo.currentIndexChanged.connect(self.refresh)
             filters.addWidget(combo)
         self.count = QLabel("")
-        filters.addStretch(1)
         filters.addWidget(self.count)
         self.table = AlarmTable(BODY_POINT_SIZE, self)
         self.table.site = self.live.site
@@ -145,7 +143,7 @@ class AlarmsPanel(LivePanel, QWidget):
         self.comment = QLineEdit()
         self.comment.setPlaceholderText(self.tr("Comment (saved with the next action)"))
         self.comment.returnPressed.connect(lambda: self.act("acknowledge"))
-        row1, row2 = QHBoxLayout(), QHBoxLayout()
+        row1, row2 = flow_row(), flow_row()  # buttons wrap rather than clip
         actions: list[ActionSpec] = [
             ("acknowledge", self.tr("Acknowledge (A)"), "A", lambda: self.act("acknowledge"), row1),
             ("start_work", self.tr("Start work (W)"), "W", lambda: self.act("start_work"), row1),
@@ -186,7 +184,7 @@ class AlarmsPanel(LivePanel, QWidget):
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addLayout(filters)
         lv.addWidget(self.table)
-        split = QSplitter(Qt.Orientation.Horizontal)
+        split = ResponsiveSplitter((360, 300))  # the list above the detail when too narrow for both
         split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(0, 3)

@@ -39,6 +39,7 @@ from controlroom.live.events import DeskChanged
 from controlroom.panels.incidents.tables import IncidentQueue, UnitBoard, age_text
 from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
 from controlroom.qt.dispatch_bridge import DispatchBridge
+from controlroom.qt.fit import ResponsiveSplitter, flow_row
 from controlroom.qt.i18n import current_language
 from controlroom.qt.panel_contract import LivePanel
 from controlroom.qt.site_words import place_name, site_clock
@@ -109,9 +110,7 @@ class IncidentsPanel(LivePanel, QWidget):
             self.type_filter.addItem(incident_type_label(t), t)
         for combo in (self.sort, self.district, self.type_filter):
             combo.currentIndexChanged.connect(self.refresh_queue)
-        filters = QHBoxLayout()
-        for w in (self.sort, self.district, self.type_filter):
-            filters.addWidget(w)
+        filters = flow_row((self.sort, self.district, self.type_filter))  # wraps when narrow
         self.queue = IncidentQueue(self)
         self.queue.place = self._place
         self.queue.itemSelectionChanged.connect(self._on_queue_selection)
@@ -131,7 +130,7 @@ class IncidentsPanel(LivePanel, QWidget):
         self.alternatives = QListWidget()
         self.alternatives.itemActivated.connect(self._on_alternative_activated)
         self.timeline = QListWidget()
-        row1, row2 = QHBoxLayout(), QHBoxLayout()
+        row1, row2 = flow_row(), flow_row()  # buttons wrap rather than clip
         actions: list[ActionSpec] = [
             ("dispatch", self.tr("Dispatch nearest (D)"), "D", self.dispatch_nearest, row1),
             ("acknowledge", self.tr("Acknowledge (A)"), "A", lambda: self._order("acknowledge"), row1),
@@ -194,7 +193,7 @@ class IncidentsPanel(LivePanel, QWidget):
         rb.addWidget(self.refused_title)
         rb.addLayout(refused_row)
         self.refused_box.hide()
-        top = QSplitter(Qt.Orientation.Horizontal)
+        top = ResponsiveSplitter((380, 340))  # the queue above the detail when too narrow for both
         top.addWidget(left)
         top.addWidget(right)
         top.setStretchFactor(0, 3)
