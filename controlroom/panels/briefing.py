@@ -266,7 +266,7 @@ class BriefingPanel(LivePanel, QWidget):
             self.by_priority, [[severity_label(k), loc.toString(n)] for k, n in s.open_by_severity.items()]
         )
         when = QDateTime.fromMSecsSinceEpoch(int(d.now * 1000), QTimeZone(d.timezone.encode())).time()
-        self.status.setText(self.tr("Updated {0}").format(loc.toString(when, QLocale.FormatType.ShortFormat)))
+        self.status.setText(self.tr("Updated {0}").format(when.toString("HH:mm")))  # 24 h clock
 
     def _minutes(self, seconds: float | None) -> str:
         if seconds is None:
