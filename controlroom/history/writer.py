@@ -6,6 +6,8 @@ most one flush interval and never leaves a half file under a real name. Once a m
 passed, its segments become one minute file: ZSTD, one row group, rows sorted by key then time
 so each entity's consecutive samples sit together (what makes the prediction coding of its
 coordinates, ``chain``, small); the segments are removed only once the minute file is complete on disk.
+The writer keeps the rows of the segments it wrote until their minute is compacted, so
+compaction reads back only what an earlier (crashed) writer left.
 """
 
 from __future__ import annotations
@@ -107,6 +109,9 @@ class HistoryWriter:
         self._pending: dict[str, list[pa.RecordBatch]] = defaultdict(list)
         self.rows_written = 0
         self.segments_written = 0
+        #: The rows of each segment this writer wrote and has not compacted yet: compaction takes
+        #: them from here instead of reading its own files back (a restarted writer reads them).
+        self._written: dict[Path, pa.Table] = {}
         self.checker = FileChecker()
         root.mkdir(parents=True, exist_ok=True)
         for table in TABLES:
@@ -157,7 +162,9 @@ class HistoryWriter:
                 continue
             first = max(lo, m)
             name = f"{first:013d}-{self.segments_written:06d}.parquet"
-            _atomic_write(part, segment_dir(self.root, table, hour_of(m)) / name, **SEGMENT_OPTIONS)
+            path = segment_dir(self.root, table, hour_of(m)) / name
+            _atomic_write(part, path, **SEGMENT_OPTIONS)
+            self._written[path] = part
             self.segments_written += 1
             written += part.num_rows
         return written
@@ -180,6 +187,8 @@ class HistoryWriter:
                         done.append(self.compact(table, minute, paths))
                 if not any(seg.iterdir()):
                     seg.rmdir()
+        for gone in [p for p in self._written if not p.exists()]:  # dropped by retention
+            del self._written[gone]
         return done
 
     def compact(self, table: str, minute_ms: int, segments: list[Path]) -> Path:
@@ -189,7 +198,7 @@ class HistoryWriter:
         if target.exists() and self.checker.readable(target):
             sources.insert(0, target)
         schema = SCHEMAS[table]
-        parts = [chain.decode(pq.read_table(p), KEY[table]).cast(schema) for p in sources]
+        parts = [self._rows_of(p, table) for p in sources]
         data = pa.concat_tables(parts) if parts else schema.empty_table()
         if data.num_rows:
             sorted_rows = sort_rows(data, table)
@@ -198,7 +207,14 @@ class HistoryWriter:
                 os.fsync(f.fileno())
         for p in segments:
             p.unlink(missing_ok=True)  # unreadable ones too: they were named in a warning
+            self._written.pop(p, None)
         return target
+
+    def _rows_of(self, path: Path, table: str) -> pa.Table:
+        held = self._written.get(path)
+        if held is not None:
+            return held
+        return chain.decode(pq.read_table(path), KEY[table]).cast(SCHEMAS[table])
 
     def close(self) -> None:
         self.flush()
