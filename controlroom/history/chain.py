@@ -62,25 +62,34 @@ def encode(data: pa.Table, table: str, key: str) -> pa.Table:
     if not cols or not data.num_rows:
         return data
     g0, g1 = _starts(_key_codes(data, key))
+    first, second = np.flatnonzero(g0), np.flatnonzero(g1)
     out = data
     for name, order in cols.items():
         i = out.schema.get_field_index(name)
-        v = out.column(name).to_numpy().astype(np.int64)
-        e = np.diff(v, prepend=0)
-        e[g0] = v[g0]
+        typ = out.schema.field(name).type
+        stored = typ.to_pandas_dtype()
+        v = out.column(name).to_numpy()
+        # int32 arithmetic when no step can overflow it (any site smaller than ±5,000 km)
+        wide = np.int32 if v.dtype.itemsize < 4 or int(np.abs(v).max()) < 2**29 else np.int64
+        v = v.astype(wide, copy=False)
+        e = np.empty_like(v)
+        e[0] = v[0]
+        np.subtract(v[1:], v[:-1], out=e[1:])
+        e[first] = v[first]
         r = e
         if order == 2:
-            r = np.diff(e, prepend=0)
-            r[g0] = e[g0]
-            r[g1] = e[g1]
-        typ = out.schema.field(name).type
-        info = np.iinfo(typ.to_pandas_dtype())
-        if len(r) and (r.min() < info.min or r.max() > info.max):
+            r = np.empty_like(e)
+            r[0] = e[0]
+            np.subtract(e[1:], e[:-1], out=r[1:])
+            r[first] = e[first]
+            r[second] = e[second]
+        info = np.iinfo(stored)
+        if np.iinfo(wide).max > info.max and (r.min() < info.min or r.max() > info.max):
             raise ValueError(f"history: {name} steps exceed {typ} (coordinates out of the site's range)")
-        out = out.set_column(i, out.schema.field(name), pa.array(r.astype(typ.to_pandas_dtype()), typ))
+        out = out.set_column(i, out.schema.field(name), pa.array(r.astype(stored, copy=False), typ))
     meta = dict(out.schema.metadata or {})
     meta[CHAIN_KEY] = ",".join(f"{n}:{o}" for n, o in cols.items()).encode()
-    kf_t = np.unique(out.column("t_ms").to_numpy()[out.column("kf").to_numpy(zero_copy_only=False)])
+    kf_t = np.sort(pc.unique(pc.filter(out.column("t_ms"), out.column("kf"))).to_numpy())
     meta[KEYFRAMES_KEY] = ",".join(map(str, kf_t.tolist())).encode()
     return out.replace_schema_metadata(meta)
 
@@ -252,3 +261,71 @@ def load_index(path: Path, table: str, key: str, columns: list[str]) -> MinuteIn
         columns=cols,
         orders=orders,
     )
+
+
+@dataclass
+class FileHead:
+    """What a file's footer says without decoding a row: its time span and keyframes."""
+
+    t_min: int
+    t_max: int
+    kf_times: I64
+
+    def keyframe_at(self, t_ms: int) -> int | None:
+        i = int(np.searchsorted(self.kf_times, t_ms, side="right")) - 1
+        return int(self.kf_times[i]) if i >= 0 else None
+
+
+def file_head(path: Path) -> FileHead | None:
+    """The footer's time span and keyframe list, or None where the footer lacks them (a
+    segment, an older file): the file is then decoded to answer."""
+    md = pq.ParquetFile(path).metadata
+    listed = (md.metadata or {}).get(KEYFRAMES_KEY)
+    if listed is None or CHAIN_KEY not in (md.metadata or {}):
+        return None
+    i = md.schema.to_arrow_schema().get_field_index("t_ms")
+    lo, hi = [], []
+    for g in range(md.num_row_groups):
+        stats = md.row_group(g).column(i).statistics
+        if stats is None or not stats.has_min_max:
+            return None
+        lo.append(stats.min)
+        hi.append(stats.max)
+    kf = np.array([int(v) for v in listed.decode().split(",") if v], np.int64)
+    return FileHead(min(lo, default=0), max(hi, default=0), kf)
+
+
+def read_latest(path: Path, key: str, columns: list[str], t_ms: int) -> pa.Table:
+    """Each key's latest row at or before ``t_ms`` in one chain-coded file, decoding only what
+    that needs: the columns read once, and the coded ones summed only at each key's answer row
+    (a cold question: nothing is kept, unlike ``load_index``)."""
+    pf = pq.ParquetFile(path, read_dictionary=[key], memory_map=True)
+    orders = chained_columns(pf.schema_arrow)
+    data = pf.read(columns=[key, "t_ms", *columns])
+    col = data.column(key).combine_chunks()
+    if not pa.types.is_dictionary(col.type):
+        col = pc.dictionary_encode(col)
+    codes = np.asarray(col.indices.to_numpy(zero_copy_only=False))
+    t = data.column("t_ms").to_numpy()
+    g0, _ = _starts(codes)
+    group_start = np.flatnonzero(g0).astype(np.int64)
+    if not len(group_start):
+        return pa.table({"id": pa.array([], pa.string())})
+    count = np.add.reduceat(t <= t_ms, group_start, dtype=np.int64)
+    groups = np.flatnonzero(count > 0)
+    s0 = group_start[groups]
+    last = s0 + count[groups] - 1
+    out: dict[str, object] = {"id": col.dictionary.take(pa.array(codes[s0])), "t_ms": t[last]}
+    for name in columns:
+        v = data.column(name).combine_chunks().to_numpy(zero_copy_only=False)
+        order = orders.get(name, 0)
+        if order == 0:
+            out[name] = v[last]
+            continue
+        r = np.asarray(v, np.int32)
+        a_sum = _prefix(r)
+        if order == 1:
+            out[name] = a_sum[last + 1] - a_sum[s0]  # int32, as ``MinuteIndex`` gives it
+        else:
+            out[name] = _order2((r, a_sum, _prefix(a_sum[1:])), last, s0)
+    return pa.table(out)

@@ -6,6 +6,8 @@ most one flush interval and never leaves a half file under a real name. Once a m
 passed, its segments become one minute file: ZSTD, one row group, rows sorted by key then time
 so each entity's consecutive samples sit together (what makes the prediction coding of its
 coordinates, ``chain``, small); the segments are removed only once the minute file is complete on disk.
+The writer keeps the rows of the segments it wrote until their minute is compacted, so
+compaction reads back only what an earlier (crashed) writer left.
 """
 
 from __future__ import annotations
@@ -40,11 +42,22 @@ ZSTD_LEVEL = 3
 SETTLE_MS = 5_000
 #: Rows kept in memory per table while the disk refuses writes (about a minute of 50,000 entities).
 MAX_PENDING_ROWS = 3_000_000
+#: Segment files live a minute: LZ4 without dictionaries (hashing every id each flush cost 3-4x
+#: the write), time statistics only (what a query prunes by).
+SEGMENT_OPTIONS: dict[str, object] = {
+    "compression": "lz4",
+    "use_dictionary": False,
+    "write_statistics": ["t_ms"],
+}
 
 
 def write_options(table: str) -> dict[str, object]:
     """pyarrow ``write_table`` options for a minute file (ZSTD, per-column encodings)."""
-    opts: dict[str, object] = {"compression": "zstd", "compression_level": ZSTD_LEVEL}
+    opts: dict[str, object] = {
+        "compression": "zstd",
+        "compression_level": ZSTD_LEVEL,
+        "write_statistics": ["t_ms"],  # what queries prune by; the others cost bytes and time
+    }
     if table in DICT_COLUMNS:
         opts["use_dictionary"] = DICT_COLUMNS[table]
     encoding = dict.fromkeys(DELTA_COLUMNS.get(table, []), "DELTA_BINARY_PACKED")
@@ -55,13 +68,30 @@ def write_options(table: str) -> dict[str, object]:
 
 
 def sort_rows(data: pa.Table, table: str) -> pa.Table:
-    """By key, then time: the key's dictionary codes sorted stably (rows arrive in time order),
-    which groups each key's rows as a string sort would, several times faster."""
-    key = data.column(KEY[table])
-    codes = pc.dictionary_encode(key).combine_chunks().indices.to_numpy(zero_copy_only=False)
+    """By key, then time, with the key column dictionary-encoded (what the minute file stores).
+
+    The key's dictionary codes are sorted stably when the rows are already in time order (they
+    are: segments concatenate in time order), a radix sort when there are fewer than 65,536
+    keys; the key column is rebuilt from its codes rather than moving millions of strings."""
+    name = KEY[table]
+    key = data.column(name)
+    enc = (key if pa.types.is_dictionary(key.type) else pc.dictionary_encode(key)).combine_chunks()
+    codes = enc.indices.to_numpy(zero_copy_only=False)
     t = data.column("t_ms").to_numpy()
-    order = np.lexsort((t, codes))
-    return data.take(pa.array(order))
+    if len(t) < 2 or bool((t[1:] >= t[:-1]).all()):
+        small = codes.astype(np.uint16) if len(enc.dictionary) < 65_536 else codes
+        order = np.argsort(small, kind="stable")
+    else:
+        order = np.lexsort((t, codes))
+    take = pa.array(order)
+    columns = [
+        pa.DictionaryArray.from_arrays(pa.array(codes[order]), enc.dictionary)
+        if field.name == name
+        else data.column(field.name).take(take)
+        for field in data.schema
+    ]
+    fields = [pa.field(name, enc.type) if f.name == name else f for f in data.schema]
+    return pa.Table.from_arrays(columns, schema=pa.schema(fields, metadata=data.schema.metadata))
 
 
 def _atomic_write(data: pa.Table, path: Path, **opts: object) -> None:
@@ -79,6 +109,9 @@ class HistoryWriter:
         self._pending: dict[str, list[pa.RecordBatch]] = defaultdict(list)
         self.rows_written = 0
         self.segments_written = 0
+        #: The rows of each segment this writer wrote and has not compacted yet: compaction takes
+        #: them from here instead of reading its own files back (a restarted writer reads them).
+        self._written: dict[Path, pa.Table] = {}
         self.checker = FileChecker()
         root.mkdir(parents=True, exist_ok=True)
         for table in TABLES:
@@ -129,7 +162,9 @@ class HistoryWriter:
                 continue
             first = max(lo, m)
             name = f"{first:013d}-{self.segments_written:06d}.parquet"
-            _atomic_write(part, segment_dir(self.root, table, hour_of(m)) / name, compression="lz4")
+            path = segment_dir(self.root, table, hour_of(m)) / name
+            _atomic_write(part, path, **SEGMENT_OPTIONS)
+            self._written[path] = part
             self.segments_written += 1
             written += part.num_rows
         return written
@@ -152,6 +187,8 @@ class HistoryWriter:
                         done.append(self.compact(table, minute, paths))
                 if not any(seg.iterdir()):
                     seg.rmdir()
+        for gone in [p for p in self._written if not p.exists()]:  # dropped by retention
+            del self._written[gone]
         return done
 
     def compact(self, table: str, minute_ms: int, segments: list[Path]) -> Path:
@@ -161,7 +198,7 @@ class HistoryWriter:
         if target.exists() and self.checker.readable(target):
             sources.insert(0, target)
         schema = SCHEMAS[table]
-        parts = [chain.decode(pq.read_table(p), KEY[table]).cast(schema) for p in sources]
+        parts = [self._rows_of(p, table) for p in sources]
         data = pa.concat_tables(parts) if parts else schema.empty_table()
         if data.num_rows:
             sorted_rows = sort_rows(data, table)
@@ -170,7 +207,14 @@ class HistoryWriter:
                 os.fsync(f.fileno())
         for p in segments:
             p.unlink(missing_ok=True)  # unreadable ones too: they were named in a warning
+            self._written.pop(p, None)
         return target
+
+    def _rows_of(self, path: Path, table: str) -> pa.Table:
+        held = self._written.get(path)
+        if held is not None:
+            return held
+        return chain.decode(pq.read_table(path), KEY[table]).cast(SCHEMAS[table])
 
     def close(self) -> None:
         self.flush()

@@ -271,3 +271,21 @@ def test_the_replay_thread_builds_only_the_newest_instant_asked_for(tmp_path: Pa
     finally:
         worker.stop()
         session.close()
+
+
+def test_a_one_off_question_and_a_decoded_minute_give_the_same_state(tmp_path: Path) -> None:
+    """``state_at`` reads a cold minute file for its instant only (no index kept); the player
+    decodes it whole. Both must give every entity's same row at every instant, a gone one too."""
+    w = HistoryWriter(tmp_path)
+    _drive(w, 130)
+    w.append(POSITIONS, gone_rows(["E007"], T0 + 129_500))  # timed out after its last report
+    w.flush()
+    w.close_minutes(None)
+    cold, warm = HistoryReader(tmp_path), HistoryReader(tmp_path)
+    for t_ms in range(T0 + 500, T0 + 130_000, 2_750):
+        one_off, kf = cold.positions_at(t_ms, keep=False)
+        decoded, kf2 = warm.positions_at(t_ms)
+        assert kf == kf2
+        assert one_off.equals(decoded), t_ms
+        assert ("E007" in one_off.column("id").to_pylist()) == (t_ms < T0 + 129_500)
+    assert not cold._indexes  # nothing was kept for the one-off questions
