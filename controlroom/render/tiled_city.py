@@ -473,6 +473,35 @@ class TiledCity:
                 self._add_actors(t)
             self._set_visible(t, True)
         self.shown = show
+        self._draw_nearest_first()
+
+    def _draw_nearest_first(self) -> None:
+        """Put the shown tiles' actors in the renderer's draw order nearest first.
+
+        Opaque tiles drawn front to back let the depth test reject hidden fragments before they
+        are shaded. Load order is history (where the camera was when each tile came in): drawn
+        far first, a street-level frame took 1.2× the CPU (196 vs 159 ms, 200k city); the bench's
+        scripted paths happen to load near first, so there the two orders measure the same. The
+        actors swap places in the renderer's prop list (``ReplaceItem``): removing and re-adding
+        one would drop its uploaded buffers.
+        """
+        if self.renderer is None or self._camera is None or len(self.shown) < 2:
+            return
+        pos = np.asarray(self._camera.position, np.float64)
+        tiles = np.asarray(self.shown)
+        nearest = np.clip(pos, self.index.lo[tiles], self.index.hi[tiles])
+        order = tiles[np.argsort(np.linalg.norm(nearest - pos, axis=1), kind="stable")]
+        wanted_order = [a for t in order.tolist() for a in self.actors.get(t, [])]
+        props = self.renderer.GetViewProps()
+        mine = {id(a) for a in wanted_order}
+        slots = [i for i in range(props.GetNumberOfItems()) if id(props.GetItemAsObject(i)) in mine]
+        if len(slots) != len(wanted_order):
+            return
+        current = [props.GetItemAsObject(i) for i in slots]
+        if all(a is b for a, b in zip(current, wanted_order, strict=True)):
+            return
+        for i, actor in zip(slots, wanted_order, strict=True):
+            props.ReplaceItem(i, actor)
 
     # ------------------------------------------------------------------ actors
     def _add_actors(self, tile: int) -> None:

@@ -314,3 +314,48 @@ def test_tiles_wear_the_city_style_taller_buildings_brighter(city_tiles: Path) -
     roof = {f: rgb[(part.cell_feature == f) & up].sum(1).mean() for f in (low_f, high_f)}
     wall = rgb[(part.cell_feature == high_f) & ~up].sum(1).mean()
     assert roof[high_f] > roof[low_f] + 30 and roof[high_f] > wall
+
+
+def test_tiles_are_drawn_nearest_first_and_the_picture_is_the_same(city_tiles: Path, offscreen: Any) -> None:
+    """Street level: the renderer draws the nearest tile first (cheaper on software GL: hidden
+    fragments fail the depth test unshaded), and drawing far first gives the same picture."""
+    from tests.render.conftest import render
+
+    offscreen.set_background("black")
+    render(offscreen)
+    city = _city(city_tiles, 1 << 34, renderer=offscreen.renderer)
+    lo, hi = city.index.lo[0], city.index.hi[0]
+    centre = (lo + hi) / 2
+    cam = _look(centre + np.array([-300, -400, 40]), centre + np.array([0, 0, 60]))
+    offscreen.camera.position, offscreen.camera.focal_point, offscreen.camera.up = (
+        cam.position,
+        cam.focal_point,
+        (0, 0, 1),
+    )
+    offscreen.camera_set = True
+    city.update(cam)
+    offscreen.renderer.ResetCameraClippingRange()
+    props = offscreen.renderer.GetViewProps()
+    owner = {id(a): t for t, acts in city.actors.items() for a in acts if a.GetVisibility()}
+    drawn = [
+        owner[id(p)]
+        for p in (props.GetItemAsObject(i) for i in range(props.GetNumberOfItems()))
+        if id(p) in owner
+    ]
+    assert len(drawn) == len(city.shown) > 2
+    pos = np.asarray(cam.position)
+    gap = [float(np.linalg.norm(np.clip(pos, city.index.lo[t], city.index.hi[t]) - pos)) for t in drawn]
+    assert gap == sorted(gap)
+
+    def frame() -> np.ndarray:
+        offscreen.render_window.Render()
+        return np.asarray(offscreen.screenshot(None, return_img=True))[..., :3].astype(int)
+
+    near_first = frame()
+    slots = [i for i in range(props.GetNumberOfItems()) if id(props.GetItemAsObject(i)) in owner]
+    actors = [props.GetItemAsObject(i) for i in slots]
+    for i, actor in zip(slots, reversed(actors), strict=True):
+        props.ReplaceItem(i, actor)
+    far_first = frame()
+    assert (near_first.sum(axis=2) > 60).mean() > 0.2
+    assert (np.abs(near_first - far_first).sum(axis=2) > 30).mean() < 1e-4
