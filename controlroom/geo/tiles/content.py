@@ -55,6 +55,32 @@ def _binary_column(ref: dict[str, Any], binary: bytes, count: int, name: str, ke
     return arr.tolist() if width == 1 else arr.reshape(count, width).tolist()
 
 
+def _tables(
+    data: bytes, pos: int, ftj: int, ftb: int, btj: int, btb: int, name: str
+) -> tuple[dict[str, Any], bytes, dict[str, Any], bytes, int]:
+    """The feature and batch tables after a 1.0 tile header at ``pos`` (JSON, binary each) and
+    where the body after them starts: b3dm, i3dm and pnts lay them out alike."""
+    feature = _json_chunk(data, pos, ftj, name, "feature table")
+    ft_bin = data[pos + ftj : pos + ftj + ftb]
+    pos += ftj + ftb
+    batch = _json_chunk(data, pos, btj, name, "batch table")
+    bt_bin = data[pos + btj : pos + btj + btb]
+    return feature, ft_bin, batch, bt_bin, pos + btj + btb
+
+
+def _batch_columns(batch: dict[str, Any], binary: bytes, count: int, name: str) -> dict[str, list[Any]]:
+    """A batch table's columns: JSON arrays as they are, binary references read for ``count`` rows."""
+    table: dict[str, list[Any]] = {}
+    for key, col in batch.items():
+        if key in ("extensions", "extras"):
+            continue
+        if isinstance(col, dict) and "byteOffset" in col:
+            table[key] = _binary_column(col, binary, count, name, key)
+        elif isinstance(col, list):
+            table[key] = col
+    return table
+
+
 def _flatten(table: dict[str, list[Any]]) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
     for key, col in table.items():
@@ -79,13 +105,7 @@ def read_b3dm(data: bytes, name: str) -> TileMesh:
         raise TileContentError(f"{name}: truncated b3dm ({len(data)} bytes, header says {length})")
     if btj > 0x22000000 or ftj > 0x22000000:  # legacy header (batchLength first): not in the wild since 2017
         raise TileContentError(f"{name}: legacy b3dm header; re-export the tileset with a current tool")
-    pos = 28
-    feature = _json_chunk(data, pos, ftj, name, "feature table")
-    ft_bin = data[pos + ftj : pos + ftj + ftb]
-    pos += ftj + ftb
-    batch = _json_chunk(data, pos, btj, name, "batch table")
-    bt_bin = data[pos + btj : pos + btj + btb]
-    pos += btj + btb
+    feature, ft_bin, batch, bt_bin, pos = _tables(data, 28, ftj, ftb, btj, btb, name)
     count = int(feature.get("BATCH_LENGTH", 0) or 0)
     rtc = feature.get("RTC_CENTER")
     if isinstance(rtc, dict):
@@ -94,14 +114,7 @@ def read_b3dm(data: bytes, name: str) -> TileMesh:
             raise TileContentError(f"{name}: RTC_CENTER runs past the feature table (truncated?)")
         rtc = list(np.frombuffer(ft_bin, np.float32, 3, off).astype(np.float64))
     mesh = decode_glb(data[pos:length], name, rtc=rtc)
-    table: dict[str, list[Any]] = {}
-    for key, col in batch.items():
-        if key == "extensions" or key == "extras":
-            continue
-        if isinstance(col, dict) and "byteOffset" in col:
-            table[key] = _binary_column(col, bt_bin, count, name, key)
-        elif isinstance(col, list):
-            table[key] = col
+    table = _batch_columns(batch, bt_bin, count, name)
     if not table and count:
         table = {"id": [str(i) for i in range(count)]}
     mesh.features = _flatten(table)

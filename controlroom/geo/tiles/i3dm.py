@@ -81,15 +81,9 @@ def read_i3dm(data: bytes, name: str, folder: Path | None = None) -> TileMesh:
         raise TileContentError(f"{name}: not an i3dm file")
     if length > len(data):
         raise TileContentError(f"{name}: truncated i3dm ({len(data)} bytes, header says {length})")
-    from controlroom.geo.tiles.content import _binary_column, _flatten, _json_chunk
+    from controlroom.geo.tiles.content import _batch_columns, _flatten, _tables
 
-    pos = HEADER
-    ft = _json_chunk(data, pos, ftj, name, "feature table")
-    ft_bin = data[pos + ftj : pos + ftj + ftb]
-    pos += ftj + ftb
-    bt = _json_chunk(data, pos, btj, name, "batch table")
-    bt_bin = data[pos + btj : pos + btj + btb]
-    pos += btj + btb
+    ft, ft_bin, bt, bt_bin, pos = _tables(data, HEADER, ftj, ftb, btj, btb, name)
     body = data[pos:length]
     if gltf_format == 0:
         uri = body.decode("utf-8", "replace").rstrip("\0 ")
@@ -153,14 +147,7 @@ def read_i3dm(data: bytes, name: str, folder: Path | None = None) -> TileMesh:
     batch_id = _array(ft, ft_bin, "BATCH_ID", np.uint16, 1, n, name)
     feature = np.arange(n) if batch_id is None else np.asarray(batch_id, np.int64)
     count = int(ft.get("BATCH_LENGTH", 0) or 0) or (int(feature.max()) + 1)
-    table: dict[str, list[Any]] = {}
-    for key, col in bt.items():
-        if key in ("extensions", "extras"):
-            continue
-        if isinstance(col, dict) and "byteOffset" in col:
-            table[key] = _binary_column(col, bt_bin, count, name, key)
-        elif isinstance(col, list):
-            table[key] = col
+    table = _batch_columns(bt, bt_bin, count, name)
     if "id" not in table:
         table = {"id": [str(i) for i in range(count)], **table}
     mesh = TileMesh(

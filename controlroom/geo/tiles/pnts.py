@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from controlroom.geo.tiles.content import _binary_column, _flatten, _json_chunk
+from controlroom.geo.tiles.content import _batch_columns, _flatten, _tables
 from controlroom.geo.tiles.glb import TileContentError, TileMesh
 
 
@@ -70,12 +70,7 @@ def _header(data: bytes, magic: bytes, name: str) -> tuple[int, int, int, int, i
 def read_pnts(data: bytes, name: str) -> TileMesh:
     """A point cloud tile: points (+ RTC_CENTER), their colours, and per-point or per-batch attributes."""
     _length, ftj, ftb, btj, btb = _header(data, b"pnts", name)
-    pos = 28
-    feature = _json_chunk(data, pos, ftj, name, "feature table")
-    ft_bin = data[pos + ftj : pos + ftj + ftb]
-    pos += ftj + ftb
-    batch = _json_chunk(data, pos, btj, name, "batch table")
-    bt_bin = data[pos + btj : pos + btj + btb]
+    feature, ft_bin, batch, bt_bin, _end = _tables(data, 28, ftj, ftb, btj, btb, name)
     n = int(feature.get("POINTS_LENGTH", 0) or 0)
     if n <= 0:
         raise TileContentError(f"{name}: pnts without POINTS_LENGTH; expected the number of points")
@@ -97,14 +92,7 @@ def read_pnts(data: bytes, name: str) -> TileMesh:
     colours = _colours(feature, ft_bin, n, name)
     batch_id = _ft_array(feature, ft_bin, "BATCH_ID", _batch_dtype(feature), 1, n, name)
     count = int(feature.get("BATCH_LENGTH", 0) or 0) if batch_id is not None else n
-    table: dict[str, list[Any]] = {}
-    for key, col in batch.items():
-        if key in ("extensions", "extras"):
-            continue
-        if isinstance(col, dict) and "byteOffset" in col:
-            table[key] = _binary_column(col, bt_bin, count, name, key)
-        elif isinstance(col, list):
-            table[key] = col
+    table = _batch_columns(batch, bt_bin, count, name)
     # Without BATCH_ID each point is its own feature (the batch table is then per point).
     vertex_feature = np.arange(n, dtype=np.uint32) if batch_id is None else batch_id.astype(np.uint32)
     return TileMesh(
