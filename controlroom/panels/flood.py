@@ -174,7 +174,7 @@ class FloodPanel(LivePanel, QWidget):
         super().showEvent(event)
         # a tab behind another dock is shown for a moment while the window first lays out: look
         # again once the event loop has settled, and build only if the what-if is really on screen
-        QTimer.singleShot(0, self._build_if_visible)
+        QTimer.singleShot(0, self, self._build_if_visible)
 
     def _build_if_visible(self) -> None:
         if self.isVisible() and self.state.scene is None and not self.state.error:

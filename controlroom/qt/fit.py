@@ -56,7 +56,7 @@ class ColumnFitter(QObject):
         """One fit once the current fill is done: per cell, a table of hundreds of rows crawls."""
         if not self._queued:
             self._queued = True
-            QTimer.singleShot(0, self._fit_queued)
+            QTimer.singleShot(0, self, self._fit_queued)  # dropped if the table goes first
 
     def _fit_queued(self) -> None:
         self._queued = False
@@ -242,7 +242,7 @@ class ResponsiveSplitter(QSplitter):
         super().resizeEvent(event)
         if not self._queued:
             self._queued = True
-            QTimer.singleShot(0, self._choose)
+            QTimer.singleShot(0, self, self._choose)
 
     def _choose(self) -> None:
         self._queued = False
