@@ -72,11 +72,16 @@ def _record(args: argparse.Namespace) -> int:
     return 0
 
 
-def _times(site: Any, *texts: str) -> list[float] | None:
+def _site_and_times(args: argparse.Namespace, *texts: str) -> tuple[Any, list[float]] | None:
+    """The site and the given times read in its zone; None after saying what is wrong (exit 2)."""
+    from controlroom.app.cli_site import load_site_or_report
     from controlroom.history.times import TimeFormatError, parse_time
 
+    site = load_site_or_report(args.site)
+    if site is None:
+        return None
     try:
-        return [parse_time(t, site.site.timezone) for t in texts]
+        return site, [parse_time(t, site.site.timezone) for t in texts]
     except TimeFormatError as exc:
         print(f"history: {exc}", file=sys.stderr)
         return None
@@ -126,16 +131,13 @@ def _ask(args: argparse.Namespace, site: Any, op: str, **req: Any) -> dict[str, 
 
 
 def _at(args: argparse.Namespace) -> int:
-    from controlroom.app.cli_site import load_site_or_report
     from controlroom.history.service import from_ipc
     from controlroom.history.times import format_time
 
-    site = load_site_or_report(args.site)
-    if site is None:
+    found = _site_and_times(args, args.time)
+    if found is None:
         return 2
-    times = _times(site, args.time)
-    if times is None:
-        return 2
+    site, times = found
     reply = _ask(args, site, "at", time=times[0], rows=bool(args.out))
     if reply is None:
         return 1
@@ -166,15 +168,12 @@ def _at(args: argparse.Namespace) -> int:
 
 
 def _range(args: argparse.Namespace) -> int:
-    from controlroom.app.cli_site import load_site_or_report
     from controlroom.history.service import from_ipc
 
-    site = load_site_or_report(args.site)
-    if site is None:
+    found = _site_and_times(args, args.t_from, args.t_to)
+    if found is None:
         return 2
-    times = _times(site, args.t_from, args.t_to)
-    if times is None:
-        return 2
+    site, times = found
     reply = _ask(
         args, site, "range", kind=args.kind, limit=args.limit, rows=True, **{"from": times[0], "to": times[1]}
     )
@@ -216,16 +215,13 @@ def register_replay(subparsers: Any) -> None:
 
 
 def _replay_export(args: argparse.Namespace) -> int:
-    from controlroom.app.cli_site import load_site_or_report
     from controlroom.app.replay_export import ExportError, export_replay, print_progress
     from controlroom.history.recorder import history_dir
 
-    site = load_site_or_report(args.site)
-    if site is None:
+    found = _site_and_times(args, args.t_from, args.t_to)
+    if found is None:
         return 2
-    times = _times(site, args.t_from, args.t_to)
-    if times is None:
-        return 2
+    site, times = found
     try:
         w, h = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
