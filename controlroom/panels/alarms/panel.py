@@ -32,7 +32,7 @@ from controlroom.panels.alarms.style import PRIORITY_COLOURS, forecast_text, pri
 from controlroom.panels.alarms.table import AlarmTable
 from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
 from controlroom.qt.alarm_service import AlarmService, alarm_service_for
-from controlroom.qt.fit import ResponsiveSplitter, flow_row
+from controlroom.qt.fit import ElidedLabel, ResponsiveSplitter, flow_row
 from controlroom.qt.panel_contract import LivePanel
 from controlroom.qt.site_words import place_name
 from controlroom.qt.strings import ROLES, alarm_category_label, code_label
@@ -121,7 +121,7 @@ class AlarmsPanel(LivePanel, QWidget):
         for combo in (self.priority_filter, self.category_filter, self.district_filter):
             combo.currentIndexChanged.connect(self.refresh)
             filters.addWidget(combo)
-        self.count = QLabel("")
+        self.count = ElidedLabel("")  # "13 open · 13 waiting" grows with the counts: elide, tooltip whole
         filters.addWidget(self.count)
         self.table = AlarmTable(BODY_POINT_SIZE, self)
         self.table.site = self.live.site
