@@ -42,6 +42,7 @@ def render_incident_map(
     board.apply(incidents)
     plotter, scene = open_offscreen(model, size)
     overlay = IncidentOverlay(lambda: board, lambda: now)
+    overlay.still = True
     try:
         if camera is not None:
             scene.apply_camera_state(camera)

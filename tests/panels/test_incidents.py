@@ -85,6 +85,8 @@ def test_alarm_to_closed_with_one_click_dispatch(
         )
         qtbot.waitUntil(lambda: board_status("ALM-1") == "new" and "ALM-1" in panel.queue.ids, timeout=10000)
         panel.queue.selectRow(panel.queue.ids.index("ALM-1"))
+        # the state's events reach the GUI through its one hand-over: on a later event-loop turn
+        qtbot.waitUntil(lambda: bool(selected and focus), timeout=5000)
         assert selected == ["ALM-1"] and focus and focus[-1][3] == "ALM-1"
         qtbot.waitUntil(lambda: panel.alternatives.count() > 0, timeout=5000)
         assert panel.details["ALM-1"]["department"] == "Traffic Police"

@@ -46,6 +46,9 @@ class IncidentOverlay(MeshOverlay):
         self._version = -1
         self._faces_n = -1
         self.phase = 0.0
+        # a printed map holds every pin still at its full severity colour (the legend's colour),
+        # so a brief does not depend on the instant it was printed
+        self.still = False
 
     def _style(self, prop: object) -> None:
         prop.SetAmbient(0.45)  # type: ignore[attr-defined]
@@ -70,8 +73,12 @@ class IncidentOverlay(MeshOverlay):
             self._faces_n = -1
             return True
         fresh = (now - cols.raised_at) < NEW_FOR_S
-        rate_hz = np.where(fresh, 1.6, 0.6)
-        pulse = 0.5 + 0.5 * np.sin(2.0 * math.pi * rate_hz * now)  # 0..1
+        if self.still:
+            fresh = np.zeros(n, bool)
+            pulse = np.ones(n)
+        else:
+            rate_hz = np.where(fresh, 1.6, 0.6)
+            pulse = 0.5 + 0.5 * np.sin(2.0 * math.pi * rate_hz * now)  # 0..1
         pulse[cols.stale] = 0.0  # a stale incident (its source went silent) holds still, in grey
         self.phase = float(pulse[0])
         head: np.ndarray = scale * 0.008 * (1.0 + 0.35 * sev / 3) * (1.0 + 0.35 * pulse)
