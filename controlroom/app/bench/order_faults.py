@@ -103,6 +103,7 @@ def expected(orders: list[Command]) -> tuple[dict[str, bool], dict[str, str]]:
 class _Proc:
     proc: subprocess.Popen[bytes]
     log: IO[bytes]
+    terminated: bool = False
 
     def kill9(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -110,9 +111,16 @@ class _Proc:
         self.proc.wait(30)
         self._close()
 
+    def terminate(self) -> None:
+        """Ask once: a second SIGTERM can land while Python finalizes (handlers back to default)
+        and kill a desk that was settling cleanly (seen as exit -15 on a loaded machine)."""
+        if not self.terminated and self.proc.poll() is None:
+            self.proc.terminate()
+        self.terminated = True
+
     def stop(self, timeout_s: float = 30.0) -> int:
         if self.proc.poll() is None:
-            self.proc.terminate()
+            self.terminate()
             try:
                 self.proc.wait(timeout_s)
             except subprocess.TimeoutExpired:
@@ -236,7 +244,7 @@ def measure_order_faults(
         time.sleep(max(up_s))
         duration = time.monotonic() - t0
         for p in running.values():
-            p.proc.terminate()
+            p.terminate()
         codes = {n: p.stop(timeout_s=360) for n, p in running.items()}
         unsettled = sum(c != 0 for c in codes.values())
         for n, c in codes.items():
