@@ -9,17 +9,17 @@ owns the suggest-then-assign sequence of "Dispatch nearest": ask the gateway for
 suitable units, assign the first when the answer comes (or at once when it is already known).
 
 Qt-free and single-threaded: the Qt bridge hands the client thread's callbacks to the GUI thread
-and calls ``take_*`` there; the desk announces what changed on the live state's hub.
+and calls ``take_*`` there; the desk announces what changed through the live state's ``emit``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from controlroom.core.dispatch_model import allowed_actions, is_open_status
-from controlroom.live.events import AssignmentChanged, DeskChanged, DetailRead, EventHub, SuggestionsRead
+from controlroom.live.events import AssignmentChanged, DeskChanged, DetailRead, SuggestionsRead
 
 if TYPE_CHECKING:
     from controlroom.core.incidents import IncidentBoard, IncidentState
@@ -147,8 +147,9 @@ def merge(state: IncidentState | None, row: Mapping[str, Any], units: Sequence[D
 class DispatchDesk:
     """The gateway's rows, merged views of them, and the suggest-then-assign sequence."""
 
-    def __init__(self, hub: EventHub) -> None:
-        self.hub = hub
+    def __init__(self, emit: Callable[[object], None]) -> None:
+        """``emit``: how the desk announces what changed (``LiveState.emit``)."""
+        self.emit = emit
         self.client: Orders | None = None
         #: The gateway's latest row per incident (admin chain, department, status …).
         self.details: dict[str, dict[str, Any]] = {}
@@ -204,7 +205,7 @@ class DispatchDesk:
         """A whole state read: every row replaced."""
         self.details = {str(i["id"]): i for i in state.get("incidents", [])}
         self._take_units(state.get("units", []), replace=True)
-        self.hub.emit(DeskChanged(frozenset(self.details), units_changed=True, full=True))
+        self.emit(DeskChanged(frozenset(self.details), units_changed=True, full=True))
 
     def take_event(self, event: _Event) -> None:
         touched: set[str] = set()
@@ -213,7 +214,7 @@ class DispatchDesk:
             self.details[incident_id] = event.incident
             touched.add(incident_id)
         self._take_units(event.units, replace=False)
-        self.hub.emit(DeskChanged(frozenset(touched), units_changed=bool(event.units)))
+        self.emit(DeskChanged(frozenset(touched), units_changed=bool(event.units)))
         if self.selected in touched:
             self._follow_selected()  # units moved on: ask again
 
@@ -223,10 +224,10 @@ class DispatchDesk:
             inc = reply.result["incident"]
             self.details[str(inc["id"])] = inc
             self.timelines[str(inc["id"])] = tuple(reply.result.get("timeline", []))
-            self.hub.emit(DetailRead(str(inc["id"]), self.timelines[str(inc["id"])]))
+            self.emit(DetailRead(str(inc["id"]), self.timelines[str(inc["id"])]))
         elif what == "suggest":
             self.suggestions[incident_id] = list(reply.result.get("units", [])) if reply.ok else []
-            self.hub.emit(SuggestionsRead(incident_id))
+            self.emit(SuggestionsRead(incident_id))
             if incident_id in self._dispatch_when_suggested:
                 self._dispatch_when_suggested.discard(incident_id)
                 nearest = self.suggestions[incident_id]
@@ -247,7 +248,7 @@ class DispatchDesk:
         for uid, row in self.unit_rows.items():
             now = str(row.get("incident_id") or "")
             if before.get(uid, "") != now:
-                self.hub.emit(AssignmentChanged(now, uid))
+                self.emit(AssignmentChanged(now, uid))
 
     # ------------------------------------------------------------------ orders and questions
     def select(self, incident_id: str) -> None:
