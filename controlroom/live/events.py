@@ -100,6 +100,28 @@ class SuggestionsRead:
     incident_id: str
 
 
+@dataclass(frozen=True)
+class OrderAnswered:
+    """The gateway answered one of this desk's orders (``dispatch.outbox.OrderEntry``)."""
+
+    entry: Any
+
+
+@dataclass(frozen=True)
+class GatewayEventTaken:
+    """The desk took one of the gateway's dispatch events (``dispatch.wire.Event``; its ``alarm``
+    carries alarm actions for the alarm sync)."""
+
+    event: Any
+
+
+@dataclass(frozen=True)
+class LinkChanged:
+    """Why the gateway does not answer this desk ("" once it does again)."""
+
+    problem: str
+
+
 # ---------------------------------------------------------------------------- operator intents
 @dataclass(frozen=True)
 class FocusRequested:

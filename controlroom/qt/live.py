@@ -92,6 +92,9 @@ class LiveCity(QObject):
     sig_assignment = Signal(str, str)  # incident id ("" once released), unit id
     sig_detail_read = Signal(str)  # incident id: its detail and timeline are in the desk
     sig_suggestions_read = Signal(str)  # incident id: ``desk.suggestions[id]`` is new
+    sig_order_answered = Signal(object)  # dispatch.outbox.OrderEntry
+    sig_gateway_event = Signal(object)  # dispatch.wire.Event, after the desk took it
+    sig_dispatch_link = Signal(str)  # why the gateway does not answer ("" once it does)
 
     def __init__(
         self,
@@ -346,4 +349,7 @@ _SIGNALS: dict[type, Callable[[LiveCity, Any], None]] = {
     ev.AssignmentChanged: lambda lc, e: lc.sig_assignment.emit(e.incident_id, e.unit_id),
     ev.DetailRead: lambda lc, e: lc.sig_detail_read.emit(e.incident_id),
     ev.SuggestionsRead: lambda lc, e: lc.sig_suggestions_read.emit(e.incident_id),
+    ev.OrderAnswered: lambda lc, e: lc.sig_order_answered.emit(e.entry),
+    ev.GatewayEventTaken: lambda lc, e: lc.sig_gateway_event.emit(e.event),
+    ev.LinkChanged: lambda lc, e: lc.sig_dispatch_link.emit(e.problem),
 }
