@@ -1,9 +1,10 @@
 """Feed health counters: what arrived, what was applied, what was rejected and why, per source.
 
-Written by the feed thread once per drained batch (never per message, so the lock is cheap) and
-read by the status widget and ``controlroom feed stats``. Message-level rejects (undecodable,
-wrong schema, unknown kind, oversize, duplicate …) count messages; record-level rejects (NaN,
-out of extent, invalid record) count records, so
+Written by the feed threads once per drained batch (never per message, so the lock is cheap),
+by the pump once per tick (``records_applied``, ``coalesced``: plain updates), and read by the
+status widget and ``controlroom feed stats``. Message-level rejects (undecodable, wrong schema,
+unknown kind, oversize, duplicate …) count messages; record-level rejects (NaN, out of extent,
+invalid record) count records, so
 ``received == applied + skipped + message rejects`` (skipped: already in a late joiner's snapshot).
 """
 
@@ -76,6 +77,8 @@ class FeedStats:
         self.applied = 0
         self.skipped = 0
         self.records = 0
+        #: Records the pump wrote into the models, and those superseded before it could. The pump
+        #: (one thread) is their only writer: plain updates, no lock; a reader sees each whole.
         self.records_applied = 0
         self.coalesced = 0
         self.rejected: Counter[str] = Counter()
@@ -102,12 +105,6 @@ class FeedStats:
             self._samples.append((now, self.received))
             while len(self._samples) > 2 and self._samples[0][0] < now - self._window:
                 self._samples.popleft()
-
-    def note_applied(self, records: int, coalesced: int) -> None:
-        """Called by the pump: records written into the models, and those superseded before it."""
-        with self._lock:
-            self.records_applied += records
-            self.coalesced += coalesced
 
     def note_thread_restart(self, error: str) -> None:
         """Called by the supervisor each time it restarts a dead feed thread."""

@@ -14,9 +14,10 @@ resend is harmless. Each order names its predecessor (``after``) so the gateway 
 same rule whatever the network delivered first.
 
 The thread never blocks: the DEALER only queues on a completed connection (``IMMEDIATE``) and
-every send is non-blocking. A socket monitor tells why nothing gets through (the gateway refused
-this desk's key, a key mismatch, nobody listening), reported through ``on_link`` at once for a
-refused handshake and after ``silence_s`` of waiting otherwise; ``stop()`` always returns.
+every send is non-blocking. A socket monitor tells why nothing gets through (``dispatch.link``:
+the gateway refused this desk's key, a key mismatch, nobody listening), reported through
+``on_link`` at once for a refused handshake and after ``silence_s`` of waiting otherwise;
+``stop()`` always returns.
 """
 
 from __future__ import annotations
@@ -33,10 +34,10 @@ from typing import Any
 
 import msgspec
 import zmq
-from zmq.utils.monitor import recv_monitor_message
 
 from controlroom.core.dispatch_model import Command
 from controlroom.dispatch import wire
+from controlroom.dispatch.link import MONITORED, GatewayLink
 from controlroom.dispatch.outbox import OrderEntry, Outbox
 from controlroom.feed.keys import ClientSecurity
 from controlroom.feed.service_thread import ServiceThread
@@ -47,15 +48,6 @@ log = logging.getLogger(__name__)
 WINDOW = 1000
 #: A question unanswered this long is forgotten (its reply will never come).
 QUERY_TTL_S = 60.0
-_MONITORED = (
-    zmq.EVENT_CONNECTED
-    | zmq.EVENT_DISCONNECTED
-    | zmq.EVENT_CONNECT_RETRIED
-    | zmq.EVENT_HANDSHAKE_SUCCEEDED
-    | zmq.EVENT_HANDSHAKE_FAILED_AUTH
-    | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
-    | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
-)
 
 
 class DispatchListener:
@@ -127,9 +119,7 @@ class DispatchClient(ServiceThread):
         self._blocked = False  # pending orders the socket would not take
         self._open: dict[str, tuple[float, wire.Request]] = {}  # questions sent, unanswered
         # the link (client thread only)
-        self._up = False  # a completed handshake, not lost since
-        self._ever_up = False
-        self._handshake_failure = ""
+        self.link = GatewayLink(endpoint, security)
         self._last_heard = time.monotonic()
         self._last_answer = time.monotonic()
         self._waiting_since: float | None = None
@@ -224,7 +214,7 @@ class DispatchClient(ServiceThread):
     def _run(self) -> None:
         ctx = zmq.Context()
         dealer = ctx.socket(zmq.DEALER)
-        monitor = dealer.get_monitor_socket(_MONITORED)
+        monitor = dealer.get_monitor_socket(MONITORED)
         sub = ctx.socket(zmq.SUB) if self.publish_endpoint else None
         try:
             for s in (dealer, sub):
@@ -255,8 +245,9 @@ class DispatchClient(ServiceThread):
                             pass
                     except BlockingIOError:
                         pass
-                if monitor in events:
-                    self._read_monitor(monitor)
+                if monitor in events and self.link.read_monitor(monitor):  # a (new) connection
+                    self._last_heard = time.monotonic()
+                    self._on_reconnect()
                 if dealer in events:
                     self._read_replies(dealer)
                 if sub is not None and sub in events:
@@ -398,49 +389,6 @@ class DispatchClient(ServiceThread):
         self.listener.on_result(rep.id, rep)
 
     # ------------------------------------------------------------------ the link
-    def _read_monitor(self, monitor: zmq.Socket) -> None:
-        while True:
-            try:
-                msg = recv_monitor_message(monitor, zmq.NOBLOCK)
-            except zmq.Again:
-                return
-            event, value = int(msg["event"]), int(msg["value"])
-            if event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
-                self._up = self._ever_up = True
-                self._handshake_failure = ""
-                self._last_heard = time.monotonic()
-                self._on_reconnect()
-            elif event == zmq.EVENT_DISCONNECTED:
-                self._up = False
-            elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
-                self._handshake_failure = (
-                    f"the gateway at {self.endpoint} refuses this desk's key (ZAP status {value}): "
-                    "its public key is not among the site's [[dispatch.users]]; "
-                    "send it to the site administrator"
-                )
-            elif event in (zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL):
-                self._handshake_failure = self._handshake_problem(event, value)
-
-    def _handshake_problem(self, event: int, value: int) -> str:
-        at = f"the security handshake with the gateway at {self.endpoint} fails"
-        mismatch = (
-            event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
-            and value == zmq.PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
-        )
-        if self.security is None:
-            return (
-                f"{at}: the gateway requires CURVE keys and this desk talks plain text "
-                "(set [dispatch] server_public_key and client_secret_key in the desk's site file)"
-            )
-        if mismatch:
-            return f"{at}: this desk uses CURVE keys but the gateway runs without them (no server_secret_key)"
-        if event == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-            return (
-                f"{at}: [dispatch] server_public_key ({self.security.server_public_key}) "
-                "is probably not this gateway's key"
-            )
-        return f"{at} (ZMTP protocol error {value:#x}): is it a controlroom gateway of the same version?"
-
     def _on_reconnect(self) -> None:
         """A (new) connection: whatever was in flight went with the old one; resend it, in order."""
         self._rewind()
@@ -455,10 +403,10 @@ class DispatchClient(ServiceThread):
             self._waiting_since = None
         elif self._waiting_since is None:
             self._waiting_since = now
-        problem = self._handshake_failure
+        problem = self.link.handshake_failure
         waited = now - max(self._waiting_since or now, self._last_heard)
         if not problem and self._waiting_since is not None and waited >= self.silence_s:
-            problem = self._silence()
+            problem = self.link.silence(self.silence_s)
         if problem != self.link_problem:
             self.link_problem = problem
             if problem:
@@ -466,17 +414,6 @@ class DispatchClient(ServiceThread):
             else:
                 log.info("dispatch client: the gateway at %s answers again", self.endpoint)
             self.listener.on_link(problem)
-
-    def _silence(self) -> str:
-        head = f"no answer from the gateway at {self.endpoint} for {self.silence_s:g} s"
-        if self._up:
-            return f"{head}: it accepted the connection but does not answer (overloaded or stuck?)"
-        if self._ever_up:
-            return f"{head}: the connection was lost and it does not come back (gateway down or unreachable)"
-        return (
-            f"{head}: nothing completes a connection there (gateway down, wrong [dispatch] endpoint, "
-            "or it refuses this desk's key: check [dispatch] server_public_key and the desk's client key)"
-        )
 
     # ------------------------------------------------------------------ events
     def _read_events(self, sub: zmq.Socket) -> None:

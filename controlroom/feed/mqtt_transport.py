@@ -16,7 +16,7 @@ import logging
 import ssl
 import threading
 import time
-from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -40,7 +40,7 @@ from controlroom.feed.codec import decode, encode
 from controlroom.feed.ingest import Ingestor
 from controlroom.feed.nats_transport import token
 from controlroom.feed.publisher import FeedPublisher
-from controlroom.feed.service_thread import FeedThread
+from controlroom.feed.service_thread import BROKER_RETRY_S, FeedThread
 
 if TYPE_CHECKING:
     from controlroom.core.site import MqttFeedConfig
@@ -73,8 +73,17 @@ def _client(cfg: MqttFeedConfig, name: str) -> tuple[mqtt.Client, str]:
     return client, f"{host}:{port}"
 
 
-def _connect(client: mqtt.Client, where: str, timeout_s: float) -> None:
-    """Connect and wait for the broker's answer; ``MqttFeedError`` naming the broker if it refuses."""
+def _connect(
+    client: mqtt.Client,
+    where: str,
+    timeout_s: float,
+    serve: Callable[[threading.Event, float], bool] | None = None,
+) -> None:
+    """Connect and wait for the broker's answer; ``MqttFeedError`` naming the broker if it refuses.
+
+    ``serve(done, timeout_s)`` runs the client's network loop on the caller's thread until
+    ``done`` (the subscriber); without it, paho's own thread does (``loop_start``, the publisher).
+    """
     answer: list[Any] = []
     done = threading.Event()
 
@@ -88,14 +97,17 @@ def _connect(client: mqtt.Client, where: str, timeout_s: float) -> None:
         client.connect(host, int(port), keepalive=30)
     except OSError as exc:
         raise MqttFeedError(f"cannot reach the MQTT broker at {where}: {exc}", unreachable=True) from None
-    client.loop_start()
-    if not done.wait(timeout_s):
-        client.loop_stop()
+    if serve is None:
+        client.loop_start()
+    if not (done.wait(timeout_s) if serve is None else serve(done, timeout_s)):
+        if serve is None:
+            client.loop_stop()
         raise MqttFeedError(
             f"the MQTT broker at {where} did not answer within {timeout_s:g} s", unreachable=True
         )
     if answer[0].is_failure:
-        client.loop_stop()
+        if serve is None:
+            client.loop_stop()
         raise MqttFeedError(
             f"the MQTT broker at {where} refused the login ({answer[0]});"
             " check [feed.mqtt] credentials_file in the site file"
@@ -164,6 +176,11 @@ class MqttFeedPublisher(FeedPublisher):
 class MqttFeedSubscriber(FeedThread):
     """The app's feed thread in MQTT mode; the same surface as ``FeedSubscriber``.
 
+    The thread runs the client's network loop itself (paho's ``loop``; no ``loop_start`` thread),
+    so the subscriber is one service thread, stopped and joined at shut-down like the others,
+    and every wait in it (the broker's answer, the snapshot) ends at a stop. It reconnects by
+    itself (1, 2, 4 … 30 s apart) and subscribes again.
+
     The late joiner's snapshot ends when a marker comes back: after the broker acknowledges the
     subscription to the last values (and so has queued every retained one for us), we publish a
     non-retained marker on a topic under that subscription; the broker hands it over after what
@@ -172,6 +189,8 @@ class MqttFeedSubscriber(FeedThread):
     """
 
     start_wait_s = 10.0
+    #: Frames read before they are ingested as one batch (paho reads one packet per ``loop``).
+    max_batch = 1000
 
     def __init__(
         self,
@@ -190,18 +209,17 @@ class MqttFeedSubscriber(FeedThread):
 
     def _run(self) -> None:
         self.state = "connecting"
-        live: deque[bytes] = deque()
-        retained: deque[bytes] = deque()
-        wake = threading.Event()
+        live: list[bytes] = []  # paho calls on_message on this thread (inside ``client.loop``)
+        retained: list[bytes] = []
         acked: dict[int, threading.Event] = {}
         live_prefix = f"{self.cfg.topic}/live/"
         marker = f"{self.cfg.topic}/last/~snapshot/{time.time_ns()}"
         marked = threading.Event()
+        client: mqtt.Client | None = None
 
         def on_message(c: mqtt.Client, userdata: Any, m: mqtt.MQTTMessage) -> None:
             if m.topic.startswith(live_prefix):
                 live.append(bytes(m.payload))
-                wake.set()
             elif m.retain:  # last values only as the broker hands them to a new subscriber
                 retained.append(bytes(m.payload))
             elif m.topic == marker:
@@ -210,20 +228,30 @@ class MqttFeedSubscriber(FeedThread):
         def on_subscribe(c: mqtt.Client, userdata: Any, mid: int, reasons: Any, props: Any) -> None:
             acked.setdefault(mid, threading.Event()).set()
 
+        def serve(done: threading.Event, timeout_s: float) -> bool:
+            """The network loop, here, until ``done``; False after ``timeout_s`` or on a stop."""
+            deadline = time.monotonic() + timeout_s
+            while not done.is_set():
+                if self._stop.is_set() or time.monotonic() > deadline:
+                    return False
+                assert client is not None
+                if client.loop(self.poll_ms / 1000) != mqtt.MQTT_ERR_SUCCESS:
+                    self._stop.wait(self.poll_ms / 1000)
+            return True
+
         def connect() -> tuple[mqtt.Client, str]:
+            nonlocal client
             client, where = _client(self.cfg, "controlroom-app")
             client.on_message = on_message
             client.on_subscribe = on_subscribe
             try:
-                _connect(client, where, 10.0)
+                _connect(client, where, 10.0, serve)
             except BaseException:
                 with contextlib.suppress(Exception):  # a failed try must not keep its socket
-                    client.loop_stop()
                     client.disconnect()
                 raise
             return client, where
 
-        client: mqtt.Client | None = None
         try:
             connected = self._until_connected(connect)
             if connected is None:
@@ -234,7 +262,7 @@ class MqttFeedSubscriber(FeedThread):
                 assert client is not None
                 mid = client.subscribe(topic)[1]
                 assert mid is not None
-                if not acked.setdefault(mid, threading.Event()).wait(10):
+                if not serve(acked.setdefault(mid, threading.Event()), 10) and not self._stop.is_set():
                     raise MqttFeedError(
                         f"the MQTT broker at {where} did not acknowledge the subscription to {topic}"
                     )
@@ -242,15 +270,15 @@ class MqttFeedSubscriber(FeedThread):
             subscribe(f"{self.cfg.topic}/live/#")  # first: nothing published from now on is missed
 
             def resubscribe(c: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
-                if not reason.is_failure:  # paho reconnects by itself; a clean session forgot our topics
+                if not reason.is_failure:  # a reconnect: a clean session forgot our topics
                     c.subscribe(f"{self.cfg.topic}/live/#")
 
             client.on_connect = resubscribe
-            if self.snapshot:
+            if self.snapshot and not self._stop.is_set():
                 self.state = "snapshot"
                 subscribe(f"{self.cfg.topic}/last/#")
                 client.publish(marker, b"")  # comes back after every retained value (class docstring)
-                if not marked.wait(self.snapshot_timeout_s):
+                if not serve(marked, self.snapshot_timeout_s) and not self._stop.is_set():
                     log.warning(
                         "MQTT broker at %s: the retained last values did not end within %g s;"
                         " continuing with what arrived",
@@ -263,23 +291,41 @@ class MqttFeedSubscriber(FeedThread):
                 self.snapshot_records = counts.records
             self.state = "live"
             self._ready.set()
-            ingest, stats = self.ingestor.ingest, self.ingestor.stats
-            while not self._stop.is_set():
-                if not wake.wait(self.poll_ms / 1000):
-                    up = client.is_connected()
-                    if up != (self.state == "live"):
-                        self.state = "live" if up else "down"
-                        stats.note_link("up" if up else "down", "" if up else f"lost {where}; reconnecting")
-                    continue
-                wake.clear()
-                frames = [live.popleft() for _ in range(len(live))]
-                if frames:
-                    ingest(frames, time.time())
+            self._serve_live(client, where, live)
         except BaseException as exc:  # reported to start(), or logged and restarted by the supervisor
             self._failed(exc)
         finally:
             if client is not None:
                 with contextlib.suppress(Exception):
-                    client.disconnect()
-                    client.loop_stop()
+                    client.disconnect()  # sent at once from this thread; the socket closes
             self._ended()
+
+    def _serve_live(self, client: mqtt.Client, where: str, live: list[bytes]) -> None:
+        """Read and ingest live frames in batches until stopped; reconnect when the broker goes."""
+        ingest, stats = self.ingestor.ingest, self.ingestor.stats
+        timeout = self.poll_ms / 1000
+        delay = BROKER_RETRY_S[0]
+        ok, gone = mqtt.MQTT_ERR_SUCCESS, (mqtt.MQTT_ERR_NO_CONN, mqtt.MQTT_ERR_CONN_LOST)
+        while not self._stop.is_set():
+            rc = client.loop(timeout)
+            while rc == ok and len(live) < self.max_batch:  # paho reads one packet a call: read on
+                read = len(live)
+                rc = client.loop(0.0)
+                if len(live) == read:
+                    break
+            if live:
+                frames = live.copy()
+                live.clear()
+                ingest(frames, time.time())
+            up = client.is_connected()
+            if up != (self.state == "live"):
+                self.state = "live" if up else "down"
+                stats.note_link("up" if up else "down", "" if up else f"lost {where}; reconnecting")
+            if up:
+                delay = BROKER_RETRY_S[0]
+            elif rc in gone:
+                try:
+                    client.reconnect()  # the broker's answer comes in a later ``loop``: subscribed again then
+                except OSError:
+                    self._stop.wait(delay)
+                    delay = min(delay * 2, BROKER_RETRY_S[1])

@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,9 @@ from controlroom.core.protocol import (
 from controlroom.core.sensors import SensorStore
 from controlroom.feed.buffer import CoalescingBuffer, PendingPosition
 from controlroom.feed.fleet import FleetColumns
+
+if TYPE_CHECKING:
+    from controlroom.geo.crs import LocalFrame
 
 F64 = npt.NDArray[np.float64]
 #: (x, y, crs) → local metres; ``None`` keeps coordinates as sent (no site frame known).
@@ -80,11 +84,25 @@ class ChangeSet:
         return bool(self.entities_updated or self.entities_removed)
 
 
-def site_to_local(frame: object) -> ToLocal:
-    """A converter into a site's ``geo.crs.LocalFrame``."""
+def site_to_local(frame: LocalFrame) -> ToLocal:
+    """A converter into a site's ``geo.crs.LocalFrame``.
+
+    Each CRS is resolved when first seen (``geo.crs.converter``: spelling, pyproj transformer);
+    a tick then runs only the conversion itself and the shift to the frame's origin.
+    """
+    from controlroom.geo.crs import converter
+
+    ox, oy = frame.origin_x, frame.origin_y
+    resolved: dict[str, Callable[[F64, F64], tuple[F64, F64]] | None] = {}
 
     def convert(x: F64, y: F64, crs: str) -> tuple[F64, F64]:
-        return frame.from_crs(x, y, crs)  # type: ignore[attr-defined]
+        try:
+            to_site = resolved[crs]
+        except KeyError:
+            to_site = resolved[crs] = converter(crs, frame.crs)
+        if to_site is not None:
+            x, y = to_site(x, y)
+        return x - ox, y - oy
 
     return convert
 
@@ -158,8 +176,9 @@ class FeedPump:
                 self._stale_checked = now
                 heard = {name: src.last_heard for name, src in list(self.stats.sources.items())}
                 change.incidents_updated += len(self.incidents.mark_stale(now, heard))
-        if applied or pending.coalesced:
-            self.stats.note_applied(applied, pending.coalesced)
+        if applied or pending.coalesced:  # the pump is these two counters' only writer (FeedStats)
+            self.stats.records_applied += applied
+            self.stats.coalesced += pending.coalesced
         return change
 
     def _apply_positions(self, positions: dict[str, Position], crs_of: dict[str, str], now: float) -> int:

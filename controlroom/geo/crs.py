@@ -10,6 +10,8 @@ published algorithm).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -159,6 +161,19 @@ def convert(x: npt.ArrayLike, y: npt.ArrayLike, src: str, dst: str) -> tuple[Flo
         ox, oy = transformer(s, d).transform(np.asarray(x, np.float64), np.asarray(y, np.float64))
         return np.asarray(ox, np.float64), np.asarray(oy, np.float64)
     return from_wgs84(*to_wgs84(x, y, s), d)
+
+
+def converter(src: str, dst: str) -> Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]] | None:
+    """``convert`` from ``src`` to ``dst`` with both frames resolved now, for a caller converting
+    again and again (the feed pump, every tick): None for the same frame; for EPSG → EPSG
+    pyproj's own ``transform``, so no Python of ours runs per call."""
+    s, d = normalise_crs(src), normalise_crs(dst)
+    if s == d:
+        return None
+    if s.startswith("EPSG:") and d.startswith("EPSG:"):
+        fn: Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]] = transformer(s, d).transform
+        return fn
+    return functools.partial(convert, src=s, dst=d)
 
 
 def is_geographic(crs: str) -> bool:

@@ -25,7 +25,11 @@ from controlroom.history.query import HistoryReader
 from controlroom.history.replay_models import ReplayModels
 from controlroom.live import FeedModels, LiveState, Mode
 from controlroom.live.desk import DispatchDesk
-from controlroom.live.events import DeskChanged, EventHub, Source
+from controlroom.live.events import DeskChanged, Source
+
+
+def _unheard(_event: object) -> None:
+    """The replay's own desk announces nothing: the state announces the swap (``DeskChanged``)."""
 
 
 class Show(enum.IntEnum):
@@ -51,7 +55,7 @@ class ReplaySession:
         self.clock = clock
         #: The desk as it stood (the incident board's rows, units, timelines): a desk of its own
         #: that nothing sends orders through.
-        self.desk = DispatchDesk(EventHub())
+        self.desk = DispatchDesk(_unheard)
 
     @property
     def active(self) -> bool:
@@ -77,7 +81,7 @@ class ReplaySession:
         desk_moved = self._show_desk(frame)
         self._show_frame(frame, how)
         if desk_moved and self.active:
-            self.state.hub.emit(DeskChanged(frozenset(self.desk.details), units_changed=True, full=True))
+            self.state.emit(DeskChanged(frozenset(self.desk.details), units_changed=True, full=True))
 
     def _show_desk(self, frame: Frame) -> bool:
         past = frame.desk

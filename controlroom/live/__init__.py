@@ -6,7 +6,6 @@ Qt adapter ``qt.live.LiveCity``) subscribe to its typed events. Nothing here imp
 headless tools and tests drive the same state the wall shows.
 """
 
-from controlroom.live.events import EventHub
 from controlroom.live.state import FeedModels, LiveState, Mode
 
-__all__ = ["EventHub", "FeedModels", "LiveState", "Mode"]
+__all__ = ["FeedModels", "LiveState", "Mode"]

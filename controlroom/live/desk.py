@@ -8,21 +8,32 @@ board into ``DeskIncident`` rows a panel only has to render. The allowed actions
 owns the suggest-then-assign sequence of "Dispatch nearest": ask the gateway for the nearest
 suitable units, assign the first when the answer comes (or at once when it is already known).
 
-Qt-free and single-threaded: the Qt bridge hands the client thread's callbacks to the GUI thread
-and calls ``take_*`` there; the desk announces what changed on the live state's hub.
+Qt-free and single-threaded: ``DeskListener`` hands the client thread's reports to the desk's
+thread (the GUI's, through the one hand-over) and calls ``take_*`` there; the desk announces what
+it took and what changed through the live state's ``emit``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from controlroom.core.dispatch_model import allowed_actions, is_open_status
-from controlroom.live.events import AssignmentChanged, DeskChanged, DetailRead, EventHub, SuggestionsRead
+from controlroom.dispatch.client import DispatchListener
+from controlroom.live.events import (
+    AssignmentChanged,
+    DeskChanged,
+    DetailRead,
+    GatewayEventTaken,
+    LinkChanged,
+    OrderAnswered,
+    SuggestionsRead,
+)
 
 if TYPE_CHECKING:
     from controlroom.core.incidents import IncidentBoard, IncidentState
+    from controlroom.dispatch import wire
     from controlroom.dispatch.outbox import OrderEntry
 
 
@@ -147,8 +158,9 @@ def merge(state: IncidentState | None, row: Mapping[str, Any], units: Sequence[D
 class DispatchDesk:
     """The gateway's rows, merged views of them, and the suggest-then-assign sequence."""
 
-    def __init__(self, hub: EventHub) -> None:
-        self.hub = hub
+    def __init__(self, emit: Callable[[object], None]) -> None:
+        """``emit``: how the desk announces what changed (``LiveState.emit``)."""
+        self.emit = emit
         self.client: Orders | None = None
         #: The gateway's latest row per incident (admin chain, department, status …).
         self.details: dict[str, dict[str, Any]] = {}
@@ -204,7 +216,7 @@ class DispatchDesk:
         """A whole state read: every row replaced."""
         self.details = {str(i["id"]): i for i in state.get("incidents", [])}
         self._take_units(state.get("units", []), replace=True)
-        self.hub.emit(DeskChanged(frozenset(self.details), units_changed=True, full=True))
+        self.emit(DeskChanged(frozenset(self.details), units_changed=True, full=True))
 
     def take_event(self, event: _Event) -> None:
         touched: set[str] = set()
@@ -213,9 +225,10 @@ class DispatchDesk:
             self.details[incident_id] = event.incident
             touched.add(incident_id)
         self._take_units(event.units, replace=False)
-        self.hub.emit(DeskChanged(frozenset(touched), units_changed=bool(event.units)))
+        self.emit(DeskChanged(frozenset(touched), units_changed=bool(event.units)))
         if self.selected in touched:
             self._follow_selected()  # units moved on: ask again
+        self.emit(GatewayEventTaken(event))
 
     def take_result(self, query_id: str, reply: _Reply) -> None:
         what, incident_id = self._queries.pop(query_id, ("", ""))
@@ -223,10 +236,10 @@ class DispatchDesk:
             inc = reply.result["incident"]
             self.details[str(inc["id"])] = inc
             self.timelines[str(inc["id"])] = tuple(reply.result.get("timeline", []))
-            self.hub.emit(DetailRead(str(inc["id"]), self.timelines[str(inc["id"])]))
+            self.emit(DetailRead(str(inc["id"]), self.timelines[str(inc["id"])]))
         elif what == "suggest":
             self.suggestions[incident_id] = list(reply.result.get("units", [])) if reply.ok else []
-            self.hub.emit(SuggestionsRead(incident_id))
+            self.emit(SuggestionsRead(incident_id))
             if incident_id in self._dispatch_when_suggested:
                 self._dispatch_when_suggested.discard(incident_id)
                 nearest = self.suggestions[incident_id]
@@ -234,9 +247,13 @@ class DispatchDesk:
                     self.order("assign", incident_id, unit_id=nearest[0]["unit_id"])
 
     def take_order_answer(self, entry: OrderEntry) -> None:
-        """A refused assignment: the suggestions were out of date, ask again."""
+        """An answered order; a refused assignment means the suggestions were out of date: ask again."""
         if entry.state == "refused" and entry.kind == "assign" and entry.incident_id == self.selected:
             self.ask_suggestions(entry.incident_id)
+        self.emit(OrderAnswered(entry))
+
+    def take_link(self, problem: str) -> None:
+        self.emit(LinkChanged(problem))
 
     def _take_units(self, rows: Sequence[Mapping[str, Any]], replace: bool) -> None:
         before = {uid: str(row.get("incident_id") or "") for uid, row in self.unit_rows.items()}
@@ -247,7 +264,7 @@ class DispatchDesk:
         for uid, row in self.unit_rows.items():
             now = str(row.get("incident_id") or "")
             if before.get(uid, "") != now:
-                self.hub.emit(AssignmentChanged(now, uid))
+                self.emit(AssignmentChanged(now, uid))
 
     # ------------------------------------------------------------------ orders and questions
     def select(self, incident_id: str) -> None:
@@ -288,3 +305,27 @@ class DispatchDesk:
         if self.client is None:
             return None
         return self.client.order(kind, incident_id=incident_id, **fields)
+
+
+class DeskListener(DispatchListener):
+    """The dispatch client's reports (on its thread), each handed to the desk's thread by
+    ``post(fn, *args)`` (``qt.gui_thread.GuiHandover.post`` in the app): one hop per report."""
+
+    def __init__(self, desk: DispatchDesk, post: Callable[..., None]) -> None:
+        self.desk = desk
+        self.post = post
+
+    def on_order(self, entry: OrderEntry) -> None:
+        self.post(self.desk.take_order_answer, entry)
+
+    def on_state(self, state: dict[str, Any]) -> None:
+        self.post(self.desk.take_state, state)
+
+    def on_event(self, event: wire.Event) -> None:
+        self.post(self.desk.take_event, event)
+
+    def on_result(self, query_id: str, reply: wire.Reply) -> None:
+        self.post(self.desk.take_result, query_id, reply)
+
+    def on_link(self, problem: str) -> None:
+        self.post(self.desk.take_link, problem)

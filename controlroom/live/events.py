@@ -1,24 +1,19 @@
-"""Typed events of the live state and the hub that delivers them (as glue's hub does).
+"""The typed events of the live state: its vocabulary, imported by whoever listens.
 
-A subscriber names the event class it wants; the hub calls it with the event object, on the
-thread that emitted it. The Qt adapter turns events into queued signals (``qt.gui_thread``), so
-panels never see a call from another thread. Events are frozen dataclasses: what changed, never
-a reference to mutable state a receiver could keep.
+A subscriber names the event class it wants (``LiveState.subscribe``); the state calls it with
+the event object on the state's home thread (the GUI thread in the app). The Qt adapter turns
+events into signals. Events are frozen dataclasses: what changed, never a reference to mutable
+state a receiver could keep.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from controlroom.feed.pump import ChangeSet
-
-log = logging.getLogger(__name__)
 
 E = TypeVar("E")
 
@@ -105,6 +100,28 @@ class SuggestionsRead:
     incident_id: str
 
 
+@dataclass(frozen=True)
+class OrderAnswered:
+    """The gateway answered one of this desk's orders (``dispatch.outbox.OrderEntry``)."""
+
+    entry: Any
+
+
+@dataclass(frozen=True)
+class GatewayEventTaken:
+    """The desk took one of the gateway's dispatch events (``dispatch.wire.Event``; its ``alarm``
+    carries alarm actions for the alarm sync)."""
+
+    event: Any
+
+
+@dataclass(frozen=True)
+class LinkChanged:
+    """Why the gateway does not answer this desk ("" once it does again)."""
+
+    problem: str
+
+
 # ---------------------------------------------------------------------------- operator intents
 @dataclass(frozen=True)
 class FocusRequested:
@@ -155,41 +172,3 @@ class IncidentRequested:
 class FloodWhatIfRequested:
     level_m: float
     why: str
-
-
-@dataclass
-class EventHub:
-    """Subscribe by event class; ``emit`` calls every subscriber of that class, in order.
-
-    A failing subscriber is logged and the others still run: one broken panel must not stop the
-    map from hearing about a tick.
-    """
-
-    _subscribers: dict[type, list[Callable[[Any], None]]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def subscribe(self, event_type: type[E], callback: Callable[[E], None]) -> Callable[[], None]:
-        """Call ``callback(event)`` for every ``event_type`` emitted; returns the unsubscriber."""
-        with self._lock:
-            self._subscribers.setdefault(event_type, []).append(callback)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                callbacks = self._subscribers.get(event_type, [])
-                if callback in callbacks:
-                    callbacks.remove(callback)
-
-        return unsubscribe
-
-    def emit(self, event: object) -> None:
-        with self._lock:
-            callbacks = list(self._subscribers.get(type(event), ()))
-        for callback in callbacks:
-            try:
-                callback(event)
-            except Exception:
-                log.exception("live state: a subscriber of %s failed", type(event).__name__)
-
-    def subscribers(self, event_type: type) -> int:
-        with self._lock:
-            return len(self._subscribers.get(event_type, ()))

@@ -1,15 +1,16 @@
-"""The dispatch client's thread → the GUI thread → the live state's desk, for one app instance.
+"""The dispatch client of one app instance, wired to the live state's desk; its signals on the GUI thread.
 
-The client calls its listener on its own thread; ``_Forward`` posts each call through the live
-city's one hand-over (``qt.gui_thread.GuiHandover``), so the desk (``live.state.desk``, Qt-free)
-takes the gateway's words on the GUI thread and announces them on the state's hub (``LiveCity``
-turns those into signals). The bridge owns the client's and the gateway feed's lifetimes.
+The client calls its listener on its own thread; the desk's ``live.desk.DeskListener`` posts each
+report through the live city's one hand-over (``qt.gui_thread.GuiHandover``), so the desk
+(``live.state.desk``, Qt-free) takes the gateway's words on the GUI thread and announces them
+through the state (``LiveCity`` turns those into signals). No code of this module runs per report:
+the bridge owns the client's and the gateway feed's lifetimes, and its signals are the live
+city's, forwarded (Qt connects signal to signal).
 
 The bridge starts (and reads the gateway's state) before any panel exists and panels open and
 close while the app runs; the rows are the desk's, so a panel seeds itself from them and then
-follows the live city's desk signals. State reads and query answers go straight to the desk;
-order answers and events also leave a bridge signal (``sig_order_answered``, ``sig_event_applied``)
-for the alarm sync and the panel's order feedback.
+follows the live city's desk signals. ``sig_order_answered`` and ``sig_event_applied`` are for the
+alarm sync and the panel's order feedback.
 """
 
 from __future__ import annotations
@@ -19,42 +20,18 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from controlroom.dispatch.client import DispatchClient, DispatchListener, open_desk_client
+from controlroom.dispatch.client import DispatchClient, open_desk_client
+from controlroom.live.desk import DeskListener
 
 if TYPE_CHECKING:
-    from controlroom.dispatch import wire
-    from controlroom.dispatch.outbox import OrderEntry
     from controlroom.feed.subscriber import FeedSubscriber
     from controlroom.qt.live import LiveCity
 
 log = logging.getLogger(__name__)
 
 
-class _Forward(DispatchListener):
-    """Every callback of the client thread, posted to the GUI thread."""
-
-    def __init__(self, bridge: DispatchBridge) -> None:
-        self.bridge = bridge
-        self.post = bridge.live.handover.post
-
-    def on_order(self, entry: OrderEntry) -> None:
-        self.post(self.bridge._on_order, entry)
-
-    def on_state(self, state: dict[str, Any]) -> None:
-        self.post(self.bridge.desk.take_state, state)
-
-    def on_event(self, event: wire.Event) -> None:
-        self.post(self.bridge._on_event, event)
-
-    def on_result(self, query_id: str, reply: wire.Reply) -> None:
-        self.post(self.bridge.desk.take_result, query_id, reply)
-
-    def on_link(self, problem: str) -> None:
-        self.post(self.bridge._on_link, problem)
-
-
 class DispatchBridge(QObject):
-    """Signals on the GUI thread, each after the desk took what it carries."""
+    """Signals on the GUI thread, each after the desk took what it carries (the live city's)."""
 
     sig_order_answered = Signal(object)  # OrderEntry
     #: Why the gateway does not answer this desk ("" once it does again).
@@ -76,11 +53,15 @@ class DispatchBridge(QObject):
         self.live = live
         self.desk = live.state.desk
         self._endpoints = (publish_endpoint, snapshot_endpoint)
-        self.client = client or open_desk_client(live.site, _Forward(self))
-        self.client.listener = _Forward(self)
+        listener = DeskListener(self.desk, live.handover.post)
+        self.client = client or open_desk_client(live.site, listener)
+        self.client.listener = listener
         self.desk.attach(self.client)
         self._gateway_feed: FeedSubscriber | None = None
         live.sig_assignment.connect(self.sig_assignment)
+        live.sig_order_answered.connect(self.sig_order_answered)
+        live.sig_gateway_event.connect(self.sig_event_applied)
+        live.sig_dispatch_link.connect(self.sig_link)
         live.sig_feed_started.connect(self._on_live_feed_started)
 
     @classmethod
@@ -106,18 +87,6 @@ class DispatchBridge(QObject):
 
     def units_on(self, incident_id: str) -> list[str]:
         return self.desk.units_on(incident_id)
-
-    # ------------------------------------------------------------------ GUI thread
-    def _on_order(self, entry: OrderEntry) -> None:
-        self.desk.take_order_answer(entry)
-        self.sig_order_answered.emit(entry)
-
-    def _on_event(self, event: wire.Event) -> None:
-        self.desk.take_event(event)
-        self.sig_event_applied.emit(event)
-
-    def _on_link(self, problem: str) -> None:
-        self.sig_link.emit(problem)
 
     # ------------------------------------------------------------------ lifetime
     def start(self) -> DispatchBridge:

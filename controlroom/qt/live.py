@@ -1,11 +1,13 @@
 """The Qt face of an app instance's live picture: ``LiveState`` events as queued Qt signals.
 
 The state itself (feed models, dispatch desk, mode, operator intents) is ``live.LiveState``,
-Qt-free and alive from start-up; this adapter loads the city off the GUI thread, runs the feed
-pump on a Qt timer at a fixed rate, and turns the state's typed events into the signals panels
-connect to (through ``qt.gui_thread.GuiHandover``, so a writer on another thread — the history
-player — still reaches the panels on the GUI thread). Each pump tick that changed something
-emits ``sig_tick(ChangeSet)`` once, so panels update in place and the views render once per tick.
+Qt-free and alive from start-up; this adapter loads the city off the GUI thread, ticks the
+state's feed pump (``LiveState.pump_feed``) on a Qt timer at a fixed rate, and turns the state's
+typed events into the signals panels connect to. The state delivers on the GUI thread (it is
+given ``qt.gui_thread.GuiHandover.post`` for events raised elsewhere, so a writer on another
+thread — the history player — still reaches the panels there). Each pump tick that changed
+something emits ``sig_tick(ChangeSet)`` once, so panels update in place and the views render
+once per tick.
 
 Panels never import each other (import-linter), so anything one panel asks of another goes
 through the state: the incident list asks the map to fly somewhere (``request_focus``), the
@@ -14,6 +16,7 @@ camera layer asks the video grid to open cameras (``request_cameras``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -89,6 +92,9 @@ class LiveCity(QObject):
     sig_assignment = Signal(str, str)  # incident id ("" once released), unit id
     sig_detail_read = Signal(str)  # incident id: its detail and timeline are in the desk
     sig_suggestions_read = Signal(str)  # incident id: ``desk.suggestions[id]`` is new
+    sig_order_answered = Signal(object)  # dispatch.outbox.OrderEntry
+    sig_gateway_event = Signal(object)  # dispatch.wire.Event, after the desk took it
+    sig_dispatch_link = Signal(str)  # why the gateway does not answer ("" once it does)
 
     def __init__(
         self,
@@ -113,7 +119,7 @@ class LiveCity(QObject):
         self._task: BackgroundTask | None = None
         self._tick = QTimer(self)
         self._tick.setInterval(max(1, int(1000 / tick_hz)))
-        self._tick.timeout.connect(self.pump_now)
+        self._tick.timeout.connect(self.state.pump_feed)
         self._status = QTimer(self)
         self._status.setInterval(int(1000 / STATUS_HZ))
         self._status.timeout.connect(self._emit_status)
@@ -123,15 +129,9 @@ class LiveCity(QObject):
         #: The instance's shared services, made on first use (``alarm_service_for``, ``flood_state_for``).
         self.alarm_service: AlarmService | None = None
         self.flood_state: FloodState | None = None
-        self._unsubscribe = [self.state.subscribe(kind, self._signal_for(kind)) for kind in _SIGNALS]
-
-    def _signal_for(self, kind: type) -> Callable[[Any], None]:
-        emit = _SIGNALS[kind]
-
-        def deliver(event: Any) -> None:
-            self.handover.call(emit, self, event)
-
-        return deliver
+        self.state.deliver_on_this_thread(self.handover.post)
+        for kind, emit in _SIGNALS.items():
+            self.state.subscribe(kind, functools.partial(emit, self))
 
     # ------------------------------------------------------------------ state
     @property
@@ -205,6 +205,7 @@ class LiveCity(QObject):
             incidents=models.incidents,
             metrics=models.metrics,
         ).start()
+        self.state.feed_pump = self.feed.pump
         self._tick.start()
         self._status.start()
         self.sig_feed_started.emit()
@@ -212,6 +213,7 @@ class LiveCity(QObject):
     def stop_feed(self) -> None:
         self._tick.stop()
         self._status.stop()
+        self.state.feed_pump = None
         if self.feed is not None:
             self.feed.stop()
             self.feed = None
@@ -227,13 +229,9 @@ class LiveCity(QObject):
         self.state.stop()
 
     # ------------------------------------------------------------------ ticks
-    @Slot()
     def pump_now(self) -> None:
-        """One pump tick: apply what arrived, tell the panels once (public so tests can step it)."""
-        if self.feed is None:
-            return
-        now = self.clock()
-        self.state.apply(self.feed.pump.apply_pending(now), source=ev.Source.FEED, at=now)
+        """One pump tick, as the timer's (``LiveState.pump_feed``): for tests that step the clock."""
+        self.state.pump_feed()
 
     @Slot()
     def _emit_status(self) -> None:
@@ -351,4 +349,7 @@ _SIGNALS: dict[type, Callable[[LiveCity, Any], None]] = {
     ev.AssignmentChanged: lambda lc, e: lc.sig_assignment.emit(e.incident_id, e.unit_id),
     ev.DetailRead: lambda lc, e: lc.sig_detail_read.emit(e.incident_id),
     ev.SuggestionsRead: lambda lc, e: lc.sig_suggestions_read.emit(e.incident_id),
+    ev.OrderAnswered: lambda lc, e: lc.sig_order_answered.emit(e.entry),
+    ev.GatewayEventTaken: lambda lc, e: lc.sig_gateway_event.emit(e.event),
+    ev.LinkChanged: lambda lc, e: lc.sig_dispatch_link.emit(e.problem),
 }

@@ -124,3 +124,31 @@ def test_after_a_broker_restart_the_app_hears_the_feed_again(mosquitto: Server) 
             wait_for(heard, "a position sent after the restart", timeout_s=30)
         finally:
             sub.stop()
+
+
+def test_shutdown_joins_the_mqtt_feed_thread_and_leaves_no_thread_behind(mosquitto: Server) -> None:
+    """The app's shut-down (``stop_all_service_threads``) ends the MQTT feed: no paho thread of
+    its own beside the named service thread, none left running after."""
+    import threading
+
+    from controlroom.feed.service_thread import stop_all_service_threads
+
+    before = set(threading.enumerate())
+    cfg = MqttFeedConfig(url=f"mqtt://city:s3cret@127.0.0.1:{mosquitto.port}")
+    stats, buffer = FeedStats(), CoalescingBuffer()
+    with MqttFeedPublisher(cfg, source="sim") as pub:
+        sub = MqttFeedSubscriber(cfg, Ingestor(buffer, stats, Extent.from_bbox(LAB))).start()
+        pump = FeedPump(buffer, stats)
+
+        def heard() -> bool:
+            pub.positions([_bus(1)])
+            pump.apply_pending(time.time())
+            return "b1" in pump.entities
+
+        wait_for(heard, "a live position through mosquitto")
+        publisher = {t for t in threading.enumerate() if "controlroom-sim" in t.name}  # paho's, in the test
+        started = [t.name for t in set(threading.enumerate()) - before - publisher]
+        assert started == ["feed-subscriber-mqtt"]
+        assert stop_all_service_threads() == []
+    assert set(threading.enumerate()) - before == set()
+    assert sub.state == "stopped"

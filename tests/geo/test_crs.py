@@ -160,3 +160,26 @@ def test_naive_join_without_conversion_misroutes_stations(guangzhou: Guangzhou) 
     wrong = set(stations.loc[~_same(naive, truth), "name"])
     assert len(wrong - SOURCE_BOUNDARY_DISAGREEMENTS) >= 1
     assert "广州塔" in wrong
+
+
+def test_the_feed_pumps_converter_agrees_with_the_local_frame() -> None:
+    """The pump resolves each input CRS once (``feed.pump.site_to_local``); what it computes per
+    tick is what ``LocalFrame.from_crs`` computes, for WGS 84, the site's own CRS and GCJ-02."""
+    from controlroom.feed.pump import site_to_local
+    from controlroom.geo.crs import from_wgs84
+
+    frame = LocalFrame.at_wgs84("EPSG:32650", 113.3, 23.1)
+    to_local = site_to_local(frame)
+    lon, lat = np.array([113.29, 113.31, 113.33]), np.array([23.09, 23.11, 23.12])
+    ux, uy = from_wgs84(lon, lat, "EPSG:32650")
+    for x, y, crs in (
+        (lon, lat, "EPSG:4326"),
+        (ux, uy, "epsg:32650"),
+        (lon, lat, "gcj02"),
+        (lon, lat, "wgs84"),
+    ):
+        for _ in range(2):  # the first call resolves the CRS, the second uses what it kept
+            got = to_local(x, y, crs)
+            want = frame.from_crs(x, y, crs)
+            np.testing.assert_array_equal(got[0], want[0])
+            np.testing.assert_array_equal(got[1], want[1])

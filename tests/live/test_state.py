@@ -111,3 +111,29 @@ def test_a_failing_subscriber_does_not_silence_the_others(caplog: pytest.LogCapt
     state.request_focus(1.0, 2.0, 300.0, "here")
     assert heard == [FocusRequested(1.0, 2.0, 300.0, "here")]
     assert "FocusRequested failed" in caplog.text
+
+
+def test_events_reach_subscribers_on_the_home_thread_in_the_order_raised() -> None:
+    """Once a home thread is named, another thread's event is handed over through ``post``; one
+    raised at home while a handed-over one still waits queues behind it, else it arrives at once."""
+    import threading
+
+    state = LiveState(clock=lambda: T0)
+    queue: list[tuple[object, tuple[object, ...]]] = []
+    heard: list[tuple[str, int]] = []
+    state.subscribe(FocusRequested, lambda e: heard.append((e.label, threading.get_ident())))
+    state.deliver_on_this_thread(lambda fn, *args: queue.append((fn, args)))
+    home = threading.get_ident()
+    worker = threading.Thread(target=state.request_focus, args=(1.0, 2.0, 100.0, "from the player"))
+    worker.start()
+    worker.join()
+    state.request_focus(3.0, 4.0, 100.0, "at home, behind it")
+    assert heard == [] and len(queue) == 2
+    for fn, args in queue:  # what the GUI's event loop does with the posted calls
+        fn(*args)  # type: ignore[operator]
+    state.request_focus(5.0, 6.0, 100.0, "at home, nothing waiting")
+    assert heard == [
+        ("from the player", home),
+        ("at home, behind it", home),
+        ("at home, nothing waiting", home),
+    ]
