@@ -90,6 +90,35 @@ def shaded_display(
     return (band * N_SURFACES + np.asarray(cell_surface, np.int64)).astype(np.float32)
 
 
+def outlined_roofs(layer: CityLayer, min_quantile: float = 0.0) -> npt.NDArray[np.intp]:
+    """Indices of the roof triangles of the buildings at or above the ``min_quantile`` height."""
+    surface = np.asarray(layer.cell_surface)
+    keep = surface == int(Surface.ROOF)
+    heights = np.array([np.nan if h is None else float(h) for h in layer.objects.heights], np.float64)
+    if min_quantile > 0 and np.isfinite(heights).any():
+        cut = float(np.nanquantile(heights, min_quantile))
+        tall = np.nan_to_num(heights, nan=-1.0) >= cut
+        keep &= tall[np.asarray(layer.cell_object, np.intp)]
+    return np.flatnonzero(keep)
+
+
+def typical_roof_m(layer: CityLayer, roofs: npt.NDArray[np.intp]) -> float:
+    """The median width (m) of the roofs the triangles ``roofs`` belong to (the longer side of
+    each building's roof box): what an outline's level of detail compares with a pixel."""
+    if not len(roofs):
+        return 0.0
+    objects = np.asarray(layer.cell_object, np.intp)[roofs]
+    corners = np.asarray(layer.points, np.float64)[np.asarray(layer.triangles, np.int64)[roofs]]
+    n = int(objects.max()) + 1
+    lo = np.full((n, 2), np.inf)
+    hi = np.full((n, 2), -np.inf)
+    for k in range(3):
+        np.minimum.at(lo, objects, corners[:, k, :2])
+        np.maximum.at(hi, objects, corners[:, k, :2])
+    seen = np.isfinite(lo[:, 0])
+    return float(np.median((hi[seen] - lo[seen]).max(axis=1)))
+
+
 def roof_outline(
     layer: CityLayer, lift_m: float = 0.15, min_quantile: float = 0.0, max_edges: int = 0
 ) -> pv.PolyData:
@@ -103,14 +132,7 @@ def roof_outline(
     """
     import pyvista as pv
 
-    surface = np.asarray(layer.cell_surface)
-    keep = surface == int(Surface.ROOF)
-    heights = np.array([np.nan if h is None else float(h) for h in layer.objects.heights], np.float64)
-    if min_quantile > 0 and np.isfinite(heights).any():
-        cut = float(np.nanquantile(heights, min_quantile))
-        tall = np.nan_to_num(heights, nan=-1.0) >= cut
-        keep &= tall[np.asarray(layer.cell_object, np.intp)]
-    roof = np.flatnonzero(keep)
+    roof = outlined_roofs(layer, min_quantile)
     if not len(roof):
         return pv.PolyData()
     tris = np.asarray(layer.triangles, np.int64)[roof]

@@ -142,6 +142,8 @@ class CityVisual:
         self._highlighted: int | None = None
         self._visible = True
         self._culled = False
+        self._roof_m = 0.0  # the typical outlined roof's width (the outlines' level of detail)
+        self._lod_observer: tuple[Any, int] | None = None
         self.actor, self._mapper = self._make_surface_actor()
         # the scene lights baked per face (None: drawn lit, see city_style.bake_light_for)
         self._light = self._bake_light()
@@ -191,14 +193,14 @@ class CityVisual:
         """Roof outlines (one line mesh for the layer) so blocks and towers read; buildings only."""
         if self.kind != "buildings" or not self.theme.roof_edges:
             return None
-        from controlroom.render.city_style import roof_outline
+        from controlroom.render.city_style import outlined_roofs, roof_outline, typical_roof_m
         from controlroom.render.line_visual import _plain_actor
 
-        outline = roof_outline(
-            self.layer, min_quantile=self.theme.roof_edge_min_quantile, max_edges=self.theme.roof_edge_max
-        )
+        quantile = self.theme.roof_edge_min_quantile
+        outline = roof_outline(self.layer, min_quantile=quantile, max_edges=self.theme.roof_edge_max)
         if not outline.n_points:
             return None
+        self._roof_m = typical_roof_m(self.layer, outlined_roofs(self.layer, quantile))
         actor = _plain_actor(outline)
         prop = actor.GetProperty()
         prop.LightingOff()
@@ -307,6 +309,8 @@ class CityVisual:
         if self.edge_actor is not None:
             name = f"city:{self.kind}:edges"
             plotter.add_actor(self.edge_actor, reset_camera=False, name=name, pickable=False, render=False)
+            renderer = plotter.renderer
+            self._lod_observer = (renderer, renderer.AddObserver("StartEvent", self._edge_lod))
         plotter.renderer.AddViewProp(self.legend)
         plotter.renderer.AddViewProp(self.category_legend)
         self._plotter = plotter
@@ -316,9 +320,29 @@ class CityVisual:
         plotter.remove_actor(self.highlight_actor, reset_camera=False, render=False)
         if self.edge_actor is not None:
             plotter.remove_actor(self.edge_actor, reset_camera=False, render=False)
+        if self._lod_observer is not None:
+            renderer, tag = self._lod_observer
+            renderer.RemoveObserver(tag)
+            self._lod_observer = None
         plotter.renderer.RemoveViewProp(self.legend)
         plotter.renderer.RemoveViewProp(self.category_legend)
         self._plotter = None
+
+    # ------------------------------------------------------------------ level of detail
+    def roof_px(self, renderer: Any) -> float:
+        """How wide the typical outlined roof is on screen (pixels), near the camera's focal point."""
+        camera = renderer.GetActiveCamera()
+        if camera.GetParallelProjection():
+            span = 2.0 * camera.GetParallelScale()
+        else:
+            span = 2.0 * camera.GetDistance() * math.tan(math.radians(camera.GetViewAngle() / 2.0))
+        return self._roof_m / span * renderer.GetSize()[1] if span > 0 else 0.0
+
+    def _edge_lod(self, renderer: Any, _event: str = "") -> None:
+        """Before each frame: roof outlines only while roofs are ``roof_edge_min_px`` wide on screen."""
+        if self.edge_actor is not None:
+            near = self.roof_px(renderer) >= self.theme.roof_edge_min_px
+            self.edge_actor.SetVisibility(self._visible and near)
 
     # ------------------------------------------------------------------ visibility
     @property
