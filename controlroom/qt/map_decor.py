@@ -17,7 +17,17 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPaintEvent, QPen, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QWidget
 
 from controlroom.render.map_labels import PRIORITY, MapLabel, format_distance, nice_length, place
@@ -63,6 +73,9 @@ class MapDecor(QWidget):
         self.right: tuple[float, float] = (1.0, 0.0)
         self.placed: list[int] = []  # indices of the labels drawn last frame (for tests)
         self._anchors = np.zeros((0, 3))
+        # the placed, haloed names as one picture, with what they depend on: a live frame with the
+        # camera still (ten a second) blits it instead of measuring and stroking every name again
+        self._names: tuple[tuple[object, ...], QImage] | None = None
         self.marker: tuple[tuple[float, float, float], str] | None = None
         self.measure_points: list[tuple[float, float, float]] = []
         self.measure_text = ""
@@ -82,6 +95,7 @@ class MapDecor(QWidget):
         self.labels = sorted(labels, key=lambda lb: PRIORITY.get(lb.kind, 9))
         self.language = language
         self._anchors = np.array([lb.anchor for lb in self.labels], np.float64).reshape(-1, 3)
+        self._names = None
         self.update()
 
     def set_density(self, body_px: float | None) -> None:
@@ -131,6 +145,30 @@ class MapDecor(QWidget):
         for i, label in enumerate(self.labels):
             ahead[i, :2] += np.array(label.along) * 40.0
         screen_ahead = self.project(ahead)
+        ratio = self.devicePixelRatioF()
+        key = (
+            np.round(screen, 1).tobytes(), np.round(screen_ahead, 1).tobytes(), self.width(), self.height(),
+            ratio, self.language, self.scale, self.font().key(),
+        )  # fmt: skip
+        if self._names is None or self._names[0] != key:
+            image = QImage(
+                max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)),
+                QImage.Format.Format_ARGB32_Premultiplied,
+            )  # fmt: skip
+            image.setDevicePixelRatio(ratio)
+            image.fill(Qt.GlobalColor.transparent)
+            names = QPainter(image)
+            names.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            names.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+            try:
+                self._draw_labels(names, screen, screen_ahead)
+            finally:
+                names.end()
+            self._names = (key, image)
+        painter.drawImage(QPointF(0.0, 0.0), self._names[1])
+
+    def _draw_labels(self, painter: QPainter, screen: np.ndarray, screen_ahead: np.ndarray) -> None:
+        """Place the names without collisions (``render.map_labels.place``) and draw them haloed."""
         texts = [lb.text(self.language) for lb in self.labels]
         fonts = [self._font(STYLE[lb.kind][1], STYLE[lb.kind][2], STYLE[lb.kind][3]) for lb in self.labels]
         sizes = np.zeros((len(texts), 2))

@@ -21,6 +21,8 @@ from controlroom.core.city import CityLayer, Surface
 if TYPE_CHECKING:
     import pyvista as pv
 
+    from controlroom.render.theme import SceneLight
+
 N_SURFACES = max(int(s) for s in Surface) + 1
 HEIGHT_BANDS = 48
 # dark navy for low blocks → steel blue → cyan → pale ice for the tallest towers
@@ -88,6 +90,35 @@ def shaded_display(
     return (band * N_SURFACES + np.asarray(cell_surface, np.int64)).astype(np.float32)
 
 
+def outlined_roofs(layer: CityLayer, min_quantile: float = 0.0) -> npt.NDArray[np.intp]:
+    """Indices of the roof triangles of the buildings at or above the ``min_quantile`` height."""
+    surface = np.asarray(layer.cell_surface)
+    keep = surface == int(Surface.ROOF)
+    heights = np.array([np.nan if h is None else float(h) for h in layer.objects.heights], np.float64)
+    if min_quantile > 0 and np.isfinite(heights).any():
+        cut = float(np.nanquantile(heights, min_quantile))
+        tall = np.nan_to_num(heights, nan=-1.0) >= cut
+        keep &= tall[np.asarray(layer.cell_object, np.intp)]
+    return np.flatnonzero(keep)
+
+
+def typical_roof_m(layer: CityLayer, roofs: npt.NDArray[np.intp]) -> float:
+    """The median width (m) of the roofs the triangles ``roofs`` belong to (the longer side of
+    each building's roof box): what an outline's level of detail compares with a pixel."""
+    if not len(roofs):
+        return 0.0
+    objects = np.asarray(layer.cell_object, np.intp)[roofs]
+    corners = np.asarray(layer.points, np.float64)[np.asarray(layer.triangles, np.int64)[roofs]]
+    n = int(objects.max()) + 1
+    lo = np.full((n, 2), np.inf)
+    hi = np.full((n, 2), -np.inf)
+    for k in range(3):
+        np.minimum.at(lo, objects, corners[:, k, :2])
+        np.maximum.at(hi, objects, corners[:, k, :2])
+    seen = np.isfinite(lo[:, 0])
+    return float(np.median((hi[seen] - lo[seen]).max(axis=1)))
+
+
 def roof_outline(
     layer: CityLayer, lift_m: float = 0.15, min_quantile: float = 0.0, max_edges: int = 0
 ) -> pv.PolyData:
@@ -101,14 +132,7 @@ def roof_outline(
     """
     import pyvista as pv
 
-    surface = np.asarray(layer.cell_surface)
-    keep = surface == int(Surface.ROOF)
-    heights = np.array([np.nan if h is None else float(h) for h in layer.objects.heights], np.float64)
-    if min_quantile > 0 and np.isfinite(heights).any():
-        cut = float(np.nanquantile(heights, min_quantile))
-        tall = np.nan_to_num(heights, nan=-1.0) >= cut
-        keep &= tall[np.asarray(layer.cell_object, np.intp)]
-    roof = np.flatnonzero(keep)
+    roof = outlined_roofs(layer, min_quantile)
     if not len(roof):
         return pv.PolyData()
     tris = np.asarray(layer.triangles, np.int64)[roof]
@@ -155,3 +179,97 @@ def outward_wound(layer: CityLayer, share: float = 0.98) -> bool:
     on_roof[tris[roofs].ravel()] = True
     on_wall[tris[surface == int(Surface.WALL)].ravel()] = True
     return bool((on_roof & on_wall).sum() >= share * on_roof.sum())
+
+
+# layers seen only from above (height fields): their faces' normals point up, whatever the winding
+HEIGHTFIELD_KINDS = ("terrain", "water", "landuse", "roads")
+# the view the specular term is baked for: the overview's (``render.overview``: north, 50° down)
+BAKE_VIEW_AZIMUTH_DEG = 0.0
+BAKE_VIEW_ELEVATION_DEG = 50.0
+
+
+def face_normals(
+    points: npt.ArrayLike, triangles: npt.ArrayLike, up: bool = False
+) -> npt.NDArray[np.float64]:
+    """(n, 3) unit normals of the triangles by their winding (zero for degenerate ones); ``up``
+    turns each to the sky (a height field is only seen from above)."""
+    pts = np.asarray(points, np.float64)
+    tris = np.asarray(triangles, np.int64).reshape(-1, 3)
+    a, b, c = pts[tris[:, 0]], pts[tris[:, 1]], pts[tris[:, 2]]
+    n = np.cross(b - a, c - a)
+    length = np.linalg.norm(n, axis=1, keepdims=True)
+    n = np.divide(n, length, out=np.zeros_like(n), where=length > 0)
+    if up:
+        n[n[:, 2] < 0] *= -1.0
+    return n
+
+
+def _towards(azimuth_deg: float, elevation_deg: float) -> npt.NDArray[np.float64]:
+    """Unit vector towards a compass direction and height (0° = north, 90° = east)."""
+    az, el = np.radians(azimuth_deg), np.radians(elevation_deg)
+    return np.array([np.sin(az) * np.cos(el), np.cos(az) * np.cos(el), np.sin(el)])
+
+
+def _rgb01(value: str) -> npt.NDArray[np.float64]:
+    return _hex(value) / 255.0
+
+
+class BakedLight:
+    """The theme's scene lights worked out once per face, so the city is drawn unlit.
+
+    Lit, a software renderer runs the lighting model (three lights) for every pixel of every
+    building in every frame: about a third of a frame of the sample district on llvmpipe. The
+    lights are fixed to the scene and the faces are flat, so each face's light is a constant:
+    ``colour × scale + specular colour × shine``, VTK's own terms (ambient + diffuse × Σ max(0, n·l)
+    × light colour, plus the specular highlight worked out for the overview's view direction
+    instead of each pixel's: a difference of a few levels at most).
+    """
+
+    def __init__(
+        self,
+        normals: npt.NDArray[np.float64],
+        lights: tuple[SceneLight, ...],
+        ambient: float,
+        diffuse: float,
+        specular: float,
+        specular_power: float = 1.0,
+    ) -> None:
+        view = _towards(BAKE_VIEW_AZIMUTH_DEG + 180.0, BAKE_VIEW_ELEVATION_DEG)  # towards the eye
+        lit = np.zeros((len(normals), 3))
+        shine = np.zeros((len(normals), 3))
+        for light in lights:
+            towards = _towards(light.azimuth_deg, light.elevation_deg)
+            colour = _rgb01(light.color) * light.intensity
+            facing = normals @ towards
+            lit += np.maximum(facing, 0.0)[:, None] * colour
+            reflected = 2.0 * facing[:, None] * normals - towards
+            gloss = np.maximum(reflected @ view, 0.0) ** specular_power
+            shine += np.where(facing > 0, gloss, 0.0)[:, None] * colour
+        self.scale = (ambient + diffuse * lit).astype(np.float32)
+        self.shine = (specular * shine).astype(np.float32)
+
+    def __len__(self) -> int:
+        return len(self.scale)
+
+    def apply(self, rgb: npt.ArrayLike, specular_rgb: npt.ArrayLike = 255.0) -> npt.NDArray[np.uint8]:
+        """(n, 3) uint8 lit colours of faces whose surface colour is ``rgb`` ((n, 3) or (3,),
+        0..255); the highlight takes ``specular_rgb`` (VTK: white, or a flat colour set on the
+        actor, since ``SetColor`` sets the specular colour too)."""
+        base = np.asarray(rgb, np.float32)
+        lit = base * self.scale + self.shine * np.asarray(specular_rgb, np.float32)
+        return np.clip(np.round(lit), 0, 255).astype(np.uint8)
+
+
+def bake_light_for(layer: CityLayer, theme: Any, culled: bool) -> BakedLight | None:
+    """The baked light of a layer whose faces' outward side is known, else None (drawn lit).
+
+    Known: a consistently outward-wound mesh (``culled``, the buildings of ``geo.extrude``) or a
+    height field (terrain, water ...). A CityJSON file with mixed winding stays lit: VTK turns
+    each face to the camera, which a bake cannot do.
+    """
+    if not getattr(theme, "bake_lighting", False) or not layer.n_triangles:
+        return None
+    if not culled and layer.kind not in HEIGHTFIELD_KINDS:
+        return None
+    normals = face_normals(layer.points, layer.triangles, up=not culled)
+    return BakedLight(normals, theme.lights, theme.ambient, theme.diffuse, theme.specular)

@@ -4,6 +4,8 @@ A city of 100k buildings is ~1.2 M triangles; one merged mesh renders ~50x faste
 per building on software GL. Colour modes therefore only swap the mesh's cell scalar array and
 the mapper's lookup table; a selection is a second, reusable actor whose polydata is replaced.
 Per-object values reach the triangles by indexing with ``cell_object`` (one numpy gather).
+Where the faces' outward side is known the scene's light is baked into per-face colours once
+per colour mode (``city_style.BakedLight``) and the layer is drawn unlit.
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ if TYPE_CHECKING:
     from vtkmodules.vtkRenderingAnnotation import vtkLegendBoxActor, vtkScalarBarActor
     from vtkmodules.vtkRenderingCore import vtkActor, vtkPolyDataMapper
 
+    from controlroom.render.city_style import BakedLight
+
 DISPLAY_ARRAY = "display"
+LIT_ARRAY = "lit_rgb"  # per-face colours with the scene's light baked in (city_style.BakedLight)
 SURFACE_MODE = "surface"
 
 
@@ -136,7 +141,12 @@ class CityVisual:
         self._scheme: ColorScheme | None = None
         self._highlighted: int | None = None
         self._visible = True
+        self._culled = False
+        self._roof_m = 0.0  # the typical outlined roof's width (the outlines' level of detail)
+        self._lod_observer: tuple[Any, int] | None = None
         self.actor, self._mapper = self._make_surface_actor()
+        # the scene lights baked per face (None: drawn lit, see city_style.bake_light_for)
+        self._light = self._bake_light()
         self.edge_actor = self._make_edge_actor()
         self.highlight_actor, self._highlight_mapper = self._make_highlight_actor()
         self.legend = self._make_legend()
@@ -164,21 +174,33 @@ class CityVisual:
         if self.kind == "buildings":
             from controlroom.render.city_style import outward_wound
 
-            prop.SetBackfaceCulling(outward_wound(self.layer))  # see outward_wound: safe and ~15 % faster
+            self._culled = outward_wound(self.layer)
+            prop.SetBackfaceCulling(self._culled)  # see outward_wound: safe and ~15 % faster
         return actor, mapper
+
+    def _bake_light(self) -> BakedLight | None:
+        from controlroom.render.city_style import bake_light_for
+
+        light = bake_light_for(self.layer, self.theme, self._culled)
+        if light is not None:  # the colours carry the light (BakedLight), drawn as they are:
+            prop = self.actor.GetProperty()  # unlit, VTK still scales them by ambient + diffuse
+            prop.LightingOff()
+            prop.SetAmbient(1.0)
+            prop.SetDiffuse(0.0)
+        return light
 
     def _make_edge_actor(self) -> vtkActor | None:
         """Roof outlines (one line mesh for the layer) so blocks and towers read; buildings only."""
         if self.kind != "buildings" or not self.theme.roof_edges:
             return None
-        from controlroom.render.city_style import roof_outline
+        from controlroom.render.city_style import outlined_roofs, roof_outline, typical_roof_m
         from controlroom.render.line_visual import _plain_actor
 
-        outline = roof_outline(
-            self.layer, min_quantile=self.theme.roof_edge_min_quantile, max_edges=self.theme.roof_edge_max
-        )
+        quantile = self.theme.roof_edge_min_quantile
+        outline = roof_outline(self.layer, min_quantile=quantile, max_edges=self.theme.roof_edge_max)
         if not outline.n_points:
             return None
+        self._roof_m = typical_roof_m(self.layer, outlined_roofs(self.layer, quantile))
         actor = _plain_actor(outline)
         prop = actor.GetProperty()
         prop.LightingOff()
@@ -287,6 +309,8 @@ class CityVisual:
         if self.edge_actor is not None:
             name = f"city:{self.kind}:edges"
             plotter.add_actor(self.edge_actor, reset_camera=False, name=name, pickable=False, render=False)
+            renderer = plotter.renderer
+            self._lod_observer = (renderer, renderer.AddObserver("StartEvent", self._edge_lod))
         plotter.renderer.AddViewProp(self.legend)
         plotter.renderer.AddViewProp(self.category_legend)
         self._plotter = plotter
@@ -296,9 +320,29 @@ class CityVisual:
         plotter.remove_actor(self.highlight_actor, reset_camera=False, render=False)
         if self.edge_actor is not None:
             plotter.remove_actor(self.edge_actor, reset_camera=False, render=False)
+        if self._lod_observer is not None:
+            renderer, tag = self._lod_observer
+            renderer.RemoveObserver(tag)
+            self._lod_observer = None
         plotter.renderer.RemoveViewProp(self.legend)
         plotter.renderer.RemoveViewProp(self.category_legend)
         self._plotter = None
+
+    # ------------------------------------------------------------------ level of detail
+    def roof_px(self, renderer: Any) -> float:
+        """How wide the typical outlined roof is on screen (pixels), near the camera's focal point."""
+        camera = renderer.GetActiveCamera()
+        if camera.GetParallelProjection():
+            span = 2.0 * camera.GetParallelScale()
+        else:
+            span = 2.0 * camera.GetDistance() * math.tan(math.radians(camera.GetViewAngle() / 2.0))
+        return self._roof_m / span * renderer.GetSize()[1] if span > 0 else 0.0
+
+    def _edge_lod(self, renderer: Any, _event: str = "") -> None:
+        """Before each frame: roof outlines only while roofs are ``roof_edge_min_px`` wide on screen."""
+        if self.edge_actor is not None:
+            near = self.roof_px(renderer) >= self.theme.roof_edge_min_px
+            self.edge_actor.SetVisibility(self._visible and near)
 
     # ------------------------------------------------------------------ visibility
     @property
@@ -367,8 +411,7 @@ class CityVisual:
         else:
             lut, table = self._categorical_lut(scheme)
             self._fill_category_legend(scheme, table)
-        self._mapper.SetLookupTable(lut)
-        self._mapper.ScalarVisibilityOn()
+        self._use_lut(lut)
         self._color_by = name
         self._scheme = scheme
         self._show_legend()
@@ -390,14 +433,40 @@ class CityVisual:
         self.mesh.cell_data[DISPLAY_ARRAY] = values
         self._mapper.SelectColorArray(DISPLAY_ARRAY)
 
+    def _use_lut(self, lut: Any) -> None:
+        """Colour the faces by the display array through ``lut``: mapped by VTK when drawn lit;
+        with baked light, mapped once here and lit per face into a direct RGB array."""
+        self._mapper.SetLookupTable(lut)
+        self._mapper.ScalarVisibilityOn()
+        if self._light is None:
+            self._mapper.SetColorModeToMapScalars()
+            self._mapper.SelectColorArray(DISPLAY_ARRAY)
+            return
+        from vtkmodules.util.numpy_support import vtk_to_numpy
+
+        lut.Build()  # its special colours (NaN = no value) are filled in by Build, as a render would
+        mapped = lut.MapScalars(self.mesh.GetCellData().GetArray(DISPLAY_ARRAY), 1, -1)  # 1: map scalars
+        self._set_lit_rgb(vtk_to_numpy(mapped)[:, :3])
+
+    def _set_lit_rgb(self, rgb: npt.ArrayLike, specular_rgb: npt.ArrayLike = 255.0) -> None:
+        assert self._light is not None
+        self.mesh.cell_data[LIT_ARRAY] = self._light.apply(rgb, specular_rgb)
+        self._mapper.ScalarVisibilityOn()
+        self._mapper.SetColorModeToDirectScalars()
+        self._mapper.SelectColorArray(LIT_ARRAY)
+
     def _apply_base_colors(self) -> None:
         """Buildings shaded by height with lit roofs (``render.city_style``; the surface palette
         when no height is known), one flat colour for water, roads, terrain ..."""
         self._show_legend()
         flat = self.theme.layer_color(self.kind)
         if flat is not None:
-            self._mapper.ScalarVisibilityOff()
             self.actor.GetProperty().SetColor(*hex_rgb(flat))
+            if self._light is not None:
+                self._set_lit_rgb(_rgb255(flat), _rgb255(flat))
+                self.mesh.Modified()
+            else:
+                self._mapper.ScalarVisibilityOff()
             return
         import pyvista as pv
 
@@ -408,8 +477,7 @@ class CityVisual:
             table = style.shaded_table(style.ramp(style.HEIGHT_RAMP, style.HEIGHT_BANDS))
             bands = style.height_bands(heights)
             self._set_display(style.shaded_display(bands, self._cell_object, self.layer.cell_surface))
-            self._mapper.SetLookupTable(pv.LookupTable(values=table, scalar_range=(-0.5, len(table) - 0.5)))
-            self._mapper.ScalarVisibilityOn()
+            self._use_lut(pv.LookupTable(values=table, scalar_range=(-0.5, len(table) - 0.5)))
             self.mesh.Modified()
             return
         n = max(int(s) for s in Surface) + 1
@@ -419,8 +487,7 @@ class CityVisual:
             table[value, 3] = 255
         lut = pv.LookupTable(values=table, scalar_range=(-0.5, n - 0.5))
         self._set_display(np.asarray(self.layer.cell_surface, dtype=np.float32))
-        self._mapper.SetLookupTable(lut)
-        self._mapper.ScalarVisibilityOn()
+        self._use_lut(lut)
         self.mesh.Modified()
 
     def _numeric_lut(self, scheme: ColorScheme) -> pv.LookupTable:

@@ -125,12 +125,21 @@ class CityScene:
             i_resolution=1,
             j_resolution=1,
         )
+        color: tuple[float, ...] = hex_rgb(self.theme.ground)
+        ambient, diffuse = 0.35, 0.6
+        if self.theme.bake_lighting:  # a flat plane under fixed lights is one colour: baked once
+            from controlroom.render.city_style import BakedLight
+
+            light = BakedLight(np.array([[0.0, 0.0, 1.0]]), self.theme.lights, ambient, diffuse, 0.0)
+            color = tuple(float(c) / 255.0 for c in light.apply(np.array(color) * 255.0)[0])
+            ambient, diffuse = 1.0, 0.0  # unlit, VTK still scales the colour by ambient + diffuse
         actor = self.plotter.add_mesh(
             plane,
-            color=hex_rgb(self.theme.ground),
-            ambient=0.35,
-            diffuse=0.6,
+            color=color,
+            ambient=ambient,
+            diffuse=diffuse,
             specular=0.0,
+            lighting=not self.theme.bake_lighting,
             pickable=False,
             reset_camera=False,
             name="ground",
