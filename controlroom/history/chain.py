@@ -165,10 +165,9 @@ class MinuteIndex:
             return pa.table({"id": pa.array([], pa.string())})
         rel = min(t_ms - self.t0, np.iinfo(np.int32).max)
         # rows at or before the instant form a prefix of each group (time ascends within it)
-        count = np.add.reduceat(self.t_rel <= rel, self.group_start, dtype=np.int64)
-        ok = count > 0
-        groups = np.flatnonzero(ok)
-        return self._rows(self.group_start[groups] + count[groups] - 1, groups)
+        last = last_at_or_before(self.t_rel, self.group_start, rel)
+        groups = np.flatnonzero(last >= self.group_start)
+        return self._rows(last[groups], groups)
 
     def all_rows(self) -> pa.Table:
         """Every row, absolute (for ranges)."""
@@ -302,7 +301,7 @@ def _group_starts(codes: npt.NDArray[np.integer]) -> I64:
     return np.concatenate(([0], np.flatnonzero(codes[1:] != codes[:-1]) + 1)).astype(np.int64)
 
 
-def last_at_or_before(t: npt.NDArray[np.int64], starts: I64, t_ms: int) -> I64:
+def last_at_or_before(t: npt.NDArray[np.integer], starts: I64, t_ms: int) -> I64:
     """Per group (rows ``starts[g]`` up to the next start, times ascending), the last row with
     ``t <= t_ms``, or ``starts[g] - 1`` where there is none: a binary search in every group at
     once, so a 60-row group costs 7 steps instead of a pass over all its rows."""
