@@ -19,6 +19,7 @@ def test_the_bench_measures_with_a_few_seconds_recorded_an_hour(tmp_path: Path, 
     assert result["state_at_entities_ok"] is True
     assert result["scrub_frames"] >= 4  # at least a frame in each scrubbed minute
     assert result["state_at_ms_p95"] > 0 and result["scrub_fps"] > 0
+    assert len(result["load_average_1m"]) == 2  # what else ran, said beside the timings
     assert not list(tmp_path.iterdir())  # its scratch history is removed
 
 
