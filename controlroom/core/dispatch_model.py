@@ -123,6 +123,11 @@ class Command(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
     seconds: float = 0.0  # snooze length
     from_state: str = ""  # a desk's own (system) transition: what its book did
     to_state: str = ""
+    # a raised/predicted alarm's place as the desk located it (site metres, district name): the
+    # trail keeps it, so a replay of the alarm list shows the place the live one did
+    x: float | None = None
+    y: float | None = None
+    district: str = ""
 
     def fingerprint(self) -> str:
         """Content hash: the same id with different content is a client bug, not a retry."""

@@ -46,11 +46,15 @@ class GatewayAlarmAudit:
     def record(self, entry: AuditEntry) -> None:
         self.journal.record(entry)
         if entry.who == SYSTEM:
+            x, y = entry.detail.get("x"), entry.detail.get("y")
+            place: dict[str, Any] = {}
+            if isinstance(x, float) and isinstance(y, float):  # a raise: where the book located it
+                place = {"x": x, "y": y, "district": str(entry.detail.get("district", ""))}
             self.client.submit(
                 Command(
                     new_command_id(), "alarm", alarm_id=entry.alarm_id,
                     alarm_key=alarm_key_of(entry.alarm_id), action=entry.action,
-                    from_state=entry.from_state, to_state=entry.to_state,
+                    from_state=entry.from_state, to_state=entry.to_state, **place,
                 )
             )  # fmt: skip
 

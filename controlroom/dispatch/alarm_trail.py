@@ -15,6 +15,7 @@ alarm per key, while an alarm id (``key@raised-time``) comes from the raising de
 from __future__ import annotations
 
 import json
+import math
 import time
 from typing import Any
 
@@ -36,8 +37,13 @@ def alarm_refusal(cmd: Command, actor: Actor) -> str | None:
     """Why the gateway refuses this alarm order (None: accepted)."""
     if not cmd.alarm_id or "|" not in cmd.alarm_key:
         return "an alarm order needs alarm_id and alarm_key ('rule|subject')"
-    if cmd.action in SYSTEM_ACTIONS:
-        return None  # a desk reporting what its own engine saw: any role may
+    if cmd.action in SYSTEM_ACTIONS:  # a desk reporting what its own engine saw: any role may
+        xy = (cmd.x, cmd.y)
+        if (cmd.x is None) != (cmd.y is None) or not all(v is None or math.isfinite(v) for v in xy):
+            return f"an alarm's place needs both x and y as finite numbers; got x={cmd.x}, y={cmd.y}"
+        if len(cmd.district) > MAX_TEXT:
+            return f"district is {len(cmd.district)} characters; the limit is {MAX_TEXT}"
+        return None
     if cmd.action not in OPERATOR_ACTIONS:
         expected = ", ".join(OPERATOR_ACTIONS + SYSTEM_ACTIONS)
         return f"unknown alarm action {cmd.action!r}; expected one of {expected}"
@@ -77,6 +83,8 @@ class AlarmTrail:
             detail["owner"] = cmd.owner
         if system:
             detail |= {"from_state": cmd.from_state, "to_state": cmd.to_state}
+            if cmd.x is not None and cmd.y is not None:
+                detail |= {"x": cmd.x, "y": cmd.y, "district": cmd.district}
         if refusal:
             detail["refused"] = refusal
         self.db.execute(

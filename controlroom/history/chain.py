@@ -165,10 +165,9 @@ class MinuteIndex:
             return pa.table({"id": pa.array([], pa.string())})
         rel = min(t_ms - self.t0, np.iinfo(np.int32).max)
         # rows at or before the instant form a prefix of each group (time ascends within it)
-        count = np.add.reduceat(self.t_rel <= rel, self.group_start, dtype=np.int64)
-        ok = count > 0
-        groups = np.flatnonzero(ok)
-        return self._rows(self.group_start[groups] + count[groups] - 1, groups)
+        last = last_at_or_before(self.t_rel, self.group_start, rel)
+        groups = np.flatnonzero(last >= self.group_start)
+        return self._rows(last[groups], groups)
 
     def all_rows(self) -> pa.Table:
         """Every row, absolute (for ranges)."""
@@ -295,28 +294,69 @@ def file_head(path: Path) -> FileHead | None:
     return FileHead(min(lo, default=0), max(hi, default=0), kf)
 
 
+def _group_starts(codes: npt.NDArray[np.integer]) -> I64:
+    """The first row of each run of equal codes."""
+    if not len(codes):
+        return np.zeros(0, np.int64)
+    return np.concatenate(([0], np.flatnonzero(codes[1:] != codes[:-1]) + 1)).astype(np.int64)
+
+
+def last_at_or_before(t: npt.NDArray[np.integer], starts: I64, t_ms: int) -> I64:
+    """Per group (rows ``starts[g]`` up to the next start, times ascending), the last row with
+    ``t <= t_ms``, or ``starts[g] - 1`` where there is none: a binary search in every group at
+    once, so a 60-row group costs 7 steps instead of a pass over all its rows."""
+    lo = starts.copy()
+    hi = np.append(starts[1:], len(t)).astype(np.int64)
+    top = max(len(t) - 1, 0)
+    while True:
+        open_ = lo < hi
+        if not open_.any():
+            return lo - 1
+        mid = (lo + hi) >> 1
+        right = t[np.minimum(mid, top)] <= t_ms
+        lo = np.where(open_ & right, mid + 1, lo)
+        hi = np.where(open_ & ~right, mid, hi)
+
+
+def _never_true(md: pq.FileMetaData, name: str) -> bool:
+    """Whether the footer's statistics show a boolean column holding no true value at all."""
+    names = md.schema.names
+    if name not in names:
+        return False
+    i = names.index(name)
+    for g in range(md.num_row_groups):
+        stats = md.row_group(g).column(i).statistics
+        if stats is None or not stats.has_min_max or stats.max is not False:
+            return False
+    return True
+
+
 def read_latest(path: Path, key: str, columns: list[str], t_ms: int) -> pa.Table:
     """Each key's latest row at or before ``t_ms`` in one chain-coded file, decoding only what
-    that needs: the columns read once, and the coded ones summed only at each key's answer row
-    (a cold question: nothing is kept, unlike ``load_index``)."""
+    that needs: the columns read once (a boolean column the footer shows all false, such as
+    ``gone`` in a minute nobody left, not at all), each key's answer row found by a binary
+    search in its run, and the coded columns summed only at those rows (a cold question:
+    nothing is kept, unlike ``load_index``)."""
     pf = pq.ParquetFile(path, read_dictionary=[key], memory_map=True)
     orders = chained_columns(pf.schema_arrow)
-    data = pf.read(columns=[key, "t_ms", *columns])
+    all_false = [
+        c for c in columns if pf.schema_arrow.field(c).type == pa.bool_() and _never_true(pf.metadata, c)
+    ]
+    data = pf.read(columns=[key, "t_ms", *(c for c in columns if c not in all_false)])
     col = data.column(key).combine_chunks()
     if not pa.types.is_dictionary(col.type):
         col = pc.dictionary_encode(col)
     codes = np.asarray(col.indices.to_numpy(zero_copy_only=False))
     t = data.column("t_ms").to_numpy()
-    g0, _ = _starts(codes)
-    group_start = np.flatnonzero(g0).astype(np.int64)
-    if not len(group_start):
-        return pa.table({"id": pa.array([], pa.string())})
-    count = np.add.reduceat(t <= t_ms, group_start, dtype=np.int64)
-    groups = np.flatnonzero(count > 0)
-    s0 = group_start[groups]
-    last = s0 + count[groups] - 1
+    group_start = _group_starts(codes)
+    last = last_at_or_before(t, group_start, t_ms)
+    groups = np.flatnonzero(last >= group_start)
+    s0, last = group_start[groups], last[groups]
     out: dict[str, object] = {"id": col.dictionary.take(pa.array(codes[s0])), "t_ms": t[last]}
     for name in columns:
+        if name in all_false:
+            out[name] = np.zeros(len(last), bool)
+            continue
         v = data.column(name).combine_chunks().to_numpy(zero_copy_only=False)
         order = orders.get(name, 0)
         if order == 0:

@@ -11,6 +11,7 @@ the alarm trail once per hour. Qt-free: a view (or the live state) takes ``Frame
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,11 @@ class AlarmState:
     #: Its place in the alarm lifecycle then: new, acknowledged or in_progress.
     life: str = "new"
     escalations: int = 0
+    #: Where the raising desk located it (site metres, district): NaN and "" in a trail recorded
+    #: before desks reported places.
+    x: float = math.nan
+    y: float = math.nan
+    district: str = ""
 
 
 @dataclass(frozen=True)
@@ -165,9 +171,12 @@ def alarms_as_they_stood(events: pa.Table, t_ms: int) -> list[AlarmState]:
         detail = _detail(r["detail"])
         a = book.get(key)
         if a is None or (action in ("raised", "predicted", "re-raised") and a["ended"]):
+            place = a["place"] if a is not None else (math.nan, math.nan, "")  # a re-raise: same place
             a = book[key] = {"alarm_id": detail.get("alarm_id", ""), "raised_at": r["t_ms"] / 1000,
                              "ack": False, "ack_by": "", "owner": "", "ended": False, "life": "new",
-                             "esc": 0}  # fmt: skip
+                             "esc": 0, "place": place}  # fmt: skip
+        if action in ("raised", "predicted") and "x" in detail and "y" in detail:
+            a["place"] = (float(detail["x"]), float(detail["y"]), str(detail.get("district", "")))
         a.update(state=action, last_at=r["t_ms"] / 1000, last_who=r["who"], ended=action in ALARM_ENDED)
         if action == "acknowledge":
             a["ack"], a["ack_by"], a["life"] = True, r["who"], "acknowledged"
@@ -192,6 +201,7 @@ def alarms_as_they_stood(events: pa.Table, t_ms: int) -> list[AlarmState]:
             a["last_who"],
             a["life"],
             a["esc"],
+            *a["place"],
         )
         for key, a in sorted(book.items())
         if not a["ended"]

@@ -1,13 +1,13 @@
 """Alarms as they stood, in the shape the alarm desk draws (``core.alarms.lifecycle.Alarm``).
 
-The recorded trail carries each alarm's key (``rule|subject``), transitions, who acknowledged
-and the owner; the rule (title, priority, category, procedure, cameras) comes from the site's
-alarm rules, as it does for a live alarm. A rule no longer in the site keeps its key as title.
+The recorded trail carries each alarm's key (``rule|subject``), transitions, who acknowledged,
+the owner and where the raising desk located it (x, y, district); the rule (title, priority,
+category, procedure, cameras) comes from the site's alarm rules, as it does for a live alarm.
+A rule no longer in the site keeps its key as title.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,8 +21,8 @@ def rule_id_of(key: str) -> str:
 
 
 def replayed_alarms(states: Iterable[AlarmState], rules: Iterable[Any], language: str = "en") -> list[Alarm]:
-    """Each recorded alarm state as an ``Alarm`` (no place: the trail does not record one), its
-    rule's texts in ``language``."""
+    """Each recorded alarm state as an ``Alarm`` at its recorded place, its rule's texts in
+    ``language``."""
     by_id = {getattr(r, "id", ""): r for r in rules}
     out = []
     for a in states:
@@ -35,8 +35,8 @@ def replayed_alarms(states: Iterable[AlarmState], rules: Iterable[Any], language
         out.append(Alarm(
             id=a.alarm_id or a.key, key=a.key, rule_id=rule_id_of(a.key), title=title,
             message=f"{title}: {subject}", priority=PRIORITIES[PRIORITIES.index(priority) - esc],
-            category=getattr(rule, "category", "general"), subject=subject, x=math.nan, y=math.nan,
-            district="", cameras=list(getattr(rule, "cameras", [])), layer=getattr(rule, "layer", None),
+            category=getattr(rule, "category", "general"), subject=subject, x=a.x, y=a.y, district=a.district,
+            cameras=list(getattr(rule, "cameras", [])), layer=getattr(rule, "layer", None),
             procedure=procedure, raised_at=a.raised_at, predicted=a.state == "predicted",
             state=a.life, owner=a.owner, acknowledged_by=a.acknowledged_by, escalation_level=a.escalations,
             updated_at=a.last_at,

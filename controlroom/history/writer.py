@@ -56,7 +56,9 @@ def write_options(table: str) -> dict[str, object]:
     opts: dict[str, object] = {
         "compression": "zstd",
         "compression_level": ZSTD_LEVEL,
-        "write_statistics": ["t_ms"],  # what queries prune by; the others cost bytes and time
+        # what queries prune by (``gone``: a file without gone rows need not read that column);
+        # the others cost bytes and time
+        "write_statistics": ["t_ms", "gone"],
     }
     if table in DICT_COLUMNS:
         opts["use_dictionary"] = DICT_COLUMNS[table]
@@ -92,6 +94,13 @@ def sort_rows(data: pa.Table, table: str) -> pa.Table:
     ]
     fields = [pa.field(name, enc.type) if f.name == name else f for f in data.schema]
     return pa.Table.from_arrays(columns, schema=pa.schema(fields, metadata=data.schema.metadata))
+
+
+def required_where_full(data: pa.Table) -> pa.Table:
+    """Columns without nulls marked REQUIRED: a reader then decodes no definition levels (one
+    per row and column: a third of a cold positions read). The data and bytes are the same."""
+    fields = [f.with_nullable(False) if data.column(f.name).null_count == 0 else f for f in data.schema]
+    return data.cast(pa.schema(fields, metadata=data.schema.metadata))
 
 
 def _atomic_write(data: pa.Table, path: Path, **opts: object) -> None:
@@ -202,7 +211,8 @@ class HistoryWriter:
         data = pa.concat_tables(parts) if parts else schema.empty_table()
         if data.num_rows:
             sorted_rows = sort_rows(data, table)
-            _atomic_write(chain.encode(sorted_rows, table, KEY[table]), target, **write_options(table))
+            coded = required_where_full(chain.encode(sorted_rows, table, KEY[table]))
+            _atomic_write(coded, target, **write_options(table))
             with open(target, "rb") as f:
                 os.fsync(f.fileno())
         for p in segments:

@@ -3,6 +3,7 @@ desk's book shows who and why, the gateway's trail has it, a leader is refused, 
 
 from __future__ import annotations
 
+import math
 import queue
 import sqlite3
 import time
@@ -16,9 +17,10 @@ from controlroom.core.alarms.audit import SqliteAuditSink
 from controlroom.core.alarms.events import AlarmEvent
 from controlroom.core.alarms.lifecycle import AlarmBook, AlarmStateError
 from controlroom.core.alarms.rules import parse_rules
-from controlroom.core.dispatch_model import Command
+from controlroom.core.dispatch_model import Actor, Command
 from controlroom.dispatch import wire
 from controlroom.dispatch.alarm_desk import AlarmDesk
+from controlroom.dispatch.alarm_trail import alarm_refusal
 from controlroom.dispatch.client import DispatchClient, DispatchListener
 from controlroom.dispatch.outbox import OrderEntry, Outbox
 
@@ -186,3 +188,61 @@ def test_a_resent_action_is_applied_once(desks, tmp_path: Path) -> None:  # type
     assert len(closes) == 1 and closes[0].who == "demo-operator"
     trail = a_desk.client.ask("alarm_trail", alarm_key=alarm.key).result["alarm_trail"]
     assert [r["action"] for r in trail].count("close") == 1
+
+
+def test_a_replayed_alarm_stands_where_the_live_desk_located_it(
+    sample_site: Path, tmp_path: Path, gateway_factory: Any
+) -> None:
+    """The recorder keeps the gateway's alarm trail; replaying it, the alarm list must show the
+    district (and map point) the live book gave the alarm, not an empty place."""
+    from controlroom.history import events as ev
+    from controlroom.history.player import HistoryPlayer
+    from controlroom.history.query import HistoryReader
+    from controlroom.history.replay_alarms import replayed_alarms
+    from controlroom.history.schema import EVENTS
+    from controlroom.history.writer import HistoryWriter
+
+    g = gateway_factory(sample_site, tmp_path / "gw.sqlite")
+    desk = Desk(g, tmp_path, "demo-operator", time.time())
+    desk.book.locate = lambda x, y: "Tianhe" if x > 0 else "Yuexiu"
+    try:
+        desk.book.apply([AlarmEvent("raised", RULE, "RIVER01", desk.t, 4.3, "m", 812.5, -40.0)])
+        live = desk.book.open()[0]
+        assert live.district == "Tianhe"
+        trail: list[dict[str, Any]] = []
+        end = time.monotonic() + 10
+        while not trail:  # the desk reports its raise through its outbox
+            assert time.monotonic() < end, "the raise never reached the gateway's trail"
+            trail = desk.client.ask("alarm_trail", alarm_key=live.key).result["alarm_trail"]
+    finally:
+        desk.close()
+    writer = HistoryWriter(tmp_path / "history")  # what the recorder does with the trail it asks for
+    writer.append(EVENTS, ev.columns(ev.alarm_trail_rows(trail)))
+    writer.close()
+    player = HistoryPlayer(HistoryReader(tmp_path / "history"), prefetch=False)
+    try:
+        (replayed,) = replayed_alarms(player.seek(float(trail[0]["at"]) + 1).alarms, [RULE])
+    finally:
+        player.reader.close()
+    assert (replayed.key, replayed.district, replayed.x, replayed.y) == (live.key, "Tianhe", 812.5, -40.0)
+
+
+@pytest.mark.parametrize(
+    ("place", "why"),
+    [
+        ({"x": 1.0}, "an alarm's place needs both x and y as finite numbers; got x=1.0, y=None"),
+        (
+            {"x": math.nan, "y": 2.0},
+            "an alarm's place needs both x and y as finite numbers; got x=nan, y=2.0",
+        ),
+        ({"x": 1.0, "y": 2.0, "district": "d" * 2001}, "district is 2001 characters; the limit is 2000"),
+    ],
+)
+def test_a_raise_reported_with_a_broken_place_is_refused_with_the_reason(
+    place: dict[str, Any], why: str
+) -> None:
+    cmd = Command("c-1", "alarm", alarm_id="river|R1@1", alarm_key="river|R1", action="raised", **place)
+    assert alarm_refusal(cmd, Actor("demo-operator", "operator", "desk-1")) == why
+    placed = Command("c-2", "alarm", alarm_id="river|R1@1", alarm_key="river|R1", action="raised",
+                     x=1.0, y=2.0, district="Tianhe")  # fmt: skip
+    assert alarm_refusal(placed, Actor("demo-operator", "operator")) is None

@@ -37,7 +37,8 @@ def _history(root: Path, t_past: float) -> None:
                                           np.zeros(1), np.zeros(1), kf=s % 5 == 0))  # fmt: skip
     alarm = {"subject": "flood|RIVER01", "kind": "alarm", "desk": "d1", "accepted": True,
              "detail": json.dumps({"alarm_id": "flood|RIVER01@1"})}  # fmt: skip
-    rows = [dict(alarm, t_ms=round((t_past - 20) * 1000), action="raised", who="system"),
+    place = json.dumps({"alarm_id": "flood|RIVER01@1", "x": SPOT[0], "y": SPOT[1], "district": "Tianhe"})
+    rows = [dict(alarm, t_ms=round((t_past - 20) * 1000), action="raised", who="system", detail=place),
             dict(alarm, t_ms=round((t_past + 20) * 1000), action="acknowledge", who="ana")]  # fmt: skip
     w.append(EVENTS, {k: [r[k] for r in rows] for k in ("subject", "t_ms", "kind", "action", "who", "desk",
                                                          "accepted", "detail")})  # fmt: skip
@@ -106,9 +107,9 @@ def test_replay_shows_the_past_and_one_key_brings_back_live(room, qtbot) -> None
     qtbot.waitUntil(lambda: _bus_at(room, qtbot, SPOT), timeout=3000)  # where it was ten minutes ago
     assert not _bus_at(room, qtbot, LIVE_SPOT)
     shown = alarms.visible_alarms()
-    assert [(a.key, a.state, a.acknowledged_by) for a in shown] == [
-        ("flood|RIVER01", "new", "")
-    ]  # ack came later
+    assert [(a.key, a.state, a.acknowledged_by, a.district) for a in shown] == [
+        ("flood|RIVER01", "new", "", "Tianhe")
+    ]  # ack came later; where the desk that raised it located it
     assert bar.badge.text().startswith("REPLAY ") and room["window"].contentsMargins().left() > 0
     ack = alarms.buttons["acknowledge"]
     assert not ack.isEnabled() and "actions that change the world are off" in ack.toolTip()

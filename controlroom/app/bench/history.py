@@ -18,6 +18,8 @@ each frame is the whole picture (entities, sensors, metrics, incidents, alarms) 
 
 from __future__ import annotations
 
+import argparse
+import os
 import resource
 import shutil
 import tempfile
@@ -33,6 +35,20 @@ SENSORS = 2000
 METRICS = 20
 SCRUB_MINUTES = 4
 SCRUB_STEP_S = 1.5
+#: Each hour's recording starts 10 minutes into it and must end inside it.
+MAX_SECONDS_PER_HOUR = 3000
+#: Smallest values the bench can measure with: one recorded second an hour (its keyframe), two
+#: state questions (the first, cold start, is reported apart from the percentiles), one entity.
+LIMITS = {"--entities": (1, None), "--seconds-per-hour": (1, MAX_SECONDS_PER_HOUR), "--queries": (2, None)}
+
+
+def check_option(option: str, value: int) -> int:
+    """``value`` if ``option`` allows it, else a ``ValueError`` naming the option and its range."""
+    lo, hi = LIMITS[option]
+    if value < lo or (hi is not None and value > hi):
+        allowed = f"from {lo} to {hi}" if hi is not None else f"at least {lo}"
+        raise ValueError(f"{option} must be {allowed}; got {value}")
+    return value
 
 
 def bench_history(
@@ -42,6 +58,7 @@ def bench_history(
     keyframe_s: int = 5,
     flush_s: int = 2,
     draw: bool = True,
+    scratch: Path | None = None,
 ) -> dict[str, Any]:
     from controlroom.history.files import HOUR_MS
     from controlroom.history.query import HistoryReader
@@ -51,7 +68,11 @@ def bench_history(
     from controlroom.history.schema import SENSORS as SENSOR_TABLE
     from controlroom.history.writer import HistoryWriter
 
-    work = Path(tempfile.mkdtemp(prefix="cr-bench-history-", dir="/tmp"))
+    check_option("--entities", entities)
+    check_option("--seconds-per-hour", seconds_per_hour)
+    check_option("--queries", queries)
+    load_before = os.getloadavg()[0]
+    work = Path(tempfile.mkdtemp(prefix="cr-bench-history-", dir=scratch or "/tmp"))
     try:
         rng = np.random.default_rng(7)
         ids = pa.array([f"V{i:06d}" for i in range(entities)])
@@ -114,9 +135,10 @@ def bench_history(
         counts: list[int] = []
         for _ in range(queries):
             h = int(rng.integers(0, HOURS))
-            t = (start + h * HOUR_MS + 10 * 60_000) / 1000 + float(
-                rng.uniform(keyframe_s, seconds_per_hour - 1)
-            )
+            # after the first keyframe interval where the hour holds more (any recorded second
+            # has a keyframe at or before it: the hour's first second is one)
+            low = min(keyframe_s, seconds_per_hour - 1)
+            t = (start + h * HOUR_MS + 10 * 60_000) / 1000 + float(rng.uniform(low, seconds_per_hour - 1))
             t0, c0 = time.perf_counter(), time.process_time()
             state = reader.state_at(t)
             times.append((time.perf_counter() - t0) * 1000)
@@ -153,6 +175,9 @@ def bench_history(
             "scrub_frame_cpu_ms_mean": scrub["cpu_ms"],
             "scrub_fps_drawn": drawn["fps"] if drawn else None,
             "scrub_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            # other work on the machine inflates every wall-clock key: the 1-minute load average
+            # when the bench started and when it ended
+            "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -182,7 +207,7 @@ def _scrub(work: Path, starts: list[float], seconds: int, entities: int, *, draw
     t_all, cpu_all = time.perf_counter(), time.process_time()
     try:
         for t0 in starts:
-            for k in range(int((seconds - 1) / SCRUB_STEP_S)):
+            for k in range(max(1, int((seconds - 1) / SCRUB_STEP_S))):
                 t1 = time.perf_counter()
                 models.show(player.seek(t0 + k * SCRUB_STEP_S))
                 x, y = models.entities.x, models.entities.y
@@ -206,6 +231,20 @@ def _scrub(work: Path, starts: list[float], seconds: int, entities: int, *, draw
             "cpu_ms": round(cpu / len(times) * 1000, 1), "p95_ms": round(p95, 1)}  # fmt: skip
 
 
+def _limited(option: str) -> Any:
+    """An argparse ``type`` for an integer option with ``LIMITS``: argparse then prints
+    "argument OPTION: OPTION must be ...; got N" and exits 2, before anything is written."""
+
+    def parse(text: str) -> int:
+        try:
+            return check_option(option, int(text))
+        except ValueError as exc:
+            msg = str(exc) if "must be" in str(exc) else f"{option} must be a whole number; got {text!r}"
+            raise argparse.ArgumentTypeError(msg) from None
+
+    return parse
+
+
 def register_bench(bench_sub: Any, print_result: Any) -> None:
     """Add ``bench history`` (called from cmd_bench)."""
 
@@ -217,11 +256,21 @@ def register_bench(bench_sub: Any, print_result: Any) -> None:
     p = bench_sub.add_parser(
         "history", help="history writer rows/s, bytes per hour, state-at-an-instant p95 over 24 h"
     )
-    p.add_argument("--entities", type=int, default=50_000, help="fleet size at 1 Hz (default 50000)")
     p.add_argument(
-        "--seconds-per-hour", type=int, default=60, help="seconds recorded in each of 24 hours (default 60)"
+        "--entities", type=_limited("--entities"), default=50_000, help="fleet size at 1 Hz (default 50000)"
     )
-    p.add_argument("--queries", type=int, default=40, help="state-at queries at random instants (default 40)")
+    p.add_argument(
+        "--seconds-per-hour",
+        type=_limited("--seconds-per-hour"),
+        default=60,
+        help=f"seconds recorded in each of 24 hours, 1 to {MAX_SECONDS_PER_HOUR} (default 60)",
+    )
+    p.add_argument(
+        "--queries",
+        type=_limited("--queries"),
+        default=40,
+        help="state-at queries at random instants, at least 2 (default 40)",
+    )
     p.add_argument("--no-draw", action="store_true", help="scrub without drawing the points (no OpenGL)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=run)

@@ -183,6 +183,8 @@ class AlarmBook:
         self.alarms[alarm_id] = a
         self._by_key[e.key] = alarm_id
         detail: dict[str, object] = {"priority": a.priority, "value": a.value, "message": a.message}
+        if math.isfinite(a.x) and math.isfinite(a.y):  # where it is, for the record (a replay shows it)
+            detail |= {"x": a.x, "y": a.y, "district": a.district}
         if predicted:
             detail |= {"eta_s": e.eta_s, "eta_lo_s": e.eta_lo_s, "eta_hi_s": e.eta_hi_s}
         self._audit(a, "predicted" if predicted else "raised", SYSTEM, "", "new", e.t, detail=detail)
