@@ -1304,6 +1304,18 @@
         <translation>最近的可派力量（双击派单）</translation>
     </message>
     <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>Nearest units</source>
+        <translation>最近力量</translation>
+    </message>
+    <message>
+        <source>All units</source>
+        <translation>全部力量</translation>
+    </message>
+    <message>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
@@ -1878,6 +1890,49 @@
     <message>
         <source>Flood what-if</source>
         <translation>洪水推演</translation>
+    </message>
+</context>
+<context>
+    <name>PanelShort</name>
+    <message>
+        <source>Map</source>
+        <translation>地图</translation>
+    </message>
+    <message>
+        <source>Selection</source>
+        <translation>选中</translation>
+    </message>
+    <message>
+        <source>Vital signs</source>
+        <translation>体征</translation>
+    </message>
+    <message>
+        <source>Cameras</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <source>Incidents</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Alarms</source>
+        <translation>告警</translation>
+    </message>
+    <message>
+        <source>Feeds</source>
+        <translation>接入</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>What-if</source>
+        <translation>推演</translation>
     </message>
 </context>
 <context>

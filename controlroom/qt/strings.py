@@ -31,6 +31,20 @@ PANEL_TITLES: dict[str, str] = {
     "flood": QT_TRANSLATE_NOOP("PanelIds", "Flood what-if"),
 }
 
+# A panel's short title, for a dock tab too narrow for its whole title (the tooltip gives the whole).
+PANEL_SHORT_TITLES: dict[str, str] = {
+    "map3d": QT_TRANSLATE_NOOP("PanelShort", "Map"),
+    "object_info": QT_TRANSLATE_NOOP("PanelShort", "Selection"),
+    "kpi": QT_TRANSLATE_NOOP("PanelShort", "Vital signs"),
+    "video_grid": QT_TRANSLATE_NOOP("PanelShort", "Cameras"),
+    "incidents": QT_TRANSLATE_NOOP("PanelShort", "Incidents"),
+    "alarms": QT_TRANSLATE_NOOP("PanelShort", "Alarms"),
+    "feed_status": QT_TRANSLATE_NOOP("PanelShort", "Feeds"),
+    "briefing": QT_TRANSLATE_NOOP("PanelShort", "Summary"),
+    "status": QT_TRANSLATE_NOOP("PanelShort", "Status"),
+    "flood": QT_TRANSLATE_NOOP("PanelShort", "What-if"),
+}
+
 INCIDENT_TYPES: dict[str, str] = {
     "garbage_piled_up": QT_TRANSLATE_NOOP("IncidentType", "Garbage piled up"),
     "street_vending": QT_TRANSLATE_NOOP("IncidentType", "Street vending"),
@@ -275,6 +289,13 @@ def _label(context: str, table: dict[Any, str], code: object) -> str:
 
 def panel_title(panel_id: str) -> str:
     return _label("PanelIds", PANEL_TITLES, panel_id)
+
+
+def panel_short_title(panel_id: str) -> str:
+    """A panel's short title (a narrow dock tab), its whole title where it declares none."""
+    if panel_id in PANEL_SHORT_TITLES:
+        return _label("PanelShort", PANEL_SHORT_TITLES, panel_id)
+    return panel_title(panel_id)
 
 
 def incident_type_label(code: str) -> str:

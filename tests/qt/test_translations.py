@@ -66,6 +66,7 @@ def test_the_translation_compiles(tmp_path: Path) -> None:
 def test_codes_from_data_all_have_display_names() -> None:
     """New panel ids or protocol codes must be added to qt/strings.py, or they show untranslated."""
     assert {k: v for k, v in strings.PANEL_TITLES.items()} == PANEL_IDS
+    assert set(strings.PANEL_SHORT_TITLES) == set(PANEL_IDS)
     assert set(strings.INCIDENT_TYPES) == set(INCIDENT_TYPES)
     assert set(strings.INCIDENT_STATUSES) == set(INCIDENT_STATUSES)
     assert set(strings.ENTITY_KINDS) == set(ENTITY_KINDS)
