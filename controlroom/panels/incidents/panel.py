@@ -50,6 +50,7 @@ from controlroom.qt.strings import (
     entity_status_label,
     incident_type_label,
     order_kind_label,
+    refusal_label,
 )
 
 if TYPE_CHECKING:
@@ -471,7 +472,7 @@ class IncidentsPanel(LivePanel, QWidget):
             mark = _MARKS.get(e.state, "?")
             parts.append(
                 f"{mark} {code_label('order', e.kind)} {e.unit_id or e.incident_id}".rstrip()
-                + (f" — {e.reason}" if e.reason else "")
+                + (f" — {refusal_label(e.reason)}" if e.reason else "")
             )
         self.orders.setText("   ".join(parts))
         self._show_refused()
@@ -484,7 +485,7 @@ class IncidentsPanel(LivePanel, QWidget):
         self.refused.clear()
         for e in self.client.outbox.entries(state="refused", limit=50):
             item = QListWidgetItem(
-                f"✗ {code_label('order', e.kind)} {e.unit_id or e.incident_id} — {e.reason}"
+                f"✗ {code_label('order', e.kind)} {e.unit_id or e.incident_id} — {refusal_label(e.reason)}"
             )
             item.setData(Qt.ItemDataRole.UserRole, e.command_id)
             self.refused.addItem(item)
