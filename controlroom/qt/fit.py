@@ -390,6 +390,7 @@ class DockTabTitles(QObject):
         self.window = window
         self.titles: dict[QDockWidget, tuple[str, str]] = {}  # dock → (whole, short)
         self._queued = False
+        self._bars: set[QTabBar] = set()
         window.installEventFilter(self)
 
     def add(self, dock: QDockWidget, whole: str, short: str) -> None:
@@ -399,7 +400,8 @@ class DockTabTitles(QObject):
         dock.visibilityChanged.connect(self.fit_soon)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+        # the window, and each dock area's tab bar (the docks are sized after the window shows)
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
             self.fit_soon()
         return False
 
@@ -413,26 +415,27 @@ class DockTabTitles(QObject):
         self.fit()
 
     def fit(self) -> None:
-        by_title = {dock.windowTitle(): dock for dock in self.titles}
         for bar in self.window.findChildren(QTabBar):
-            if bar.parentWidget() is not self.window or bar.isHidden():
+            if bar.parentWidget() is not self.window:
                 continue  # only the dock areas' tab bars
-            docks = [by_title.get(bar.tabText(i)) for i in range(bar.count())]
-            if None in docks:
+            if bar not in self._bars:
+                self._bars.add(bar)
+                bar.installEventFilter(self)
+            if not bar.isVisible() or bar.visibleRegion().isEmpty():
+                continue  # a bar Qt keeps from an earlier arrangement, out of sight
+            by_title = {dock.windowTitle(): dock for dock in self.titles}  # titles change per bar
+            found = [by_title.get(bar.tabText(i)) for i in range(bar.count())]
+            docks = [d for d in found if d is not None]
+            if len(docks) != len(found):
                 continue
-            metrics = bar.fontMetrics()
-            pad = sum(
-                bar.tabSizeHint(i).width() - metrics.horizontalAdvance(bar.tabText(i))
-                for i in range(bar.count())
-            )
-            whole = pad + sum(metrics.horizontalAdvance(self.titles[d][0]) for d in docks if d is not None)
-            use = 0 if whole <= bar.width() else 1
-            for dock in docks:
-                assert dock is not None
-                title = self.titles[dock][use]
-                if dock.windowTitle() != title:
-                    dock.setWindowTitle(title)  # Qt sets the tab's text (and tooltip) to it
-                    dock.toggleViewAction().setText(self.titles[dock][0])  # the Panels menu: whole
+            self._show(docks, 0)  # whole titles while no tab is narrower than its title
+            if any(bar.tabRect(i).width() < bar.tabSizeHint(i).width() for i in range(bar.count())):
+                self._show(docks, 1)
             for i, dock in enumerate(docks):
-                assert dock is not None
                 bar.setTabToolTip(i, self.titles[dock][0])
+
+    def _show(self, docks: list[QDockWidget], which: int) -> None:
+        for dock in docks:
+            if dock.windowTitle() != self.titles[dock][which]:
+                dock.setWindowTitle(self.titles[dock][which])  # Qt sets the tab's text (and tooltip)
+                dock.toggleViewAction().setText(self.titles[dock][0])  # the Panels menu: whole

@@ -414,7 +414,12 @@ def _tabs_cut(bar: QTabBar) -> list[str]:
         text = bar.tabText(i).replace("&", "")
         need = bar.fontMetrics().horizontalAdvance(text)
         room = bar.tabRect(i).width() - (bar.tabSizeHint(i).width() - need)
-        if need > room and dock_tabs:
+        rect = bar.tabRect(i)
+        if rect.left() < 0 or rect.right() > bar.width() - 1:
+            bad.append(
+                f"tab {text!r}: scrolled out of the bar ({rect.left()}..{rect.right()} in {bar.width()} px)"
+            )
+        elif need > room and dock_tabs:
             bad.append(f"dock tab {text!r}: elided ({need} px in {room})")
         elif need > room and bar.tabToolTip(i) != bar.tabText(i):
             bad.append(f"tab {text!r}: elided ({need} px in {room}) without a tooltip")

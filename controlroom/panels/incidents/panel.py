@@ -152,6 +152,7 @@ class IncidentsPanel(LivePanel, QWidget):
         self.buttons: dict[str, QPushButton] = add_action_buttons(self, actions, live=self.live, world=world)
         self.comment = QLineEdit()
         self.comment.setPlaceholderText(self.tr("Comment (Enter to add; a reason is needed to cancel)"))
+        self.comment.setToolTip(self.comment.placeholderText())  # a narrow field cuts the hint
         self.comment.returnPressed.connect(lambda: self._order("comment", text=self.comment.text()))
         cancel = QPushButton(self.tr("Cancel incident"))
         cancel.clicked.connect(lambda: self._order("cancel", text=self.comment.text()))
@@ -180,6 +181,10 @@ class IncidentsPanel(LivePanel, QWidget):
         self.tabs.addTab(SidewaysFitScroller(facts), self.tr("Details"))
         self.tabs.addTab(nearest, self.tr("Nearest units"))
         self.tabs.addTab(self.timeline, self.tr("Timeline"))
+        # narrow: every tab in view, a long title ends in "…" with the whole one as its tooltip
+        self.tabs.tabBar().setUsesScrollButtons(False)
+        self.tabs.tabBar().setElideMode(Qt.TextElideMode.ElideRight)
+        self._tab_tooltips()
         right = QWidget()
         rv = self._right = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
@@ -236,6 +241,10 @@ class IncidentsPanel(LivePanel, QWidget):
     def title_text(self) -> str:
         return self.tr("Incidents and dispatch")
 
+    def _tab_tooltips(self) -> None:
+        for i in range(self.tabs.count()):
+            self.tabs.setTabToolTip(i, self.tabs.tabText(i))
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._set_compact(room_height(self) < COMPACT_BELOW_PX)
@@ -249,6 +258,7 @@ class IncidentsPanel(LivePanel, QWidget):
         self.compact = compact
         if compact:
             self.tabs.addTab(self.unit_board, self.tr("All units"))
+            self._tab_tooltips()
             lines = self.tabs.fontMetrics().lineSpacing() * 2
             self.tabs.setMinimumHeight(self.tabs.tabBar().sizeHint().height() + lines)
             self._facts.insertWidget(0, self.title)  # the queue marks the selected row; details name it
@@ -260,7 +270,7 @@ class IncidentsPanel(LivePanel, QWidget):
             self.tabs.setMinimumHeight(0)
             self._right.insertWidget(0, self.title)
             self._lay.setContentsMargins(9, 9, 9, 9)
-        for button in self.buttons.values():
+        for button in (*self.buttons.values(), self.tabs):  # the tabs and their pages: compact too
             font = QFont(button.font())
             font.setPointSize(COMPACT_POINT_SIZE if compact else BODY_POINT_SIZE)
             button.setFont(font)
