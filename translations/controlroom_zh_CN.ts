@@ -1308,11 +1308,12 @@
         <translation>详情</translation>
     </message>
     <message>
-        <source>Nearest units</source>
+        <source>Nearest</source>
         <translation>最近力量</translation>
     </message>
     <message>
-        <source>All units</source>
+        <source>Units</source>
+        <comment>tab: every unit and its status</comment>
         <translation>全部力量</translation>
     </message>
     <message>

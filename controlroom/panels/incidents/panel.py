@@ -179,7 +179,7 @@ class IncidentsPanel(LivePanel, QWidget):
         nv.addWidget(self.alternatives, 1)
         self.tabs = QTabWidget()
         self.tabs.addTab(SidewaysFitScroller(facts), self.tr("Details"))
-        self.tabs.addTab(nearest, self.tr("Nearest units"))
+        self.tabs.addTab(nearest, self.tr("Nearest"))  # short: four tabs fit a laptop's dock
         self.tabs.addTab(self.timeline, self.tr("Timeline"))
         # narrow: every tab in view, a long title ends in "…" with the whole one as its tooltip
         self.tabs.tabBar().setUsesScrollButtons(False)
@@ -257,7 +257,7 @@ class IncidentsPanel(LivePanel, QWidget):
             return
         self.compact = compact
         if compact:
-            self.tabs.addTab(self.unit_board, self.tr("All units"))
+            self.tabs.addTab(self.unit_board, self.tr("Units", "tab: every unit and its status"))
             self._tab_tooltips()
             lines = self.tabs.fontMetrics().lineSpacing() * 2
             self.tabs.setMinimumHeight(self.tabs.tabBar().sizeHint().height() + lines)
