@@ -193,8 +193,7 @@ class IncidentsPanel(LivePanel, QWidget):
         rv.addWidget(self.tabs, 1)
 
         self.unit_board = UnitBoard(self)
-        self.orders = QLabel("")
-        self.orders.setWordWrap(True)
+        self.orders = ElidedLabel("")  # one line under the desk ("…", the whole strip as tooltip)
         self.link = QLabel("")
         self.link.setWordWrap(True)
         self.link.setStyleSheet("color: #ff6b6b; font-weight: bold;")
