@@ -1304,6 +1304,19 @@
         <translation>最近的可派力量（双击派单）</translation>
     </message>
     <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>Nearest</source>
+        <translation>最近力量</translation>
+    </message>
+    <message>
+        <source>Units</source>
+        <comment>tab: every unit and its status</comment>
+        <translation>全部力量</translation>
+    </message>
+    <message>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
@@ -1878,6 +1891,172 @@
     <message>
         <source>Flood what-if</source>
         <translation>洪水推演</translation>
+    </message>
+</context>
+<context>
+    <name>PanelShort</name>
+    <message>
+        <source>Map</source>
+        <translation>地图</translation>
+    </message>
+    <message>
+        <source>Selection</source>
+        <translation>选中</translation>
+    </message>
+    <message>
+        <source>Vital signs</source>
+        <translation>体征</translation>
+    </message>
+    <message>
+        <source>Cameras</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <source>Incidents</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Alarms</source>
+        <translation>告警</translation>
+    </message>
+    <message>
+        <source>Feeds</source>
+        <translation>接入</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>What-if</source>
+        <translation>推演</translation>
+    </message>
+</context>
+<context>
+    <name>Refusal</name>
+    <message>
+        <source>user &apos;{user}&apos; has role leader (view only); orders need an operator or supervisor</source>
+        <translation>用户“{user}”的角色是领导（只读）；下达指令需要值班员或值班长</translation>
+    </message>
+    <message>
+        <source>closing an incident needs role supervisor; user &apos;{user}&apos; is an operator</source>
+        <translation>结案需要值班长角色；用户“{user}”是值班员</translation>
+    </message>
+    <message>
+        <source>taking a unit from another incident needs role supervisor; user &apos;{user}&apos; is an operator</source>
+        <translation>从其他事件调走力量需要值班长角色；用户“{user}”是值班员</translation>
+    </message>
+    <message>
+        <source>create needs an incident_id</source>
+        <translation>新建事件需要事件编号</translation>
+    </message>
+    <message>
+        <source>incident {incident} already exists (status {status})</source>
+        <translation>事件 {incident} 已存在（状态：{status}）</translation>
+    </message>
+    <message>
+        <source>incident type {type} is unknown; expected one of {expected}</source>
+        <translation>未知的事件类型 {type}；应为以下之一：{expected}</translation>
+    </message>
+    <message>
+        <source>severity {severity} is out of range; expected 1 (low) to 4 (critical)</source>
+        <translation>等级 {severity} 超出范围；应为 1（低）到 4（特急）</translation>
+    </message>
+    <message>
+        <source>location ({lon}, {lat}) is not a WGS 84 lon/lat: {problem}</source>
+        <translation>位置 ({lon}, {lat}) 不是 WGS 84 经纬度：{problem}</translation>
+    </message>
+    <message>
+        <source>raised_at {raised_at} is not a time (seconds since 1970, or 0 for now)</source>
+        <translation>上报时间 {raised_at} 不是有效时间（自 1970 年起的秒数，0 表示现在）</translation>
+    </message>
+    <message>
+        <source>text is {length} characters; the limit is {limit}</source>
+        <translation>文字有 {length} 个字符；上限为 {limit}</translation>
+    </message>
+    <message>
+        <source>no incident {incident}</source>
+        <translation>没有事件 {incident}</translation>
+    </message>
+    <message>
+        <source>a comment needs some text</source>
+        <translation>备注不能为空</translation>
+    </message>
+    <message>
+        <source>comment is {length} characters; the limit is {limit}</source>
+        <translation>备注有 {length} 个字符；上限为 {limit}</translation>
+    </message>
+    <message>
+        <source>incident {incident} is {status}; only a new incident can be acknowledged</source>
+        <translation>事件 {incident} 为“{status}”；只有新上报的事件可以受理</translation>
+    </message>
+    <message>
+        <source>incident {incident} is {status}; cannot resolve (acknowledge or dispatch it first)</source>
+        <translation>事件 {incident} 为“{status}”；不能办结（请先受理或派单）</translation>
+    </message>
+    <message>
+        <source>incident {incident} is {status}; cannot resolve (it is no longer open)</source>
+        <translation>事件 {incident} 为“{status}”；不能办结（已不在处置中）</translation>
+    </message>
+    <message>
+        <source>incident {incident} is {status}; only a resolved incident can be closed</source>
+        <translation>事件 {incident} 为“{status}”；只有已办结的事件可以结案</translation>
+    </message>
+    <message>
+        <source>incident {incident} is {status}; only an open incident can be cancelled</source>
+        <translation>事件 {incident} 为“{status}”；只有处置中的事件可以撤销</translation>
+    </message>
+    <message>
+        <source>cancelling needs a reason (text)</source>
+        <translation>撤销需要填写理由</translation>
+    </message>
+    <message>
+        <source>unknown command kind {kind}; expected one of {expected}</source>
+        <translation>未知的指令类型 {kind}；应为以下之一：{expected}</translation>
+    </message>
+    <message>
+        <source>incident {incident} is {status}; units go only to open incidents</source>
+        <translation>事件 {incident} 为“{status}”；只能向处置中的事件派遣力量</translation>
+    </message>
+    <message>
+        <source>no unit {unit}</source>
+        <translation>没有力量 {unit}</translation>
+    </message>
+    <message>
+        <source>unit {unit} is out of service</source>
+        <translation>力量 {unit} 暂停服务</translation>
+    </message>
+    <message>
+        <source>unit {unit} is already assigned to incident {incident}</source>
+        <translation>力量 {unit} 已派往事件 {incident}</translation>
+    </message>
+    <message>
+        <source>unit {unit} is already assigned to incident {holder} ({unit_status}); a supervisor can override</source>
+        <translation>力量 {unit} 已派往事件 {holder}（{unit_status}）；值班长可以改派</translation>
+    </message>
+    <message>
+        <source>unit status {status} is not one to report; expected one of {expected}</source>
+        <translation>力量状态 {status} 不可上报；应为以下之一：{expected}</translation>
+    </message>
+    <message>
+        <source>unit {unit} is assigned to incident {holder}; make it available first</source>
+        <translation>力量 {unit} 正在处置事件 {holder}；请先将其设为可用</translation>
+    </message>
+    <message>
+        <source>unit {unit} is not assigned to any incident; assign it first</source>
+        <translation>力量 {unit} 未派往任何事件；请先派单</translation>
+    </message>
+    <message>
+        <source>unit {unit} is assigned to incident {holder}, not {incident}</source>
+        <translation>力量 {unit} 派往的是事件 {holder}，不是 {incident}</translation>
+    </message>
+    <message>
+        <source>unit {unit} is already on scene</source>
+        <translation>力量 {unit} 已到场</translation>
     </message>
 </context>
 <context>

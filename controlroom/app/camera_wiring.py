@@ -81,7 +81,9 @@ def camera_layer(cameras: SiteCameras, ctx: DrawContext) -> Drawn:
         reg = cameras.safe()
         camera = reg.find(item_id) if reg is not None else None
         if camera is not None:
-            open_cameras_near(panel, live, [camera.id], camera.name)
+            from controlroom.qt.i18n import current_language
+
+            open_cameras_near(panel, live, [camera.id], camera.name_in(current_language()))
 
     return Drawn(overlay, on_pick)
 

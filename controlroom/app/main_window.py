@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from controlroom.app.panel_factory import make_panel
 from controlroom.core.city import CityModel
 from controlroom.core.site import Site
-from controlroom.qt.fit import SidewaysFitScroller
+from controlroom.qt.fit import DockTabTitles, SidewaysFitScroller
 from controlroom.qt.live import LiveCity
 from controlroom.qt.replay_clock import replay_clock_for
 from controlroom.qt.timeline import ReplayFrame, TimelineBar
@@ -47,8 +47,10 @@ DOCKS: tuple[tuple[str, Area, str | None], ...] = (
     ("incidents", Area.BottomDockWidgetArea, None),
     ("video_grid", Area.BottomDockWidgetArea, None),
 )
-#: Bottom docks side by side (the incident list beside the cameras it opens), not stacked.
+#: Bottom docks side by side (the incident list beside the cameras it opens), not stacked; the
+#: desk takes the wider share so its queue and the selected incident's actions sit side by side.
 SIDE_BY_SIDE = ("incidents", "video_grid")
+SIDE_SHARE = {"incidents": 0.57, "video_grid": 0.43}
 #: Share of the window each dock area starts with (the map keeps the rest).
 DOCK_SHARE = {Area.LeftDockWidgetArea: 0.2, Area.RightDockWidgetArea: 0.25, Area.BottomDockWidgetArea: 0.36}
 #: Share of the right column's height: the vital signs above the selection's tabs (small when empty).
@@ -81,6 +83,7 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self._dock_area: dict[str, Area] = {}
         self._docks_sized = False
+        self.tab_titles = DockTabTitles(self)  # narrow tab bars: short titles, the whole as tooltip
         wanted = docks if docks is not None else tuple(d[0] for d in DOCKS)
         for panel_id, area, tab_with in DOCKS:
             if panel_id in wanted:
@@ -124,9 +127,11 @@ class MainWindow(QMainWindow):
         except Exception:  # a broken panel must not keep the window from opening
             log.exception("panel %s failed to start", panel_id)
             return
+        from controlroom.qt.strings import panel_short_title
         from controlroom.qt.wall.window import panel_title
 
         dock = QDockWidget(panel_title(panel_id), self)
+        self.tab_titles.add(dock, panel_title(panel_id), panel_short_title(panel_id))
         dock.setObjectName(f"dock-{panel_id}")
         # A dock may be shorter than its panel (it then scrolls down), never narrower: the panel
         # fits the dock's width by wrapping, eliding and stacking, so nothing hides off its side.
@@ -219,7 +224,7 @@ class MainWindow(QMainWindow):
                 height_px.append(int(self.height() * DOCK_SHARE[area]))
                 if panel_id in SIDE_BY_SIDE:
                     widths.append(dock)
-                    width_px.append(int(self.width() / len(SIDE_BY_SIDE)))
+                    width_px.append(int(self.width() * SIDE_SHARE[panel_id]))
             else:
                 widths.append(dock)
                 width_px.append(int(self.width() * DOCK_SHARE[area]))

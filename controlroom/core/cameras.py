@@ -10,12 +10,14 @@ are built on demand for the few rows a query returns. Positions are in the site'
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+from controlroom.core.local_text import pick
 
 if TYPE_CHECKING:
     from scipy.spatial import cKDTree
@@ -41,6 +43,12 @@ class Camera:
     district: str = ""
     grid: str = ""
     tags: tuple[str, ...] = ()
+    #: (language, name) where the site gives the camera a name per language (``name`` is the fallback)
+    names_in: tuple[tuple[str, str], ...] = ()
+
+    def name_in(self, language: str) -> str:
+        """The camera's name in ``language``, else in English, else ``name``."""
+        return pick(dict(self.names_in), language, self.name) if self.names_in else self.name
 
     def stream_url(self, main: bool) -> str:
         """The main (full resolution) or sub (grid) stream, falling back to the other one."""
@@ -77,6 +85,7 @@ class CameraRegistry:
         grids: Sequence[str] | None = None,
         tags: Sequence[Sequence[str]] | None = None,
         nearest_n: int = 4,
+        names_in: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         n = len(ids)
         self.ids: list[str] = [str(i) for i in ids]
@@ -94,9 +103,12 @@ class CameraRegistry:
         self.grids = list(grids) if grids is not None else [""] * n
         self.tags: list[tuple[str, ...]] = [tuple(t) for t in tags] if tags is not None else [()] * n
         self.nearest_n = nearest_n
+        #: per-language names (language → one name per camera, "" where it has none)
+        self.names_in: dict[str, list[str]] = {k: [str(s) for s in v] for k, v in (names_in or {}).items()}
         lengths = [len(self.names), len(self.x), len(self.y), len(self.lon), len(self.lat)]
         lengths += [len(self.main_urls), len(self.sub_urls), len(self.ptz), len(self.heading_deg)]
         lengths += [len(self.fov_deg), len(self.districts), len(self.grids), len(self.tags)]
+        lengths += [len(v) for v in self.names_in.values()]
         if any(k != n for k in lengths):
             raise ValueError("camera columns differ in length")
         self._row = {cid: i for i, cid in enumerate(self.ids)}
@@ -136,6 +148,7 @@ class CameraRegistry:
         return Camera(
             id=self.ids[i],
             name=self.names[i],
+            names_in=tuple((k, v[i]) for k, v in self.names_in.items() if v[i]),
             x=float(self.x[i]),
             y=float(self.y[i]),
             lon=float(self.lon[i]),
@@ -196,7 +209,10 @@ class CameraRegistry:
         if not q:
             return []
         if self._folded is None:
-            self._folded = [f"{i}\x00{n}".casefold() for i, n in zip(self.ids, self.names, strict=True)]
+            self._folded = [
+                "\x00".join([cid, self.names[i], *(v[i] for v in self.names_in.values())]).casefold()
+                for i, cid in enumerate(self.ids)
+            ]
         hits: list[int] = []
         seen: set[int] = set()
 

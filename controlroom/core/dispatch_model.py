@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
@@ -187,6 +188,75 @@ class Actor:
     desk: str = ""
 
 
+#: Why the state machine refuses an order: one English template per reason code, its fields
+#: named. The gateway sends the text filled in; a desk reads the code and the fields back
+#: (``refusal_parts``) to say it in the operator's language (qt/strings.py marks the same templates).
+REFUSALS: dict[str, str] = {
+    "role_leader": "user '{user}' has role leader (view only); orders need an operator or supervisor",
+    "close_needs_supervisor": "closing an incident needs role supervisor; user '{user}' is an operator",
+    "override_needs_supervisor": (
+        "taking a unit from another incident needs role supervisor; user '{user}' is an operator"
+    ),
+    "create_needs_id": "create needs an incident_id",
+    "incident_exists": "incident {incident} already exists (status {status})",
+    "unknown_type": "incident type {type} is unknown; expected one of {expected}",
+    "severity_range": "severity {severity} is out of range; expected 1 (low) to 4 (critical)",
+    "bad_location": "location ({lon}, {lat}) is not a WGS 84 lon/lat: {problem}",
+    "bad_time": "raised_at {raised_at} is not a time (seconds since 1970, or 0 for now)",
+    "text_too_long": "text is {length} characters; the limit is {limit}",
+    "no_incident": "no incident {incident}",
+    "comment_empty": "a comment needs some text",
+    "comment_too_long": "comment is {length} characters; the limit is {limit}",
+    "acknowledge_not_new": "incident {incident} is {status}; only a new incident can be acknowledged",
+    "resolve_not_yet": "incident {incident} is {status}; cannot resolve (acknowledge or dispatch it first)",
+    "resolve_not_open": "incident {incident} is {status}; cannot resolve (it is no longer open)",
+    "close_not_resolved": "incident {incident} is {status}; only a resolved incident can be closed",
+    "cancel_not_open": "incident {incident} is {status}; only an open incident can be cancelled",
+    "cancel_needs_reason": "cancelling needs a reason (text)",
+    "unknown_kind": "unknown command kind {kind}; expected one of {expected}",
+    "assign_not_open": "incident {incident} is {status}; units go only to open incidents",
+    "no_unit": "no unit {unit}",
+    "unit_out_of_service": "unit {unit} is out of service",
+    "unit_already_here": "unit {unit} is already assigned to incident {incident}",
+    "unit_taken": (
+        "unit {unit} is already assigned to incident {holder} ({unit_status}); a supervisor can override"
+    ),
+    "unit_status_unknown": "unit status {status} is not one to report; expected one of {expected}",
+    "unit_busy": "unit {unit} is assigned to incident {holder}; make it available first",
+    "unit_unassigned": "unit {unit} is not assigned to any incident; assign it first",
+    "unit_elsewhere": "unit {unit} is assigned to incident {holder}, not {incident}",
+    "unit_on_scene": "unit {unit} is already on scene",
+}
+
+
+def refusal(code: str, **fields: object) -> str:
+    """The reason text of refusal ``code`` with its fields filled in."""
+    return REFUSALS[code].format(**fields)
+
+
+def _template_pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)  # literal, field, literal, field, …, literal
+    body = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+    return re.compile(f"^{body}$", re.DOTALL)
+
+
+#: Most literal text first, so "… assigned to incident X" does not swallow "… X (busy); a supervisor …".
+_PATTERNS = sorted(
+    ((code, _template_pattern(t)) for code, t in REFUSALS.items()),
+    key=lambda cp: -len(re.sub(r"\{\w+\}", "", REFUSALS[cp[0]])),
+)
+
+
+def refusal_parts(reason: str) -> tuple[str, dict[str, str]] | None:
+    """(code, fields) of a reason the state machine wrote, or None for any other text (a
+    gateway's own refusal, an older gateway's wording): that is shown as it came."""
+    for code, pattern in _PATTERNS:
+        found = pattern.match(reason)
+        if found:
+            return code, found.groupdict()
+    return None
+
+
 @dataclass
 class Decision:
     """What to store: accepted or refused (with why), and the rows that change."""
@@ -209,34 +279,31 @@ Bump = Callable[[str | None], IncidentRow]
 
 def _role_refusal(cmd: Command, actor: Actor) -> str | None:
     if actor.role == "leader":
-        return f"user '{actor.user}' has role leader (view only); orders need an operator or supervisor"
+        return refusal("role_leader", user=actor.user)
     if actor.role == "operator":
         if cmd.kind == "close":
-            return f"closing an incident needs role supervisor; user '{actor.user}' is an operator"
+            return refusal("close_needs_supervisor", user=actor.user)
         if cmd.kind == "assign" and cmd.override:
-            return (
-                f"taking a unit from another incident needs role supervisor; "
-                f"user '{actor.user}' is an operator"
-            )
+            return refusal("override_needs_supervisor", user=actor.user)
     return None
 
 
 def _check_create(cmd: Command, existing: IncidentRow | None) -> str | None:
     if not cmd.incident_id:
-        return "create needs an incident_id"
+        return refusal("create_needs_id")
     if existing is not None:
-        return f"incident {cmd.incident_id} already exists (status {existing.status})"
+        return refusal("incident_exists", incident=cmd.incident_id, status=existing.status)
     if cmd.type not in INCIDENT_TYPES:
-        return f"incident type {cmd.type!r} is unknown; expected one of {', '.join(INCIDENT_TYPES)}"
+        return refusal("unknown_type", type=repr(cmd.type), expected=", ".join(INCIDENT_TYPES))
     if not 1 <= cmd.severity <= 4:
-        return f"severity {cmd.severity} is out of range; expected 1 (low) to 4 (critical)"
+        return refusal("severity_range", severity=cmd.severity)
     where = lonlat_problem(cmd.lon, cmd.lat)
     if where:
-        return f"location ({cmd.lon}, {cmd.lat}) is not a WGS 84 lon/lat: {where}"
+        return refusal("bad_location", lon=cmd.lon, lat=cmd.lat, problem=where)
     if not (math.isfinite(cmd.raised_at) and cmd.raised_at >= 0):
-        return f"raised_at {cmd.raised_at} is not a time (seconds since 1970, or 0 for now)"
+        return refusal("bad_time", raised_at=cmd.raised_at)
     if len(cmd.text) > MAX_TEXT:
-        return f"text is {len(cmd.text)} characters; the limit is {MAX_TEXT}"
+        return refusal("text_too_long", length=len(cmd.text), limit=MAX_TEXT)
     return None
 
 
@@ -256,9 +323,9 @@ def decide(
     """The state machine. ``incident``: the one named (or None); ``unit``: the one named;
     ``assigned``: units currently on ``incident``; ``unit_holder``: the open incident ``unit`` is
     on, if any. The caller loads these; this function only reads them (pure, easily tested)."""
-    refusal = _role_refusal(cmd, actor)
-    if refusal:
-        return Decision.refuse(refusal)
+    role_refused = _role_refusal(cmd, actor)
+    if role_refused:
+        return Decision.refuse(role_refused)
     assigned = assigned or []
     if cmd.kind == "create":
         why = _check_create(cmd, incident)
@@ -281,7 +348,7 @@ def decide(
     if cmd.kind == "unit_status" and not cmd.incident_id:
         return _unit_status(cmd, now, None, unit, [])
     if incident is None:
-        return Decision.refuse(f"no incident {cmd.incident_id!r}")
+        return Decision.refuse(refusal("no_incident", incident=repr(cmd.incident_id)))
 
     def bump(status: str | None = None) -> IncidentRow:
         assert incident is not None
@@ -293,13 +360,13 @@ def decide(
     if kind == "comment":
         text = cmd.text.strip()
         if not text:
-            return Decision.refuse("a comment needs some text")
+            return Decision.refuse(refusal("comment_empty"))
         if len(text) > MAX_TEXT:
-            return Decision.refuse(f"comment is {len(text)} characters; the limit is {MAX_TEXT}")
+            return Decision.refuse(refusal("comment_too_long", length=len(text), limit=MAX_TEXT))
         return Decision(True, incident=bump(None), detail={"text": text})
     if kind == "acknowledge":
         if st != "new":
-            return Decision.refuse(f"incident {incident.id} is {st}; only a new incident can be acknowledged")
+            return Decision.refuse(refusal("acknowledge_not_new", incident=incident.id, status=st))
         return Decision(True, incident=bump("acknowledged"))
     if kind == "assign":
         return _assign(cmd, now, incident, unit, unit_holder, bump)
@@ -307,24 +374,24 @@ def decide(
         return _unit_status(cmd, now, incident, unit, assigned, bump)
     if kind == "resolve":
         if st not in ("acknowledged", "dispatched", "on_scene"):
-            hint = "acknowledge or dispatch it first" if st == "new" else "it is no longer open"
-            return Decision.refuse(f"incident {incident.id} is {st}; cannot resolve ({hint})")
+            code = "resolve_not_yet" if st == "new" else "resolve_not_open"
+            return Decision.refuse(refusal(code, incident=incident.id, status=st))
         return Decision(
             True, incident=bump("resolved"), units=_released(assigned, now), detail={"text": cmd.text}
         )
     if kind == "close":
         if st != "resolved":
-            return Decision.refuse(f"incident {incident.id} is {st}; only a resolved incident can be closed")
+            return Decision.refuse(refusal("close_not_resolved", incident=incident.id, status=st))
         return Decision(True, incident=bump("closed"), detail={"text": cmd.text})
     if kind == "cancel":
         if st not in OPEN_STATUSES:
-            return Decision.refuse(f"incident {incident.id} is {st}; only an open incident can be cancelled")
+            return Decision.refuse(refusal("cancel_not_open", incident=incident.id, status=st))
         if not cmd.text.strip():
-            return Decision.refuse("cancelling needs a reason (text)")
+            return Decision.refuse(refusal("cancel_needs_reason"))
         return Decision(
             True, incident=bump("cancelled"), units=_released(assigned, now), detail={"text": cmd.text}
         )
-    return Decision.refuse(f"unknown command kind {kind!r}; expected one of {', '.join(COMMAND_KINDS)}")
+    return Decision.refuse(refusal("unknown_kind", kind=repr(kind), expected=", ".join(COMMAND_KINDS)))
 
 
 def _assign(
@@ -336,21 +403,18 @@ def _assign(
     bump: Bump,
 ) -> Decision:
     if not incident.is_open:
-        return Decision.refuse(
-            f"incident {incident.id} is {incident.status}; units go only to open incidents"
-        )
+        return Decision.refuse(refusal("assign_not_open", incident=incident.id, status=incident.status))
     if unit is None:
-        return Decision.refuse(f"no unit {cmd.unit_id!r}")
+        return Decision.refuse(refusal("no_unit", unit=repr(cmd.unit_id)))
     if unit.status == "out_of_service":
-        return Decision.refuse(f"unit {unit.id} is out of service")
+        return Decision.refuse(refusal("unit_out_of_service", unit=unit.id))
     if unit.incident_id == incident.id:
-        return Decision.refuse(f"unit {unit.id} is already assigned to incident {incident.id}")
+        return Decision.refuse(refusal("unit_already_here", unit=unit.id, incident=incident.id))
     released_from = None
     if unit.incident_id:
         if not cmd.override:
             return Decision.refuse(
-                f"unit {unit.id} is already assigned to incident {unit.incident_id} ({unit.status}); "
-                "a supervisor can override"
+                refusal("unit_taken", unit=unit.id, holder=unit.incident_id, unit_status=unit.status)
             )
         released_from = holder
     status = "dispatched" if incident.status in ("new", "acknowledged") else incident.status
@@ -373,28 +437,26 @@ def _unit_status(
     new = cmd.status
     if new not in REPORTABLE_UNIT_STATES:
         return Decision.refuse(
-            f"unit status {new!r} is not one to report; expected one of {', '.join(REPORTABLE_UNIT_STATES)}"
+            refusal("unit_status_unknown", status=repr(new), expected=", ".join(REPORTABLE_UNIT_STATES))
         )
     if unit is None:
-        return Decision.refuse(f"no unit {cmd.unit_id!r}")
+        return Decision.refuse(refusal("no_unit", unit=repr(cmd.unit_id)))
     detail: dict[str, object] = {"unit": unit.id, "status": new}
     if new in ("available", "out_of_service"):
         if new == "out_of_service" and unit.incident_id:
-            return Decision.refuse(
-                f"unit {unit.id} is assigned to incident {unit.incident_id}; make it available first"
-            )
+            return Decision.refuse(refusal("unit_busy", unit=unit.id, holder=unit.incident_id))
         changed = replace(unit, status=new, incident_id="", updated_at=now)
         row = bump(None) if incident is not None and bump is not None else None
         return Decision(True, incident=row, units=[changed], detail=detail)
     # en_route / on_scene: the unit must be working on this incident
     if not unit.incident_id:
-        return Decision.refuse(f"unit {unit.id} is not assigned to any incident; assign it first")
+        return Decision.refuse(refusal("unit_unassigned", unit=unit.id))
     if incident is None or unit.incident_id != incident.id:
         return Decision.refuse(
-            f"unit {unit.id} is assigned to incident {unit.incident_id}, not {cmd.incident_id}"
+            refusal("unit_elsewhere", unit=unit.id, holder=unit.incident_id, incident=cmd.incident_id)
         )
     if new == "en_route" and unit.status == "on_scene":
-        return Decision.refuse(f"unit {unit.id} is already on scene")
+        return Decision.refuse(refusal("unit_on_scene", unit=unit.id))
     changed = replace(unit, status=new, updated_at=now)
     status = "on_scene" if new == "on_scene" and incident.status == "dispatched" else incident.status
     assert bump is not None

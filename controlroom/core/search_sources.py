@@ -75,7 +75,14 @@ def camera_entries(registry: CameraRegistry | None) -> list[SearchEntry]:
     if registry is None:
         return []
     return [
-        make_entry("camera", cid, [registry.names[i]], registry.x[i], registry.y[i], cid)
+        make_entry(
+            "camera",
+            cid,
+            [registry.names[i], *(v[i] for v in registry.names_in.values())],
+            registry.x[i],
+            registry.y[i],
+            cid,
+        )
         for i, cid in enumerate(registry.ids)
     ]
 

@@ -105,6 +105,9 @@ def load_cameras(source: CameraSource, frame: LocalFrame) -> CameraRegistry:
         first[cid] = row
     names = _text(table, source.name_attribute or "name")
     names = [n or cid for n, cid in zip(names, ids, strict=True)]
+    columns = source.name_attributes
+    by_language = columns if isinstance(columns, dict) else ({"en": columns} if columns else {})
+    names_in = {language: _text(table, column) for language, column in by_language.items()}
     lon, lat = to_wgs84(x, y, source.crs)
     lx, ly = frame.from_crs(x, y, source.crs)
 
@@ -131,6 +134,7 @@ def load_cameras(source: CameraSource, frame: LocalFrame) -> CameraRegistry:
         grids=_text(table, source.grid_attribute),
         tags=[split_tags(v) for v in tags_col] if tags_col is not None else None,
         nearest_n=source.nearest_n,
+        names_in=names_in,
     )
 
 
@@ -145,7 +149,7 @@ def site_cameras(site: Site, frame: LocalFrame) -> CameraRegistry | None:
         stamp: tuple[int, int] = (st.st_size, st.st_mtime_ns)
     except OSError:
         stamp = (-1, -1)
-    key = (str(path), stamp, source, frame)
+    key = (str(path), stamp, source.model_dump_json(), frame)  # JSON: per-language names are a dict
     with _cache_lock:
         hit = _cache.get(key)
     if hit is not None:

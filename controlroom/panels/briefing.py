@@ -237,6 +237,8 @@ class BriefingPanel(LivePanel, QWidget):
         self.tiles["response"].show_value(self._minutes(s.response.median_s))
         self.tiles["closing"].show_value(self._minutes(s.closing.median_s))
         self.tiles["units"].show_value(loc.toString(sum(d.units_in_service.values())))
+        for cells in (self.metric_cells, self.stat_cells):  # a number grew ("0.4 min"): columns now,
+            cells.reflow()  # not on a later layout pass (a tile would be cut sideways until then)
         self._fill(
             self.by_type,
             [

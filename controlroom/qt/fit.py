@@ -14,14 +14,17 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QApplication,
+    QDockWidget,
     QFrame,
     QGridLayout,
     QHeaderView,
     QLabel,
     QLayout,
     QLayoutItem,
+    QMainWindow,
     QScrollArea,
     QSplitter,
+    QTabBar,
     QTableWidget,
     QWidget,
 )
@@ -152,6 +155,7 @@ class FlowLayout(QLayout):
     def __init__(self, parent: QWidget | None = None, spacing: int = 6) -> None:
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
+        self._width = 0  # the width the row was last given
         self.setContentsMargins(0, 0, 0, 0)
         self.setSpacing(spacing)
 
@@ -177,8 +181,12 @@ class FlowLayout(QLayout):
         return self._place(QRect(0, 0, width, 0), move=False)
 
     def setGeometry(self, rect: QRect) -> None:
+        width_changed = rect.width() != self._width
+        self._width = rect.width()
         super().setGeometry(rect)
         self._place(rect, move=True)
+        if width_changed:
+            self.invalidate()  # the minimum height follows the width it now has (fewer lines when wider)
 
     def sizeHint(self) -> QSize:
         shown = [i for i in self._items if not i.isEmpty()]
@@ -188,9 +196,12 @@ class FlowLayout(QLayout):
         return QSize(width + m.left() + m.right(), height + m.top() + m.bottom())
 
     def minimumSize(self) -> QSize:
+        """As narrow as the widest item; as high as the lines need at the width the row has now
+        (at its narrowest before it has one), so a wide row does not reserve a narrow one's lines."""
         m = self.contentsMargins()
         width = max((i.minimumSize().width() for i in self._items if not i.isEmpty()), default=0)
-        return QSize(width + m.left() + m.right(), self.heightForWidth(width) if width else 0)
+        lines_at = max(width + m.left() + m.right(), self._width)
+        return QSize(width + m.left() + m.right(), self.heightForWidth(lines_at) if width else 0)
 
     def _place(self, rect: QRect, *, move: bool) -> int:
         m = self.contentsMargins()
@@ -231,12 +242,7 @@ class ResponsiveSplitter(QSplitter):
 
     def side_by_side_px(self) -> int:
         """The width both panes need side by side."""
-        need = self.handleWidth() * max(0, self.count() - 1)
-        for i in range(self.count()):
-            want = self.min_px[i] if i < len(self.min_px) else 0
-            pane = self.widget(i)
-            need += max(want, pane.minimumSizeHint().width() if pane is not None else 0)
-        return need
+        return self.handleWidth() * max(0, self.count() - 1) + sum(self._want(i) for i in range(self.count()))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -251,6 +257,18 @@ class ResponsiveSplitter(QSplitter):
         )
         if wanted != self.orientation():
             self.setOrientation(wanted)
+        if wanted == Qt.Orientation.Horizontal:  # each pane at least its min_px, the rest shared
+            sizes = self.sizes()
+            wants = [self._want(i) for i in range(self.count())]
+            if any(size < want for size, want in zip(sizes, wants, strict=True)):
+                spare = max(0, sum(sizes) - sum(wants)) // max(1, self.count())
+                self.setSizes([want + spare for want in wants])
+
+    def _want(self, i: int) -> int:
+        pane = self.widget(i)
+        return max(
+            self.min_px[i] if i < len(self.min_px) else 0, pane.minimumSizeHint().width() if pane else 0
+        )
 
 
 def room_height(widget: QWidget) -> int:
@@ -356,3 +374,68 @@ class GridReflow(QObject):
                 self.grid.addWidget(w, (i // columns) * len(c) + k, i % columns)
         for col in range(columns):
             self.grid.setColumnStretch(col, 1)
+
+
+class DockTabTitles(QObject):
+    """Tabbed docks show whole titles: a tab bar too narrow for its docks' whole titles gives them
+    their short ones ("Selection" for "Selection details"), each tab's tooltip the whole title.
+
+    Qt elides a dock's tab ("Selection d…") and its tooltip is only that same title. The tab text
+    is the dock's window title (Qt resets any other), so the titles themselves switch, after each
+    resize of the window and each move of a dock.
+    """
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.titles: dict[QDockWidget, tuple[str, str]] = {}  # dock → (whole, short)
+        self._queued = False
+        self._bars: set[QTabBar] = set()
+        window.installEventFilter(self)
+
+    def add(self, dock: QDockWidget, whole: str, short: str) -> None:
+        self.titles[dock] = (whole, short)
+        dock.dockLocationChanged.connect(self.fit_soon)
+        dock.topLevelChanged.connect(self.fit_soon)
+        dock.visibilityChanged.connect(self.fit_soon)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # the window, and each dock area's tab bar (the docks are sized after the window shows)
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self.fit_soon()
+        return False
+
+    def fit_soon(self, *_args: object) -> None:
+        if not self._queued:
+            self._queued = True
+            QTimer.singleShot(0, self, self._fit_queued)  # once the main window laid its docks out
+
+    def _fit_queued(self) -> None:
+        self._queued = False
+        self.fit()
+
+    def fit(self) -> None:
+        for bar in self.window.findChildren(QTabBar):
+            if bar.parentWidget() is not self.window:
+                continue  # only the dock areas' tab bars
+            if bar not in self._bars:
+                self._bars.add(bar)
+                bar.installEventFilter(self)
+            if not bar.isVisible() or bar.visibleRegion().isEmpty():
+                continue  # a bar Qt keeps from an earlier arrangement, out of sight
+            by_title = {dock.windowTitle(): dock for dock in self.titles}  # titles change per bar
+            found = [by_title.get(bar.tabText(i)) for i in range(bar.count())]
+            docks = [d for d in found if d is not None]
+            if len(docks) != len(found):
+                continue
+            self._show(docks, 0)  # whole titles while no tab is narrower than its title
+            if any(bar.tabRect(i).width() < bar.tabSizeHint(i).width() for i in range(bar.count())):
+                self._show(docks, 1)
+            for i, dock in enumerate(docks):
+                bar.setTabToolTip(i, self.titles[dock][0])
+
+    def _show(self, docks: list[QDockWidget], which: int) -> None:
+        for dock in docks:
+            if dock.windowTitle() != self.titles[dock][which]:
+                dock.setWindowTitle(self.titles[dock][which])  # Qt sets the tab's text (and tooltip)
+                dock.toggleViewAction().setText(self.titles[dock][0])  # the Panels menu: whole

@@ -20,6 +20,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QWidget
 
 from controlroom.qt import strings
+from controlroom.qt.i18n import current_language
 from controlroom.render import hover_words
 from controlroom.render.hover_words import CodeKind, HoverWords
 from controlroom.render.overlays.stack import OverlayStack
@@ -55,6 +56,9 @@ class QtHoverWords(HoverWords):
         if kind == "severity":
             return strings.severity_label(int(value))
         return _CODE_LABELS[kind](str(value))
+
+    def language(self) -> str:
+        return current_language()
 
 
 class MapLayers(QObject):

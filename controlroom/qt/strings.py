@@ -31,6 +31,20 @@ PANEL_TITLES: dict[str, str] = {
     "flood": QT_TRANSLATE_NOOP("PanelIds", "Flood what-if"),
 }
 
+# A panel's short title, for a dock tab too narrow for its whole title (the tooltip gives the whole).
+PANEL_SHORT_TITLES: dict[str, str] = {
+    "map3d": QT_TRANSLATE_NOOP("PanelShort", "Map"),
+    "object_info": QT_TRANSLATE_NOOP("PanelShort", "Selection"),
+    "kpi": QT_TRANSLATE_NOOP("PanelShort", "Vital signs"),
+    "video_grid": QT_TRANSLATE_NOOP("PanelShort", "Cameras"),
+    "incidents": QT_TRANSLATE_NOOP("PanelShort", "Incidents"),
+    "alarms": QT_TRANSLATE_NOOP("PanelShort", "Alarms"),
+    "feed_status": QT_TRANSLATE_NOOP("PanelShort", "Feeds"),
+    "briefing": QT_TRANSLATE_NOOP("PanelShort", "Summary"),
+    "status": QT_TRANSLATE_NOOP("PanelShort", "Status"),
+    "flood": QT_TRANSLATE_NOOP("PanelShort", "What-if"),
+}
+
 INCIDENT_TYPES: dict[str, str] = {
     "garbage_piled_up": QT_TRANSLATE_NOOP("IncidentType", "Garbage piled up"),
     "street_vending": QT_TRANSLATE_NOOP("IncidentType", "Street vending"),
@@ -277,6 +291,13 @@ def panel_title(panel_id: str) -> str:
     return _label("PanelIds", PANEL_TITLES, panel_id)
 
 
+def panel_short_title(panel_id: str) -> str:
+    """A panel's short title (a narrow dock tab), its whole title where it declares none."""
+    if panel_id in PANEL_SHORT_TITLES:
+        return _label("PanelShort", PANEL_SHORT_TITLES, panel_id)
+    return panel_title(panel_id)
+
+
 def incident_type_label(code: str) -> str:
     return _label("IncidentType", INCIDENT_TYPES, code)
 
@@ -334,6 +355,100 @@ def sensor_kind_label(code: str) -> str:
 
 def alarm_category_label(code: str) -> str:
     return _label("AlarmCategory", ALARM_CATEGORIES, code)
+
+
+# Why the gateway refused an order (core.dispatch_model.REFUSALS, the same English templates).
+REFUSALS: dict[str, str] = {
+    "role_leader": QT_TRANSLATE_NOOP(
+        "Refusal", "user '{user}' has role leader (view only); orders need an operator or supervisor"
+    ),
+    "close_needs_supervisor": QT_TRANSLATE_NOOP(
+        "Refusal", "closing an incident needs role supervisor; user '{user}' is an operator"
+    ),
+    "override_needs_supervisor": QT_TRANSLATE_NOOP(
+        "Refusal", "taking a unit from another incident needs role supervisor; user '{user}' is an operator"
+    ),
+    "create_needs_id": QT_TRANSLATE_NOOP("Refusal", "create needs an incident_id"),
+    "incident_exists": QT_TRANSLATE_NOOP("Refusal", "incident {incident} already exists (status {status})"),
+    "unknown_type": QT_TRANSLATE_NOOP(
+        "Refusal", "incident type {type} is unknown; expected one of {expected}"
+    ),
+    "severity_range": QT_TRANSLATE_NOOP(
+        "Refusal", "severity {severity} is out of range; expected 1 (low) to 4 (critical)"
+    ),
+    "bad_location": QT_TRANSLATE_NOOP(
+        "Refusal", "location ({lon}, {lat}) is not a WGS 84 lon/lat: {problem}"
+    ),
+    "bad_time": QT_TRANSLATE_NOOP(
+        "Refusal", "raised_at {raised_at} is not a time (seconds since 1970, or 0 for now)"
+    ),
+    "text_too_long": QT_TRANSLATE_NOOP("Refusal", "text is {length} characters; the limit is {limit}"),
+    "no_incident": QT_TRANSLATE_NOOP("Refusal", "no incident {incident}"),
+    "comment_empty": QT_TRANSLATE_NOOP("Refusal", "a comment needs some text"),
+    "comment_too_long": QT_TRANSLATE_NOOP("Refusal", "comment is {length} characters; the limit is {limit}"),
+    "acknowledge_not_new": QT_TRANSLATE_NOOP(
+        "Refusal", "incident {incident} is {status}; only a new incident can be acknowledged"
+    ),
+    "resolve_not_yet": QT_TRANSLATE_NOOP(
+        "Refusal", "incident {incident} is {status}; cannot resolve (acknowledge or dispatch it first)"
+    ),
+    "resolve_not_open": QT_TRANSLATE_NOOP(
+        "Refusal", "incident {incident} is {status}; cannot resolve (it is no longer open)"
+    ),
+    "close_not_resolved": QT_TRANSLATE_NOOP(
+        "Refusal", "incident {incident} is {status}; only a resolved incident can be closed"
+    ),
+    "cancel_not_open": QT_TRANSLATE_NOOP(
+        "Refusal", "incident {incident} is {status}; only an open incident can be cancelled"
+    ),
+    "cancel_needs_reason": QT_TRANSLATE_NOOP("Refusal", "cancelling needs a reason (text)"),
+    "unknown_kind": QT_TRANSLATE_NOOP("Refusal", "unknown command kind {kind}; expected one of {expected}"),
+    "assign_not_open": QT_TRANSLATE_NOOP(
+        "Refusal", "incident {incident} is {status}; units go only to open incidents"
+    ),
+    "no_unit": QT_TRANSLATE_NOOP("Refusal", "no unit {unit}"),
+    "unit_out_of_service": QT_TRANSLATE_NOOP("Refusal", "unit {unit} is out of service"),
+    "unit_already_here": QT_TRANSLATE_NOOP(
+        "Refusal", "unit {unit} is already assigned to incident {incident}"
+    ),
+    "unit_taken": QT_TRANSLATE_NOOP(
+        "Refusal",
+        "unit {unit} is already assigned to incident {holder} ({unit_status}); a supervisor can override",
+    ),
+    "unit_status_unknown": QT_TRANSLATE_NOOP(
+        "Refusal", "unit status {status} is not one to report; expected one of {expected}"
+    ),
+    "unit_busy": QT_TRANSLATE_NOOP(
+        "Refusal", "unit {unit} is assigned to incident {holder}; make it available first"
+    ),
+    "unit_unassigned": QT_TRANSLATE_NOOP(
+        "Refusal", "unit {unit} is not assigned to any incident; assign it first"
+    ),
+    "unit_elsewhere": QT_TRANSLATE_NOOP(
+        "Refusal", "unit {unit} is assigned to incident {holder}, not {incident}"
+    ),
+    "unit_on_scene": QT_TRANSLATE_NOOP("Refusal", "unit {unit} is already on scene"),
+}
+
+
+def refusal_label(reason: str) -> str:
+    """A refusal the gateway's state machine wrote, in the app's language: its code's template
+    translated, the statuses in it too. In English, and for any other text (a gateway's own
+    refusal, an older gateway's wording), the reason shows as the gateway wrote it."""
+    from controlroom.core.dispatch_model import refusal_parts
+
+    parts = refusal_parts(reason)
+    if parts is None or parts[0] not in REFUSALS:
+        return reason
+    code, fields = parts
+    template = QCoreApplication.translate("Refusal", REFUSALS[code])
+    if template == REFUSALS[code]:
+        return reason
+    if "status" in fields and code != "unit_status_unknown":
+        fields["status"] = dispatch_status_label(fields["status"])
+    if "unit_status" in fields:
+        fields["unit_status"] = entity_status_label(fields["unit_status"])
+    return template.format(**fields)
 
 
 #: Every kind of data code a panel shows, with its table's lupdate context and table.

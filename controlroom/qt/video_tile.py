@@ -35,6 +35,7 @@ from PySide6.QtWidgets import QApplication, QFrame, QMenu, QWidget
 from controlroom.core.cameras import Camera
 from controlroom.core.video_playback import ReplaySource
 from controlroom.core.video_tile import TileAction, TileMachine, TileState
+from controlroom.qt.i18n import current_language
 from controlroom.qt.video_frames import frame_to_image
 
 TILE_MIME = "application/x-controlroom-video-tile"
@@ -316,6 +317,10 @@ class VideoTile(QFrame):
             return ""
         return self.tr("{0:.1f} s").format(age) if age < 10 else self.tr("{0:.0f} s ago").format(age)
 
+    def caption(self) -> str:
+        """The camera's name in the app's language (the site may name it per language)."""
+        return self.camera.name_in(current_language()) if self.camera is not None else ""
+
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
@@ -356,7 +361,7 @@ class VideoTile(QFrame):
         p.setPen(QColor("white"))
         p.drawText(badge_rect, Qt.AlignmentFlag.AlignCenter, badge)
         name_rect = QRect(6, 0, badge_rect.left() - 10, bar_h)
-        name = fm.elidedText(self.camera.name, Qt.TextElideMode.ElideRight, name_rect.width())
+        name = fm.elidedText(self.caption(), Qt.TextElideMode.ElideRight, name_rect.width())
         p.drawText(name_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name)
         small = QFont(font)
         small.setBold(False)

@@ -76,6 +76,10 @@ class HoverWords:
             return _SEVERITY_NAMES[max(1, min(4, int(value))) - 1]
         return str(value).replace("_", " ")
 
+    def language(self) -> str:
+        """The display language's code, for site texts given per language (here: English)."""
+        return "en"
+
     def say(self, phrase: str, *args: object, **fields: object) -> str:
         """One of ``PHRASES``, translated and filled in."""
         return self.phrase_text(phrase).format(*args, **fields)

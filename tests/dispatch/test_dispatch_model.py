@@ -135,3 +135,21 @@ def test_cancel_needs_a_reason_and_releases_units() -> None:
 def test_comment_needs_text() -> None:
     assert "needs some text" in decide(cmd("comment", incident_id="I1", text="  "), OP, 1.0, inc()).reason
     assert decide(cmd("comment", incident_id="I1", text="caller rang again"), OP, 1.0, inc("closed")).accepted
+
+
+def test_every_refusal_reads_back_as_its_code_and_fields() -> None:
+    """A desk translates a refusal by reading its code and fields back from the gateway's text;
+    a text the state machine did not write (a gateway's own refusal) reads back as nothing."""
+    import re
+
+    from controlroom.core.dispatch_model import REFUSALS, refusal, refusal_parts
+
+    for code, template in REFUSALS.items():
+        fields = {name: f"ID-{i} a.b" for i, name in enumerate(re.findall(r"\{(\w+)\}", template))}
+        assert refusal_parts(refusal(code, **fields)) == (code, fields)
+    taken = "unit U1 is already assigned to incident INC-2 (dispatched); a supervisor can override"
+    assert refusal_parts(taken) == (
+        "unit_taken",
+        {"unit": "U1", "holder": "INC-2", "unit_status": "dispatched"},
+    )
+    assert refusal_parts("request r1 was already answered with another command") is None

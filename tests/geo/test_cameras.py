@@ -123,3 +123,29 @@ def test_site_section_and_shared_cache(tmp_path: Path) -> None:
     reg = site_cameras(site, FRAME)
     assert reg is not None and reg.nearest_n == 6 and site_cameras(site, FRAME) is reg
     assert to_wgs84(0, 0, "EPSG:4326")[0] == 0  # sanity: the helper is importable here
+
+
+def test_camera_names_per_language_with_fallback(tmp_path: Path) -> None:
+    """``name_attributes`` gives a name column per language: the app's language, else English,
+    else ``name_attribute``'s; search finds a camera by any of its names."""
+    path = tmp_path / "cameras.csv"
+    path.write_text(
+        "id,name,name_en,lon,lat\nC1,横6路 1号,Heng 6 Road No. 1,113.32,23.11\nC2,纵2路 2号,,113.33,23.11\n",
+        encoding="utf-8",
+    )
+    source = CameraSource(path=path, crs="EPSG:4326", name_attributes={"en": "name_en", "zh_CN": "name"})
+    reg = load_cameras(source, FRAME)
+    one, two = reg.get("C1"), reg.get("C2")
+    assert (one.name_in("en"), one.name_in("zh_CN")) == ("Heng 6 Road No. 1", "横6路 1号")
+    assert (two.name_in("en"), two.name_in("zh_CN")) == (
+        "纵2路 2号",
+        "纵2路 2号",
+    )  # no English name: the data's
+    assert [c.id for c in reg.search("heng 6")] == ["C1"] and [c.id for c in reg.search("横6路")] == ["C1"]
+    plain = load_cameras(CameraSource(path=path, crs="EPSG:4326"), FRAME).get("C1")
+    assert plain.name_in("en") == plain.name_in("zh_CN") == "横6路 1号"  # a site without per-language names
+
+
+def test_camera_name_columns_keyed_by_an_unknown_language_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"(?s)name_attributes.*keyed by en, zh_CN \(found key\(s\) fr\)"):
+        CameraSource(path=tmp_path / "c.csv", crs="EPSG:4326", name_attributes={"fr": "nom"})

@@ -267,3 +267,23 @@ def test_in_replay_a_clip_seeks_to_the_instant_and_a_camera_without_recording_sa
     recorded.set_replay(None, replaying=False)  # back to live: the live stream again
     unrecorded.set_replay(None, replaying=False)
     qtbot.waitUntil(lambda: unrecorded.machine.state != TileState.ERROR, timeout=5000)
+
+
+def test_tile_captions_name_each_camera_in_the_apps_language(panel: VideoGridPanel) -> None:
+    """A site naming its cameras per language: the tile reads "Heng 6 Road No. 1" in English and
+    "横6路 1号" in Chinese; a camera with no English name keeps the data's name in both."""
+    from controlroom.qt.i18n import install_language
+
+    reg = CameraRegistry(
+        ["C1", "C2"], ["横6路 1号", "纵2路 2号"], [0.0, 50.0], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0],
+        names_in={"en": ["Heng 6 Road No. 1", ""], "zh_CN": ["横6路 1号", "纵2路 2号"]},
+    )  # fmt: skip
+    panel._registry = lambda: reg
+    panel.open_camera_ids(["C1", "C2"], "picked")
+    try:
+        install_language("zh_CN")
+        assert [t.caption() for t in panel.tiles[:2]] == ["横6路 1号", "纵2路 2号"]
+        install_language("en")
+        assert [t.caption() for t in panel.tiles[:2]] == ["Heng 6 Road No. 1", "纵2路 2号"]
+    finally:
+        install_language("en")

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from controlroom.core.alarms.lifecycle import STATES as ALARM_STATES
+from controlroom.core.dispatch_model import REFUSALS
 from controlroom.core.protocol import (
     ENTITY_KINDS,
     ENTITY_STATUSES,
@@ -66,6 +67,8 @@ def test_the_translation_compiles(tmp_path: Path) -> None:
 def test_codes_from_data_all_have_display_names() -> None:
     """New panel ids or protocol codes must be added to qt/strings.py, or they show untranslated."""
     assert {k: v for k, v in strings.PANEL_TITLES.items()} == PANEL_IDS
+    assert set(strings.PANEL_SHORT_TITLES) == set(PANEL_IDS)
+    assert strings.REFUSALS == REFUSALS  # the gateway's reason templates, word for word
     assert set(strings.INCIDENT_TYPES) == set(INCIDENT_TYPES)
     assert set(strings.INCIDENT_STATUSES) == set(INCIDENT_STATUSES)
     assert set(strings.ENTITY_KINDS) == set(ENTITY_KINDS)

@@ -262,3 +262,48 @@ def test_windows_really_show_on_their_screens(
         colour = image.pixelColor(W // 2, H - 5)
         # dark wall surface, not the bare (black) X root window
         assert 10 < colour.red() + colour.green() + colour.blue() < 150, (screen.name(), colour.name())
+
+
+def test_the_missing_monitor_banner_covers_no_panel_content(
+    monitors: Monitors, make_wall: Callable[..., WallManager], sample_site_factory: Callable[[str], Path]
+) -> None:
+    """Half the 3 × 2 wall unplugged, with the real panels (map and its toolbar, vitals, cameras,
+    status): the banner shows on every window and no label, button, field or view of a panel
+    lies under it; the panels start below it instead."""
+    from PySide6.QtCore import QRect
+
+    from controlroom.app.panel_factory import make_panel
+    from controlroom.core.site import load_site
+    from controlroom.qt.live import LiveCity
+
+    live = LiveCity(load_site(sample_site_factory("banner-site")), feed=False)
+    monitors.set(WALL[:3])  # the wall asks for six screens; three are there
+    try:
+        manager = make_wall(load_layout(LAYOUTS / "wall-3x2.toml"), lambda pid: make_panel(pid, live))
+        QApplication.processEvents()
+        assert "Monitors missing: B1, B2, B3" in manager.banner_text()
+        covered = []
+        for window in manager.windows:
+            assert window.banner.isVisible()
+            band = window.banner.geometry()
+            for region, panel in window.panels().items():
+                assert not isinstance(panel, PlaceholderPanel), f"{region}: the real panel did not start"
+                for w in [panel, *panel.findChildren(QWidget)]:
+                    if not w.isVisibleTo(window) or w.width() <= 0 or w.height() <= 0:
+                        continue
+                    rect = QRect(w.mapTo(window, QPoint(0, 0)), w.size())
+                    if rect.intersects(band):
+                        name = w.objectName() or type(w).__name__
+                        covered.append(
+                            f"{region}: {name} at {rect.getRect()} under the banner {band.getRect()}"
+                        )
+                if panel.geometry().top() <= band.bottom():
+                    covered.append(f"{region}: the panel starts at y={panel.geometry().top()}, in the banner")
+        assert not covered, "\n".join(covered)
+    finally:
+        for window in manager.windows if "manager" in locals() else []:
+            for panel in window.panels().values():
+                shutdown = getattr(panel, "shutdown", None)
+                if callable(shutdown):
+                    shutdown()
+        live.stop()

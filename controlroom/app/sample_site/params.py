@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 SEED = 20261123
-GENERATOR_VERSION = "2"  # bump when the generated data changes (2: terrain.tif, population)
+GENERATOR_VERSION = "3"  # bump when the generated data changes (2: terrain.tif, population; 3: name_en)
 ORIGIN = (113.32, 23.11)
 SITE_CRS = "EPSG:32649"
 HALF_W, HALF_H = 3000.0, 2500.0

@@ -85,7 +85,7 @@ def _cameras(p: Plan, rng: np.random.Generator) -> list[dict[str, Any]]:
 
     total = sum(g.length for g, _ in p.roads)
     spacing = total / 2400
-    rows: list[tuple[float, float, float, str, str]] = []
+    rows: list[tuple[float, float, float, str, str, str]] = []
     for geom, props in p.roads:
         d = np.arange(spacing / 2, geom.length, spacing)
         if not len(d):
@@ -98,7 +98,8 @@ def _cameras(p: Plan, rng: np.random.Generator) -> list[dict[str, Any]]:
         heading = np.degrees(np.arctan2(t[:, 0] * side, t[:, 1] * side)) % 360
         tags = ";".join(["road", props["highway"]] + (["bridge"] if props["bridge"] == "yes" else []))
         rows += [
-            (x, y, h, props["name"], tags) for (x, y), h in zip(xy.tolist(), heading.tolist(), strict=True)
+            (x, y, h, props["name"], tags, props["name_en"])
+            for (x, y), h in zip(xy.tolist(), heading.tolist(), strict=True)
         ]
     pts = shapely.points([(r[0], r[1]) for r in rows])
     districts = _which(pts, p.levels["district"], "name")
@@ -112,6 +113,7 @@ def _cameras(p: Plan, rng: np.random.Generator) -> list[dict[str, Any]]:
             {
                 "id": cid,
                 "name": f"{row[3]} {i + 1}号",
+                "name_en": f"{row[5]} No. {i + 1}",  # the site names it per language ([cameras])
                 "lon": round(float(lon[i]), 7),
                 "lat": round(float(lat[i]), 7),
                 "main_url": f"http://127.0.0.1:8090/cam/{cid}/main.mp4",

@@ -116,6 +116,7 @@ population_attribute = "population"
 path = "data/cameras.csv"
 crs = "EPSG:4326"
 format = "csv"
+name_attributes = {{ en = "name_en", zh_CN = "name" }}  # each camera's name per language
 
 [units]
 path = "data/units.csv"

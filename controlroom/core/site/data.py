@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from controlroom.core.local_text import LocalText
 from controlroom.core.site.fields import (
     _EXTENSION_FORMATS,
     AdminLevel,
@@ -108,10 +109,13 @@ class CameraSource(VectorSource):
     """The camera registry: which columns hold the id, stream URLs, PTZ, heading/FOV, district, grid, tags.
 
     A column named here but absent from the file leaves that field empty (the id is required).
-    ``nearest_n`` is how many cameras "cameras around" opens for an incident.
+    ``nearest_n`` is how many cameras "cameras around" opens for an incident. ``name_attributes``
+    names a column per language (``{en = "name_en", zh_CN = "name"}``): a camera shows its name in
+    the app's language, else in English, else ``name_attribute``'s.
     """
 
     id_attribute: str = "id"
+    name_attributes: LocalText | None = None
     main_url_attribute: str = "main_url"
     sub_url_attribute: str = "sub_url"
     ptz_attribute: str = "ptz"

@@ -18,7 +18,7 @@ import html
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -39,7 +40,7 @@ from controlroom.live.events import DeskChanged
 from controlroom.panels.incidents.tables import IncidentQueue, UnitBoard, age_text
 from controlroom.qt.action_buttons import ActionSpec, add_action_buttons
 from controlroom.qt.dispatch_bridge import DispatchBridge
-from controlroom.qt.fit import ResponsiveSplitter, flow_row
+from controlroom.qt.fit import ElidedLabel, ResponsiveSplitter, SidewaysFitScroller, flow_row, room_height
 from controlroom.qt.i18n import current_language
 from controlroom.qt.panel_contract import LivePanel
 from controlroom.qt.site_words import place_name, site_clock
@@ -49,6 +50,7 @@ from controlroom.qt.strings import (
     entity_status_label,
     incident_type_label,
     order_kind_label,
+    refusal_label,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +59,10 @@ if TYPE_CHECKING:
     from controlroom.qt.live import LiveCity
 
 BODY_POINT_SIZE = 15
+#: Shorter than this (a 1366×768 laptop's bottom dock is about 260 px), the actions and the title
+#: take a smaller font so the queue, the title and every action fit without scrolling.
+COMPACT_BELOW_PX = 420
+COMPACT_POINT_SIZE = 12
 #: An order's state in the strip (refused ones the operator retried or dropped included).
 _MARKS = {"pending": "…", "acknowledged": "✓", "refused": "✗", "retried": "↻", "dropped": "–"}
 
@@ -73,6 +79,7 @@ class IncidentsPanel(LivePanel, QWidget):
         self.bridge = bridge or DispatchBridge.for_live(live)
         self.client = self.bridge.client
         self.selected: str | None = None
+        self.compact = False
         self._names_of: tuple[object, dict[str, dict[str, str]]] = (None, {})  # the model's place names
         font = QFont(self.font())
         font.setPointSize(BODY_POINT_SIZE)
@@ -116,12 +123,13 @@ class IncidentsPanel(LivePanel, QWidget):
         self.queue.itemSelectionChanged.connect(self._on_queue_selection)
         left = QWidget()
         lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
         lv.addLayout(filters)
         lv.addWidget(self.queue)
 
-        self.title = QLabel(self.tr("No incident selected"))
+        self.title = ElidedLabel(self.tr("No incident selected"))  # a long type and id: "…", tooltip whole
         tf = QFont(self.font())
-        tf.setPointSize(BODY_POINT_SIZE + 5)
+        tf.setPointSize(BODY_POINT_SIZE + 3)
         tf.setBold(True)
         self.title.setFont(tf)
         self.detail = QLabel("")
@@ -130,7 +138,7 @@ class IncidentsPanel(LivePanel, QWidget):
         self.alternatives = QListWidget()
         self.alternatives.itemActivated.connect(self._on_alternative_activated)
         self.timeline = QListWidget()
-        row1, row2 = flow_row(), flow_row()  # buttons wrap rather than clip
+        row1 = row2 = flow_row()  # one row of actions under the title, wrapping rather than clipping
         actions: list[ActionSpec] = [
             ("dispatch", self.tr("Dispatch nearest (D)"), "D", self.dispatch_nearest, row1),
             ("acknowledge", self.tr("Acknowledge (A)"), "A", lambda: self._order("acknowledge"), row1),
@@ -144,6 +152,7 @@ class IncidentsPanel(LivePanel, QWidget):
         self.buttons: dict[str, QPushButton] = add_action_buttons(self, actions, live=self.live, world=world)
         self.comment = QLineEdit()
         self.comment.setPlaceholderText(self.tr("Comment (Enter to add; a reason is needed to cancel)"))
+        self.comment.setToolTip(self.comment.placeholderText())  # a narrow field cuts the hint
         self.comment.returnPressed.connect(lambda: self._order("comment", text=self.comment.text()))
         cancel = QPushButton(self.tr("Cancel incident"))
         cancel.clicked.connect(lambda: self._order("cancel", text=self.comment.text()))
@@ -153,21 +162,38 @@ class IncidentsPanel(LivePanel, QWidget):
         crow.addWidget(cancel)
         find = QShortcut(QKeySequence("Ctrl+F"), self)
         find.activated.connect(self.district.setFocus)
+        # The title and the actions first, always in view (a laptop's short dock included); the
+        # facts, the nearest units and the timeline share the rest as tabs, each scrolling itself.
+        facts = QWidget()
+        fv = self._facts = QVBoxLayout(facts)
+        fv.setContentsMargins(0, 0, 0, 0)
+        fv.addWidget(self.detail)
+        fv.addLayout(crow)
+        fv.addStretch(1)
+        nearest = QWidget()
+        nv = QVBoxLayout(nearest)
+        nv.setContentsMargins(0, 0, 0, 0)
+        hint = QLabel(self.tr("Nearest suitable units (double-click to dispatch)"))
+        hint.setWordWrap(True)
+        nv.addWidget(hint)
+        nv.addWidget(self.alternatives, 1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(SidewaysFitScroller(facts), self.tr("Details"))
+        self.tabs.addTab(nearest, self.tr("Nearest"))  # short: four tabs fit a laptop's dock
+        self.tabs.addTab(self.timeline, self.tr("Timeline"))
+        # narrow: every tab in view, a long title ends in "…" with the whole one as its tooltip
+        self.tabs.tabBar().setUsesScrollButtons(False)
+        self.tabs.tabBar().setElideMode(Qt.TextElideMode.ElideRight)
+        self._tab_tooltips()
         right = QWidget()
-        rv = QVBoxLayout(right)
+        rv = self._right = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
         rv.addWidget(self.title)
-        rv.addWidget(self.detail)
         rv.addLayout(row1)
-        rv.addWidget(QLabel(self.tr("Nearest suitable units (double-click to dispatch)")))
-        rv.addWidget(self.alternatives, 1)
-        rv.addLayout(row2)
-        rv.addLayout(crow)
-        rv.addWidget(QLabel(self.tr("Timeline")))
-        rv.addWidget(self.timeline, 1)
+        rv.addWidget(self.tabs, 1)
 
         self.unit_board = UnitBoard(self)
-        self.orders = QLabel("")
-        self.orders.setWordWrap(True)
+        self.orders = ElidedLabel("")  # one line under the desk ("…", the whole strip as tooltip)
         self.link = QLabel("")
         self.link.setWordWrap(True)
         self.link.setStyleSheet("color: #ff6b6b; font-weight: bold;")
@@ -193,17 +219,17 @@ class IncidentsPanel(LivePanel, QWidget):
         rb.addWidget(self.refused_title)
         rb.addLayout(refused_row)
         self.refused_box.hide()
-        top = ResponsiveSplitter((380, 340))  # the queue above the detail when too narrow for both
+        top = ResponsiveSplitter((380, 300))  # the queue above the detail when too narrow for both
         top.addWidget(left)
         top.addWidget(right)
         top.setStretchFactor(0, 3)
         top.setStretchFactor(1, 2)
-        outer = QSplitter(Qt.Orientation.Vertical)
+        outer = self._outer = QSplitter(Qt.Orientation.Vertical)
         outer.addWidget(top)
         outer.addWidget(self.unit_board)
         outer.setStretchFactor(0, 3)
         outer.setStretchFactor(1, 1)
-        lay = QVBoxLayout(self)
+        lay = self._lay = QVBoxLayout(self)
         lay.addWidget(outer, 1)
         lay.addWidget(self.link)
         lay.addWidget(self.orders)
@@ -213,6 +239,43 @@ class IncidentsPanel(LivePanel, QWidget):
 
     def title_text(self) -> str:
         return self.tr("Incidents and dispatch")
+
+    def _tab_tooltips(self) -> None:
+        for i in range(self.tabs.count()):
+            self.tabs.setTabToolTip(i, self.tabs.tabText(i))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._set_compact(room_height(self) < COMPACT_BELOW_PX)
+
+    def _set_compact(self, compact: bool) -> None:
+        """In a short dock: smaller action buttons and title (their texts stay whole: they wrap),
+        the unit board a tab beside the timeline instead of a strip under the queue, and the tabs
+        as short as a few lines (each scrolls itself)."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        if compact:
+            self.tabs.addTab(self.unit_board, self.tr("Units", "tab: every unit and its status"))
+            self._tab_tooltips()
+            lines = self.tabs.fontMetrics().lineSpacing() * 2
+            self.tabs.setMinimumHeight(self.tabs.tabBar().sizeHint().height() + lines)
+            self._facts.insertWidget(0, self.title)  # the queue marks the selected row; details name it
+            self._lay.setContentsMargins(4, 4, 4, 4)
+        else:
+            self.tabs.removeTab(self.tabs.indexOf(self.unit_board))
+            self._outer.addWidget(self.unit_board)
+            self.unit_board.show()
+            self.tabs.setMinimumHeight(0)
+            self._right.insertWidget(0, self.title)
+            self._lay.setContentsMargins(9, 9, 9, 9)
+        for button in (*self.buttons.values(), self.tabs):  # the tabs and their pages: compact too
+            font = QFont(button.font())
+            font.setPointSize(COMPACT_POINT_SIZE if compact else BODY_POINT_SIZE)
+            button.setFont(font)
+        font = QFont(self.title.font())
+        font.setPointSize(BODY_POINT_SIZE if compact else BODY_POINT_SIZE + 3)
+        self.title.setFont(font)
 
     # ------------------------------------------------------------------ queue
     # ------------------------------------------------------------------ the desk's rows
@@ -418,7 +481,7 @@ class IncidentsPanel(LivePanel, QWidget):
             mark = _MARKS.get(e.state, "?")
             parts.append(
                 f"{mark} {code_label('order', e.kind)} {e.unit_id or e.incident_id}".rstrip()
-                + (f" — {e.reason}" if e.reason else "")
+                + (f" — {refusal_label(e.reason)}" if e.reason else "")
             )
         self.orders.setText("   ".join(parts))
         self._show_refused()
@@ -431,7 +494,7 @@ class IncidentsPanel(LivePanel, QWidget):
         self.refused.clear()
         for e in self.client.outbox.entries(state="refused", limit=50):
             item = QListWidgetItem(
-                f"✗ {code_label('order', e.kind)} {e.unit_id or e.incident_id} — {e.reason}"
+                f"✗ {code_label('order', e.kind)} {e.unit_id or e.incident_id} — {refusal_label(e.reason)}"
             )
             item.setData(Qt.ItemDataRole.UserRole, e.command_id)
             self.refused.addItem(item)

@@ -204,4 +204,8 @@ class CameraOverlay(MeshOverlay):
         camera = registry.find(item_id)
         if camera is None:
             return item_id
-        return words.say(hover.CAMERA_PTZ if camera.ptz else hover.CAMERA, name=camera.name, id=camera.id)
+        return words.say(
+            hover.CAMERA_PTZ if camera.ptz else hover.CAMERA,
+            name=camera.name_in(words.language()),
+            id=camera.id,
+        )
