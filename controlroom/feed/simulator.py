@@ -68,6 +68,9 @@ class SimConfig:
     river_base_m: float = 2.6
     river_rise_m_per_min: float = 0.08
     timezone: str = "Asia/Shanghai"
+    #: When the simulated run begins (Unix seconds); None: now. A recording of a chosen period
+    #: (e.g. one that must not cross the site's midnight) sets it.
+    start: float | None = None
 
 
 @dataclass
@@ -98,7 +101,7 @@ class CitySimulator:
     def __post_init__(self) -> None:
         cfg = self.config
         self.rng = np.random.default_rng(cfg.seed)
-        self.started = time.time()
+        self.started = time.time() if cfg.start is None else cfg.start
         self._build_fleet()
         self._build_sensors()
         self.open: dict[str, _Incident] = {}

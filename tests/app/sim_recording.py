@@ -15,12 +15,19 @@ _HEAD = struct.Struct("<dI")
 
 
 def write_sim_recording(
-    site: Site, out: Path, hours: float = 2.0, step_s: float = 30.0, incident_every_s: float = 300.0
+    site: Site,
+    out: Path,
+    hours: float = 2.0,
+    step_s: float = 30.0,
+    incident_every_s: float = 300.0,
+    start: float | None = None,
 ) -> tuple[Path, list[str]]:
-    """Simulate ``hours`` from now in ``step_s`` steps; returns the file and every incident id."""
-    sim = CitySimulator.from_site(
-        site, SimConfig(entities=60, seed=7, incident_every_s=incident_every_s, timezone=site.site.timezone)
+    """Simulate ``hours`` from ``start`` (default now) in ``step_s`` steps; returns the file and
+    every incident id."""
+    cfg = SimConfig(
+        entities=60, seed=7, incident_every_s=incident_every_s, timezone=site.site.timezone, start=start
     )
+    sim = CitySimulator.from_site(site, cfg)
     t = sim.started
     seq = 0
     ids: list[str] = []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -29,8 +31,11 @@ def test_briefing_shows_incidents_by_type_in_chinese(  # type: ignore[no-untyped
     from controlroom.qt.live import LiveCity
 
     site = load_site(sample_site)
+    # the hour ends before the site's midnight, whenever the test runs: "today" holds all of it
+    # (from now, a run at 23:05 in the site's zone left the incidents before midnight out)
+    ten = datetime.now(ZoneInfo(site.site.timezone)).replace(hour=10, minute=0, second=0, microsecond=0)
     rec, ids = write_sim_recording(
-        site, tmp_path / "feed.crf", hours=1.0, step_s=30.0, incident_every_s=300.0
+        site, tmp_path / "feed.crf", hours=1.0, step_s=30.0, incident_every_s=300.0, start=ten.timestamp()
     )
     last = max(t for t, _ in read_recording(rec))
     make_application(language="zh_CN")
