@@ -2673,4 +2673,39 @@
         <translation>大屏：{0}</translation>
     </message>
 </context>
+<context>
+    <name>GatewayLink</name>
+    <message>
+        <source>the gateway at {endpoint} refuses this desk&apos;s key (ZAP status {status}): its public key is not among the site&apos;s [[dispatch.users]]; send it to the site administrator</source>
+        <translation>位于 {endpoint} 的网关拒绝了本坐席的密钥（ZAP 状态 {status}）：其公钥不在站点的 [[dispatch.users]] 中；请将公钥发给站点管理员</translation>
+    </message>
+    <message>
+        <source>the security handshake with the gateway at {endpoint} fails: the gateway requires CURVE keys and this desk talks plain text (set [dispatch] server_public_key and client_secret_key in the desk&apos;s site file)</source>
+        <translation>与 {endpoint} 网关的安全握手失败：网关要求 CURVE 密钥，而本坐席使用明文（请在坐席的站点文件中设置 [dispatch] server_public_key 和 client_secret_key）</translation>
+    </message>
+    <message>
+        <source>the security handshake with the gateway at {endpoint} fails: this desk uses CURVE keys but the gateway runs without them (no server_secret_key)</source>
+        <translation>与 {endpoint} 网关的安全握手失败：本坐席使用 CURVE 密钥，但网关未启用（没有 server_secret_key）</translation>
+    </message>
+    <message>
+        <source>the security handshake with the gateway at {endpoint} fails: [dispatch] server_public_key ({key}) is probably not this gateway&apos;s key</source>
+        <translation>与 {endpoint} 网关的安全握手失败：[dispatch] server_public_key（{key}）可能不是该网关的公钥</translation>
+    </message>
+    <message>
+        <source>the security handshake with the gateway at {endpoint} fails (ZMTP protocol error {error}): is it a controlroom gateway of the same version?</source>
+        <translation>与 {endpoint} 网关的安全握手失败（ZMTP 协议错误 {error}）：对方是否为同一版本的 controlroom 网关？</translation>
+    </message>
+    <message>
+        <source>no answer from the gateway at {endpoint} for {seconds} s: it accepted the connection but does not answer (overloaded or stuck?)</source>
+        <translation>{seconds} 秒内未收到 {endpoint} 网关的应答：连接已建立但没有应答（过载或卡住？）</translation>
+    </message>
+    <message>
+        <source>no answer from the gateway at {endpoint} for {seconds} s: the connection was lost and it does not come back (gateway down or unreachable)</source>
+        <translation>{seconds} 秒内未收到 {endpoint} 网关的应答：连接已断开且未恢复（网关停机或不可达）</translation>
+    </message>
+    <message>
+        <source>no answer from the gateway at {endpoint} for {seconds} s: nothing completes a connection there (gateway down, wrong [dispatch] endpoint, or it refuses this desk&apos;s key: check [dispatch] server_public_key and the desk&apos;s client key)</source>
+        <translation>{seconds} 秒内未收到 {endpoint} 网关的应答：无法建立连接（网关停机、[dispatch] endpoint 配置错误，或网关拒绝本坐席的密钥：请检查 [dispatch] server_public_key 和坐席的客户端密钥）</translation>
+    </message>
+</context>
 </TS>

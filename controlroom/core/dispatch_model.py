@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
@@ -22,6 +21,7 @@ from typing import Literal, get_args
 import msgspec
 
 from controlroom.core.protocol import INCIDENT_TYPES
+from controlroom.core.text_templates import TextTemplates
 
 Role = Literal["operator", "supervisor", "leader"]
 ROLES: tuple[str, ...] = get_args(Role)
@@ -229,32 +229,18 @@ REFUSALS: dict[str, str] = {
 }
 
 
+_REFUSALS = TextTemplates(REFUSALS)
+
+
 def refusal(code: str, **fields: object) -> str:
     """The reason text of refusal ``code`` with its fields filled in."""
-    return REFUSALS[code].format(**fields)
-
-
-def _template_pattern(template: str) -> re.Pattern[str]:
-    parts = re.split(r"\{(\w+)\}", template)  # literal, field, literal, field, …, literal
-    body = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
-    return re.compile(f"^{body}$", re.DOTALL)
-
-
-#: Most literal text first, so "… assigned to incident X" does not swallow "… X (busy); a supervisor …".
-_PATTERNS = sorted(
-    ((code, _template_pattern(t)) for code, t in REFUSALS.items()),
-    key=lambda cp: -len(re.sub(r"\{\w+\}", "", REFUSALS[cp[0]])),
-)
+    return _REFUSALS.say(code, **fields)
 
 
 def refusal_parts(reason: str) -> tuple[str, dict[str, str]] | None:
     """(code, fields) of a reason the state machine wrote, or None for any other text (a
     gateway's own refusal, an older gateway's wording): that is shown as it came."""
-    for code, pattern in _PATTERNS:
-        found = pattern.match(reason)
-        if found:
-            return code, found.groupdict()
-    return None
+    return _REFUSALS.parts(reason)
 
 
 @dataclass

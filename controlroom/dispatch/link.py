@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import zmq
 from zmq.utils.monitor import recv_monitor_message
 
+from controlroom.core.text_templates import TextTemplates
+
 if TYPE_CHECKING:
     from controlroom.feed.keys import ClientSecurity
 
@@ -27,6 +29,47 @@ MONITORED = (
     | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
     | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
 )
+
+
+#: What the desk says about its link, one English template per code (qt/strings.py marks the
+#: same templates for translation; the desk reads code and fields back to say it in its language).
+LINK_PROBLEMS: dict[str, str] = {
+    "key_refused": (
+        "the gateway at {endpoint} refuses this desk's key (ZAP status {status}): its public key is "
+        "not among the site's [[dispatch.users]]; send it to the site administrator"
+    ),
+    "plain_desk": (
+        "the security handshake with the gateway at {endpoint} fails: the gateway requires CURVE keys "
+        "and this desk talks plain text (set [dispatch] server_public_key and client_secret_key in "
+        "the desk's site file)"
+    ),
+    "plain_gateway": (
+        "the security handshake with the gateway at {endpoint} fails: this desk uses CURVE keys but "
+        "the gateway runs without them (no server_secret_key)"
+    ),
+    "wrong_server_key": (
+        "the security handshake with the gateway at {endpoint} fails: [dispatch] server_public_key "
+        "({key}) is probably not this gateway's key"
+    ),
+    "protocol_error": (
+        "the security handshake with the gateway at {endpoint} fails (ZMTP protocol error {error}): "
+        "is it a controlroom gateway of the same version?"
+    ),
+    "silent_but_connected": (
+        "no answer from the gateway at {endpoint} for {seconds} s: it accepted the connection but "
+        "does not answer (overloaded or stuck?)"
+    ),
+    "connection_lost": (
+        "no answer from the gateway at {endpoint} for {seconds} s: the connection was lost and it "
+        "does not come back (gateway down or unreachable)"
+    ),
+    "never_connected": (
+        "no answer from the gateway at {endpoint} for {seconds} s: nothing completes a connection "
+        "there (gateway down, wrong [dispatch] endpoint, or it refuses this desk's key: check "
+        "[dispatch] server_public_key and the desk's client key)"
+    ),
+}
+LINK_WORDS = TextTemplates(LINK_PROBLEMS)
 
 
 class GatewayLink:
@@ -55,42 +98,26 @@ class GatewayLink:
             elif event == zmq.EVENT_DISCONNECTED:
                 self.up = False
             elif event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
-                self.handshake_failure = (
-                    f"the gateway at {self.endpoint} refuses this desk's key (ZAP status {value}): "
-                    "its public key is not among the site's [[dispatch.users]]; "
-                    "send it to the site administrator"
-                )
+                self.handshake_failure = LINK_WORDS.say("key_refused", endpoint=self.endpoint, status=value)
             elif event in (zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL, zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL):
                 self.handshake_failure = self._handshake_problem(event, value)
 
     def _handshake_problem(self, event: int, value: int) -> str:
-        at = f"the security handshake with the gateway at {self.endpoint} fails"
         mismatch = (
             event == zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
             and value == zmq.PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH
         )
         if self.security is None:
-            return (
-                f"{at}: the gateway requires CURVE keys and this desk talks plain text "
-                "(set [dispatch] server_public_key and client_secret_key in the desk's site file)"
-            )
+            return LINK_WORDS.say("plain_desk", endpoint=self.endpoint)
         if mismatch:
-            return f"{at}: this desk uses CURVE keys but the gateway runs without them (no server_secret_key)"
+            return LINK_WORDS.say("plain_gateway", endpoint=self.endpoint)
         if event == zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-            return (
-                f"{at}: [dispatch] server_public_key ({self.security.server_public_key}) "
-                "is probably not this gateway's key"
+            return LINK_WORDS.say(
+                "wrong_server_key", endpoint=self.endpoint, key=self.security.server_public_key
             )
-        return f"{at} (ZMTP protocol error {value:#x}): is it a controlroom gateway of the same version?"
+        return LINK_WORDS.say("protocol_error", endpoint=self.endpoint, error=f"{value:#x}")
 
     def silence(self, silence_s: float) -> str:
         """Why nothing came back for ``silence_s`` while the desk waited for an answer."""
-        head = f"no answer from the gateway at {self.endpoint} for {silence_s:g} s"
-        if self.up:
-            return f"{head}: it accepted the connection but does not answer (overloaded or stuck?)"
-        if self.ever_up:
-            return f"{head}: the connection was lost and it does not come back (gateway down or unreachable)"
-        return (
-            f"{head}: nothing completes a connection there (gateway down, wrong [dispatch] endpoint, "
-            "or it refuses this desk's key: check [dispatch] server_public_key and the desk's client key)"
-        )
+        code = "silent_but_connected" if self.up else "connection_lost" if self.ever_up else "never_connected"
+        return LINK_WORDS.say(code, endpoint=self.endpoint, seconds=f"{silence_s:g}")

@@ -431,6 +431,54 @@ REFUSALS: dict[str, str] = {
 }
 
 
+# What the desk says about its gateway link (dispatch.link.LINK_PROBLEMS, the same English templates).
+LINK_PROBLEMS: dict[str, str] = {
+    "key_refused": QT_TRANSLATE_NOOP(
+        "GatewayLink",
+        "the gateway at {endpoint} refuses this desk's key (ZAP status {status}): its "
+        "public key is not among the site's [[dispatch.users]]; send it to the site "
+        "administrator",
+    ),
+    "plain_desk": QT_TRANSLATE_NOOP(
+        "GatewayLink",
+        "the security handshake with the gateway at {endpoint} fails: the gateway "
+        "requires CURVE keys and this desk talks plain text (set [dispatch] "
+        "server_public_key and client_secret_key in the desk's site file)",
+    ),
+    "plain_gateway": QT_TRANSLATE_NOOP(
+        "GatewayLink",
+        "the security handshake with the gateway at {endpoint} fails: this desk uses "
+        "CURVE keys but the gateway runs without them (no server_secret_key)",
+    ),
+    "wrong_server_key": QT_TRANSLATE_NOOP(
+        "GatewayLink",
+        "the security handshake with the gateway at {endpoint} fails: [dispatch] "
+        "server_public_key ({key}) is probably not this gateway's key",
+    ),
+    "protocol_error": QT_TRANSLATE_NOOP(
+        "GatewayLink",
+        "the security handshake with the gateway at {endpoint} fails (ZMTP protocol error"
+        " {error}): is it a controlroom gateway of the same version?",
+    ),
+    "silent_but_connected": QT_TRANSLATE_NOOP(
+        "GatewayLink",
+        "no answer from the gateway at {endpoint} for {seconds} s: it accepted the "
+        "connection but does not answer (overloaded or stuck?)",
+    ),
+    "connection_lost": QT_TRANSLATE_NOOP(
+        "GatewayLink",
+        "no answer from the gateway at {endpoint} for {seconds} s: the connection was "
+        "lost and it does not come back (gateway down or unreachable)",
+    ),
+    "never_connected": QT_TRANSLATE_NOOP(
+        "GatewayLink",
+        "no answer from the gateway at {endpoint} for {seconds} s: nothing completes a "
+        "connection there (gateway down, wrong [dispatch] endpoint, or it refuses this "
+        "desk's key: check [dispatch] server_public_key and the desk's client key)",
+    ),
+}
+
+
 def refusal_label(reason: str) -> str:
     """A refusal the gateway's state machine wrote, in the app's language: its code's template
     translated, the statuses in it too. In English, and for any other text (a gateway's own
@@ -438,17 +486,31 @@ def refusal_label(reason: str) -> str:
     from controlroom.core.dispatch_model import refusal_parts
 
     parts = refusal_parts(reason)
-    if parts is None or parts[0] not in REFUSALS:
-        return reason
+    if parts is not None:
+        code, fields = parts
+        if "status" in fields and code != "unit_status_unknown":
+            fields["status"] = dispatch_status_label(fields["status"])
+        if "unit_status" in fields:
+            fields["unit_status"] = entity_status_label(fields["unit_status"])
+    return _templated("Refusal", REFUSALS, reason, parts)
+
+
+def link_problem_label(problem: str) -> str:
+    """What the desk says about its gateway link, in the app's language (as it came otherwise)."""
+    from controlroom.dispatch.link import LINK_WORDS
+
+    return _templated("GatewayLink", LINK_PROBLEMS, problem, LINK_WORDS.parts(problem))
+
+
+def _templated(
+    context: str, table: dict[str, str], text: str, parts: tuple[str, dict[str, str]] | None
+) -> str:
+    """``text`` said again through its template's translation, when it has both."""
+    if parts is None or parts[0] not in table:
+        return text
     code, fields = parts
-    template = QCoreApplication.translate("Refusal", REFUSALS[code])
-    if template == REFUSALS[code]:
-        return reason
-    if "status" in fields and code != "unit_status_unknown":
-        fields["status"] = dispatch_status_label(fields["status"])
-    if "unit_status" in fields:
-        fields["unit_status"] = entity_status_label(fields["unit_status"])
-    return template.format(**fields)
+    template = QCoreApplication.translate(context, table[code])
+    return text if template == table[code] else template.format(**fields)
 
 
 #: Every kind of data code a panel shows, with its table's lupdate context and table.

@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,23 +50,11 @@ from controlroom.layouts.files import load_layout
 from controlroom.layouts.geometry import Rect
 from controlroom.layouts.placement import ScreenInfo, plan_wall
 from controlroom.layouts.spec import PANEL_IDS
+from tests.words import language, stray_english
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
 LAYOUTS = shipped_layouts()
-
-#: Latin words a Chinese screen may show: each an id, a unit or a name that reads the same in both.
-ALLOWED = {
-    "AQI",  # the air quality index's unit, as Chinese screens print it
-    "PDF",  # a file format ("生成简报（PDF）…")
-    "Ctrl", "End",  # key names in shortcuts ("搜索 (Ctrl+F)", "实时（End）")
-    "m", "km", "s", "min", "h", "ms",  # SI units after numbers
-    "sim",  # the sample feed's source id (feed status)
-    *"ABCDEFGHIJKLMNOPQRSTUVWXYZ",  # single-key shortcuts: "派最近力量 (D)"
-}  # fmt: skip
-
-WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
-ID_LIKE = re.compile(r"^[A-Z]{1,6}\d[\w-]*$|\b[A-Z]+[-_]?\d+")  # INC123-00001, CAM00387, U0001, NOISE02
 
 
 def _free_port() -> int:
@@ -127,17 +114,6 @@ def _data_flowing(live: Any) -> bool:
         and live.metrics is not None
         and bool(live.metrics.names())
     )
-
-
-@contextmanager
-def language(code: str) -> Iterator[None]:
-    from controlroom.qt.i18n import install_language
-
-    install_language(code)
-    try:
-        yield
-    finally:
-        install_language("en")
 
 
 def _make(panel_id: str, live: Any) -> QWidget:
@@ -207,22 +183,6 @@ def visible_texts(root: QWidget) -> list[tuple[str, str]]:
                     if item is not None and not w.isColumnHidden(c):
                         out.append((f"{name} cell", item.text()))
     return out
-
-
-def stray_english(texts: list[tuple[str, str]]) -> list[str]:
-    bad = []
-    for where, text in texts:
-        for token in text.split():
-            if (
-                ID_LIKE.search(token)
-                or "://" in token
-                or ("/" in token and any(ch.isdigit() for ch in token))
-            ):
-                continue
-            for word in WORD.findall(token):
-                if word not in ALLOWED:
-                    bad.append(f"{where}: {word!r} in {text!r}")
-    return bad
 
 
 def test_every_panel_speaks_chinese_with_live_data(

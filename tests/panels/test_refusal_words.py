@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 from controlroom.core.site import load_site
 from controlroom.dispatch.client import DispatchClient
 from controlroom.dispatch.outbox import Outbox
-from tests.app.test_words_and_fit import language, stray_english
 from tests.dispatch.conftest import start_gateway
+from tests.words import language, stray_english
 
 pytestmark = pytest.mark.gui
 
@@ -66,3 +66,31 @@ def test_a_gateway_refusal_reads_in_chinese_and_in_english(
         bridge.shutdown()
         live.stop()
         g.stop()
+
+
+def test_a_desk_says_in_chinese_that_its_gateway_does_not_answer(
+    qtbot: QtBot, sample_site: Path, tmp_path: Path
+) -> None:
+    """The link's diagnosis is English on the client thread (logs); the desk shows it translated."""
+    from controlroom.panels.incidents import DispatchBridge, IncidentsPanel
+    from controlroom.qt.live import LiveCity
+
+    endpoint = "tcp://127.0.0.1:1"  # nothing listens there
+    live = LiveCity(load_site(sample_site), feed=False)
+    client = DispatchClient(endpoint, Outbox(tmp_path / "o.sqlite"), user="demo-operator", silence_s=1.0)
+    bridge = DispatchBridge(live, client)
+    try:
+        with language("zh_CN"):
+            panel = IncidentsPanel(live, bridge)
+            bridge.start()
+            qtbot.addWidget(panel)
+            panel.show()
+            client.order("acknowledge", incident_id="INC-Q")
+            qtbot.waitUntil(panel.link.isVisible, timeout=10_000)
+            text = panel.link.text()
+            assert text.startswith(f"网关连接：1 秒内未收到 {endpoint} 网关的应答：无法建立连接"), text
+            assert "no answer" not in text
+    finally:
+        panel.shutdown()
+        panel.close()
+        live.stop()

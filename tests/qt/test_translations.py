@@ -14,6 +14,7 @@ from controlroom.core.protocol import (
     INCIDENT_TYPES,
     SENSOR_STATUSES,
 )
+from controlroom.dispatch.link import LINK_PROBLEMS
 from controlroom.layouts.spec import PANEL_IDS
 from controlroom.qt import strings
 from controlroom.qt.translations import (
@@ -69,6 +70,7 @@ def test_codes_from_data_all_have_display_names() -> None:
     assert {k: v for k, v in strings.PANEL_TITLES.items()} == PANEL_IDS
     assert set(strings.PANEL_SHORT_TITLES) == set(PANEL_IDS)
     assert strings.REFUSALS == REFUSALS  # the gateway's reason templates, word for word
+    assert strings.LINK_PROBLEMS == LINK_PROBLEMS  # the desk's link diagnoses, word for word
     assert set(strings.INCIDENT_TYPES) == set(INCIDENT_TYPES)
     assert set(strings.INCIDENT_STATUSES) == set(INCIDENT_STATUSES)
     assert set(strings.ENTITY_KINDS) == set(ENTITY_KINDS)

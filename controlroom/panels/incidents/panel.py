@@ -49,6 +49,7 @@ from controlroom.qt.strings import (
     dispatch_status_label,
     entity_status_label,
     incident_type_label,
+    link_problem_label,
     order_kind_label,
     refusal_label,
 )
@@ -537,7 +538,7 @@ class IncidentsPanel(LivePanel, QWidget):
 
     @Slot(str)
     def _on_link(self, problem: str) -> None:
-        self.link.setText(self.tr("Gateway link: {0}").format(problem) if problem else "")
+        self.link.setText(self.tr("Gateway link: {0}").format(link_problem_label(problem)) if problem else "")
         self.link.setVisible(bool(problem))
 
     @Slot(object)
