@@ -22,6 +22,7 @@ from controlroom.feed.ingest import Ingestor
 from controlroom.feed.pump import FeedPump
 from controlroom.feed.subscriber import FeedSubscriber
 from controlroom.feed.validate import Extent
+from controlroom.geo.crs import wgs84_to_gcj02
 from tests.feed.conftest import Pipeline, wait_until
 from tests.net import free_port
 
@@ -282,3 +283,50 @@ static = { kind = "plug", lon = 113.3160, lat = 23.1230 }
 lookup.value = { ON = 1, OFF = 0, "1" = 1, "0" = 0 }
 lookup.status = { ON = "warning", OFF = "ok", "1" = "warning", "0" = "ok" }
 """
+
+
+def city_source(port: int, publish: int, password: str = "s3cret", jetstream: bool = False) -> str:
+    durable = 'durable = "controlroom"\nstream = "CITY"\n' if jetstream else ""
+    return f"""[[sources]]
+name = "city-bus"
+kind = "nats"
+url = "nats://127.0.0.1:{port}"
+publish = "tcp://127.0.0.1:{publish}"
+username = "city"
+password = "{password}"
+heartbeat_s = 0.5
+reconnect_max_s = 2
+{durable}
+[[sources.map]]                      # AMap-style coordinates: GCJ-02
+match = "city.fleet.*"
+record = "position"
+fields = {{ id = "$topic[2]", lon = "pos.lng", lat = "pos.lat", heading = "dir?", status = "state?" }}
+static = {{ kind = "city_management" }}
+lookup.status = {{ busy = "dispatched", free = "available" }}
+crs = "gcj02"
+"""
+
+
+async def publish_nats(port: int, messages: list[tuple[str, bytes]], stream: bool = False) -> None:
+    import nats
+
+    nc = await nats.connect(f"nats://127.0.0.1:{port}", user="city", password="s3cret")
+    if stream:
+        js = nc.jetstream()
+        await js.add_stream(name="CITY", subjects=["city.>"])
+        for subject, data in messages:
+            await js.publish(subject, data)
+    else:
+        for subject, data in messages:
+            await nc.publish(subject, data)
+    await nc.flush()
+    await nc.close()
+
+
+def gcj(lon: float, lat: float) -> dict[str, float]:
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    return {"lng": float(glon), "lat": float(glat)}
+
+
+def nats_feed(port: int, auth: str = "city:s3cret@") -> str:
+    return f'transport = "nats"\n\n[feed.nats]\nurl = "nats://{auth}127.0.0.1:{port}"\n'

@@ -9,51 +9,16 @@ from typing import Any
 
 import pytest
 
-from controlroom.geo.crs import wgs84_to_gcj02
-from tests.bridges.conftest import LAB, Server, free_port, wait_for, write_site
-
-
-def city_source(port: int, publish: int, password: str = "s3cret", jetstream: bool = False) -> str:
-    durable = 'durable = "controlroom"\nstream = "CITY"\n' if jetstream else ""
-    return f"""[[sources]]
-name = "city-bus"
-kind = "nats"
-url = "nats://127.0.0.1:{port}"
-publish = "tcp://127.0.0.1:{publish}"
-username = "city"
-password = "{password}"
-heartbeat_s = 0.5
-reconnect_max_s = 2
-{durable}
-[[sources.map]]                      # AMap-style coordinates: GCJ-02
-match = "city.fleet.*"
-record = "position"
-fields = {{ id = "$topic[2]", lon = "pos.lng", lat = "pos.lat", heading = "dir?", status = "state?" }}
-static = {{ kind = "city_management" }}
-lookup.status = {{ busy = "dispatched", free = "available" }}
-crs = "gcj02"
-"""
-
-
-async def _publish(port: int, messages: list[tuple[str, bytes]], stream: bool = False) -> None:
-    import nats
-
-    nc = await nats.connect(f"nats://127.0.0.1:{port}", user="city", password="s3cret")
-    if stream:
-        js = nc.jetstream()
-        await js.add_stream(name="CITY", subjects=["city.>"])
-        for subject, data in messages:
-            await js.publish(subject, data)
-    else:
-        for subject, data in messages:
-            await nc.publish(subject, data)
-    await nc.flush()
-    await nc.close()
-
-
-def gcj(lon: float, lat: float) -> dict[str, float]:
-    glon, glat = wgs84_to_gcj02(lon, lat)
-    return {"lng": float(glon), "lat": float(glat)}
+from tests.bridges.conftest import (
+    LAB,
+    Server,
+    city_source,
+    free_port,
+    gcj,
+    publish_nats,
+    wait_for,
+    write_site,
+)
 
 
 def test_subjects_round_trip_gcj02_converted_and_bad_input_counted(
@@ -73,7 +38,7 @@ def test_subjects_round_trip_gcj02_converted_and_bad_input_counted(
         ("city.fleet.cm-8", json.dumps({"position": gcj(113.315, 23.12)}).encode()),  # no pos.*
         ("city.fleet.cm-7", json.dumps({"pos": gcj(113.315, 23.12), "state": "lunch"}).encode()),
     ]
-    asyncio.run(_publish(nats_server.port, good + bad))
+    asyncio.run(publish_nats(nats_server.port, good + bad))
     entities = feed.pump.entities
     assert feed.pump_until(lambda: len(entities) == 5, 15), bridge.stderr()[-2000:]
     for i in range(5):
@@ -90,7 +55,7 @@ def test_jetstream_durable_consumer_gets_what_was_sent_before_it_started(
 ) -> None:
     out = free_port()
     stored = [(f"city.fleet.js-{i}", json.dumps({"pos": gcj(113.313, 23.121)}).encode()) for i in range(3)]
-    asyncio.run(_publish(nats_server.port, stored, stream=True))
+    asyncio.run(publish_nats(nats_server.port, stored, stream=True))
     site = write_site(tmp_path / "site", LAB, city_source(nats_server.port, out, jetstream=True))
     bridge = bridge_process(site, "city-bus")
     wait_for(lambda: bridge.read_status().get("published") == 3, "the stored messages", log=bridge)
@@ -125,6 +90,8 @@ def test_server_restart_bridge_reconnects(
     nats_server.start()
     wait_for(lambda: bridge.read_status().get("state") == "live", "the bridge to reconnect", log=bridge)
     asyncio.run(
-        _publish(nats_server.port, [("city.fleet.after", json.dumps({"pos": gcj(113.314, 23.12)}).encode())])
+        publish_nats(
+            nats_server.port, [("city.fleet.after", json.dumps({"pos": gcj(113.314, 23.12)}).encode())]
+        )
     )
     assert feed.pump_until(lambda: "after" in feed.pump.entities, 15), bridge.stderr()[-2000:]

@@ -25,9 +25,18 @@ from controlroom.feed.mqtt_transport import MqttFeedPublisher, MqttFeedSubscribe
 from controlroom.feed.nats_transport import NatsFeedPublisher, NatsFeedSubscriber
 from controlroom.feed.pump import FeedPump
 from controlroom.feed.validate import Extent
-from tests.bridges.conftest import LAB, Server, mosquitto_server, nats_server_of, wait_for, write_site
-from tests.bridges.test_bridge_nats import _publish, city_source, gcj
-from tests.bridges.test_nats_feed import nats_feed
+from tests.bridges.conftest import (
+    LAB,
+    Server,
+    city_source,
+    gcj,
+    mosquitto_server,
+    nats_feed,
+    nats_server_of,
+    publish_nats,
+    wait_for,
+    write_site,
+)
 from tests.net import free_port
 
 
@@ -122,7 +131,9 @@ def test_a_bridge_started_before_the_feed_nats_server_waits_then_bridges(
         assert row["state"] == "down" and "feed broker: cannot reach the NATS server" in str(row["detail"])
         server.start()
         wait_for(lambda: bridge.read_status().get("state") == "live", "the bridge to be live", 45, log=bridge)
-        asyncio.run(_publish(port, [("city.fleet.cm-1", json.dumps({"pos": gcj(113.312, 23.12)}).encode())]))
+        asyncio.run(
+            publish_nats(port, [("city.fleet.cm-1", json.dumps({"pos": gcj(113.312, 23.12)}).encode())])
+        )
         wait_for(lambda: bridge.read_status().get("published") == 1, "the record published", log=bridge)
     finally:
         server.stop()

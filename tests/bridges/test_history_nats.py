@@ -15,8 +15,7 @@ from controlroom.feed.site_feed import open_site_publisher
 from controlroom.geo.city_loader import site_frame
 from controlroom.history.query import HistoryReader
 from controlroom.history.recorder import Recorder
-from tests.bridges.conftest import LAB, Server, free_port, wait_for, write_site
-from tests.bridges.test_nats_feed import nats_feed
+from tests.bridges.conftest import LAB, Server, free_port, nats_feed, wait_for, write_site
 
 pytestmark = pytest.mark.slow
 

@@ -20,13 +20,20 @@ from controlroom.core.site import NatsFeedConfig, load_site
 from controlroom.feed.fleet import fleet_frame
 from controlroom.feed.nats_transport import NatsFeedError, NatsFeedPublisher, NatsFeedSubscriber
 from controlroom.feed.site_feed import open_site_feed
-from tests.bridges.conftest import LAB, ROOT, Server, free_port, need_binary, wait_for, write_site
-from tests.bridges.test_bridge_nats import _publish, city_source, gcj
+from tests.bridges.conftest import (
+    LAB,
+    ROOT,
+    Server,
+    city_source,
+    free_port,
+    gcj,
+    nats_feed,
+    need_binary,
+    publish_nats,
+    wait_for,
+    write_site,
+)
 from tests.feed.conftest import Pipeline, write_huacheng_site
-
-
-def nats_feed(port: int, auth: str = "city:s3cret@") -> str:
-    return f'transport = "nats"\n\n[feed.nats]\nurl = "nats://{auth}127.0.0.1:{port}"\n'
 
 
 def test_bridge_publishes_to_nats_and_a_late_joiner_starts_from_the_stream(
@@ -43,7 +50,7 @@ def test_bridge_publishes_to_nats_and_a_late_joiner_starts_from_the_stream(
         for i in range(5)
     ]
     wait_for(lambda: bridge.read_status().get("state") == "live", "the bridge to be live", log=bridge)
-    asyncio.run(_publish(nats_server.port, first))
+    asyncio.run(publish_nats(nats_server.port, first))
     wait_for(lambda: bridge.read_status().get("published") == 5, "5 records published", log=bridge)
 
     feed = open_site_feed(load_site(site_path)).start()  # joins late: the records went out before it existed
@@ -54,7 +61,7 @@ def test_bridge_publishes_to_nats_and_a_late_joiner_starts_from_the_stream(
         assert p.pump_until(lambda: len(entities) == 5, 10)
         x0 = float(entities.x[entities.row("cm-0")])
         moved = [("city.fleet.cm-0", json.dumps({"pos": gcj(113.318, 23.121)}).encode())]
-        asyncio.run(_publish(nats_server.port, moved))
+        asyncio.run(publish_nats(nats_server.port, moved))
         assert p.pump_until(lambda: float(entities.x[entities.row("cm-0")]) != x0, 15), bridge.stderr()[
             -2000:
         ]
@@ -206,7 +213,7 @@ def test_a_bridge_with_a_snapshot_server_gives_a_late_app_the_picture_over_zerom
         (f"city.fleet.cm-{i}", json.dumps({"pos": gcj(113.312 + i * 0.001, 23.12)}).encode())
         for i in range(4)
     ]
-    asyncio.run(_publish(nats_server.port, sent))
+    asyncio.run(publish_nats(nats_server.port, sent))
     wait_for(lambda: bridge.read_status().get("published") == 4, "4 records published", log=bridge)
     feed = open_site_feed(load_site(site_path))
     feed.subscriber.snapshot_timeout_s = 1.0  # the site's own feed server is not running in this test

@@ -11,9 +11,9 @@ import pytest
 
 from controlroom.core.city import CityModel
 from controlroom.core.issues import InputError
-from controlroom.core.site import Site, load_site
 from controlroom.geo import mesh_cache
 from controlroom.geo.city_loader import load_city, load_city_file
+from tests.geo.site_files import huacheng_site
 
 
 @pytest.fixture
@@ -21,38 +21,6 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "cache"
     monkeypatch.setenv("CONTROLROOM_CACHE_DIR", str(folder))
     return folder / "meshes"
-
-
-def _site(folder: Path, shared: Path, *, buildings: Path | None = None, extra_city: str = "") -> Site:
-    gz = shared / "guangzhou"
-    text = f"""
-schema = 1
-[site]
-name = "huacheng"
-title = "Huacheng"
-crs = "EPSG:32649"
-
-[[city_model]]
-path = "{buildings or gz / "huacheng-osm-buildings.geojson"}"
-crs = "EPSG:4326"
-{extra_city}
-[[boundaries]]
-path = "{shared / "china_admin" / "440100_full.json"}"
-crs = "gcj02"
-level = "district"
-code_attribute = "adcode"
-
-[[roads]]
-path = "{gz / "huacheng-local-roads.geojson"}"
-crs = "EPSG:4326"
-
-[[poi]]
-path = "{gz / "guangzhou_metro_stations.derived.geojson"}"
-crs = "EPSG:4326"
-"""
-    path = folder / "site.toml"
-    path.write_text(text, encoding="utf-8")
-    return load_site(path)
 
 
 def _assert_same(a: CityModel, b: CityModel) -> None:
@@ -80,7 +48,7 @@ def _assert_same(a: CityModel, b: CityModel) -> None:
 
 
 def test_site_loads_every_layer_in_one_frame(tmp_path: Path, shared_data: Path, cache: Path) -> None:
-    site = _site(tmp_path, shared_data)
+    site = huacheng_site(tmp_path, shared_data)
     seen: list[tuple[float, str]] = []
     model = load_city(site, progress=lambda f, msg: seen.append((f, msg)))
     assert model.crs == "EPSG:32649"
@@ -100,7 +68,7 @@ def test_site_loads_every_layer_in_one_frame(tmp_path: Path, shared_data: Path, 
 
 
 def test_second_load_comes_from_the_cache_unchanged(tmp_path: Path, shared_data: Path, cache: Path) -> None:
-    site = _site(tmp_path, shared_data)
+    site = huacheng_site(tmp_path, shared_data)
     first = load_city(site)
     entries = sorted(cache.glob("*.npz"))
     assert len(entries) == 4  # one per source
@@ -113,7 +81,7 @@ def test_second_load_comes_from_the_cache_unchanged(tmp_path: Path, shared_data:
 
 
 def test_corrupt_cache_entries_are_rebuilt(tmp_path: Path, shared_data: Path, cache: Path) -> None:
-    site = _site(tmp_path, shared_data)
+    site = huacheng_site(tmp_path, shared_data)
     first = load_city(site)
     npz = sorted(cache.glob("*.npz"))
     sidecars = sorted(cache.glob("*.msgpack"))
@@ -131,7 +99,7 @@ def test_corrupt_cache_entries_are_rebuilt(tmp_path: Path, shared_data: Path, ca
 def test_edited_source_file_is_not_served_stale(tmp_path: Path, shared_data: Path, cache: Path) -> None:
     copy = tmp_path / "b.geojson"
     shutil.copy(shared_data / "guangzhou" / "huacheng-osm-buildings.geojson", copy)
-    site = _site(tmp_path, shared_data, buildings=copy)
+    site = huacheng_site(tmp_path, shared_data, buildings=copy)
     assert load_city(site).layers["buildings"].points[:, 2].max() == pytest.approx(440.2)
     doc = json.loads(copy.read_text(encoding="utf-8"))
     for f in doc["features"]:
@@ -143,7 +111,9 @@ def test_edited_source_file_is_not_served_stale(tmp_path: Path, shared_data: Pat
 
 def test_same_kind_layers_from_several_sources_merge(tmp_path: Path, shared_data: Path, cache: Path) -> None:
     gz = shared_data / "guangzhou" / "huacheng-osm-buildings.geojson"
-    site = _site(tmp_path, shared_data, extra_city=f'\n[[city_model]]\npath = "{gz}"\ncrs = "gcj02"\n')
+    site = huacheng_site(
+        tmp_path, shared_data, extra_city=f'\n[[city_model]]\npath = "{gz}"\ncrs = "gcj02"\n'
+    )
     buildings = load_city(site, use_cache=False).layers["buildings"]
     assert len(buildings.objects) == 104
     assert buildings.cell_object.max() == 103
@@ -151,7 +121,7 @@ def test_same_kind_layers_from_several_sources_merge(tmp_path: Path, shared_data
 
 
 def test_use_cache_false_writes_nothing(tmp_path: Path, shared_data: Path, cache: Path) -> None:
-    load_city(_site(tmp_path, shared_data), use_cache=False)
+    load_city(huacheng_site(tmp_path, shared_data), use_cache=False)
     assert not cache.exists() or not any(cache.iterdir())
 
 

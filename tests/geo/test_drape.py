@@ -15,7 +15,7 @@ from controlroom.geo.crs import LocalFrame
 from controlroom.geo.drape import DISPLAY_TRIANGLES, Ground
 from controlroom.geo.terrain import Terrain, write_dem
 from controlroom.geo.vector_layers import DRAPE_Z
-from tests.geo.test_city_loader import _site
+from tests.geo.site_files import huacheng_site
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +25,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _with_terrain(tmp_path: Path, shared: Path) -> tuple[Path, Terrain]:
     """The Huacheng site plus a DEM in its frame: ground rising 2 m per 100 m eastwards, with a hill."""
-    flat = _site(tmp_path, shared)
+    flat = huacheng_site(tmp_path, shared)
     frame = LocalFrame.of_model(load_city(flat, include_vectors=False))
     xs = np.arange(-1500.0, 1500.0, 5.0)
     gx, gy = np.meshgrid(xs, xs)
@@ -40,7 +40,7 @@ def _with_terrain(tmp_path: Path, shared: Path) -> tuple[Path, Terrain]:
 def test_real_buildings_roads_and_stations_stand_on_the_drawn_ground(
     tmp_path: Path, shared_data: Path
 ) -> None:
-    flat = load_city(_site(tmp_path, shared_data))
+    flat = load_city(huacheng_site(tmp_path, shared_data))
     path, terrain = _with_terrain(tmp_path, shared_data)
     model = load_city(load_site(path))
     ground = model.ground

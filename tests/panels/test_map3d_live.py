@@ -18,9 +18,9 @@ from controlroom.render.overlays.base import rgb255
 from controlroom.render.overlays.entities import KIND_COLOURS
 from controlroom.render.picking import world_to_display
 from tests.panels.live_city import Clock, live_city
+from tests.panels.map_pixels import SPOT, grab_map, lonlat, map_pixel, publish_until
 
 pytestmark = pytest.mark.gui
-SPOT = (130.0, 170.0)  # local metres: a street crossing of the synthetic city (between blocks)
 
 
 @pytest.fixture
@@ -41,27 +41,6 @@ def setup(qtbot, tmp_path: Path) -> Iterator[tuple[MapPanel, Any, Any, Clock]]: 
         window.close()
 
 
-def _grab(panel: MapPanel, qtbot) -> np.ndarray:  # type: ignore[no-untyped-def]
-    qtbot.wait(60)
-    image = panel.interactor.grab().toImage()
-    buffer = image.convertToFormat(image.Format.Format_RGB888)
-    arr = np.frombuffer(buffer.constBits(), np.uint8).reshape(buffer.height(), buffer.bytesPerLine())
-    return arr[:, : buffer.width() * 3].reshape(buffer.height(), buffer.width(), 3).astype(int)
-
-
-def _publish_until(qtbot, live, send, ready) -> None:  # type: ignore[no-untyped-def]
-    """Send (again) until the pump has applied it: a SUB socket joins a moment after connecting."""
-
-    def applied() -> bool:
-        send()
-        live.pump_now()
-        return bool(ready())
-
-    qtbot.waitUntil(applied, timeout=5_000)
-    qtbot.wait(150)  # repeats sent before the first one landed arrive now, not after a clock jump
-    live.pump_now()
-
-
 def _has_bus(live):  # type: ignore[no-untyped-def]
     return lambda: live.entities is not None and "BUS-7" in live.entities
 
@@ -70,20 +49,9 @@ def _has(incident_id: str, live):  # type: ignore[no-untyped-def]
     return lambda: live.incidents is not None and incident_id in live.incidents
 
 
-def _lonlat(live, x: float, y: float) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    lon, lat = live.frame.to_wgs84([x], [y])
-    return float(lon[0]), float(lat[0])
-
-
 def _send_bus(pub, live, heading: float = 90.0) -> None:  # type: ignore[no-untyped-def]
-    lon, lat = _lonlat(live, *SPOT)
+    lon, lat = lonlat(live, *SPOT)
     pub.positions([Position("BUS-7", "bus", lon, lat, heading, 9.0, "normal")])
-
-
-def _pixel(panel: MapPanel, image: np.ndarray, world: tuple[float, float, float]) -> np.ndarray:
-    x, y = world_to_display(panel.plotter, world)
-    p = panel.widget_point(x, y)
-    return image[p.y() - 1 : p.y() + 2, p.x() - 1 : p.x() + 2].reshape(-1, 3).mean(axis=0)
 
 
 def _actor_count(panel: MapPanel) -> int:
@@ -98,12 +66,12 @@ def _actor_count(panel: MapPanel) -> int:
 def test_an_entity_published_at_a_lonlat_appears_there_on_the_map(setup, qtbot, shots_dir: Path) -> None:  # type: ignore[no-untyped-def]
     panel, live, pub, _clock = setup
     world = (SPOT[0], SPOT[1], 2.0)
-    before = _pixel(panel, _grab(panel, qtbot), world)
-    _publish_until(qtbot, live, lambda: _send_bus(pub, live), _has_bus(live))
+    before = map_pixel(panel, grab_map(panel, qtbot), world)
+    publish_until(qtbot, live, lambda: _send_bus(pub, live), _has_bus(live))
     overlay = panel.overlay("entities")
     assert overlay.item_ids == ["BUS-7"]
     np.testing.assert_allclose(overlay.anchors[0, :2], SPOT, atol=0.5)  # lon/lat → the site's metres
-    after = _pixel(panel, _grab(panel, qtbot), world)
+    after = map_pixel(panel, grab_map(panel, qtbot), world)
     bus = np.array(rgb255(KIND_COLOURS["bus"]))
     assert np.abs(after - bus).sum() < 60, f"expected the bus colour at its place, got {after}"
     assert np.abs(before - bus).sum() > 150, "the spot was not already bus-coloured"
@@ -112,19 +80,19 @@ def test_an_entity_published_at_a_lonlat_appears_there_on_the_map(setup, qtbot, 
 
 def test_a_silent_entity_fades_then_disappears(setup, qtbot) -> None:  # type: ignore[no-untyped-def]
     panel, live, pub, clock = setup
-    _publish_until(qtbot, live, lambda: _send_bus(pub, live), _has_bus(live))
+    publish_until(qtbot, live, lambda: _send_bus(pub, live), _has_bus(live))
     overlay = panel.overlay("entities")
     world = (SPOT[0], SPOT[1], 2.0)
-    fresh = _pixel(panel, _grab(panel, qtbot), world)
+    fresh = map_pixel(panel, grab_map(panel, qtbot), world)
     clock.t += 45.0  # a bus times out after 30 s and fades over the next 30 s
     panel.refresh_overlays()
     assert overlay.opacity[0] == pytest.approx(0.5, abs=0.02)
-    half = _pixel(panel, _grab(panel, qtbot), world)
+    half = map_pixel(panel, grab_map(panel, qtbot), world)
     clock.t += 20.0  # past twice the timeout: the pump expires it
     live.pump_now()
     assert "BUS-7" not in live.entities
     qtbot.waitUntil(lambda: overlay.item_ids == [], timeout=1_000)  # the map refreshes within 0.1 s
-    gone = _pixel(panel, _grab(panel, qtbot), world)
+    gone = map_pixel(panel, grab_map(panel, qtbot), world)
     background = np.abs(gone - fresh).sum()
     assert np.abs(half - fresh).sum() > 30, "a half-faded glyph looks different from a fresh one"
     assert background > np.abs(half - fresh).sum(), "after expiry the glyph is gone"
@@ -132,10 +100,10 @@ def test_a_silent_entity_fades_then_disappears(setup, qtbot) -> None:  # type: i
 
 def test_overlays_update_in_place_without_new_actors(setup, qtbot) -> None:  # type: ignore[no-untyped-def]
     panel, live, pub, clock = setup
-    _publish_until(qtbot, live, lambda: _send_bus(pub, live), _has_bus(live))
+    publish_until(qtbot, live, lambda: _send_bus(pub, live), _has_bus(live))
     count = _actor_count(panel)
     for step in range(5):
-        lon, lat = _lonlat(live, SPOT[0] + 10 * step, SPOT[1])
+        lon, lat = lonlat(live, SPOT[0] + 10 * step, SPOT[1])
         pub.positions([Position(f"TAXI-{step}", "taxi", lon, lat, 0.0, 5.0) for _ in range(1)])
         _send_bus(pub, live, heading=30.0 * step)
         clock.t += 1.0
@@ -148,7 +116,7 @@ def test_overlays_update_in_place_without_new_actors(setup, qtbot) -> None:  # t
 
 def test_hover_shows_a_label_and_click_reports_the_item(setup, qtbot) -> None:  # type: ignore[no-untyped-def]
     panel, live, pub, _clock = setup
-    _publish_until(qtbot, live, lambda: _send_bus(pub, live), _has_bus(live))
+    publish_until(qtbot, live, lambda: _send_bus(pub, live), _has_bus(live))
     x, y = world_to_display(panel.plotter, (SPOT[0], SPOT[1], 2.0))
     at = panel.widget_point(x, y)
     text = panel.hover_text(at)
@@ -167,7 +135,7 @@ def test_hover_labels_speak_the_operators_language(setup, qtbot) -> None:  # typ
     from controlroom.qt.i18n import install_language
 
     panel, live, pub, _clock = setup
-    _publish_until(qtbot, live, lambda: _send_bus(pub, live), _has_bus(live))
+    publish_until(qtbot, live, lambda: _send_bus(pub, live), _has_bus(live))
     x, y = world_to_display(panel.plotter, (SPOT[0], SPOT[1], 2.0))
     try:
         install_language("zh_CN")
@@ -180,9 +148,9 @@ def test_hover_labels_speak_the_operators_language(setup, qtbot) -> None:  # typ
 
 def test_incidents_pulse_and_layers_toggle(setup, qtbot) -> None:  # type: ignore[no-untyped-def]
     panel, live, pub, clock = setup
-    lon, lat = _lonlat(live, 300.0, 250.0)
+    lon, lat = lonlat(live, 300.0, 250.0)
     incident = Incident("INC-1", "waterlogging", 4, lon, lat, [], "Water on the road", "new", clock.t)
-    _publish_until(qtbot, live, lambda: pub.incidents([incident]), _has("INC-1", live))
+    publish_until(qtbot, live, lambda: pub.incidents([incident]), _has("INC-1", live))
     pins = panel.overlay("incidents")
     assert pins.item_ids == ["INC-1"]
     heights = []
@@ -200,7 +168,7 @@ def test_incidents_pulse_and_layers_toggle(setup, qtbot) -> None:  # type: ignor
 
 def test_the_map_redraws_at_most_ten_times_a_second_but_always_shows_the_last_tick(setup, qtbot) -> None:  # type: ignore[no-untyped-def]
     panel, live, pub, _clock = setup
-    _publish_until(qtbot, live, lambda: _send_bus(pub, live), _has_bus(live))
+    publish_until(qtbot, live, lambda: _send_bus(pub, live), _has_bus(live))
     overlay = panel.overlay("entities")
     refreshed_at: list[float] = []
     original = panel.layers.stack.refresh

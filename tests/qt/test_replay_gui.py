@@ -20,7 +20,7 @@ from controlroom.history.writer import HistoryWriter
 from controlroom.render.overlays.base import rgb255
 from controlroom.render.overlays.entities import KIND_COLOURS
 from tests.panels.live_city import Clock, live_city
-from tests.panels.test_map3d_live import SPOT, _grab, _lonlat, _pixel, _publish_until
+from tests.panels.map_pixels import SPOT, grab_map, lonlat, map_pixel, publish_until
 
 pytestmark = pytest.mark.gui
 SHOTS = Path("/work/notes/shots/history2")
@@ -81,8 +81,8 @@ def room(qtbot, tmp_path: Path) -> Iterator[dict[str, Any]]:  # type: ignore[no-
 
 
 def _bus_at(room: dict[str, Any], qtbot, spot: tuple[float, float]) -> bool:  # type: ignore[no-untyped-def]
-    image = _grab(room["panel"], qtbot)
-    colour = _pixel(room["panel"], image, (spot[0], spot[1], 2.0))
+    image = grab_map(room["panel"], qtbot)
+    colour = map_pixel(room["panel"], image, (spot[0], spot[1], 2.0))
     return bool(np.abs(colour - np.array(rgb255(KIND_COLOURS["bus"]))).sum() < 60)
 
 
@@ -92,10 +92,10 @@ def test_replay_shows_the_past_and_one_key_brings_back_live(room, qtbot) -> None
     live, pub, replay, bar, alarms = room["live"], room["pub"], room["clock"], room["bar"], room["alarms"]
 
     def send() -> None:
-        lon, lat = _lonlat(live, *LIVE_SPOT)
+        lon, lat = lonlat(live, *LIVE_SPOT)
         pub.positions([Position("BUS-7", "bus", lon, lat, 90.0, 0.0, "normal")])
 
-    _publish_until(qtbot, live, send, lambda: "BUS-7" in live.entities)
+    publish_until(qtbot, live, send, lambda: "BUS-7" in live.entities)
     room["panel"].refresh_overlays()
     assert _bus_at(room, qtbot, LIVE_SPOT) and not _bus_at(room, qtbot, SPOT)
     assert alarms.visible_alarms() == []
