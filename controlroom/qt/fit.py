@@ -32,7 +32,33 @@ from PySide6.QtWidgets import (
 ELASTIC_MIN_PX = 160
 
 
-class ColumnFitter(QObject):
+class _FitOnLayout(QObject):
+    """Fits its widgets once, on the event-loop turn after any resize or show of what it watches
+    (``installEventFilter(self)``) or a ``fit_soon`` call: a layout settles in several passes, and
+    fitting in each would crawl. The queued call is dropped if this object goes first."""
+
+    _queued = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # shown too: a widget behind a tab was sized while hidden, without a resize event
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self.fit_soon()
+        return False
+
+    def fit_soon(self, *_args: object) -> None:
+        if not self._queued:
+            self._queued = True
+            QTimer.singleShot(0, self, self._fit_queued)
+
+    def _fit_queued(self) -> None:
+        self._queued = False
+        self.fit()
+
+    def fit(self) -> None:
+        raise NotImplementedError
+
+
+class ColumnFitter(_FitOnLayout):
     """Hides a table's columns, least needed first (``drop_order``), while they do not fit its width."""
 
     def __init__(self, table: QTableWidget, drop_order: Sequence[int], elastic: int | None = None) -> None:
@@ -44,26 +70,9 @@ class ColumnFitter(QObject):
         self._title_px: dict[int, int] = {}
         # columns fit, so no horizontal scroll bar: one that came and went would re-fit forever
         table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._queued = False
         table.viewport().installEventFilter(self)
         table.model().rowsInserted.connect(self.fit_soon)
         table.model().dataChanged.connect(self.fit_soon)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # shown too: a table in a dock behind a tab was sized while hidden, without a resize event
-        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
-            self.fit_soon()
-        return False
-
-    def fit_soon(self, *_args: object) -> None:
-        """One fit once the current fill is done: per cell, a table of hundreds of rows crawls."""
-        if not self._queued:
-            self._queued = True
-            QTimer.singleShot(0, self, self._fit_queued)  # dropped if the table goes first
-
-    def _fit_queued(self) -> None:
-        self._queued = False
-        self.fit()
 
     def needed(self, column: int) -> int:
         header = self.table.horizontalHeader()
@@ -376,7 +385,7 @@ class GridReflow(QObject):
             self.grid.setColumnStretch(col, 1)
 
 
-class DockTabTitles(QObject):
+class DockTabTitles(_FitOnLayout):
     """Tabbed docks show whole titles: a tab bar too narrow for its docks' whole titles gives them
     their short ones ("Selection" for "Selection details"), each tab's tooltip the whole title.
 
@@ -389,7 +398,6 @@ class DockTabTitles(QObject):
         super().__init__(window)
         self.window = window
         self.titles: dict[QDockWidget, tuple[str, str]] = {}  # dock → (whole, short)
-        self._queued = False
         self._bars: set[QTabBar] = set()
         window.installEventFilter(self)
 
@@ -398,21 +406,6 @@ class DockTabTitles(QObject):
         dock.dockLocationChanged.connect(self.fit_soon)
         dock.topLevelChanged.connect(self.fit_soon)
         dock.visibilityChanged.connect(self.fit_soon)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # the window, and each dock area's tab bar (the docks are sized after the window shows)
-        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
-            self.fit_soon()
-        return False
-
-    def fit_soon(self, *_args: object) -> None:
-        if not self._queued:
-            self._queued = True
-            QTimer.singleShot(0, self, self._fit_queued)  # once the main window laid its docks out
-
-    def _fit_queued(self) -> None:
-        self._queued = False
-        self.fit()
 
     def fit(self) -> None:
         for bar in self.window.findChildren(QTabBar):
