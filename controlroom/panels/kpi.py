@@ -25,6 +25,7 @@ from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from controlroom.core.site import MetricSpec
+from controlroom.qt.date_axis import LocalDateAxis
 from controlroom.qt.fit import ElidedLabel, room_height
 from controlroom.qt.panel_contract import LivePanel
 from controlroom.qt.site_words import metric_title
@@ -81,7 +82,7 @@ class KpiTile(QFrame):
         row.addWidget(self.value_label, 1)  # the number takes the free width (none left to a stretch)
         row.addWidget(self.unit_label, 0, Qt.AlignmentFlag.AlignBottom)
         row.addWidget(self.trend_label)
-        self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem()}, background="#05080f")
+        self.plot = pg.PlotWidget(axisItems={"bottom": LocalDateAxis()}, background="#05080f")
         self.plot.setMinimumHeight(110)
         self.plot.showGrid(x=False, y=True, alpha=0.15)
         self.plot.setMouseEnabled(x=False, y=False)
