@@ -587,11 +587,11 @@
         <translation>本时段无运行体征数据。</translation>
     </message>
     <message>
-        <source>Acknowledged after</source>
+        <source>Response</source>
         <translation>受理用时</translation>
     </message>
     <message>
-        <source>Closed after</source>
+        <source>To close</source>
         <translation>办结用时</translation>
     </message>
     <message>

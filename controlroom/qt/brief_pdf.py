@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QPdfWriter,
     QPen,
     QTextDocument,
+    QTextOption,
 )
 
 from controlroom.core.period_stats import Durations, IncidentRecord
@@ -316,16 +317,17 @@ class BriefWriter(QObject):
                 self.tr("District"),
                 self.tr("Status"),
                 self.tr("Raised"),
-                self.tr("Acknowledged after"),
-                self.tr("Closed after"),
+                self.tr("Response"),
+                self.tr("To close"),
             ],
             header=True,
-            widths=(15, 17, 8, 13, 10, 15, 11, 11),  # % of the page: no column squeezed to letters
+            widths=(16, 15, 9, 12, 13, 15, 10, 10),  # % of the page: no column squeezed to letters
         )
         return (
             f"<h2>{_e(t['Incidents and their timelines'])}</h2>"
-            f"<table width='100%' border='1' cellspacing='0' cellpadding='2' style='font-size:9pt'>"
-            f"{header}{rows or self._empty_row(8, t['No incidents in this period.'])}</table>{tail}"
+            f"<table width='100%' border='1' cellspacing='0' cellpadding='2' style='font-size:8pt'>"
+            f"<thead>{header}</thead>"
+            f"{rows or self._empty_row(8, t['No incidents in this period.'])}</table>{tail}"
         )
 
     def _incident_row(self, r: IncidentRecord) -> str:
@@ -368,7 +370,7 @@ class BriefWriter(QObject):
         return (
             f"<h2>{_e(title)}</h2>"
             f"<table width='{width}' border='1' cellspacing='0' cellpadding='4'>"
-            f"{cls._row(header, header=True)}{body}</table>"
+            f"<thead>{cls._row(header, header=True)}</thead>{body}</table>"
         )
 
     @staticmethod
@@ -420,15 +422,14 @@ class BriefWriter(QObject):
         # no "ﬃ" ligatures: the text layer must read "Traffic" for search and copy
         font.setFeature(QFont.Tag("liga"), 0)
         doc.setDefaultFont(font)
+        # lines break between words only: a word wider than its column widens the column instead
+        # of breaking ("Priorit / y" in a table header)
+        option = doc.defaultTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WordWrap)
+        doc.setDefaultTextOption(option)
         if self.map_png is not None:
             doc.addResource(
                 QTextDocument.ResourceType.ImageResource, QUrl("brief-map.png"), QImage(str(self.map_png))
-            )
-        if self.flood is not None and self.flood[1] is not None:
-            from controlroom.qt.brief_flood import IMAGE_URL
-
-            doc.addResource(
-                QTextDocument.ResourceType.ImageResource, QUrl(IMAGE_URL), QImage(str(self.flood[1]))
             )
         if self.flood is not None and self.flood[1] is not None:
             from controlroom.qt.brief_flood import IMAGE_URL

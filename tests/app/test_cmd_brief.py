@@ -197,3 +197,17 @@ def test_a_flood_what_if_page_gives_the_same_totals_as_the_flood_command(
     assert f"受影响人数{summary['people']}" in text
     for district in summary["by_district"]:
         assert district in text
+
+
+def test_no_word_is_broken_over_lines_or_pages(site_and_recording, tmp_path: Path) -> None:
+    """Every word of the brief's tables reads whole: a header once printed "Priorit" / "y" with
+    the "y" on the next page, and "Acknowle" / "dged after"."""
+    folder, rec, _ids = site_and_recording
+    out = tmp_path / "brief-en.pdf"
+    result = _brief(folder, rec, out, "en")
+    assert result.returncode == 0, result.stderr
+    raw = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    words = set(re.findall(r"[A-Za-z]+", raw))
+    for word in ("Incident", "Type", "Priority", "District", "Status", "Raised", "Response", "Acknowledged"):
+        assert word in words, f"{word!r} is not whole in the brief"
+    assert not words & {"Priorit", "Acknowle", "dged"}, sorted(words & {"Priorit", "Acknowle", "dged"})
