@@ -212,6 +212,11 @@ def test_endpoints_offline_warn_and_a_live_one_passes(
                 f'endpoint = "tcp://127.0.0.1:{port}"\nsnapshot_endpoint = "tcp://127.0.0.1:{dead_port}"',
             ),
         )
+        # the dispatch gateway's port too: a demo running on this machine answers on the sample's 7720
+        text = site.read_text(encoding="utf-8")
+        assert 'endpoint = "tcp://127.0.0.1:7720"' in text
+        text = text.replace("tcp://127.0.0.1:7720", f"tcp://127.0.0.1:{dead_port}")
+        site.write_text(text, encoding="utf-8")
         code, issues = _doctor(site, capsys, "--timeout", "0.3")
         assert code == 0
         keys = {i["key"] for i in issues}
