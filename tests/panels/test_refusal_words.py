@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -24,10 +25,21 @@ def sample_site(sample_site_factory: Callable[[str], Path]) -> Path:
     return sample_site_factory("refusal-site")
 
 
+def _shown_desk(qtbot: QtBot, live: Any, bridge: Any) -> Any:
+    """The incident desk over ``bridge``, started and shown (in the language installed now)."""
+    from controlroom.panels.incidents import IncidentsPanel
+
+    panel = IncidentsPanel(live, bridge)
+    bridge.start()
+    qtbot.addWidget(panel)
+    panel.show()
+    return panel
+
+
 def test_a_gateway_refusal_reads_in_chinese_and_in_english(
     qtbot: QtBot, sample_site: Path, tmp_path: Path
 ) -> None:
-    from controlroom.panels.incidents import DispatchBridge, IncidentsPanel
+    from controlroom.panels.incidents import DispatchBridge
     from controlroom.qt.live import LiveCity
 
     g = start_gateway(sample_site, tmp_path / "gw.sqlite")
@@ -40,10 +52,7 @@ def test_a_gateway_refusal_reads_in_chinese_and_in_english(
     )
     try:
         with language("zh_CN"):
-            panel = IncidentsPanel(live, bridge)
-            bridge.start()
-            qtbot.addWidget(panel)
-            panel.show()
+            panel = _shown_desk(qtbot, live, bridge)
             client.order(
                 "create", incident_id="REF-1", type="illegal_parking", severity=2, lon=113.3345, lat=23.0903
             )
@@ -72,7 +81,7 @@ def test_a_desk_says_in_chinese_that_its_gateway_does_not_answer(
     qtbot: QtBot, sample_site: Path, tmp_path: Path
 ) -> None:
     """The link's diagnosis is English on the client thread (logs); the desk shows it translated."""
-    from controlroom.panels.incidents import DispatchBridge, IncidentsPanel
+    from controlroom.panels.incidents import DispatchBridge
     from controlroom.qt.live import LiveCity
 
     endpoint = "tcp://127.0.0.1:1"  # nothing listens there
@@ -81,16 +90,12 @@ def test_a_desk_says_in_chinese_that_its_gateway_does_not_answer(
     bridge = DispatchBridge(live, client)
     try:
         with language("zh_CN"):
-            panel = IncidentsPanel(live, bridge)
-            bridge.start()
-            qtbot.addWidget(panel)
-            panel.show()
+            panel = _shown_desk(qtbot, live, bridge)
             client.order("acknowledge", incident_id="INC-Q")
             qtbot.waitUntil(panel.link.isVisible, timeout=10_000)
             text = panel.link.text()
             assert text.startswith(f"网关连接：1 秒内未收到 {endpoint} 网关的应答：无法建立连接"), text
             assert "no answer" not in text
     finally:
-        panel.shutdown()
-        panel.close()
+        bridge.shutdown()
         live.stop()
