@@ -5,7 +5,11 @@ minute's start (Unix ms); ``DIR/<table>/<hour>.seg/`` holds the segment files of
 compacted, one per flush, each complete on its own (written to a temporary name, then renamed),
 so a crash loses only what was not flushed yet. (Minute files, not one file per hour: merging
 an hour of 50,000 entities re-encodes 180 M rows for no gain, and a question about one instant
-opens only the minute files around it.) A file that cannot be read
+opens only the minute files around it.) The small tables asked about over long windows
+(``HOURLY``: the alarms active at an instant look back 24 hours) are merged, once an hour is
+over, into one ``hour-<start>.parquet`` in its folder that names the minute files it holds:
+those are then skipped, so a crash between the merge and their removal doubles nothing.
+A file that cannot be read
 (truncated, half-written by another tool, a disk error) is reported once by name as a
 ``HistoryFileWarning`` and left out; everything else still reads.
 """
@@ -23,6 +27,9 @@ log = logging.getLogger(__name__)
 
 HOUR_MS = 3_600_000
 SEGMENT_SUFFIX = ".seg"
+HOUR_FILE_PREFIX = "hour-"
+#: Schema metadata key of an hour file: the names of the minute files merged into it.
+MERGED_KEY = b"controlroom.merged"
 
 
 class HistoryFileWarning(UserWarning):
@@ -57,8 +64,12 @@ def minute_file(root: Path, table: str, minute_ms: int) -> Path:
     return hour_dir(root, table, hour_of(minute_ms)) / f"{minute_ms:013d}.parquet"
 
 
+def hour_file(root: Path, table: str, hour_ms: int) -> Path:
+    return hour_dir(root, table, hour_ms) / f"{HOUR_FILE_PREFIX}{hour_ms:013d}.parquet"
+
+
 def file_start_ms(path: Path) -> int | None:
-    """The first time in a minute or segment file, from its name."""
+    """The first time in a minute or segment file, from its name (None for an hour file)."""
     try:
         return int(path.name.split("-")[0].split(".")[0])
     except ValueError:
@@ -90,6 +101,7 @@ class FileChecker:
 
     def __init__(self) -> None:
         self._known: dict[Path, tuple[int, int, bool]] = {}
+        self._merged: dict[Path, tuple[int, int, frozenset[str]]] = {}
         self.bad: dict[Path, str] = {}
 
     def readable(self, path: Path) -> bool:
@@ -113,6 +125,17 @@ class FileChecker:
         self._known[path] = (st.st_size, st.st_mtime_ns, ok)
         return ok
 
+    def merged(self, path: Path) -> frozenset[str]:
+        """The minute file names an hour file says it holds (cached by size and mtime)."""
+        st = path.stat()
+        cached = self._merged.get(path)
+        if cached and cached[:2] == (st.st_size, st.st_mtime_ns):
+            return cached[2]
+        raw = (pq.read_schema(path).metadata or {}).get(MERGED_KEY, b"")
+        names = frozenset(n for n in raw.decode().split(",") if n)
+        self._merged[path] = (st.st_size, st.st_mtime_ns, names)
+        return names
+
     def files(self, root: Path, table: str, first_ms: int, last_ms: int) -> list[Path]:
         """Readable files of ``table`` that may hold rows in [first_ms, last_ms]."""
         out: list[Path] = []
@@ -122,9 +145,16 @@ class FileChecker:
             for folder in (hour_dir(root, table, h), segment_dir(root, table, h)):
                 if not folder.is_dir():
                     continue
+                merged: frozenset[str] = frozenset()
+                whole = folder / hour_file(root, table, h).name
+                if whole.is_file() and self.readable(whole):
+                    out.append(whole)
+                    merged = self.merged(whole)
                 for p in sorted(folder.glob("*.parquet")):
                     start = file_start_ms(p)
-                    if start is not None and lo <= start <= last_ms and self.readable(p):
+                    if start is None or p.name in merged:
+                        continue
+                    if lo <= start <= last_ms and self.readable(p):
                         out.append(p)
             h += HOUR_MS
         return out

@@ -25,21 +25,38 @@ import pyarrow.parquet as pq
 
 from controlroom.history import chain
 from controlroom.history.files import (
+    HOUR_MS,
+    MERGED_KEY,
     MINUTE_MS,
     FileChecker,
     file_start_ms,
+    hour_dir,
+    hour_file,
     hour_of,
     hours_on_disk,
     minute_file,
     segment_dir,
 )
-from controlroom.history.schema import DELTA_COLUMNS, DICT_COLUMNS, KEY, SCHEMAS, SPLIT_COLUMNS, TABLES
+from controlroom.history.schema import (
+    DELTA_COLUMNS,
+    DICT_COLUMNS,
+    EVENTS,
+    KEY,
+    METRICS,
+    SCHEMAS,
+    SPLIT_COLUMNS,
+    TABLES,
+)
 
 log = logging.getLogger(__name__)
 
 ZSTD_LEVEL = 3
 #: A minute is compacted once this long after its end (its last segment is surely flushed).
 SETTLE_MS = 5_000
+#: Tables merged into one file per hour once it is over (``files``): questions about them span
+#: hours (the alarms active at an instant look back 24 h: 1,440 minute files cost DuckDB about
+#: half a second a question, 24 hour files a few milliseconds); they are small to merge.
+HOURLY = (EVENTS, METRICS)
 #: Rows kept in memory per table while the disk refuses writes (about a minute of 50,000 entities).
 MAX_PENDING_ROWS = 3_000_000
 #: Segment files live a minute: LZ4 without dictionaries (hashing every id each flush cost 3-4x
@@ -122,6 +139,8 @@ class HistoryWriter:
         #: them from here instead of reading its own files back (a restarted writer reads them).
         self._written: dict[Path, pa.Table] = {}
         self.checker = FileChecker()
+        #: (table, hour) merged after its end: not looked at again by this writer
+        self._hours_done: set[tuple[str, int]] = set()
         root.mkdir(parents=True, exist_ok=True)
         for table in TABLES:
             for tmp in (root / table).glob("**/.*.tmp") if (root / table).is_dir() else []:
@@ -198,7 +217,52 @@ class HistoryWriter:
                     seg.rmdir()
         for gone in [p for p in self._written if not p.exists()]:  # dropped by retention
             del self._written[gone]
+        return done + self.close_hours(now_ms)
+
+    def close_hours(self, now_ms: int | None = None) -> list[Path]:
+        """Merge each ``HOURLY`` table's minute files of every hour over by ``now_ms`` (its last
+        minute compacted) into its hour file; all hours if None (the writer closing)."""
+        done: list[Path] = []
+        for table in HOURLY:
+            for h in hours_on_disk(self.root, table):
+                over = now_ms is not None and h + HOUR_MS + SETTLE_MS <= now_ms
+                if (table, h) in self._hours_done or (now_ms is not None and not over):
+                    continue
+                if segment_dir(self.root, table, h).is_dir():
+                    continue  # minutes still to compact (a writer that was down)
+                merged = self.merge_hour(table, h)
+                if merged is not None:
+                    done.append(merged)
+                if over:
+                    self._hours_done.add((table, h))
         return done
+
+    def merge_hour(self, table: str, hour_ms: int) -> Path | None:
+        """The hour's minute files (and its earlier hour file) → one hour file naming them; the
+        minute files go once it is on disk. Minute files an hour file already names (a crash
+        came before their removal) are only removed; unreadable ones stay, named in warnings."""
+        folder = hour_dir(self.root, table, hour_ms)
+        target = hour_file(self.root, table, hour_ms)
+        if not folder.is_dir():
+            return None
+        whole = target.is_file() and self.checker.readable(target)
+        listed = self.checker.merged(target) if whole else frozenset()
+        minutes = [p for p in sorted(folder.glob("*.parquet")) if file_start_ms(p) is not None]
+        fresh = [p for p in minutes if p.name not in listed and self.checker.readable(p)]
+        if fresh:
+            sources = ([target] if whole else []) + fresh
+            data = pa.concat_tables([self._rows_of(p, table) for p in sources])
+            names = sorted(listed | {p.name for p in fresh})
+            rows = required_where_full(sort_rows(data, table))
+            meta = dict(rows.schema.metadata or {})
+            meta[MERGED_KEY] = ",".join(names).encode()
+            _atomic_write(rows.replace_schema_metadata(meta), target, **write_options(table))
+            with open(target, "rb") as f:
+                os.fsync(f.fileno())
+        for p in minutes:
+            if p.name in listed or p in fresh:
+                p.unlink(missing_ok=True)
+        return target if fresh else None
 
     def compact(self, table: str, minute_ms: int, segments: list[Path]) -> Path:
         """One minute's segments (and an earlier file of that minute, if any) → one minute file."""

@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from controlroom.history import writer as writer_module
 from controlroom.history.files import (
     HOUR_MS,
     MINUTE_MS,
@@ -322,3 +323,79 @@ def test_wall_notes_reach_the_recorder_and_bad_ones_are_refused(tmp_path: Path) 
     finally:
         client.close()
         plain.stop()
+
+
+def _alarm_day(w: HistoryWriter, hours: int, start: int) -> None:
+    """Alarm transitions every minute for ``hours`` hours, written and compacted minute by
+    minute as a recorder on the wall clock would (flush, then close what is over); the last
+    hour is left open (its end not yet settled)."""
+    rng = np.random.default_rng(3)
+    for m in range(hours * 60):
+        t = start + m * MINUTE_MS + 20_000
+        keys = [f"alarm-{k}" for k in rng.integers(0, 40, 3)]
+        w.append(
+            EVENTS, _events(keys, [t, t + 1, t + 2], rng.choice(["raised", "acknowledge", "cleared"], 3))
+        )
+        w.flush()
+        w.close_minutes(min(t + 45_000, start + hours * HOUR_MS))
+
+
+def _events(keys: list[str], t_ms: list[int], actions: object) -> dict[str, object]:
+    n = len(keys)
+    return {"subject": keys, "t_ms": t_ms, "kind": ["alarm"] * n, "action": list(actions),  # type: ignore[call-overload]
+            "who": ["op"] * n, "desk": [""] * n, "accepted": [True] * n, "detail": ["{}"] * n}  # fmt: skip
+
+
+def test_an_hour_of_alarm_events_becomes_one_file_and_answers_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = T0 + 30_000 - 2 * HOUR_MS  # two whole UTC hours, then part of a third
+    merged, minutes = tmp_path / "merged", tmp_path / "minutes"
+    for root in (merged, minutes):
+        if root == minutes:  # the same recording, its small tables left as minute files
+            monkeypatch.setattr(writer_module, "HOURLY", ())
+        w = HistoryWriter(root)
+        _alarm_day(w, 2, start)
+        w.append(EVENTS, _events(["alarm-99"], [start + 2 * HOUR_MS + 5_000], ["raised"]))
+        w.flush()
+        w.close_minutes(start + 2 * HOUR_MS + 10 * MINUTE_MS)
+    for hour in (start, start + HOUR_MS):  # each hour that is over: one file, no minute files left
+        assert [p.name for p in hour_dir(merged, EVENTS, hour).iterdir()] == [f"hour-{hour:013d}.parquet"]
+        assert len(list(hour_dir(minutes, EVENTS, hour).iterdir())) == 60
+    r, before = HistoryReader(merged), HistoryReader(minutes)
+    for t in (start + HOUR_MS // 2, start + HOUR_MS + 17 * MINUTE_MS, start + 2 * HOUR_MS + 9_000):
+        now = r.alarms_at(t)
+        assert now.num_rows > 0
+        assert now.equals(before.alarms_at(t)), t
+    day = r.range(EVENTS, start / 1000, (start + 3 * HOUR_MS) / 1000)
+    assert day.num_rows == 2 * 60 * 3 + 1  # every event once
+    assert day.equals(before.range(EVENTS, start / 1000, (start + 3 * HOUR_MS) / 1000))
+    assert "alarm-99" in r.alarms_at(start + 2 * HOUR_MS + 9_000).column("subject").to_pylist()
+
+
+def test_minute_files_merged_before_a_crash_are_not_read_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = T0 + 30_000 - HOUR_MS
+    with monkeypatch.context() as m:
+        m.setattr(writer_module, "HOURLY", ())  # the hour's minute files, not merged yet
+        w = HistoryWriter(tmp_path)
+        _alarm_day(w, 1, start)
+        w.close_minutes(start + HOUR_MS + MINUTE_MS)
+    folder = hour_dir(tmp_path, EVENTS, start)
+    kept = tmp_path / "kept"
+    shutil.copytree(folder, kept)
+    HistoryWriter(tmp_path).close_minutes(start + HOUR_MS + 10 * MINUTE_MS)
+    assert [p.name for p in folder.iterdir()] == [f"hour-{start:013d}.parquet"]
+    for p in kept.glob("*.parquet"):  # the crash: merged, but the minute files not yet removed
+        shutil.copy(p, folder / p.name)
+    assert len(list(folder.glob("*.parquet"))) == 61
+    span = (start / 1000, (start + HOUR_MS) / 1000)
+    assert HistoryReader(tmp_path).range(EVENTS, *span).num_rows == 180
+    # a late minute (a recorder restarted after the hour) is read, then merged by the next writer
+    late = folder / f"{start + 59 * MINUTE_MS + 30_000:013d}.parquet"
+    pq.write_table(pq.read_table(sorted(kept.glob("*.parquet"))[0]), late)
+    assert HistoryReader(tmp_path).range(EVENTS, *span).num_rows == 183
+    HistoryWriter(tmp_path).close_minutes(start + 2 * HOUR_MS)
+    assert [p.name for p in folder.iterdir()] == [f"hour-{start:013d}.parquet"]
+    assert HistoryReader(tmp_path).range(EVENTS, *span).num_rows == 183
