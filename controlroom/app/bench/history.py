@@ -5,9 +5,11 @@ driving at up to 15 m/s and turning now and then) plus sensors and metrics goes 
 path: ``position_rows`` → ``HistoryWriter.append`` → a segment per flush → hour compaction. To
 stay within a few minutes, each of the 24 hours holds ``--seconds-per-hour`` seconds of
 recording (default 60: one minute file, the unit a query reads), so
-``bytes_per_hour`` is that hour's size scaled to 3600 s. ``state_at_ms_p95`` asks for the whole
-state at random instants across the 24 hours through ``HistoryReader``, as the service does
-(cold: each instant in another hour's file).
+``bytes_per_hour`` is that hour's size scaled to 3600 s. Alarm transitions are recorded over
+every minute of the 24 hours (``ALARM_EVENTS_PER_MINUTE``; one minute file each, merged into
+hour files as the recorder does), so the alarms active at an instant come from a whole day as
+in a room. ``state_at_ms_p95`` asks for the whole state at random instants across the 24 hours
+through ``HistoryReader``, as the service does (cold: each instant in another hour's file).
 
 ``scrub_fps`` drags the replay clock through ``SCRUB_MINUTES`` recorded minutes, 1.5 s of
 history a frame (the first frame of each minute decodes its file), through ``HistoryPlayer``:
@@ -38,6 +40,10 @@ SCRUB_MINUTES = 4
 #: 99 left, p95 is the fifth-slowest answer (with 39 it was the second: one hiccup of a shared
 #: machine set it).
 QUERIES = 100
+#: Alarm transitions recorded in every minute of the 24 hours (not only the recorded seconds),
+#: over ``ALARM_KEYS`` alarms: the alarms active at an instant are read from the whole day.
+ALARM_EVENTS_PER_MINUTE = 3
+ALARM_KEYS = 300
 SCRUB_STEP_S = 1.5
 #: Each hour's recording starts 10 minutes into it and must end inside it.
 MAX_SECONDS_PER_HOUR = 3000
@@ -67,6 +73,7 @@ def bench_history(
     from controlroom.history.files import HOUR_MS
     from controlroom.history.query import HistoryReader
     from controlroom.history.rows import position_rows
+    from controlroom.history.schema import EVENTS as EVENT_TABLE
     from controlroom.history.schema import METRICS as METRIC_TABLE
     from controlroom.history.schema import POSITIONS
     from controlroom.history.schema import SENSORS as SENSOR_TABLE
@@ -118,21 +125,21 @@ def bench_history(
                 t_write += time.perf_counter() - t0
                 rows += entities + SENSORS + METRICS
             t0 = time.perf_counter()
+            w.append(EVENT_TABLE, _alarm_events(rng, start + h * HOUR_MS))
             w.flush()
             w.close_minutes(None)
             t_write += time.perf_counter() - t0
-        hour_bytes = [
-            sum(p.stat().st_size for p in work.glob(f"*/{name}/*.parquet"))
-            for name in sorted(p.name for p in (work / POSITIONS).iterdir() if p.is_dir())
-        ]
-        bytes_per_hour = float(np.mean(hour_bytes)) * 3600 / seconds_per_hour
-        by_table = {
+            rows += ALARM_EVENTS_PER_MINUTE * 60
+        by_table = {  # events cover whole hours: not scaled
             table.name: round(
-                sum(p.stat().st_size for p in table.glob("*/*.parquet")) / HOURS * 3600 / seconds_per_hour
+                sum(p.stat().st_size for p in table.glob("*/*.parquet"))
+                / HOURS
+                * (1 if table.name == EVENT_TABLE else 3600 / seconds_per_hour)
             )
             for table in sorted(work.iterdir())
             if table.is_dir()
         }
+        bytes_per_hour = sum(by_table.values())
         reader = HistoryReader(work)
         times: list[float] = []
         cpu_times: list[float] = []
@@ -157,6 +164,7 @@ def bench_history(
             "entities": entities,
             "sensors": SENSORS,
             "metrics": METRICS,
+            "alarm_events_per_hour": ALARM_EVENTS_PER_MINUTE * 60,
             "hours": HOURS,
             "seconds_recorded_per_hour": seconds_per_hour,
             "parked_share": round(float(parked.mean()), 3),
@@ -187,6 +195,17 @@ def bench_history(
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _alarm_events(rng: np.random.Generator, hour_ms: int) -> dict[str, Any]:
+    """An hour of alarm transitions (raised, acknowledged, cleared), a few every minute."""
+    n = ALARM_EVENTS_PER_MINUTE * 60
+    t = hour_ms + np.sort(rng.integers(0, 3_600_000, n))
+    return {
+        "subject": [f"alarm-{k}" for k in rng.integers(0, ALARM_KEYS, n)], "t_ms": t, "kind": ["alarm"] * n,
+        "action": rng.choice(["raised", "acknowledge", "cleared"], n).tolist(), "who": ["bench"] * n,
+        "desk": [""] * n, "accepted": [True] * n, "detail": ["{}"] * n,
+    }  # fmt: skip
 
 
 def _scrub(work: Path, starts: list[float], seconds: int, entities: int, *, draw: bool) -> dict[str, Any]:
