@@ -21,6 +21,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from controlroom.history.chain import MinuteIndex, file_head, load_index, read_latest
 from controlroom.history.files import HOUR_MS, FileChecker, file_start_ms
@@ -43,6 +44,13 @@ LOOKBACK_MS = 10 * 60 * 1000
 NEAR_MS = 60 * 1000
 #: Position files kept decoded by a reader (scrubbing inside a minute then costs milliseconds).
 INDEX_CACHE = 2
+#: Alarms (24 h back) and metrics (an hour back) are small tables asked about over long windows:
+#: a reader keeps their files' rows in memory (a file does not change under its name while it
+#: is unchanged in size and time), so a question reads only the files it has not seen and
+#: answers in Arrow, not with a DuckDB query over dozens of files. A folder not merged into hour
+#: files yet (written before them; a recorder merges its past hours when it starts) holds 1,440
+#: event files a day: its first question reads them all (about 2 s), later ones none.
+SMALL_FILE_CACHE = 4000
 POSITION_COLUMNS = ["gone", "kind", "status", "x_cm", "y_cm", "heading_dd", "speed_cms"]
 #: Metrics: the latest value per name within this window counts as current.
 METRIC_WINDOW_MS = HOUR_MS
@@ -106,6 +114,7 @@ class HistoryReader:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._indexes: dict[Path, tuple[int, int, MinuteIndex]] = {}
         self._index_lock = threading.Lock()
+        self._small: dict[Path, tuple[int, int, pa.Table]] = {}
         self._executor: ThreadPoolExecutor | None = None
 
     @property
@@ -126,6 +135,27 @@ class HistoryReader:
             return None
         names = ", ".join("'" + str(p).replace("'", "''") + "'" for p in files)
         return f"read_parquet([{names}], union_by_name = true)"
+
+    def _small_rows(self, table: str, files: list[Path]) -> pa.Table:
+        """The rows of ``files`` (one small table), each file read once while it is unchanged."""
+        schema = SCHEMAS[table]
+        parts = []
+        for path in files:
+            try:
+                st = path.stat()
+                hit = self._small.pop(path, None)
+                if hit is None or hit[:2] != (st.st_size, st.st_mtime_ns):
+                    hit = (st.st_size, st.st_mtime_ns, _conform(pq.read_table(path), schema))
+            except FileNotFoundError:
+                continue  # compacted into a file listed after it, or merged: its rows are there
+            except (OSError, pa.ArrowException) as exc:
+                self.checker.bad[path] = f"{type(exc).__name__}: {exc}"
+                continue
+            self._small[path] = hit  # most recently used last
+            parts.append(hit[2])
+        while len(self._small) > SMALL_FILE_CACHE:
+            self._small.pop(next(iter(self._small)))
+        return pa.concat_tables(parts) if parts else schema.empty_table()
 
     def _empty(self, table: str) -> pa.Table:
         return SCHEMAS[table].empty_table()
@@ -261,7 +291,8 @@ class HistoryReader:
         inc, _ = self._keyed_state(
             INCIDENTS, t_ms, "NOT gone AND status IN (" + ", ".join(f"'{s}'" for s in OPEN_INCIDENT) + ")"
         )
-        met = self._latest(METRICS, t_ms - METRIC_WINDOW_MS, t_ms)
+        met = self._window(METRICS, t_ms - METRIC_WINDOW_MS, t_ms)
+        met = latest_per_key(met, KEY[METRICS]) if met.num_rows else met
         return sen, inc, met, self.alarms_at(t_ms) if alarms else self._empty(EVENTS)
 
     def _pool(self) -> ThreadPoolExecutor:
@@ -271,16 +302,22 @@ class HistoryReader:
 
     def alarms_at(self, t_ms: int, window_ms: int = 24 * HOUR_MS) -> pa.Table:
         """Alarms open at ``t_ms``: the latest accepted transition per alarm key is not an end."""
-        src = self._scan(EVENTS, t_ms - window_ms, t_ms)
-        if src is None:
+        rows = self._window(EVENTS, t_ms - window_ms, t_ms)
+        if rows.num_rows:
+            rows = rows.filter(pc.and_(pc.equal(rows.column("kind"), "alarm"), rows.column("accepted")))
+        if not rows.num_rows:
             return self._empty(EVENTS)
-        ended = ", ".join(f"'{a}'" for a in ALARM_ENDED)
-        sql = (
-            f"SELECT * FROM {src} WHERE kind = 'alarm' AND accepted AND t_ms <= {t_ms} "
-            f"AND t_ms >= {t_ms - window_ms} "
-            "QUALIFY row_number() OVER (PARTITION BY subject ORDER BY t_ms DESC) = 1"
-        )
-        return _arrow(self.con, f"SELECT * FROM ({sql}) WHERE action NOT IN ({ended}) ORDER BY subject")
+        latest = latest_per_key(rows, KEY[EVENTS])
+        return latest.filter(pc.invert(pc.is_in(latest.column("action"), pa.array(ALARM_ENDED))))
+
+    def _window(self, table: str, lo_ms: int, hi_ms: int) -> pa.Table:
+        """Every row of a cached small table with lo_ms <= t_ms <= hi_ms, in file order."""
+        files = self.checker.files(self.root, table, lo_ms, hi_ms)
+        rows = self._small_rows(table, files)
+        if not rows.num_rows:
+            return rows
+        t = rows.column("t_ms")
+        return rows.filter(pc.and_(pc.greater_equal(t, lo_ms), pc.less_equal(t, hi_ms)))
 
     def range(self, kind: str, t0: float, t1: float, limit: int | None = None) -> pa.Table:
         """Every row of ``kind`` (a table name) with t0 <= time <= t1, in time order."""
@@ -317,6 +354,31 @@ class HistoryReader:
         if self._con is not None:
             self._con.close()
             self._con = None
+
+
+def latest_per_key(rows: pa.Table, key: str) -> pa.Table:
+    """Each key's row with the greatest ``t_ms`` (the one written last among equal times), in
+    key order: what DuckDB's ``max_by`` gave, in numpy and Arrow for a few thousand rows."""
+    order = pc.sort_indices(
+        rows.append_column("_row", pa.array(np.arange(rows.num_rows))),
+        [(key, "ascending"), ("t_ms", "descending"), ("_row", "descending")],
+    )
+    ordered = rows.take(order)
+    keys = ordered.column(key)
+    first = np.ones(len(keys), bool)
+    if len(keys) > 1:
+        first[1:] = pc.not_equal(keys.slice(1), keys.slice(0, len(keys) - 1)).to_numpy(zero_copy_only=False)
+    return ordered.filter(pa.array(first))
+
+
+def _conform(data: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``data`` in ``schema``: dictionary keys as strings, a column an older file lacks as nulls."""
+    have = set(data.column_names)
+    columns = {
+        f.name: data.column(f.name).cast(f.type) if f.name in have else pa.nulls(data.num_rows, f.type)
+        for f in schema
+    }
+    return pa.table(columns, schema=schema)
 
 
 def decode_positions(data: pa.Table) -> pa.Table:
