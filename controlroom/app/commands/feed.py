@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import signal
 import sys
 import threading
 import time
@@ -192,12 +194,17 @@ def _stats(args: argparse.Namespace) -> int:
         return 2
     stop = threading.Event()
     end = time.monotonic() + max(0.0, args.seconds)
+    # Ctrl+C ends the loop at its next wait: a KeyboardInterrupt raised anywhere (say between a
+    # lock's acquire and its release in the buffer) could leave the last apply waiting forever
+    previous = None
+    with contextlib.suppress(ValueError):  # not the main thread: --seconds ends it
+        previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         while time.monotonic() < end and not stop.wait(min(1 / 20, max(0.0, end - time.monotonic()))):
             pump.apply_pending(time.time())
-    except KeyboardInterrupt:
-        pass
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
         subscriber.stop()
     pump.apply_pending(time.time())
     snap = stats.snapshot(time.time())
