@@ -197,13 +197,19 @@ def _order2(col: tuple[np.ndarray, ...], j: I64, s0: I64) -> np.ndarray:
     With r the stored values and A its prefix sum, the steps are e_m = A[m+1] - A[s0+1] + r[s0+1]
     for m > s0 (the second row holds the first step), so x_j = r[s0] + Σ_{m=s0+1..j} e_m
     = r[s0] + (j - s0)·(r[s0+1] - A[s0+1]) + (C[j+1] - C[s0+1]), C the prefix sum of A[1:]
-    (int32, wrapping: the differences come out exact)."""
-    r, a_sum, c_sum = col
+    (int32, wrapping: the differences come out exact). ``col`` is (r, A, C), or (r, A) to sum
+    C over A's own buffer once the A values needed are taken (A is then lost)."""
+    r, a_sum = col[0], col[1]
     out = r[s0].copy()
     step = j > s0
     js, ss = j[step], s0[step]
     with np.errstate(over="ignore"):
         first = r[ss + 1] - a_sum[ss + 2]  # e_m = A[m+1] - A[s0+2] + r[s0+1]
+        if len(col) > 2:
+            c_sum = col[2]
+        else:
+            c_sum = a_sum
+            np.cumsum(a_sum[1:], dtype=np.int32, out=a_sum[1:])
         out[step] += (js - ss).astype(np.int32) * first + (c_sum[js + 1] - c_sum[ss + 1])
     return out
 
@@ -375,7 +381,7 @@ def _latest_rows(
         if order == 1:
             out[name] = a_sum[last + 1] - a_sum[s0]  # int32, as ``MinuteIndex`` gives it
         else:
-            out[name] = _order2_in_place(np.asarray(v, np.int32), a_sum, last, s0)
+            out[name] = _order2((np.asarray(v, np.int32), a_sum), last, s0)  # A summed into C
     return pa.table(out)
 
 
@@ -393,16 +399,3 @@ def _scratch(n: int) -> npt.NDArray[np.int32]:
     if buf is None or len(buf) < n:
         buf = _SCRATCH.buf = np.empty(max(n, 1), np.int32)
     return buf
-
-
-def _order2_in_place(r: np.ndarray, a_sum: np.ndarray, j: I64, s0: I64) -> np.ndarray:
-    """``_order2`` with C, the prefix sum of A[1:], summed over A's own buffer (the A values it
-    needs are taken first)."""
-    out = r[s0].copy()
-    step = j > s0
-    js, ss = j[step], s0[step]
-    with np.errstate(over="ignore"):
-        first = r[ss + 1] - a_sum[ss + 2]
-        np.cumsum(a_sum[1:], dtype=np.int32, out=a_sum[1:])  # a_sum is C from here on
-        out[step] += (js - ss).astype(np.int32) * first + (a_sum[js + 1] - a_sum[ss + 1])
-    return out
