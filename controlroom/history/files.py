@@ -142,14 +142,14 @@ class FileChecker:
         lo = first_ms - 2 * MINUTE_MS  # a file may run a little past the minute its name gives
         h = hour_of(lo)
         while h <= last_ms:
+            merged: frozenset[str] = frozenset()
+            whole = hour_file(root, table, h)
+            if whole.is_file() and self.readable(whole):
+                out.append(whole)
+                merged = self.merged(whole)
             for folder in (hour_dir(root, table, h), segment_dir(root, table, h)):
                 if not folder.is_dir():
                     continue
-                merged: frozenset[str] = frozenset()
-                whole = folder / hour_file(root, table, h).name
-                if whole.is_file() and self.readable(whole):
-                    out.append(whole)
-                    merged = self.merged(whole)
                 for p in sorted(folder.glob("*.parquet")):
                     start = file_start_ms(p)
                     if start is None or p.name in merged:

@@ -291,8 +291,7 @@ class HistoryReader:
         inc, _ = self._keyed_state(
             INCIDENTS, t_ms, "NOT gone AND status IN (" + ", ".join(f"'{s}'" for s in OPEN_INCIDENT) + ")"
         )
-        met = self._window(METRICS, t_ms - METRIC_WINDOW_MS, t_ms)
-        met = latest_per_key(met, KEY[METRICS]) if met.num_rows else met
+        met = latest_per_key(self._window(METRICS, t_ms - METRIC_WINDOW_MS, t_ms), KEY[METRICS])
         return sen, inc, met, self.alarms_at(t_ms) if alarms else self._empty(EVENTS)
 
     def _pool(self) -> ThreadPoolExecutor:
@@ -303,10 +302,7 @@ class HistoryReader:
     def alarms_at(self, t_ms: int, window_ms: int = 24 * HOUR_MS) -> pa.Table:
         """Alarms open at ``t_ms``: the latest accepted transition per alarm key is not an end."""
         rows = self._window(EVENTS, t_ms - window_ms, t_ms)
-        if rows.num_rows:
-            rows = rows.filter(pc.and_(pc.equal(rows.column("kind"), "alarm"), rows.column("accepted")))
-        if not rows.num_rows:
-            return self._empty(EVENTS)
+        rows = rows.filter(pc.and_(pc.equal(rows.column("kind"), "alarm"), rows.column("accepted")))
         latest = latest_per_key(rows, KEY[EVENTS])
         return latest.filter(pc.invert(pc.is_in(latest.column("action"), pa.array(ALARM_ENDED))))
 
@@ -314,8 +310,6 @@ class HistoryReader:
         """Every row of a cached small table with lo_ms <= t_ms <= hi_ms, in file order."""
         files = self.checker.files(self.root, table, lo_ms, hi_ms)
         rows = self._small_rows(table, files)
-        if not rows.num_rows:
-            return rows
         t = rows.column("t_ms")
         return rows.filter(pc.and_(pc.greater_equal(t, lo_ms), pc.less_equal(t, hi_ms)))
 
