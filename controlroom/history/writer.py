@@ -240,12 +240,15 @@ class HistoryWriter:
     def merge_hour(self, table: str, hour_ms: int) -> Path | None:
         """The hour's minute files (and its earlier hour file) → one hour file naming them; the
         minute files go once it is on disk. Minute files an hour file already names (a crash
-        came before their removal) are only removed; unreadable ones stay, named in warnings."""
+        came before their removal) are only removed; unreadable ones stay, named in warnings,
+        and so does an unreadable hour file, with the minutes written after it beside it."""
         folder = hour_dir(self.root, table, hour_ms)
         target = hour_file(self.root, table, hour_ms)
         if not folder.is_dir():
             return None
         whole = target.is_file() and self.checker.readable(target)
+        if target.is_file() and not whole:
+            return None  # damaged (named in a warning): kept as it is for whoever repairs it
         listed = self.checker.merged(target) if whole else frozenset()
         minutes = [p for p in sorted(folder.glob("*.parquet")) if file_start_ms(p) is not None]
         fresh = [p for p in minutes if p.name not in listed and self.checker.readable(p)]

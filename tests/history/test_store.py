@@ -399,3 +399,34 @@ def test_minute_files_merged_before_a_crash_are_not_read_twice(
     HistoryWriter(tmp_path).close_minutes(start + 2 * HOUR_MS)
     assert [p.name for p in folder.iterdir()] == [f"hour-{start:013d}.parquet"]
     assert HistoryReader(tmp_path).range(EVENTS, *span).num_rows == 183
+
+
+def test_a_damaged_hour_file_is_named_the_other_hours_read_and_it_is_not_overwritten(tmp_path: Path) -> None:
+    start = T0 + 30_000 - 2 * HOUR_MS
+    w = HistoryWriter(tmp_path)
+    _alarm_day(w, 2, start)
+    w.close_minutes(start + 2 * HOUR_MS + 10 * MINUTE_MS)
+    broken = hour_dir(tmp_path, EVENTS, start) / f"hour-{start:013d}.parquet"
+    with open(broken, "r+b") as f:
+        f.truncate(os.path.getsize(broken) // 2)
+    damaged = broken.read_bytes()
+    r = HistoryReader(tmp_path)
+    with pytest.warns(HistoryFileWarning, match=f"{broken.name}.*cannot be read"):
+        day = r.range(EVENTS, start / 1000, (start + 2 * HOUR_MS) / 1000)
+    assert day.num_rows == 60 * 3  # the second hour still reads
+    assert r.alarms_at(start + HOUR_MS + 30 * MINUTE_MS).num_rows > 0
+    # a minute written late into the damaged hour stays beside it, read; the damaged file is kept
+    late = broken.with_name(f"{start + 59 * MINUTE_MS + 30_000:013d}.parquet")
+    pq.write_table(
+        pq.read_table(
+            hour_dir(tmp_path, EVENTS, start + HOUR_MS) / f"hour-{start + HOUR_MS:013d}.parquet"
+        ).slice(0, 3),
+        late,
+    )
+    with pytest.warns(HistoryFileWarning):
+        HistoryWriter(tmp_path).close_minutes(start + 3 * HOUR_MS)
+    assert broken.read_bytes() == damaged and late.exists()
+    with pytest.warns(HistoryFileWarning):
+        assert (
+            HistoryReader(tmp_path).range(EVENTS, start / 1000, (start + 2 * HOUR_MS) / 1000).num_rows == 183
+        )
